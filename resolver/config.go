@@ -1,0 +1,140 @@
+package resolver
+
+import (
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/hearth-dns/hearth/internal/fielderr"
+	"github.com/hearth-dns/hearth/resolver/upstream"
+)
+
+// Config is the resolver's part of hearth.yaml. Defaults live in the embedded
+// default configuration (internal/config/default.yaml), not here.
+type Config struct {
+	// Listen addresses, host:port; each gets a UDP and a TCP listener.
+	Listen []string `mapstructure:"listen"`
+	// AllowClients are the networks (CIDRs) whose queries are answered;
+	// everyone else gets REFUSED.
+	AllowClients []string `mapstructure:"allow_clients"`
+	// UDPSize is the largest UDP answer Hearth sends to an EDNS client
+	// (the client's own advertised size may be smaller).
+	UDPSize   int             `mapstructure:"udp_size"`
+	Upstreams upstream.Config `mapstructure:"upstreams"`
+	Cache     CacheConfig     `mapstructure:"cache"`
+	Local     LocalConfig     `mapstructure:"local"`
+}
+
+// CacheConfig is the `cache:` section.
+type CacheConfig struct {
+	// Size is the number of answers kept; 0 turns the cache off.
+	Size int `mapstructure:"size"`
+	// MinTTL and MaxTTL clamp the TTLs of cached answers.
+	MinTTL time.Duration `mapstructure:"min_ttl"`
+	MaxTTL time.Duration `mapstructure:"max_ttl"`
+	// NegativeTTL caps how long NXDOMAIN/NODATA answers are kept (RFC 2308).
+	NegativeTTL time.Duration `mapstructure:"negative_ttl"`
+	// Prefetch refreshes popular entries shortly before they expire.
+	Prefetch bool `mapstructure:"prefetch"`
+	// ServeStale answers from expired entries, for up to StaleMaxAge past
+	// expiry, when every upstream fails (RFC 8767).
+	ServeStale  bool          `mapstructure:"serve_stale"`
+	StaleMaxAge time.Duration `mapstructure:"stale_max_age"`
+}
+
+// LocalConfig is the `local:` section: names that belong to the home network
+// and never leave it.
+type LocalConfig struct {
+	// Router, if set (host or host:port), receives queries for local names
+	// (e.g. the router's own DHCP names under "lan"); otherwise they are
+	// answered NXDOMAIN.
+	Router string `mapstructure:"router"`
+	// Domains are extra local suffixes besides the built-in ones (home.arpa,
+	// local, and the reverse zones of private address ranges).
+	Domains []string `mapstructure:"domains"`
+}
+
+// Validate returns every problem in the resolver's configuration, each naming
+// its key.
+func (c Config) Validate() []error {
+	var errs []error
+	if len(c.Listen) == 0 {
+		errs = append(errs, fielderr.New("listen", "at least one address is needed"))
+	}
+	for _, l := range c.Listen {
+		if _, err := parseListen(l); err != nil {
+			errs = append(errs, fielderr.New("listen", "%q: %v", l, err))
+		}
+	}
+	if len(c.AllowClients) == 0 {
+		errs = append(errs, fielderr.New("allow_clients", "empty: no client could ask; list the networks to serve (e.g. 192.168.0.0/16)"))
+	}
+	for _, p := range c.AllowClients {
+		if _, err := parseClientPrefix(p); err != nil {
+			errs = append(errs, fielderr.New("allow_clients", "%q is not a CIDR or address: %v", p, err))
+		}
+	}
+	if c.UDPSize < 512 || c.UDPSize > dns.MaxMsgSize {
+		errs = append(errs, fielderr.New("udp_size", "%d is outside 512..65535 (1232 avoids fragmentation)", c.UDPSize))
+	}
+	errs = append(errs, c.Upstreams.Validate("upstreams")...)
+	errs = append(errs, c.Cache.validate()...)
+	errs = append(errs, c.Local.validate()...)
+	return errs
+}
+
+func (c CacheConfig) validate() []error {
+	var errs []error
+	if c.Size < 0 {
+		errs = append(errs, fielderr.New("cache.size", "%d is negative (0 turns the cache off)", c.Size))
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"cache.min_ttl", c.MinTTL}, {"cache.max_ttl", c.MaxTTL}, {"cache.negative_ttl", c.NegativeTTL}, {"cache.stale_max_age", c.StaleMaxAge}} {
+		if d.v < 0 {
+			errs = append(errs, fielderr.New(d.key, "%s is negative", d.v))
+		}
+	}
+	if c.MaxTTL > 0 && c.MinTTL > c.MaxTTL {
+		errs = append(errs, fielderr.New("cache.min_ttl", "%s is larger than cache.max_ttl (%s)", c.MinTTL, c.MaxTTL))
+	}
+	if c.MaxTTL == 0 {
+		errs = append(errs, fielderr.New("cache.max_ttl", "must be positive (e.g. 24h)"))
+	}
+	return errs
+}
+
+func (c LocalConfig) validate() []error {
+	var errs []error
+	if c.Router != "" {
+		if _, err := hostPort(c.Router, "53"); err != nil {
+			errs = append(errs, fielderr.New("local.router", "%q: %v", c.Router, err))
+		}
+	}
+	for _, d := range c.Domains {
+		if _, ok := dns.IsDomainName(d); !ok || strings.TrimSpace(d) == "" || strings.Trim(d, ".") == "" {
+			errs = append(errs, fielderr.New("local.domains", "%q is not a domain name", d))
+		}
+	}
+	return errs
+}
+
+// parseClientPrefix accepts a CIDR or a single address.
+func parseClientPrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
