@@ -3,11 +3,21 @@ package resolver
 import (
 	"context"
 	"crypto/x509"
+	"errors"
+	"fmt"
 	"net"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
 
+	"github.com/miekg/dns"
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/hearth-dns/hearth/internal/clock"
+	"github.com/hearth-dns/hearth/resolver/upstream"
 )
 
 // Options carries what the YAML file cannot.
@@ -19,20 +29,253 @@ type Options struct {
 }
 
 // Server is Hearth's DNS server: listeners plus the query pipeline.
-type Server struct{}
+type Server struct {
+	log     zerolog.Logger
+	clock   clock.Clock
+	rootCAs *x509.CertPool
+
+	pipe    atomic.Pointer[pipeline]
+	flights singleflight.Group
+	bufs    sync.Pool
+
+	ctx           context.Context // cancelled at shutdown; parent of upstream exchanges
+	cancel        context.CancelFunc
+	prefetchSlots chan struct{}
+	bg            sync.WaitGroup
+
+	mu        sync.Mutex // guards listeners
+	listeners map[string]*listener
+}
+
+// listener is one configured address: a UDP and a TCP server on one port.
+type listener struct {
+	udp, tcp *dns.Server
+	addr     net.Addr // the bound UDP address
+}
+
+const maxPrefetches = 16
 
 // New validates cfg and builds a server; nothing is bound until Start.
-func New(cfg Config, opts Options) (*Server, error) { return &Server{}, nil }
+func New(cfg Config, opts Options) (*Server, error) {
+	s := &Server{
+		log:           opts.Logger,
+		clock:         opts.Clock,
+		rootCAs:       opts.RootCAs,
+		prefetchSlots: make(chan struct{}, maxPrefetches),
+		listeners:     make(map[string]*listener),
+	}
+	if s.clock == nil {
+		s.clock = clock.System{}
+	}
+	s.bufs.New = func() any { b := make([]byte, 0, 1232); return &b }
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	p, err := s.build(cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.pipe.Store(p)
+	return s, nil
+}
+
+// build makes a pipeline from cfg, reusing old's cache when its settings are
+// unchanged.
+func (s *Server) build(cfg Config, old *pipeline) (*pipeline, error) {
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	p := &pipeline{cfg: cfg, local: newLocalNames(cfg.Local.Domains)}
+	for _, c := range cfg.AllowClients {
+		pre, _ := parseClientPrefix(c) // validated above
+		p.allow = append(p.allow, pre)
+	}
+	uopts := upstream.Options{Logger: s.log, RootCAs: s.rootCAs}
+	var err error
+	if p.upstreams, err = upstream.NewGroup(cfg.Upstreams, uopts); err != nil {
+		return nil, fmt.Errorf("upstreams: %w", err)
+	}
+	if cfg.Local.Router != "" {
+		addr, _ := hostPort(cfg.Local.Router, "53")
+		rcfg := upstream.Config{Servers: []string{addr}, Strategy: "ordered", Timeout: cfg.Upstreams.Timeout}
+		if p.router, err = upstream.NewGroup(rcfg, uopts); err != nil {
+			p.upstreams.Close()
+			return nil, fmt.Errorf("local.router: %w", err)
+		}
+	}
+	p.budget = min(cfg.Upstreams.Timeout*time.Duration(max(1, len(cfg.Upstreams.Servers))), 10*time.Second)
+	if old != nil && reflect.DeepEqual(old.cfg.Cache, cfg.Cache) {
+		p.cache = old.cache
+	} else {
+		p.cache = newCache(cfg.Cache)
+	}
+	return p, nil
+}
 
 // Start binds every listener (UDP and TCP per address) and starts serving.
-// A bind error names the address and, for a privileged port, how to fix it.
-func (s *Server) Start() error { return nil }
+// A bind error names the address and says how to fix the usual causes.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, addr := range s.pipe.Load().cfg.Listen {
+		if err := s.listen(addr); err != nil {
+			s.stopListeners(context.Background(), nil)
+			return err
+		}
+	}
+	return nil
+}
+
+// listen binds addr over UDP and TCP (the same port, also when addr asks for
+// port 0) and starts both servers. Called with s.mu held.
+func (s *Server) listen(addr string) error {
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return bindError("udp", addr, err)
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	_, port, _ := net.SplitHostPort(pc.LocalAddr().String())
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		pc.Close()
+		return bindError("tcp", addr, err)
+	}
+	l := &listener{addr: pc.LocalAddr()}
+	l.udp = &dns.Server{PacketConn: pc, Handler: s, UDPSize: 4096, MsgAcceptFunc: acceptQuery}
+	l.tcp = &dns.Server{Listener: ln, Handler: s, MsgAcceptFunc: acceptQuery,
+		ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: func() time.Duration { return 10 * time.Second }}
+	for _, srv := range []*dns.Server{l.udp, l.tcp} {
+		started := make(chan struct{})
+		srv.NotifyStartedFunc = func() { close(started) }
+		go func() {
+			if err := srv.ActivateAndServe(); err != nil {
+				s.log.Error().Err(err).Str("listen", addr).Msg("DNS listener stopped")
+			}
+		}()
+		<-started
+	}
+	s.listeners[addr] = l
+	s.log.Info().Str("listen", l.addr.String()).Msg("listening on UDP and TCP")
+	return nil
+}
+
+// bindError explains the two usual reasons a DNS port cannot be bound.
+func bindError(network, addr string, err error) error {
+	switch {
+	case errors.Is(err, syscall.EACCES):
+		return fmt.Errorf("listen %s %s: permission denied: ports below 1024 need a privilege. "+
+			"Grant it once with `sudo setcap cap_net_bind_service=+ep $(command -v hearth)` "+
+			"(the systemd unit in deploy/ does this with AmbientCapabilities=CAP_NET_BIND_SERVICE), "+
+			"or try Hearth on a high port: --listen 127.0.0.1:5353", network, addr)
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("listen %s %s: address already in use: another DNS server holds this port "+
+			"(often systemd-resolved's stub listener on 127.0.0.53:53, or dnsmasq); stop it or "+
+			"choose another address, e.g. --listen 127.0.0.1:5353", network, addr)
+	}
+	return fmt.Errorf("listen %s %s: %w", network, addr, err)
+}
+
+// acceptQuery screens raw headers before unpacking: responses are dropped,
+// opcodes other than QUERY get NOTIMP, anything but one question FORMERR.
+func acceptQuery(dh dns.Header) dns.MsgAcceptAction {
+	const qrBit = 1 << 15
+	if dh.Bits&qrBit != 0 {
+		return dns.MsgIgnore
+	}
+	if int(dh.Bits>>11)&0xF != dns.OpcodeQuery {
+		return dns.MsgRejectNotImplemented
+	}
+	if dh.Qdcount != 1 || dh.Ancount > 0 || dh.Nscount > 0 || dh.Arcount > 2 {
+		return dns.MsgReject
+	}
+	return dns.MsgAccept
+}
 
 // Addrs returns the bound UDP addresses (useful with port 0).
-func (s *Server) Addrs() []net.Addr { return nil }
+func (s *Server) Addrs() []net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []net.Addr
+	for _, addr := range s.pipe.Load().cfg.Listen {
+		if l := s.listeners[addr]; l != nil {
+			out = append(out, l.addr)
+		}
+	}
+	return out
+}
 
-// Reload swaps in a new configuration; on error the running one stays.
-func (s *Server) Reload(cfg Config) error { return nil }
+// Reload swaps in a new configuration. The new pipeline and any new listen
+// addresses are set up first; if anything fails the running configuration
+// stays, untouched.
+func (s *Server) Reload(cfg Config) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.pipe.Load()
+	p, err := s.build(cfg, old)
+	if err != nil {
+		return err
+	}
+	want := make(map[string]bool)
+	var added []string
+	for _, addr := range cfg.Listen {
+		want[addr] = true
+		if s.listeners[addr] == nil {
+			if err := s.listen(addr); err != nil {
+				for _, a := range added {
+					s.stopListener(context.Background(), a)
+				}
+				p.close()
+				return err
+			}
+			added = append(added, addr)
+		}
+	}
+	s.pipe.Store(p)
+	s.stopListeners(context.Background(), want)
+	// Queries still in flight may be using the old upstreams: close them
+	// once those queries are surely done.
+	time.AfterFunc(old.budget+time.Second, old.close)
+	return nil
+}
 
-// Shutdown stops accepting queries and waits for in-flight ones to finish.
-func (s *Server) Shutdown(ctx context.Context) error { return nil }
+// stopListeners shuts down every listener whose address is not in keep.
+// Called with s.mu held.
+func (s *Server) stopListeners(ctx context.Context, keep map[string]bool) error {
+	var errs []error
+	for addr := range s.listeners {
+		if !keep[addr] {
+			errs = append(errs, s.stopListener(ctx, addr))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Server) stopListener(ctx context.Context, addr string) error {
+	l := s.listeners[addr]
+	delete(s.listeners, addr)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, srv := range []*dns.Server{l.udp, l.tcp} {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = srv.ShutdownContext(ctx) }()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Shutdown stops accepting queries, waits for in-flight ones to finish (up to
+// ctx), then stops background work and closes upstream connections.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	err := s.stopListeners(ctx, nil)
+	s.mu.Unlock()
+	s.cancel()
+	s.bg.Wait()
+	s.pipe.Load().close()
+	return err
+}
+
+func (p *pipeline) close() {
+	p.upstreams.Close()
+	if p.router != nil {
+		p.router.Close()
+	}
+}

@@ -1,0 +1,302 @@
+package resolver
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// The answer cache keeps each response as packed wire bytes. A hit copies
+// them into a pooled buffer and patches the ID, RD bit, question case and
+// TTLs in place: no unpacking, no packing, no allocation.
+//
+// Keys are built on the stack (see appendKey) from the lowercased name, type,
+// class and the DO and CD bits. The map is split into shards, each behind its
+// own RWMutex, so hits on different names never wait for one another. A full
+// shard evicts by sampling a few entries and dropping the one that expires
+// first (as Redis does), which needs no bookkeeping on the hit path.
+
+const (
+	cacheShards   = 64
+	evictSamples  = 8
+	staleTTL      = 30 // seconds; RFC 8767 section 4 recommends 30
+	maxKeyLen     = 255 + 5
+	prefetchAfter = 2 // hits before an entry counts as popular
+)
+
+type cache struct {
+	cfg      CacheConfig
+	seed     maphash.Seed
+	perShard int
+	shards   [cacheShards]cacheShard
+}
+
+type cacheShard struct {
+	mu sync.RWMutex
+	m  map[string]*cacheEntry
+	_  [40]byte // keep shards on separate cache lines
+}
+
+type cacheEntry struct {
+	wire     []byte   // ID 0, no OPT, lowercased question, compressed
+	ttlOffs  []uint16 // where each record's TTL sits in wire
+	stored   int64    // unix nanoseconds
+	expires  int64
+	staleEnd int64 // serve-stale horizon
+	ttl      uint32
+	hits     atomic.Uint32
+	fetching atomic.Bool // a prefetch is under way
+}
+
+func newCache(cfg CacheConfig) *cache {
+	if cfg.Size <= 0 {
+		return nil
+	}
+	c := &cache{cfg: cfg, seed: maphash.MakeSeed(), perShard: max(1, (cfg.Size+cacheShards-1)/cacheShards)}
+	for i := range c.shards {
+		c.shards[i].m = make(map[string]*cacheEntry)
+	}
+	return c
+}
+
+// appendKey appends the cache key for a question to dst: the lowercased name,
+// type, class and flags.
+func appendKey(dst []byte, name string, qtype, qclass uint16, do, cd bool) []byte {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	var flags byte
+	if do {
+		flags |= 1
+	}
+	if cd {
+		flags |= 2
+	}
+	return append(dst, byte(qtype>>8), byte(qtype), byte(qclass>>8), byte(qclass), flags)
+}
+
+func (c *cache) shard(key []byte) *cacheShard {
+	return &c.shards[maphash.Bytes(c.seed, key)%cacheShards]
+}
+
+// get returns the entry for key, fresh or stale, or nil.
+func (c *cache) get(key []byte, now int64) *cacheEntry {
+	s := c.shard(key)
+	s.mu.RLock()
+	e := s.m[string(key)]
+	s.mu.RUnlock()
+	if e == nil || now >= e.staleEnd {
+		return nil
+	}
+	return e
+}
+
+// put stores e under key, evicting if the shard is full.
+func (c *cache) put(key []byte, e *cacheEntry, now int64) {
+	s := c.shard(key)
+	s.mu.Lock()
+	if _, ok := s.m[string(key)]; !ok && len(s.m) >= c.perShard {
+		var victim string
+		var victimEnd int64
+		n := 0
+		for k, v := range s.m {
+			if victim == "" || v.staleEnd < victimEnd || (v.expires <= now && victimEnd > now) {
+				victim, victimEnd = k, v.staleEnd
+			}
+			if n++; n >= evictSamples {
+				break
+			}
+		}
+		delete(s.m, victim)
+	}
+	s.m[string(key)] = e
+	s.mu.Unlock()
+}
+
+// len counts the entries (for tests and stats).
+func (c *cache) len() int {
+	n := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.RLock()
+		n += len(s.m)
+		s.mu.RUnlock()
+	}
+	return n
+}
+
+// newEntry turns an upstream response into a cache entry, or returns nil when
+// the response must not be cached (errors, truncation, TTL 0, negative answers
+// without an SOA as RFC 2308 section 5 requires).
+func (c *cache) newEntry(resp *dns.Msg, now int64) *cacheEntry {
+	if resp.Truncated || len(resp.Question) != 1 {
+		return nil
+	}
+	m := resp.Copy()
+	var ttl uint32
+	switch {
+	case m.Rcode == dns.RcodeSuccess && len(m.Answer) > 0:
+		ttl = c.clampRecords(m)
+	case m.Rcode == dns.RcodeSuccess || m.Rcode == dns.RcodeNameError:
+		ttl = c.negativeTTL(m)
+	default:
+		return nil
+	}
+	if ttl == 0 {
+		return nil
+	}
+	m.Id = 0
+	m.Response = true
+	m.RecursionAvailable = true
+	m.Compress = true
+	m.Question[0].Name = strings.ToLower(m.Question[0].Name)
+	m.Extra = withoutOPT(m.Extra)
+	wire, err := m.Pack()
+	if err != nil {
+		return nil
+	}
+	offs, _, err := ttlOffsets(wire)
+	if err != nil {
+		return nil
+	}
+	life := int64(ttl) * int64(time.Second)
+	e := &cacheEntry{wire: wire, ttlOffs: offs, stored: now, expires: now + life, ttl: ttl}
+	e.staleEnd = e.expires
+	if c.cfg.ServeStale {
+		e.staleEnd += int64(c.cfg.StaleMaxAge)
+	}
+	return e
+}
+
+// clampRecords clamps every record's TTL to [min_ttl, max_ttl] and returns the
+// smallest, which is how long the whole answer lives.
+func (c *cache) clampRecords(m *dns.Msg) uint32 {
+	lo, hi := uint32(c.cfg.MinTTL/time.Second), uint32(c.cfg.MaxTTL/time.Second)
+	least := uint32(0)
+	first := true
+	for _, sec := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
+		for _, rr := range sec {
+			h := rr.Header()
+			if h.Rrtype == dns.TypeOPT {
+				continue
+			}
+			t := min(max(h.Ttl, lo), hi)
+			h.Ttl = t
+			if first || t < least {
+				least, first = t, false
+			}
+		}
+	}
+	return least
+}
+
+// negativeTTL applies RFC 2308 section 5: a negative answer lives for the
+// smaller of the SOA's TTL and its MINIMUM field, capped by negative_ttl; every
+// record in it is given that TTL.
+func (c *cache) negativeTTL(m *dns.Msg) uint32 {
+	var ttl uint32
+	found := false
+	for _, rr := range m.Ns {
+		if soa, ok := rr.(*dns.SOA); ok {
+			ttl, found = min(soa.Hdr.Ttl, soa.Minttl), true
+			break
+		}
+	}
+	if !found {
+		return 0
+	}
+	ttl = min(ttl, uint32(c.cfg.NegativeTTL/time.Second), uint32(c.cfg.MaxTTL/time.Second))
+	for _, sec := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
+		for _, rr := range sec {
+			rr.Header().Ttl = min(rr.Header().Ttl, ttl)
+		}
+	}
+	return ttl
+}
+
+func withoutOPT(rrs []dns.RR) []dns.RR {
+	out := rrs[:0]
+	for _, rr := range rrs {
+		if rr.Header().Rrtype != dns.TypeOPT {
+			out = append(out, rr)
+		}
+	}
+	return out
+}
+
+// wantPrefetch reports, at most once per entry, that a popular entry is close
+// to expiry (within the last tenth of its life) and should be refreshed.
+func (e *cacheEntry) wantPrefetch(now int64) bool {
+	if e.hits.Load() < prefetchAfter || e.ttl < 10 {
+		return false
+	}
+	if e.expires-now > int64(e.ttl)*int64(time.Second)/10 || now >= e.expires {
+		return false
+	}
+	return e.fetching.CompareAndSwap(false, true)
+}
+
+// appendResponse writes the cached answer for r into dst. It reports false
+// when the answer would not fit the client's size limit or the question case
+// cannot be patched; the caller then takes the slow path.
+func (e *cacheEntry) appendResponse(dst []byte, r *request, now int64) ([]byte, bool) {
+	n := len(e.wire)
+	if r.edns {
+		n += optLen
+	}
+	if n > r.limit {
+		return dst, false
+	}
+	dst = append(dst[:0], e.wire...)
+	binary.BigEndian.PutUint16(dst, r.id)
+	if r.rd {
+		dst[2] |= 0x01
+	} else {
+		dst[2] &^= 0x01
+	}
+	if !patchQname(dst, r.name) {
+		return dst, false
+	}
+	e.patchTTLs(dst, now)
+	if r.edns {
+		dst = appendOPT(dst, r.udpSize, r.do)
+	}
+	return dst, true
+}
+
+// patchTTLs writes into dst (a copy of e.wire) each record's TTL aged by the
+// time since the answer was stored; stale answers get staleTTL.
+func (e *cacheEntry) patchTTLs(dst []byte, now int64) {
+	stale := now >= e.expires
+	age := uint32((now - e.stored) / int64(time.Second))
+	for _, off := range e.ttlOffs {
+		t := uint32(staleTTL)
+		if !stale {
+			t = binary.BigEndian.Uint32(e.wire[off:])
+			t -= min(t, age)
+		}
+		binary.BigEndian.PutUint32(dst[off:], t)
+	}
+}
+
+// msg unpacks the entry for the slow path, TTLs aged; ID, question case and
+// OPT are left to the caller.
+func (e *cacheEntry) msg(now int64) (*dns.Msg, error) {
+	buf := make([]byte, len(e.wire))
+	copy(buf, e.wire)
+	e.patchTTLs(buf, now)
+	m := new(dns.Msg)
+	if err := m.Unpack(buf); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

@@ -1,0 +1,274 @@
+package resolver
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/hearth-dns/hearth/resolver/upstream"
+)
+
+// pipeline is everything a query needs that comes from the configuration. It
+// is built once, off to the side, and published atomically: a reload swaps
+// the whole pipeline and queries never take a lock to read it.
+type pipeline struct {
+	cfg       Config
+	allow     []netip.Prefix
+	local     *localNames
+	upstreams *upstream.Group
+	router    *upstream.Group // nil: local names are answered NXDOMAIN
+	cache     *cache          // nil: caching is off
+	budget    time.Duration   // how long one query may spend on upstreams
+}
+
+// request is what the pipeline keeps of a client's query, read once.
+type request struct {
+	id            uint16
+	rd, cd        bool
+	name          string // as the client wrote it (0x20 case kept)
+	qtype, qclass uint16
+	edns, do      bool
+	udpSize       uint16 // what we advertise back
+	limit         int    // largest response the client can take
+	tcp           bool
+}
+
+// ServeDNS is the one place where miekg/dns's context-free handler meets the
+// pipeline. The order of the steps:
+//
+//  1. who may ask: clients outside allow_clients get REFUSED, before any other
+//     work, so Hearth never serves as an open resolver;
+//  2. normalise: EDNS version and size, DO bit, lowercase key built on the stack;
+//  3. answer locally what must not leave the house: ANY (RFC 8482), localhost,
+//     local names (home.arpa, private reverse zones, ...) to the router or NXDOMAIN;
+//  4. cache: a fresh hit is answered from stored wire bytes (the hot path);
+//  5. upstream, coalescing identical misses; store; stale answer if all fail;
+//  6. truncate to the client's size and write.
+func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error().Interface("panic", v).Str("name", questionName(req)).Msg("query handler panicked; answered SERVFAIL")
+			s.reply(w, req, dns.RcodeServerFailure)
+		}
+	}()
+	p := s.pipe.Load()
+
+	// 1. Who may ask.
+	if !p.allowed(w.RemoteAddr()) {
+		s.reply(w, req, dns.RcodeRefused)
+		return
+	}
+
+	// 2. Normalise.
+	var r request
+	if rcode := r.read(req, w, p.cfg.UDPSize); rcode != dns.RcodeSuccess {
+		s.reply(w, req, rcode)
+		return
+	}
+	var keyBuf [maxKeyLen]byte
+	key := appendKey(keyBuf[:0], r.name, r.qtype, r.qclass, r.do, r.cd)
+	lname := key[:len(key)-5]
+
+	// 3. Answered here.
+	switch {
+	case r.qtype == dns.TypeANY:
+		s.answerANY(w, &r)
+		return
+	case isLocalhost(lname):
+		s.answerLocalhost(w, &r)
+		return
+	case p.local.match(lname, r.qtype):
+		if p.router == nil {
+			s.writeMsg(w, &r, rcodeMsg(dns.RcodeNameError))
+			return
+		}
+		resp, err := s.exchange(p, p.router, &r)
+		if err != nil {
+			s.writeMsg(w, &r, rcodeMsg(dns.RcodeServerFailure))
+			return
+		}
+		s.writeMsg(w, &r, resp.Copy())
+		return
+	}
+
+	// 4. Cache.
+	now := s.clock.Now().UnixNano()
+	if p.cache != nil {
+		if e := p.cache.get(key, now); e != nil && now < e.expires {
+			s.writeEntry(w, &r, e, now)
+			if e.hits.Load() < prefetchAfter {
+				e.hits.Add(1)
+			}
+			if p.cfg.Cache.Prefetch && e.wantPrefetch(now) {
+				s.prefetch(p, &r, key, e)
+			}
+			return
+		}
+	}
+
+	// 5. Upstream.
+	ans := s.resolve(p, &r, key)
+	switch {
+	case ans.entry != nil:
+		s.writeEntry(w, &r, ans.entry, s.clock.Now().UnixNano())
+	case ans.msg != nil:
+		s.writeMsg(w, &r, ans.msg.Copy())
+	default:
+		s.writeMsg(w, &r, rcodeMsg(dns.RcodeServerFailure))
+	}
+}
+
+// answer is the outcome of one upstream resolution, shared by every query
+// that waited for it.
+type answer struct {
+	entry *cacheEntry // set when the answer is cacheable (or a stale stand-in)
+	msg   *dns.Msg    // otherwise the upstream's reply, read-only
+}
+
+// resolve asks the upstreams once for all concurrent identical queries, stores
+// the answer, and falls back to a stale entry when every upstream fails.
+func (s *Server) resolve(p *pipeline, r *request, key []byte) answer {
+	v, _, _ := s.flights.Do(string(key), func() (any, error) {
+		resp, err := s.exchange(p, p.upstreams, r)
+		now := s.clock.Now().UnixNano()
+		failed := err != nil || resp.Rcode == dns.RcodeServerFailure || resp.Rcode == dns.RcodeRefused
+		if failed {
+			if p.cache != nil && p.cfg.Cache.ServeStale {
+				if e := p.cache.get(key, now); e != nil {
+					s.log.Debug().Str("name", r.name).Msg("upstreams failed; serving stale answer")
+					return answer{entry: e}, nil
+				}
+			}
+			if err != nil {
+				s.log.Warn().Err(err).Str("name", r.name).Msg("every upstream failed")
+				return answer{}, nil
+			}
+			return answer{msg: resp}, nil
+		}
+		if p.cache != nil {
+			if e := p.cache.newEntry(resp, now); e != nil {
+				p.cache.put(key, e, now)
+				return answer{entry: e}, nil
+			}
+		}
+		return answer{msg: resp}, nil
+	})
+	return v.(answer)
+}
+
+// exchange builds the upstream query (lowercased name, RD, our own EDNS with the
+// client's DO and CD bits; the client's EDNS options such as client subnet are
+// not passed on) and sends it through group.
+func (s *Server) exchange(p *pipeline, group *upstream.Group, r *request) (*dns.Msg, error) {
+	q := new(dns.Msg)
+	q.Id = dns.Id()
+	q.RecursionDesired = true
+	q.CheckingDisabled = r.cd
+	q.Question = []dns.Question{{Name: lowerFqdn(r.name), Qtype: r.qtype, Qclass: r.qclass}}
+	q.SetEdns0(upstreamUDPSize, r.do)
+	ctx, cancel := context.WithTimeout(s.ctx, p.budget)
+	defer cancel()
+	return group.Exchange(ctx, q)
+}
+
+// upstreamUDPSize is the EDNS payload size Hearth advertises to upstreams
+// (DNS flag day 2020: avoids IP fragmentation).
+const upstreamUDPSize = 1232
+
+// prefetch refreshes a popular entry in the background, bounded in number.
+func (s *Server) prefetch(p *pipeline, r *request, key []byte, e *cacheEntry) {
+	select {
+	case s.prefetchSlots <- struct{}{}:
+	default:
+		e.fetching.Store(false)
+		return
+	}
+	rc := *r
+	k := append([]byte(nil), key...)
+	s.bg.Add(1)
+	go func() {
+		defer func() { <-s.prefetchSlots; s.bg.Done() }()
+		s.resolve(p, &rc, k)
+		e.fetching.Store(false)
+	}()
+}
+
+// read fills r from the client's query, returning an rcode other than
+// success when the query must be refused as it is.
+func (r *request) read(req *dns.Msg, w dns.ResponseWriter, maxUDP int) int {
+	if len(req.Question) != 1 {
+		return dns.RcodeFormatError
+	}
+	q := req.Question[0]
+	if _, ok := dns.IsDomainName(q.Name); !ok || len(q.Name) > 254 || q.Name == "" || q.Name[len(q.Name)-1] != '.' {
+		return dns.RcodeFormatError
+	}
+	if q.Qclass != dns.ClassINET {
+		return dns.RcodeRefused
+	}
+	r.id, r.rd, r.cd = req.Id, req.RecursionDesired, req.CheckingDisabled
+	r.name, r.qtype, r.qclass = q.Name, q.Qtype, q.Qclass
+	_, r.tcp = w.RemoteAddr().(*net.TCPAddr)
+	r.limit = dns.MinMsgSize
+	if opt := req.IsEdns0(); opt != nil {
+		if opt.Version() != 0 {
+			return dns.RcodeBadVers
+		}
+		r.edns, r.do = true, opt.Do()
+		r.udpSize = uint16(maxUDP)
+		r.limit = min(max(int(opt.UDPSize()), dns.MinMsgSize), maxUDP)
+	}
+	if r.tcp {
+		r.limit = dns.MaxMsgSize
+	}
+	return dns.RcodeSuccess
+}
+
+// allowed reports whether the client's address is in allow_clients.
+func (p *pipeline) allowed(a net.Addr) bool {
+	var ip net.IP
+	switch a := a.(type) {
+	case *net.UDPAddr:
+		ip = a.IP
+	case *net.TCPAddr:
+		ip = a.IP
+	default:
+		return false
+	}
+	addr, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, pre := range p.allow {
+		if pre.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+func questionName(m *dns.Msg) string {
+	if m != nil && len(m.Question) > 0 {
+		return m.Question[0].Name
+	}
+	return ""
+}
+
+func lowerFqdn(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(name)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return name
+}

@@ -1,0 +1,110 @@
+package resolver
+
+import (
+	"net"
+
+	"github.com/miekg/dns"
+)
+
+// Writing answers. Everything goes through writeEntry (cached wire bytes,
+// the fast path) or writeMsg (a message we own, packed into a pooled buffer).
+
+const maxPooledBuf = 64 << 10
+
+func (s *Server) getBuf() *[]byte { return s.bufs.Get().(*[]byte) }
+
+func (s *Server) putBuf(bp *[]byte, b []byte) {
+	if cap(b) <= maxPooledBuf {
+		*bp = b[:0]
+		s.bufs.Put(bp)
+	}
+}
+
+// writeEntry answers from a cache entry, falling back to unpacking it when
+// the stored bytes cannot be sent as they are (too large for the client).
+func (s *Server) writeEntry(w dns.ResponseWriter, r *request, e *cacheEntry, now int64) {
+	bp := s.getBuf()
+	out, ok := e.appendResponse(*bp, r, now)
+	if ok {
+		_, _ = w.Write(out)
+		s.putBuf(bp, out)
+		return
+	}
+	s.putBuf(bp, out)
+	m, err := e.msg(now)
+	if err != nil {
+		m = rcodeMsg(dns.RcodeServerFailure)
+	}
+	s.writeMsg(w, r, m)
+}
+
+// writeMsg sends m, which the caller hands over, as the answer to r: client's
+// ID and question (0x20 case kept), our OPT if the client used EDNS, truncated
+// to the client's size over UDP.
+func (s *Server) writeMsg(w dns.ResponseWriter, r *request, m *dns.Msg) {
+	m.Id = r.id
+	m.Response = true
+	m.Opcode = dns.OpcodeQuery
+	m.RecursionDesired = r.rd
+	m.RecursionAvailable = true
+	m.CheckingDisabled = r.cd
+	m.Question = []dns.Question{{Name: r.name, Qtype: r.qtype, Qclass: r.qclass}}
+	m.Extra = withoutOPT(m.Extra)
+	if r.edns {
+		m.SetEdns0(r.udpSize, r.do)
+	}
+	if !r.tcp {
+		m.Truncate(r.limit)
+	}
+	bp := s.getBuf()
+	out, err := m.PackBuffer(*bp)
+	if err != nil {
+		s.log.Error().Err(err).Str("name", r.name).Msg("cannot pack answer")
+		s.putBuf(bp, *bp)
+		return
+	}
+	_, _ = w.Write(out)
+	s.putBuf(bp, out)
+}
+
+// reply answers a query that was not (or could not be) read into a request.
+func (s *Server) reply(w dns.ResponseWriter, req *dns.Msg, rcode int) {
+	m := new(dns.Msg)
+	m.SetRcode(req, rcode)
+	m.RecursionAvailable = true
+	if rcode == dns.RcodeBadVers {
+		m.SetEdns0(upstreamUDPSize, false)
+	}
+	_ = w.WriteMsg(m)
+}
+
+func rcodeMsg(rcode int) *dns.Msg {
+	m := new(dns.Msg)
+	m.Rcode = rcode
+	return m
+}
+
+// answerANY gives the minimal answer of RFC 8482 section 4.2: one synthesised
+// HINFO record, instead of whatever the upstream holds.
+func (s *Server) answerANY(w dns.ResponseWriter, r *request) {
+	m := new(dns.Msg)
+	m.Answer = []dns.RR{&dns.HINFO{
+		Hdr: dns.RR_Header{Name: r.name, Rrtype: dns.TypeHINFO, Class: dns.ClassINET, Ttl: 3600},
+		Cpu: "RFC8482",
+	}}
+	s.writeMsg(w, r, m)
+}
+
+// answerLocalhost answers localhost and its subdomains with the loopback
+// addresses (RFC 6761 section 6.3).
+func (s *Server) answerLocalhost(w dns.ResponseWriter, r *request) {
+	m := new(dns.Msg)
+	hdr := dns.RR_Header{Name: r.name, Rrtype: r.qtype, Class: dns.ClassINET, Ttl: 3600}
+	switch r.qtype {
+	case dns.TypeA:
+		m.Answer = []dns.RR{&dns.A{Hdr: hdr, A: net.IPv4(127, 0, 0, 1)}}
+	case dns.TypeAAAA:
+		m.Answer = []dns.RR{&dns.AAAA{Hdr: hdr, AAAA: net.IPv6loopback}}
+	}
+	s.writeMsg(w, r, m)
+}
