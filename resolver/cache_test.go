@@ -1,0 +1,205 @@
+package resolver
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/hearth-dns/hearth/internal/dnstest"
+)
+
+func TestCacheAnswersRepeatAndAgesTTL(t *testing.T) {
+	up, _, addr, clk := upstreamAndServer(t, nil)
+
+	r := ask(t, addr, "example.com.", dns.TypeA)
+	if got := firstA(t, r).Hdr.Ttl; got != 300 {
+		t.Fatalf("first answer TTL %d, want 300", got)
+	}
+	clk.Advance(100 * time.Second)
+	r = ask(t, addr, "EXAMPLE.com.", dns.TypeA)
+	if got := firstA(t, r).Hdr.Ttl; got != 200 {
+		t.Errorf("cached answer TTL %d, want 200 after 100 s", got)
+	}
+	if n := up.Queries(); n != 1 {
+		t.Errorf("upstream saw %d queries, want 1 (second answered from cache, name case-insensitive)", n)
+	}
+	// Another type, class bit or DO bit is another entry.
+	ask(t, addr, "example.com.", dns.TypeAAAA)
+	ask(t, addr, "example.com.", dns.TypeA, withEDNS(1232, true))
+	if n := up.Queries(); n != 3 {
+		t.Errorf("upstream saw %d queries, want 3 (AAAA and DO=1 are separate entries)", n)
+	}
+	// Expiry: past 300 s the entry is stale and the upstream is asked again.
+	clk.Advance(201 * time.Second)
+	r = ask(t, addr, "example.com.", dns.TypeA)
+	if got := firstA(t, r).Hdr.Ttl; got != 300 {
+		t.Errorf("refetched TTL %d, want 300", got)
+	}
+	if n := up.Queries(); n != 4 {
+		t.Errorf("upstream saw %d queries, want 4 after expiry", n)
+	}
+}
+
+func TestCacheKeepsClientCase(t *testing.T) {
+	_, _, addr, _ := upstreamAndServer(t, nil)
+	for _, name := range []string{"MiXeD.ExAmPlE.", "mixed.example.", "MIXED.EXAMPLE."} {
+		r := ask(t, addr, name, dns.TypeA)
+		if got := r.Question[0].Name; got != name {
+			t.Errorf("question echoed as %q, want %q (0x20 case)", got, name)
+		}
+	}
+}
+
+func TestNegativeCachingRFC2308(t *testing.T) {
+	up, _, addr, clk := upstreamAndServer(t, nil)
+	for _, tc := range []struct {
+		name  string
+		rcode int
+	}{{"a.nx.test.", dns.RcodeNameError}, {"a.nodata.test.", dns.RcodeSuccess}} {
+		before := up.Queries()
+		r := ask(t, addr, tc.name, dns.TypeA)
+		if r.Rcode != tc.rcode || len(r.Answer) != 0 {
+			t.Fatalf("%s: rcode %s, %d answers", tc.name, dns.RcodeToString[r.Rcode], len(r.Answer))
+		}
+		soa, ok := r.Ns[0].(*dns.SOA)
+		if !ok || soa.Hdr.Ttl != 60 {
+			t.Fatalf("%s: authority %v, want SOA with TTL min(600, minimum 60) = 60", tc.name, r.Ns)
+		}
+		clk.Advance(59 * time.Second)
+		r = ask(t, addr, tc.name, dns.TypeA)
+		if r.Rcode != tc.rcode || r.Ns[0].Header().Ttl != 1 {
+			t.Errorf("%s: cached negative answer rcode %s TTL %d, want TTL 1", tc.name, dns.RcodeToString[r.Rcode], r.Ns[0].Header().Ttl)
+		}
+		if n := up.Queries() - before; n != 1 {
+			t.Errorf("%s: upstream asked %d times within the negative TTL, want 1", tc.name, n)
+		}
+		clk.Advance(2 * time.Second)
+		ask(t, addr, tc.name, dns.TypeA)
+		if n := up.Queries() - before; n != 2 {
+			t.Errorf("%s: upstream asked %d times after the negative TTL, want 2", tc.name, n)
+		}
+	}
+}
+
+func TestNegativeAnswerWithoutSOAIsNotCached(t *testing.T) {
+	up, _, addr, _ := upstreamAndServer(t, nil)
+	up.SetHandler(func(q *dns.Msg) *dns.Msg {
+		r := new(dns.Msg)
+		r.SetRcode(q, dns.RcodeNameError)
+		return r
+	})
+	ask(t, addr, "gone.example.", dns.TypeA)
+	ask(t, addr, "gone.example.", dns.TypeA)
+	if n := up.Queries(); n != 2 {
+		t.Errorf("upstream asked %d times, want 2: NXDOMAIN without SOA must not be cached", n)
+	}
+}
+
+func TestTTLClamps(t *testing.T) {
+	for _, tc := range []struct {
+		min, max time.Duration
+		want     uint32
+	}{{0, 24 * time.Hour, 300}, {600 * time.Second, 24 * time.Hour, 600}, {0, 100 * time.Second, 100}} {
+		_, _, addr, _ := upstreamAndServer(t, func(c *Config) { c.Cache.MinTTL, c.Cache.MaxTTL = tc.min, tc.max })
+		if got := firstA(t, ask(t, addr, "clamp.example.", dns.TypeA)).Hdr.Ttl; got != tc.want {
+			t.Errorf("min %s max %s: TTL %d, want %d", tc.min, tc.max, got, tc.want)
+		}
+	}
+}
+
+func TestServeStaleWhenUpstreamsFail(t *testing.T) {
+	for _, mode := range []dnstest.Mode{dnstest.ServFail, dnstest.Drop} {
+		up, _, addr, clk := upstreamAndServer(t, nil)
+		ask(t, addr, "stale.example.", dns.TypeA)
+		clk.Advance(400 * time.Second) // expired, within stale_max_age
+		up.SetMode(mode)
+		r := ask(t, addr, "stale.example.", dns.TypeA)
+		if r.Rcode != dns.RcodeSuccess || firstA(t, r).Hdr.Ttl != staleTTL {
+			t.Errorf("mode %d: got rcode %s answer %v, want the stale answer with TTL %d", mode, dns.RcodeToString[r.Rcode], r.Answer, staleTTL)
+		}
+		clk.Advance(25 * time.Hour) // beyond stale_max_age
+		if r := ask(t, addr, "stale.example.", dns.TypeA); r.Rcode != dns.RcodeServerFailure {
+			t.Errorf("mode %d: past stale_max_age got %s, want SERVFAIL", mode, dns.RcodeToString[r.Rcode])
+		}
+	}
+}
+
+func TestServeStaleOff(t *testing.T) {
+	up, _, addr, clk := upstreamAndServer(t, func(c *Config) { c.Cache.ServeStale = false })
+	ask(t, addr, "stale.example.", dns.TypeA)
+	clk.Advance(400 * time.Second)
+	up.SetMode(dnstest.ServFail)
+	if r := ask(t, addr, "stale.example.", dns.TypeA); r.Rcode != dns.RcodeServerFailure {
+		t.Errorf("got %s, want SERVFAIL with serve_stale off", dns.RcodeToString[r.Rcode])
+	}
+}
+
+func TestPrefetchRefreshesPopularEntries(t *testing.T) {
+	up, _, addr, clk := upstreamAndServer(t, nil)
+	for range 3 {
+		ask(t, addr, "popular.example.", dns.TypeA)
+	}
+	ask(t, addr, "rare.example.", dns.TypeA)
+	clk.Advance(280 * time.Second) // within the last tenth of the 300 s TTL
+	if got := firstA(t, ask(t, addr, "popular.example.", dns.TypeA)).Hdr.Ttl; got != 20 {
+		t.Errorf("answer before refresh TTL %d, want 20 (served from cache)", got)
+	}
+	ask(t, addr, "rare.example.", dns.TypeA)
+	eventually(t, "the prefetch", func() bool { return up.Queries() == 3 })
+	time.Sleep(20 * time.Millisecond)
+	if n := up.Queries(); n != 3 {
+		t.Fatalf("upstream saw %d queries, want 3 (only the popular entry prefetched)", n)
+	}
+	// The refreshed entry answers with a full TTL, without asking again.
+	if got := firstA(t, ask(t, addr, "popular.example.", dns.TypeA)).Hdr.Ttl; got != 300 {
+		t.Errorf("after prefetch TTL %d, want 300", got)
+	}
+	if n := up.Queries(); n != 3 {
+		t.Errorf("upstream saw %d queries after the refresh, want 3", n)
+	}
+}
+
+func TestConcurrentMissesCoalesce(t *testing.T) {
+	up, _, addr, _ := upstreamAndServer(t, nil)
+	up.SetDelay(100 * time.Millisecond)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() { defer wg.Done(); ask(t, addr, "burst.example.", dns.TypeA) }()
+	}
+	wg.Wait()
+	if n := up.Queries(); n != 1 {
+		t.Errorf("upstream saw %d queries for 20 simultaneous identical ones, want 1", n)
+	}
+}
+
+func TestCacheIsBounded(t *testing.T) {
+	c := newCache(CacheConfig{Size: 128, MaxTTL: time.Hour, NegativeTTL: time.Hour})
+	now := t0.UnixNano()
+	resp := new(dns.Msg)
+	for i := range 5000 {
+		name := dns.Fqdn(string(rune('a'+i%26)) + time.Duration(i).String() + ".example")
+		resp.SetQuestion(name, dns.TypeA)
+		resp.Response = true
+		resp.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: dnstest.DefaultA}}
+		e := c.newEntry(resp, now)
+		if e == nil {
+			t.Fatal("entry not cacheable")
+		}
+		c.put(appendKey(nil, name, dns.TypeA, dns.ClassINET, false, false), e, now)
+	}
+	if n := c.len(); n > 128+cacheShards {
+		t.Errorf("cache holds %d entries, want at most about 128", n)
+	}
+}
+
+func TestCacheOff(t *testing.T) {
+	up, _, addr, _ := upstreamAndServer(t, func(c *Config) { c.Cache.Size = 0 })
+	ask(t, addr, "x.example.", dns.TypeA)
+	ask(t, addr, "x.example.", dns.TypeA)
+	if n := up.Queries(); n != 2 {
+		t.Errorf("upstream saw %d queries, want 2 with the cache off", n)
+	}
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# loadtest.sh: Hearth's throughput and latency under dnsperf, against a local upstream.
+#
+# usage: scripts/loadtest.sh            (DUR=seconds per run, default 10; COMPARE=0 skips compare.sh)
+#
+# Everything runs on loopback. It builds Hearth and the bare miekg/dns responder
+# from ../shared/bench/limit (used as Hearth's upstream), then measures:
+#   1. cache-hit mix: 500 popular names (A), answered from the cache;
+#   2. cache-miss mix: the same names with the cache off, so every query is forwarded;
+#   3. latency percentiles at a fixed 20,000 queries/s on cache hits;
+#   4. resident memory, idle and after the load;
+#   5. ../shared/bench/compare.sh: Hearth's cache-hit QPS as a ratio to the bare responder.
+# Hearth is pinned to CPU 1, dnsperf and the upstream to CPU 0 (as compare.sh does).
+# Needs: go, taskset, python3, dnsperf (Debian package; installed here when missing and running as root).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+bench=${BENCH:-$repo/../shared/bench}
+queries=${QUERIES:-$repo/../shared/testdata/querynames/top-500-names.txt}
+DUR=${DUR:-10}
+COMPARE=${COMPARE:-1}
+
+if ! command -v dnsperf >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing dnsperf..."
+    (apt-get install -y -qq dnsperf >/dev/null 2>&1) || (apt-get update -qq && apt-get install -y -qq dnsperf >/dev/null)
+  else
+    echo "dnsperf is missing: sudo apt-get install dnsperf"; exit 2
+  fi
+fi
+[ -d "$bench/limit" ] || { echo "no $bench/limit (set BENCH=path to the shared bench folder)"; exit 2; }
+[ -f "$queries" ] || { echo "no query names at $queries (set QUERIES=file with one name per line)"; exit 2; }
+
+work=$(mktemp -d); pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+freeport() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+echo "== building"
+(cd "$repo" && CGO_ENABLED=0 go build -o "$work/hearth" ./cmd/hearth)
+(cd "$bench/limit" && go build -o "$work/limit" .)
+awk 'NF {print $1, "A"}' "$queries" > "$work/hit.txt"
+
+uport=$(freeport)
+taskset -c 0 "$work/limit" -addr 127.0.0.1:"$uport" >/dev/null 2>&1 & pids+=($!)
+
+# hearth_start PORT [ENV...]: start Hearth on CPU 1 against the local upstream.
+hearth_start() {
+  local port=$1; shift
+  env HEARTH_LISTEN=127.0.0.1:"$port" HEARTH_UPSTREAMS_SERVERS=udp://127.0.0.1:"$uport" HEARTH_LOG_LEVEL=warn "$@" \
+    taskset -c 1 "$work/hearth" serve >"$work/hearth-$port.log" 2>&1 &
+  hpid=$!; pids+=($hpid)
+  for _ in $(seq 100); do
+    dnsperf -s 127.0.0.1 -p "$port" -d "$work/hit.txt" -n 1 -t 1 -Q 20000 2>/dev/null | grep -q "Queries completed: *[1-9]" && return 0
+    sleep 0.1
+  done
+  echo "Hearth did not answer on $port:"; cat "$work/hearth-$port.log"; exit 1
+}
+rss_kb() { awk '/VmRSS/{print $2}' /proc/"$1"/status; }
+perf() { # port label extra-dnsperf-args...
+  local port=$1 label=$2; shift 2
+  taskset -c 0 dnsperf -s 127.0.0.1 -p "$port" -d "$work/hit.txt" -l "$DUR" "$@" > "$work/out.txt" 2>&1
+  printf '%-34s %s qps  avg latency %s ms  lost %s\n' "$label" \
+    "$(awk '/Queries per second:/{print $4}' "$work/out.txt")" \
+    "$(awk '/Average Latency/{printf "%.3f", $4*1000}' "$work/out.txt")" \
+    "$(awk '/Queries lost:/{print $3}' "$work/out.txt")"
+}
+
+echo "== machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "== $(go version)"
+
+port=$(freeport)
+hearth_start "$port"
+sleep 1
+echo "idle RSS after start: $(( $(rss_kb "$hpid") / 1024 )) MiB"
+taskset -c 0 dnsperf -s 127.0.0.1 -p "$port" -d "$work/hit.txt" -n 1 >/dev/null 2>&1   # warm the cache
+perf "$port" "cache-hit mix (max load, -c 4 -q 100)" -c 4 -q 100
+taskset -c 0 dnsperf -s 127.0.0.1 -p "$port" -d "$work/hit.txt" -l "$DUR" -Q 20000 -c 4 -v > "$work/lat.txt" 2>&1
+python3 - "$work/lat.txt" <<'PY'
+import sys
+lat = sorted(float(l.split()[-1]) for l in open(sys.argv[1]) if l.startswith("> NOERROR"))
+if not lat: sys.exit("no latencies recorded")
+p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
+print(f"cache-hit at 20,000 qps: {len(lat)} answers  p50 {p(.5):.3f} ms  p90 {p(.9):.3f} ms  p99 {p(.99):.3f} ms  p99.9 {p(.999):.3f} ms")
+PY
+echo "RSS after load: $(( $(rss_kb "$hpid") / 1024 )) MiB"
+kill "$hpid"; wait "$hpid" 2>/dev/null || true
+
+port=$(freeport)
+hearth_start "$port" HEARTH_CACHE_SIZE=0
+perf "$port" "cache-miss mix (cache off, forwarded)" -c 4 -q 100
+kill "$hpid"; wait "$hpid" 2>/dev/null || true
+
+if [ "$COMPARE" = 1 ]; then
+  echo "== compare.sh (cache hits, ratio to the bare miekg/dns responder)"
+  port=$(freeport)
+  DUR=$DUR "$bench/compare.sh" "$work/hit.txt" "$port" -- env HEARTH_LISTEN=127.0.0.1:"$port" \
+    HEARTH_UPSTREAMS_SERVERS=udp://127.0.0.1:"$uport" HEARTH_LOG_LEVEL=warn "$work/hearth" serve
+fi
