@@ -1,6 +1,23 @@
 package upstream
 
-import "time"
+import (
+	"time"
+
+	"github.com/hearth-dns/hearth/internal/fielderr"
+)
+
+// Strategies of a Group.
+const (
+	StrategyFastest = "fastest" // race the two best by recent latency
+	StrategyOrdered = "ordered" // one at a time, in the order written
+)
+
+// Defaults used when a Config leaves a field empty.
+const (
+	DefaultStrategy = StrategyFastest
+	DefaultTimeout  = 2 * time.Second
+	MaxTimeout      = 30 * time.Second
+)
 
 // Config is the `upstreams:` section of hearth.yaml.
 type Config struct {
@@ -18,4 +35,49 @@ type Config struct {
 	// Bootstrap are plain-IP DNS servers used only to resolve the host names
 	// of DoT and DoH upstreams.
 	Bootstrap []string `mapstructure:"bootstrap"`
+}
+
+// Validate returns every problem in the section; prefix is its key path.
+// An empty strategy means "fastest".
+func (c Config) Validate(prefix string) []error {
+	var errs []error
+	key := func(k string) string {
+		if prefix == "" {
+			return k
+		}
+		return prefix + "." + k
+	}
+	if len(c.Servers) == 0 {
+		errs = append(errs, fielderr.New(key("servers"), "at least one server is required"))
+	}
+	var needBootstrap []string
+	for i, s := range c.Servers {
+		a, err := parseAddress(s)
+		if err != nil {
+			errs = append(errs, fielderr.New(key("servers"), "entry %d: %v", i, err))
+			continue
+		}
+		if !a.ip {
+			needBootstrap = append(needBootstrap, s)
+		}
+	}
+	switch c.Strategy {
+	case "", StrategyFastest, StrategyOrdered:
+	default:
+		errs = append(errs, fielderr.New(key("strategy"), "%q: want %q or %q", c.Strategy, StrategyFastest, StrategyOrdered))
+	}
+	if c.Timeout <= 0 || c.Timeout > MaxTimeout {
+		errs = append(errs, fielderr.New(key("timeout"), "%v: want more than 0 and at most %v", c.Timeout, MaxTimeout))
+	}
+	for i, s := range c.Bootstrap {
+		if _, err := parseIPPort(s, "53"); err != nil {
+			errs = append(errs, fielderr.New(key("bootstrap"), "entry %d: %v", i, err))
+		}
+	}
+	if len(needBootstrap) > 0 && len(c.Bootstrap) == 0 {
+		errs = append(errs, fielderr.New(key("bootstrap"),
+			"empty, but %q name a host that must be resolved first: add plain-IP DNS servers (e.g. 9.9.9.9) or use IP addresses",
+			needBootstrap))
+	}
+	return errs
 }

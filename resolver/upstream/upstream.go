@@ -1,18 +1,20 @@
-// Package upstream sends DNS queries to the servers that really resolve them:
-// plain DNS over UDP/TCP, DNS-over-TLS and DNS-over-HTTPS, with bootstrap
-// resolution of DoT/DoH host names and a Group that picks among several
-// servers by recent latency.
 package upstream
 
 import (
 	"context"
 	"crypto/x509"
+	"fmt"
 
 	"github.com/miekg/dns"
 	"github.com/rs/zerolog"
 )
 
 // Upstream exchanges one query with one server.
+//
+// Exchange returns a reply matching q (same question, q's ID) or an error; an
+// SERVFAIL reply is a reply, not an error. It does not keep q, but packing
+// writes into q's OPT record, so one *dns.Msg must not be given to concurrent
+// exchanges. Without a deadline on ctx an exchange is bounded by 5 s.
 type Upstream interface {
 	Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error)
 	// String is the address as configured, for logs and metrics.
@@ -26,22 +28,36 @@ type Options struct {
 	RootCAs *x509.CertPool
 }
 
-// Validate returns every problem in the section; prefix is its key path.
-// TODO(helper): real validation.
-func (c Config) Validate(prefix string) []error { return nil }
-
-// Group is the set of configured upstreams and the strategy choosing among them.
-// TODO(helper): real implementation.
-type Group struct{}
-
-// NewGroup builds a Group from the configuration.
-func NewGroup(cfg Config, opts Options) (*Group, error) { return &Group{}, nil }
-
-// Exchange sends q following the group's strategy. It returns the first good
-// answer, or the last answer/error when every server failed.
-func (g *Group) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
-	return nil, context.Canceled
+// New returns the Upstream for one address (see Config.Servers for the
+// forms). bootstrap resolves DoT/DoH host names; it may be nil when every
+// host is an IP address. The result implements Closer.
+func New(addr string, opts Options, bootstrap *Bootstrap) (Upstream, error) {
+	a, err := parseAddress(addr)
+	if err != nil {
+		return nil, err
+	}
+	switch a.proto {
+	case protoUDP, protoTCP:
+		return newPlain(a), nil
+	case protoTLS:
+		return newDoT(a, opts, bootstrap)
+	case protoHTTPS:
+		return newDoH(a, opts, bootstrap)
+	}
+	return nil, fmt.Errorf("%q: unknown protocol", addr)
 }
 
-// Close releases idle connections.
-func (g *Group) Close() {}
+// Closer is implemented by upstreams holding idle connections.
+type Closer interface {
+	// Close releases idle connections. Later exchanges still work.
+	Close()
+}
+
+// Close is a no-op: plain upstreams keep no connections.
+func (u *plain) Close() {}
+
+var (
+	_ Closer = (*plain)(nil)
+	_ Closer = (*dot)(nil)
+	_ Closer = (*doh)(nil)
+)
