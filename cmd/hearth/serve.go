@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hearth-dns/hearth/internal/config"
+	"github.com/hearth-dns/hearth/resolver"
+)
+
+// shutdownTimeout bounds the wait for in-flight queries at exit.
+const shutdownTimeout = 5 * time.Second
+
+func newServeCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the DNS server",
+		Long: "serve answers DNS on the configured addresses until SIGINT or SIGTERM.\n" +
+			"SIGHUP reloads the configuration; if the new one has problems they are\n" +
+			"logged and the running configuration stays.",
+		Args: cobra.NoArgs,
+	}
+	opts := a.configFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		return a.serve(cmd.Context(), opts())
+	}
+	return cmd
+}
+
+// serve loads the configuration, starts the server and runs it until a stop
+// signal or the end of ctx. Problems before the server runs are printed to
+// stderr (the log may not exist yet); afterwards they are logged.
+func (a *app) serve(ctx context.Context, opts config.LoadOptions) error {
+	cfg, src, err := config.Load(opts)
+	if err != nil {
+		a.printWarnings(src)
+		a.printProblems(err)
+		return exitStatus(exitError)
+	}
+	logs := newLogging(a.stdout, cfg.Log, a.isTerminal())
+	log := logs.logger
+	for _, w := range src.Warnings {
+		log.Warn().Msg(w)
+	}
+
+	srv, err := resolver.New(cfg.Config, resolver.Options{Logger: log})
+	if err != nil {
+		a.printProblems(err)
+		return exitStatus(exitError)
+	}
+	if err := srv.Start(); err != nil {
+		fmt.Fprintf(a.stderr, "hearth: cannot start: %v\n", err)
+		return exitStatus(exitError)
+	}
+	listen := cfg.Listen
+	if addrs := srv.Addrs(); len(addrs) > 0 {
+		listen = make([]string, len(addrs))
+		for i, ad := range addrs {
+			listen[i] = ad.String()
+		}
+	}
+	log.Info().
+		Strs("listen", listen).
+		Strs("upstreams", cfg.Upstreams.Servers).
+		Str("config", src.String()).
+		Str("version", version).
+		Msg("hearth started")
+
+	sigs := a.signals
+	if sigs == nil {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+		defer signal.Stop(ch)
+		sigs = ch
+	}
+	load := func() (*config.Config, config.Source, error) { return config.Load(opts) }
+	return run(ctx, sigs, srv, load, logs)
+}
+
+// server is what run needs of *resolver.Server.
+type server interface {
+	Reload(resolver.Config) error
+	Shutdown(context.Context) error
+}
+
+var _ server = (*resolver.Server)(nil)
+
+// run serves until ctx ends or SIGINT/SIGTERM arrives, then shuts srv down,
+// waiting at most shutdownTimeout. SIGHUP loads the configuration again:
+// on any problem the running configuration stays and the problems are
+// logged; otherwise srv.Reload takes it and the new log level applies.
+// It returns nil after a clean shutdown.
+func run(ctx context.Context, sigs <-chan os.Signal, srv server, load func() (*config.Config, config.Source, error), logs *logging) error {
+	log := logs.logger
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info().Msg("shutting down")
+			return shutdown(srv, logs)
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				reload(srv, load, logs)
+				continue
+			}
+			log.Info().Str("signal", sig.String()).Msg("shutting down")
+			return shutdown(srv, logs)
+		}
+	}
+}
+
+func shutdown(srv server, logs *logging) error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		logs.logger.Error().Err(err).Msg("shutdown was not clean")
+		return exitStatus(exitError)
+	}
+	logs.logger.Info().Msg("hearth stopped")
+	return nil
+}
+
+func reload(srv server, load func() (*config.Config, config.Source, error), logs *logging) {
+	log := logs.logger
+	cfg, src, err := load()
+	for _, w := range src.Warnings {
+		log.Warn().Msg(w)
+	}
+	if err != nil {
+		var problems []string
+		for _, p := range config.Problems(err) {
+			problems = append(problems, p.Error())
+		}
+		log.Error().Strs("problems", problems).Str("config", src.String()).
+			Msg("config reload failed; still running the previous configuration")
+		return
+	}
+	if err := srv.Reload(cfg.Config); err != nil {
+		log.Error().Err(err).Msg("config reload failed; still running the previous configuration")
+		return
+	}
+	logs.setLevel(cfg.Log.Level)
+	if cfg.Log.Format != logs.format {
+		log.Warn().Str("log.format", cfg.Log.Format).Msg("a new log.format takes effect at the next start")
+	}
+	log.Info().Str("config", src.String()).Msg("config reloaded")
+}

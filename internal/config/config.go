@@ -1,0 +1,81 @@
+package config
+
+import (
+	_ "embed"
+	"slices"
+	"strings"
+
+	"github.com/hearth-dns/hearth/internal/fielderr"
+	"github.com/hearth-dns/hearth/resolver"
+)
+
+// SchemaVersion is the layout version of hearth.yaml this build reads.
+const SchemaVersion = 1
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultYAML returns the embedded default configuration, with a comment on
+// every key: what `hearth config default` prints.
+func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
+
+// Config is the whole of hearth.yaml.
+type Config struct {
+	// SchemaVersion is the file's layout version; only SchemaVersion is read.
+	SchemaVersion   int `mapstructure:"schema_version"`
+	resolver.Config `mapstructure:",squash"`
+	Log             LogConfig `mapstructure:"log"`
+}
+
+// LogConfig is the `log:` section.
+type LogConfig struct {
+	// Level is a zerolog level name: trace, debug, info, warn, error, fatal,
+	// panic or disabled.
+	Level string `mapstructure:"level"`
+	// Format is auto (console when stdout is a terminal, else JSON), json or
+	// console.
+	Format string `mapstructure:"format"`
+}
+
+// Log formats.
+const (
+	FormatAuto    = "auto"
+	FormatJSON    = "json"
+	FormatConsole = "console"
+)
+
+// logLevels are the accepted log.level values (zerolog's level names).
+var logLevels = []string{"trace", "debug", "info", "warn", "error", "fatal", "panic", "disabled"}
+
+// Validate returns every problem in c, each a *fielderr.Error naming its key.
+func (c Config) Validate() []error {
+	var errs []error
+	if c.SchemaVersion != SchemaVersion {
+		errs = append(errs, schemaVersionError(c.SchemaVersion))
+	}
+	errs = append(errs, c.Log.validate()...)
+	errs = append(errs, c.Config.Validate()...)
+	return errs
+}
+
+func (l LogConfig) validate() []error {
+	var errs []error
+	if !slices.Contains(logLevels, l.Level) {
+		errs = append(errs, fielderr.New("log.level", "%q is not a level; use one of %s", l.Level, strings.Join(logLevels, ", ")))
+	}
+	switch l.Format {
+	case FormatAuto, FormatJSON, FormatConsole:
+	default:
+		errs = append(errs, fielderr.New("log.format", "%q is not a format; use auto, json or console", l.Format))
+	}
+	return errs
+}
+
+func schemaVersionError(v int) error {
+	if v > SchemaVersion {
+		return fielderr.New("schema_version", "%d: this file is for a newer Hearth, which reads schema version %d; "+
+			"upgrade Hearth, or rewrite the file for version %d (`hearth config default` prints a version %d file)",
+			v, SchemaVersion, SchemaVersion, SchemaVersion)
+	}
+	return fielderr.New("schema_version", "%d is not a schema version; write schema_version: %d", v, SchemaVersion)
+}

@@ -1,0 +1,108 @@
+package config
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// TestDefaultYAMLDocumentsEveryKey checks that default.yaml lists exactly the
+// keys of Config, each with a comment: it is the reference users read.
+func TestDefaultYAMLDocumentsEveryKey(t *testing.T) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(DefaultYAML(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	var walk func(m *yaml.Node, prefix string)
+	walk = func(m *yaml.Node, prefix string) {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k, v := m.Content[i], m.Content[i+1]
+			path := k.Value
+			if prefix != "" {
+				path = prefix + "." + k.Value
+			}
+			found[path] = true
+			if _, ok := configSchema.keys[path]; !ok {
+				t.Errorf("default.yaml:%d: %s is not a key of Config", k.Line, path)
+			}
+			if strings.TrimSpace(k.HeadComment+k.LineComment) == "" {
+				t.Errorf("default.yaml:%d: %s has no comment", k.Line, path)
+			}
+			if v.Kind == yaml.MappingNode {
+				walk(v, path)
+			}
+		}
+	}
+	walk(doc.Content[0], "")
+	for _, k := range configSchema.sortedKeys() {
+		if !found[k] {
+			t.Errorf("default.yaml lacks %s", k)
+		}
+	}
+	fi, err := parseFile("default.yaml", DefaultYAML(), configSchema)
+	if err != nil || len(fi.problems) != 0 {
+		t.Errorf("default.yaml: %v %v", err, fi.problems)
+	}
+}
+
+func TestDefaultYAMLIsACopy(t *testing.T) {
+	b := DefaultYAML()
+	b[0] = 'X'
+	if bytes.Equal(b, DefaultYAML()) {
+		t.Error("DefaultYAML returned the embedded slice itself")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	base, _, err := Load(LoadOptions{Search: []string{}, Environ: env()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		change func(c *Config)
+		keys   []string
+	}{
+		{"default", func(c *Config) {}, nil},
+		{"schema 2", func(c *Config) { c.SchemaVersion = 2 }, []string{"schema_version"}},
+		{"level", func(c *Config) { c.Log.Level = "verbose" }, []string{"log.level"}},
+		{"empty level", func(c *Config) { c.Log.Level = "" }, []string{"log.level"}},
+		{"format", func(c *Config) { c.Log.Format = "text" }, []string{"log.format"}},
+		{"all levels", func(c *Config) { c.Log.Level = "disabled"; c.Log.Format = "console" }, nil},
+		{"with resolver", func(c *Config) { c.Log.Format = "x"; c.UDPSize = 1 }, []string{"log.format", "udp_size"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := *base
+			tt.change(&c)
+			var keys []string
+			for _, err := range c.Validate() {
+				key, _, _ := strings.Cut(err.Error(), ":")
+				keys = append(keys, key)
+			}
+			if !slices.Equal(keys, tt.keys) {
+				t.Errorf("problems with %v, want %v", keys, tt.keys)
+			}
+		})
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	for in, want := range map[string]string{
+		"upstreams.sever":  "upstreams.servers",
+		"cache.sise":       "cache.size",
+		"servers":          "upstreams.servers",
+		"level":            "log.level",
+		"chace":            "cache",
+		"blocking.enabled": "",
+		"cache.colour":     "",
+	} {
+		if got := configSchema.suggest(in); got != want {
+			t.Errorf("suggest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

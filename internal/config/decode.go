@@ -1,0 +1,181 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+)
+
+// Decoding is strict: no weak typing (a quoted "100" is not a number, yes is
+// not true), unknown keys are errors (ErrorUnused), and every field must be
+// present (ErrorUnset, which catches a key missing from default.yaml).
+// Environment variables are strings, so envValue converts them by the key's
+// type first; what does not convert is left as a string for the decoder to
+// reject with the usual message.
+
+func decoderConfig(out any) *mapstructure.DecoderConfig {
+	return &mapstructure.DecoderConfig{
+		Result:      out,
+		ErrorUnused: true,
+		ErrorUnset:  true,
+		DecodeHook:  mapstructure.ComposeDecodeHookFunc(durationHook, wholeNumberHook),
+	}
+}
+
+func decodeInto(in, out any) error {
+	d, err := mapstructure.NewDecoder(decoderConfig(out))
+	if err != nil {
+		return err
+	}
+	return d.Decode(in)
+}
+
+// checkValue reports whether raw decodes as a value of type t.
+func checkValue(raw any, t reflect.Type) error {
+	return decodeInto(raw, reflect.New(t).Interface())
+}
+
+var errNoUnit = errors.New("a duration needs a unit")
+
+// durationHook parses durations from strings ("2s"). A bare number other
+// than 0 is refused: "timeout: 5" would otherwise mean 5 nanoseconds.
+func durationHook(from, to reflect.Type, data any) (any, error) {
+	if to != durationType {
+		return data, nil
+	}
+	switch d := data.(type) {
+	case string:
+		return time.ParseDuration(strings.TrimSpace(d))
+	case time.Duration:
+		return d, nil
+	case int, int64, uint64, float64:
+		if reflect.ValueOf(d).IsZero() {
+			return time.Duration(0), nil
+		}
+		return nil, errNoUnit
+	}
+	return data, nil
+}
+
+// wholeNumberHook refuses 1.5 for an integer (mapstructure would truncate it).
+func wholeNumberHook(from, to reflect.Type, data any) (any, error) {
+	if to.Kind() != reflect.Int || to == durationType {
+		return data, nil
+	}
+	if f, ok := data.(float64); ok && f != math.Trunc(f) {
+		return nil, fmt.Errorf("%v is not a whole number", f)
+	}
+	return data, nil
+}
+
+// typeMessage says what key wants, and what it got instead.
+func typeMessage(t reflect.Type, raw any) string {
+	var want string
+	switch {
+	case t == durationType:
+		want = "want a duration with a unit, such as 2s, 500ms or 1h30m"
+	case t.Kind() == reflect.Int:
+		want = "want a whole number"
+	case t.Kind() == reflect.Bool:
+		want = "want true or false"
+	case t.Kind() == reflect.String:
+		want = "want a string (put it in quotes)"
+	case t.Kind() == reflect.Slice:
+		want = "want a list of strings, such as [a, b] (comma-separated in environment variables)"
+	default:
+		want = "want a " + t.String()
+	}
+	return want + ", got " + show(raw)
+}
+
+// show writes a decoded YAML value the way a user would recognise it.
+func show(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "nothing"
+	case string:
+		return strconv.Quote(v)
+	case []any:
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = show(x)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case []string:
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = strconv.Quote(x)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return "a map of " + strings.Join(keys, ", ")
+	}
+	return fmt.Sprint(v)
+}
+
+// envValue converts the text of an environment variable for a key of type t.
+// Lists are comma-separated, items trimmed, empty items dropped (so "" is an
+// empty list). Text that does not convert is returned unchanged.
+func envValue(t reflect.Type, s string) any {
+	switch {
+	case t == durationType || t.Kind() == reflect.String:
+		return s
+	case t.Kind() == reflect.Slice:
+		items := []string{}
+		for _, it := range strings.Split(s, ",") {
+			if it = strings.TrimSpace(it); it != "" {
+				items = append(items, it)
+			}
+		}
+		return items
+	case t.Kind() == reflect.Int:
+		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+			return n
+		}
+	case t.Kind() == reflect.Bool:
+		if b, err := strconv.ParseBool(strings.TrimSpace(s)); err == nil {
+			return b
+		}
+	}
+	return s
+}
+
+// setPath sets a dotted key in nested maps, creating them as needed.
+func setPath(m map[string]any, path string, val any) {
+	parts := strings.Split(path, ".")
+	for _, p := range parts[:len(parts)-1] {
+		sub, ok := m[p].(map[string]any)
+		if !ok {
+			sub = map[string]any{}
+			m[p] = sub
+		}
+		m = sub
+	}
+	m[parts[len(parts)-1]] = val
+}
+
+// getPath reads a dotted key from nested maps.
+func getPath(m map[string]any, path string) (any, bool) {
+	parts := strings.Split(path, ".")
+	for _, p := range parts[:len(parts)-1] {
+		sub, ok := m[p].(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		m = sub
+	}
+	v, ok := m[parts[len(parts)-1]]
+	return v, ok
+}

@@ -1,0 +1,311 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/hearth-dns/hearth/internal/fielderr"
+)
+
+// defaultSearch is where Load looks for a file when none is named: the
+// working directory, then /etc/hearth. The first that exists is used.
+var defaultSearch = []string{"hearth.yaml", "/etc/hearth/hearth.yaml"}
+
+// DefaultSearch returns the files Load tries, in order, when none is named.
+func DefaultSearch() []string { return append([]string(nil), defaultSearch...) }
+
+// flagKeys maps the flags AddFlags defines to the keys they set.
+var flagKeys = []struct{ flag, key, usage string }{
+	{"listen", "listen", "address to answer DNS on, host:port (repeat or comma-separate; replaces listen)"},
+	{"upstream", "upstreams.servers", "upstream server, e.g. tls://dns.quad9.net (repeat or comma-separate; replaces upstreams.servers)"},
+}
+
+// AddFlags defines the flags that override configuration keys (--listen,
+// --upstream) on fs, for LoadOptions.Flags.
+func AddFlags(fs *pflag.FlagSet) {
+	for _, f := range flagKeys {
+		fs.StringSlice(f.flag, nil, f.usage)
+	}
+}
+
+// LoadOptions says where Load finds its layers.
+type LoadOptions struct {
+	// File is the file named by --config; it must exist. "" searches Search.
+	File string
+	// Search is the list of files tried when File is ""; nil means
+	// DefaultSearch(). When none exists the embedded default is used alone.
+	Search []string
+	// Flags, if not nil, holds the flags from AddFlags; those the user set
+	// (Changed) override everything else.
+	Flags *pflag.FlagSet
+	// Environ returns the environment as "NAME=value" strings; nil means
+	// os.Environ. (A list, not a lookup, so unknown HEARTH_ variables can be
+	// reported.)
+	Environ func() []string
+}
+
+// Source says where a loaded configuration came from.
+type Source struct {
+	File     string   // the file used; "" means the embedded default alone
+	Env      []string // HEARTH_* variables applied, sorted
+	Flags    []string // flags applied, e.g. "--listen"
+	Warnings []string // things worth telling the user, e.g. unknown HEARTH_ variables
+
+	where map[string]string // key path (or "key[i]") -> place it was set
+}
+
+func (s Source) String() string {
+	var b strings.Builder
+	if s.File == "" {
+		b.WriteString("embedded default")
+	} else {
+		b.WriteString(s.File)
+	}
+	if len(s.Env) > 0 {
+		b.WriteString(" + env " + strings.Join(s.Env, ", "))
+	}
+	if len(s.Flags) > 0 {
+		b.WriteString(" + flags " + strings.Join(s.Flags, ", "))
+	}
+	return b.String()
+}
+
+// Where returns where the value of key was set: "hearth.yaml:7", "env
+// HEARTH_CACHE_SIZE", "flag --listen", or "" for the embedded default. A
+// list item ("upstreams.servers[1]") is located on its own line when the
+// file wrote the list one item a line, else at its key; a key Where does
+// not know falls back to the nearest enclosing one.
+func (s Source) Where(key string) string {
+	for key != "" {
+		if w, ok := s.where[key]; ok {
+			return w
+		}
+		if i := strings.LastIndexByte(key, '['); i > 0 && strings.HasSuffix(key, "]") {
+			key = key[:i]
+			continue
+		}
+		i := strings.LastIndexByte(key, '.')
+		if i < 0 {
+			break
+		}
+		key = key[:i]
+	}
+	return ""
+}
+
+// Load builds the configuration from, lowest first: the embedded default,
+// the file (opts.File, or the first of opts.Search that exists), HEARTH_*
+// environment variables and the flags the user set. It returns every problem
+// at once (errors.Join of *Error; see Problems), each located where its value
+// was set; the Source is filled in as far as loading got, also on error.
+func Load(opts LoadOptions) (*Config, Source, error) {
+	src := Source{where: map[string]string{}}
+	s := configSchema
+	for _, key := range s.leaves {
+		src.where[key] = "" // the embedded default, until a layer sets it
+	}
+
+	v := viper.New()
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(bytes.NewReader(defaultYAML)); err != nil {
+		return nil, src, fmt.Errorf("embedded default configuration: %w", err)
+	}
+
+	var problems []error
+	path, err := findFile(opts)
+	if err != nil {
+		return nil, src, err
+	}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, src, fmt.Errorf("config file: %w", err)
+		}
+		src.File = path
+		fi, err := parseFile(path, data, s)
+		if err != nil {
+			return nil, src, err
+		}
+		for k, line := range fi.lines {
+			src.where[k] = path + ":" + strconv.Itoa(line)
+		}
+		// A file for another schema version is likely to fail in many
+		// ways that all follow from that one: say only that.
+		if ver, ok := fi.values["schema_version"].(int); ok && ver != SchemaVersion {
+			return nil, src, &Error{Where: src.Where("schema_version"), Err: schemaVersionError(ver)}
+		}
+		problems = append(problems, fi.problems...)
+		if fi.values != nil {
+			if err := v.MergeConfigMap(fi.values); err != nil {
+				return nil, src, fmt.Errorf("%s: %w", path, err)
+			}
+		}
+	}
+
+	if err := applyEnv(v, opts.Environ, &src); err != nil {
+		return nil, src, err
+	}
+
+	if opts.Flags != nil {
+		for _, f := range flagKeys {
+			pf := opts.Flags.Lookup(f.flag)
+			if pf == nil || !pf.Changed {
+				continue
+			}
+			if err := v.BindPFlag(f.key, pf); err != nil {
+				return nil, src, err
+			}
+			src.Flags = append(src.Flags, "--"+f.flag)
+			src.where[f.key] = "flag --" + f.flag
+			clearItems(src.where, f.key)
+		}
+	}
+
+	cfg, bad, typeProblems, err := decode(v, src)
+	problems = append(problems, typeProblems...)
+	if err != nil {
+		problems = append(problems, err) // a bug: the schema and Config disagree
+		return nil, src, errors.Join(problems...)
+	}
+	for _, err := range cfg.Validate() {
+		var fe *fielderr.Error
+		if errors.As(err, &fe) {
+			if bad[fe.Key] {
+				continue // already reported as a wrong type
+			}
+			err = &Error{Where: src.Where(fe.Key), Err: err}
+		}
+		problems = append(problems, err)
+	}
+	if len(problems) > 0 {
+		return nil, src, errors.Join(problems...)
+	}
+	return cfg, src, nil
+}
+
+// applyEnv merges the HEARTH_* variables of environ (nil: os.Environ) into
+// v, recording them in src; unknown ones become warnings.
+func applyEnv(v *viper.Viper, environ func() []string, src *Source) error {
+	s := configSchema
+	if environ == nil {
+		environ = os.Environ
+	}
+	envMap := map[string]any{}
+	for _, kv := range environ() {
+		name, val, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(name, envPrefix) {
+			continue
+		}
+		key, known := s.env[name]
+		if !known {
+			src.Warnings = append(src.Warnings, unknownEnvWarning(name, s))
+			continue
+		}
+		if !slices.Contains(src.Env, name) {
+			src.Env = append(src.Env, name)
+		}
+		setPath(envMap, key, envValue(s.keys[key].typ, val))
+		src.where[key] = "env " + name
+		clearItems(src.where, key)
+	}
+	sort.Strings(src.Env)
+	sort.Strings(src.Warnings)
+	if len(envMap) == 0 {
+		return nil
+	}
+	if err := v.MergeConfigMap(envMap); err != nil {
+		return fmt.Errorf("environment: %w", err)
+	}
+	return nil
+}
+
+// decode checks each key on its own, so that a wrong type is reported
+// against the place that set it, then decodes them all into a Config. A key
+// of the wrong type is replaced by its default (and listed in bad) so that
+// the rest can still be decoded and validated. err is for a mismatch between
+// the schema and Config: a bug.
+func decode(v *viper.Viper, src Source) (cfg *Config, bad map[string]bool, problems []error, err error) {
+	s := configSchema
+	settings := map[string]any{}
+	bad = map[string]bool{}
+	for _, key := range s.leaves {
+		raw := v.Get(key)
+		if err := checkValue(raw, s.keys[key].typ); err != nil {
+			problems = append(problems, &Error{Where: src.Where(key), Err: fielderr.New(key, "%s", typeMessage(s.keys[key].typ, raw))})
+			bad[key] = true
+			raw, _ = getPath(defaultValues(), key)
+		}
+		setPath(settings, key, raw)
+	}
+	cfg = new(Config)
+	if err := decodeInto(settings, cfg); err != nil {
+		return nil, bad, problems, err
+	}
+	return cfg, bad, problems, nil
+}
+
+// findFile returns the file to read, or "" for none.
+func findFile(opts LoadOptions) (string, error) {
+	if opts.File != "" {
+		return opts.File, nil // a missing file is reported by ReadFile
+	}
+	search := opts.Search
+	if search == nil {
+		search = defaultSearch
+	}
+	for _, p := range search {
+		_, err := os.Stat(p)
+		if err == nil {
+			return p, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("config file: %w", err)
+		}
+	}
+	return "", nil
+}
+
+// clearItems forgets the file lines of key's list items once a later layer
+// replaced the whole list.
+func clearItems(where map[string]string, key string) {
+	for k := range where {
+		if strings.HasPrefix(k, key+"[") {
+			delete(where, k)
+		}
+	}
+}
+
+func unknownEnvWarning(name string, s *schema) string {
+	msg := fmt.Sprintf("env %s: not a Hearth setting, ignored", name)
+	best, bestD := "", 1<<30
+	for env := range s.env {
+		if d := editDistance(name, env); d < bestD || (d == bestD && env < best) {
+			best, bestD = env, d
+		}
+	}
+	if bestD <= max(2, (len(name)-len(envPrefix))/4) {
+		msg += fmt.Sprintf(" (did you mean %s?)", best)
+	}
+	return msg
+}
+
+// defaultValues is the embedded default, decoded (read only).
+var defaultValues = sync.OnceValue(func() map[string]any {
+	m := map[string]any{}
+	if err := yaml.Unmarshal(defaultYAML, &m); err != nil {
+		panic("config: embedded default.yaml: " + err.Error())
+	}
+	return m
+})
