@@ -46,14 +46,11 @@ taskset -c 0 "$work/limit" -addr 127.0.0.1:"$uport" >/dev/null 2>&1 & pids+=($!)
 # hearth_start PORT [ENV...]: start Hearth on CPU 1 against the local upstream.
 hearth_start() {
   local port=$1; shift
-  env HEARTH_LISTEN=127.0.0.1:"$port" HEARTH_UPSTREAMS_SERVERS=udp://127.0.0.1:"$uport" HEARTH_LOG_LEVEL=warn "$@" \
+  env HEARTH_LISTEN=127.0.0.1:"$port" HEARTH_UPSTREAMS_SERVERS=udp://127.0.0.1:"$uport" HEARTH_LOG_LEVEL=info "$@" \
     taskset -c 1 "$work/hearth" serve >"$work/hearth-$port.log" 2>&1 &
   hpid=$!; pids+=($hpid)
-  for _ in $(seq 100); do
-    dnsperf -s 127.0.0.1 -p "$port" -d "$work/hit.txt" -n 1 -t 1 -Q 20000 2>/dev/null | grep -q "Queries completed: *[1-9]" && return 0
-    sleep 0.1
-  done
-  echo "Hearth did not answer on $port:"; cat "$work/hearth-$port.log"; exit 1
+  for _ in $(seq 100); do grep -q '"hearth started"' "$work/hearth-$port.log" && return 0; sleep 0.1; done
+  echo "Hearth did not start on $port:"; cat "$work/hearth-$port.log"; exit 1
 }
 rss_kb() { awk '/VmRSS/{print $2}' /proc/"$1"/status; }
 perf() { # port label extra-dnsperf-args...
@@ -73,6 +70,7 @@ hearth_start "$port"
 sleep 1
 echo "idle RSS after start: $(( $(rss_kb "$hpid") / 1024 )) MiB"
 taskset -c 0 dnsperf -s 127.0.0.1 -p "$port" -d "$work/hit.txt" -n 1 >/dev/null 2>&1   # warm the cache
+echo "RSS with the cache warm: $(( $(rss_kb "$hpid") / 1024 )) MiB"
 perf "$port" "cache-hit mix (max load, -c 4 -q 100)" -c 4 -q 100
 taskset -c 0 dnsperf -s 127.0.0.1 -p "$port" -d "$work/hit.txt" -l "$DUR" -Q 20000 -c 4 -v > "$work/lat.txt" 2>&1
 python3 - "$work/lat.txt" <<'PY'

@@ -24,7 +24,7 @@ func (u *plain) String() string { return u.addr.raw }
 
 // Exchange sends q over UDP, and again over TCP if the UDP reply has TC set;
 // TCP-only upstreams go straight to TCP. The query advertises its own EDNS
-// size; replies up to 64 KiB are read.
+// size; UDP replies up to that size are read.
 func (u *plain) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
 	ctx, cancel := withDeadline(ctx)
 	defer cancel()
@@ -47,11 +47,21 @@ func (u *plain) exchange(ctx context.Context, network string, q *dns.Msg, wire [
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", network, err)
 	}
-	co := &dns.Conn{Conn: c, UDPSize: dns.MaxMsgSize}
+	// The read buffer is allocated per reply: size it to what the query
+	// advertises (a larger datagram could not be a proper reply anyway).
+	co := &dns.Conn{Conn: c, UDPSize: udpReadSize(q)}
 	defer co.Close()
 	r, err := exchangeConn(ctx, co, q, wire, id)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", network, err)
 	}
 	return r, nil
+}
+
+// udpReadSize is the largest UDP reply q allows: its EDNS size, or 512.
+func udpReadSize(q *dns.Msg) uint16 {
+	if opt := q.IsEdns0(); opt != nil {
+		return max(opt.UDPSize(), dns.MinMsgSize)
+	}
+	return dns.MinMsgSize
 }
