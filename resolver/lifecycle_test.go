@@ -143,3 +143,24 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestListensOnIPv6(t *testing.T) {
+	if ln, err := net.ListenPacket("udp", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback on this machine: %v", err)
+	} else {
+		ln.Close()
+	}
+	up := dnstest.NewServer(t)
+	cfg := testConfig("udp://" + up.Addr)
+	cfg.Listen = []string{"[::1]:0", "127.0.0.1:0"}
+	s, _ := start(t, cfg, nil)
+	addrs := s.Addrs()
+	if len(addrs) != 2 || !strings.HasPrefix(addrs[0].String(), "[::1]:") {
+		t.Fatalf("listening on %v", addrs)
+	}
+	for _, o := range [][]qopt{nil, {overTCP()}} {
+		if r := ask(t, addrs[0].String(), "six.example.", dns.TypeAAAA, o...); r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
+			t.Errorf("over IPv6: %v", r)
+		}
+	}
+}
