@@ -25,6 +25,7 @@ const (
 	cacheShards   = 64
 	evictSamples  = 8
 	staleTTL      = 30 // seconds; RFC 8767 section 4 recommends 30
+	staleRecheck  = 30 * time.Second
 	maxKeyLen     = 255 + 5
 	prefetchAfter = 2 // hits before an entry counts as popular
 )
@@ -48,6 +49,9 @@ type cacheEntry struct {
 	stored   int64    // unix nanoseconds
 	expires  int64
 	staleEnd int64 // serve-stale horizon
+	// staleOnly: until this instant, the upstreams failed for this name
+	// and the stale answer is served at once (RFC 8767's failure recheck).
+	staleOnly atomic.Int64
 	ttl      uint32
 	hits     atomic.Uint32
 	fetching atomic.Bool // a prefetch is under way
@@ -231,6 +235,12 @@ func withoutOPT(rrs []dns.RR) []dns.RR {
 		}
 	}
 	return out
+}
+
+// servable reports whether e may answer now without asking upstream: it is
+// fresh, or it is stale and the upstreams failed for it moments ago.
+func (e *cacheEntry) servable(now int64) bool {
+	return now < e.expires || now < e.staleOnly.Load()
 }
 
 // wantPrefetch reports, at most once per entry, that a popular entry is close

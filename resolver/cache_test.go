@@ -119,6 +119,18 @@ func TestServeStaleWhenUpstreamsFail(t *testing.T) {
 		if r.Rcode != dns.RcodeSuccess || firstA(t, r).Hdr.Ttl != staleTTL {
 			t.Errorf("mode %d: got rcode %s answer %v, want the stale answer with TTL %d", mode, dns.RcodeToString[r.Rcode], r.Answer, staleTTL)
 		}
+		// For the next 30 s the stale answer comes at once, without asking.
+		before := up.Queries()
+		clk.Advance(10 * time.Second)
+		start := time.Now()
+		if r := ask(t, addr, "stale.example.", dns.TypeA); len(r.Answer) != 1 || time.Since(start) > 200*time.Millisecond || up.Queries() != before {
+			t.Errorf("mode %d: within the recheck time: %d answers after %s, %d new upstream queries; want the stale answer at once", mode, len(r.Answer), time.Since(start), up.Queries()-before)
+		}
+		clk.Advance(25 * time.Second)
+		ask(t, addr, "stale.example.", dns.TypeA)
+		if up.Queries() == before {
+			t.Errorf("mode %d: after the recheck time the upstream was not asked again", mode)
+		}
 		clk.Advance(25 * time.Hour) // beyond stale_max_age
 		if r := ask(t, addr, "stale.example.", dns.TypeA); r.Rcode != dns.RcodeServerFailure {
 			t.Errorf("mode %d: past stale_max_age got %s, want SERVFAIL", mode, dns.RcodeToString[r.Rcode])

@@ -45,7 +45,8 @@ type request struct {
 //  3. answer locally what must not leave the house: ANY (RFC 8482), localhost,
 //     local names (home.arpa, private reverse zones, ...) to the router or NXDOMAIN;
 //  4. cache: a fresh hit is answered from stored wire bytes (the hot path);
-//  5. upstream, coalescing identical misses; store; stale answer if all fail;
+//  5. upstream, coalescing identical misses; store; stale answer if all fail
+//     (and, for the next 30 s, that stale answer without asking again);
 //  6. truncate to the client's size and write.
 func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	defer func() {
@@ -97,7 +98,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	// 4. Cache.
 	now := s.clock.Now().UnixNano()
 	if p.cache != nil {
-		if e := p.cache.get(key, now); e != nil && now < e.expires {
+		if e := p.cache.get(key, now); e != nil && e.servable(now) {
 			s.writeEntry(w, &r, e, now)
 			if e.hits.Load() < prefetchAfter {
 				e.hits.Add(1)
@@ -138,6 +139,10 @@ func (s *Server) resolve(p *pipeline, r *request, key []byte) answer {
 		if failed {
 			if p.cache != nil && p.cfg.Cache.ServeStale {
 				if e := p.cache.get(key, now); e != nil {
+					// Serve it at once to the queries of the next
+					// staleRecheck too, rather than make each wait for
+					// the upstreams to time out again.
+					e.staleOnly.Store(now + int64(staleRecheck))
 					s.log.Debug().Str("name", r.name).Msg("upstreams failed; serving stale answer")
 					return answer{entry: e}, nil
 				}
