@@ -52,9 +52,9 @@ type cacheEntry struct {
 	// staleOnly: until this instant, the upstreams failed for this name
 	// and the stale answer is served at once (RFC 8767's failure recheck).
 	staleOnly atomic.Int64
-	ttl      uint32
-	hits     atomic.Uint32
-	fetching atomic.Bool // a prefetch is under way
+	ttl       uint32
+	hits      atomic.Uint32
+	fetching  atomic.Bool // a prefetch is under way
 }
 
 func newCache(cfg CacheConfig) *cache {
