@@ -138,3 +138,25 @@ func parseClientPrefix(s string) (netip.Prefix, error) {
 	}
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
+
+// privateNets are the networks a home resolver may serve without becoming an
+// open resolver: loopback, RFC 1918, CGNAT (RFC 6598), link-local and ULA.
+var privateNets = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
+		"169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10"} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}()
+
+// isPrivatePrefix reports whether every address of p is in a private network.
+func isPrivatePrefix(p netip.Prefix) bool {
+	p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-(p.Addr().BitLen()-p.Addr().Unmap().BitLen()))
+	for _, n := range privateNets {
+		if p.Bits() >= n.Bits() && n.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,13 +1,16 @@
 package resolver
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/rs/zerolog"
 
 	"github.com/hearth-dns/hearth/internal/dnstest"
 )
@@ -272,5 +275,30 @@ func TestDoTAndDoHUpstreams(t *testing.T) {
 		if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 || up.Queries() != 1 {
 			t.Errorf("%s: rcode %s, %d answers, upstream saw %d", name, dns.RcodeToString[r.Rcode], len(r.Answer), up.Queries())
 		}
+	}
+}
+
+func TestPublicAllowListIsWarnedAbout(t *testing.T) {
+	for prefix, private := range map[string]bool{
+		"192.168.1.0/24": true, "10.0.0.0/8": true, "fd00::/8": true, "100.64.0.0/10": true, "127.0.0.1": true,
+		"::ffff:192.168.0.0/112": true,
+		"0.0.0.0/0":              false, "8.8.8.0/24": false, "::/0": false, "2001:db8::/32": false, "172.0.0.0/8": false,
+	} {
+		p, err := parseClientPrefix(prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := isPrivatePrefix(p); got != private {
+			t.Errorf("isPrivatePrefix(%s) = %v, want %v", prefix, got, private)
+		}
+	}
+	var logs bytes.Buffer
+	cfg := testConfig("udp://127.0.0.1:1")
+	cfg.AllowClients = []string{"192.168.0.0/16", "0.0.0.0/0"}
+	if _, err := New(cfg, Options{Logger: zerolog.New(&logs)}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), "public addresses"); n != 1 {
+		t.Errorf("%d warnings about public addresses, want 1 (for 0.0.0.0/0); log:\n%s", n, logs.String())
 	}
 }

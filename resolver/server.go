@@ -87,6 +87,10 @@ func (s *Server) build(cfg Config, old *pipeline) (*pipeline, error) {
 	for _, c := range cfg.AllowClients {
 		pre, _ := parseClientPrefix(c) // validated above
 		p.allow = append(p.allow, pre)
+		if !isPrivatePrefix(pre) {
+			s.log.Warn().Str("allow_clients", c).
+				Msg("allow_clients includes public addresses: anyone there who can reach this machine may use Hearth as their resolver; list only the home's networks unless that is intended")
+		}
 	}
 	uopts := upstream.Options{Logger: s.log, RootCAs: s.rootCAs}
 	var err error
