@@ -5,9 +5,11 @@ import (
 	"net"
 	"net/netip"
 	"time"
+	"unsafe"
 
 	"github.com/miekg/dns"
 
+	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver/upstream"
 )
 
@@ -44,10 +46,12 @@ type request struct {
 //  2. normalise: EDNS version and size, DO bit, lowercase key built on the stack;
 //  3. answer locally what must not leave the house: ANY (RFC 8482), localhost,
 //     local names (home.arpa, private reverse zones, ...) to the router or NXDOMAIN;
-//  4. cache: a fresh hit is answered from stored wire bytes (the hot path);
-//  5. upstream, coalescing identical misses; store; stale answer if all fail
+//  4. decide: the policy may block the name (answered here, with the reason
+//     as an Extended DNS Error);
+//  5. cache: a fresh hit is answered from stored wire bytes (the hot path);
+//  6. upstream, coalescing identical misses; store; stale answer if all fail
 //     (and, for the next 30 s, that stale answer without asking again);
-//  6. truncate to the client's size and write.
+//  7. truncate to the client's size and write.
 func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -95,7 +99,20 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		return
 	}
 
-	// 4. Cache.
+	// 4. Decide: a blocked name is answered here, before the cache, so a
+	// change of rules applies at once.
+	if s.policy != nil {
+		if d := s.policy.Decide(unsafe.String(&lname[0], len(lname))); d.Action == policy.Block {
+			s.answerBlocked(w, &r, d)
+			if e := s.log.Debug(); e.Enabled() {
+				e.Str("name", r.name).Str("category", d.Category).Str("service", d.Service).
+					Str("list", d.List).Str("rule", d.Rule).Msg("blocked")
+			}
+			return
+		}
+	}
+
+	// 5. Cache.
 	now := s.clock.Now().UnixNano()
 	if p.cache != nil {
 		if e := p.cache.get(key, now); e != nil && e.servable(now) {
@@ -110,7 +127,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		}
 	}
 
-	// 5. Upstream.
+	// 6. Upstream.
 	ans := s.resolve(p, &r, key)
 	switch {
 	case ans.entry != nil:

@@ -4,6 +4,8 @@ import (
 	"net"
 
 	"github.com/miekg/dns"
+
+	"github.com/hearth-dns/hearth/policy"
 )
 
 // Writing answers. Everything goes through writeEntry (cached wire bytes,
@@ -39,9 +41,9 @@ func (s *Server) writeEntry(w dns.ResponseWriter, r *request, e *cacheEntry, now
 }
 
 // writeMsg sends m, which the caller hands over, as the answer to r: client's
-// ID and question (0x20 case kept), our OPT if the client used EDNS, truncated
-// to the client's size over UDP.
-func (s *Server) writeMsg(w dns.ResponseWriter, r *request, m *dns.Msg) {
+// ID and question (0x20 case kept), our OPT (carrying opts) if the client used
+// EDNS, truncated to the client's size over UDP.
+func (s *Server) writeMsg(w dns.ResponseWriter, r *request, m *dns.Msg, opts ...dns.EDNS0) {
 	m.Id = r.id
 	m.Response = true
 	m.Opcode = dns.OpcodeQuery
@@ -52,6 +54,10 @@ func (s *Server) writeMsg(w dns.ResponseWriter, r *request, m *dns.Msg) {
 	m.Extra = withoutOPT(m.Extra)
 	if r.edns {
 		m.SetEdns0(r.udpSize, r.do)
+		if len(opts) > 0 {
+			opt := m.IsEdns0()
+			opt.Option = append(opt.Option, opts...)
+		}
 	}
 	if !r.tcp {
 		m.Truncate(r.limit)
@@ -107,4 +113,34 @@ func (s *Server) answerLocalhost(w dns.ResponseWriter, r *request) {
 		m.Answer = []dns.RR{&dns.AAAA{Hdr: hdr, AAAA: net.IPv6loopback}}
 	}
 	s.writeMsg(w, r, m)
+}
+
+// answerBlocked answers a name the policy blocks, as blocking.response says,
+// with an Extended DNS Error (RFC 8914, code 15 "Blocked") saying why.
+func (s *Server) answerBlocked(w dns.ResponseWriter, r *request, d policy.Decision) {
+	m := new(dns.Msg)
+	hdr := dns.RR_Header{Name: r.name, Rrtype: r.qtype, Class: dns.ClassINET, Ttl: d.TTL}
+	switch d.Response {
+	case policy.ResponseNXDomain:
+		m.Rcode = dns.RcodeNameError
+	case policy.ResponseRefused:
+		m.Rcode = dns.RcodeRefused
+	default: // null_ip: an address nothing answers at; other types get no data
+		switch r.qtype {
+		case dns.TypeA:
+			m.Answer = []dns.RR{&dns.A{Hdr: hdr, A: net.IPv4zero}}
+		case dns.TypeAAAA:
+			m.Answer = []dns.RR{&dns.AAAA{Hdr: hdr, AAAA: net.IPv6zero}}
+		}
+	}
+	s.writeMsg(w, r, m, &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeBlocked, ExtraText: blockText(d)})
+}
+
+// blockText is the EDE text of a blocked answer: "hearth: gaming/minecraft ||minecraft.net^".
+func blockText(d policy.Decision) string {
+	what := d.Service
+	if what == "" {
+		what = d.List
+	}
+	return "hearth: " + d.Category + "/" + what + " " + d.Rule
 }

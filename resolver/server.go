@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/hearth-dns/hearth/internal/clock"
+	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver/upstream"
 )
 
@@ -26,6 +27,14 @@ type Options struct {
 	Clock  clock.Clock // nil means the system clock
 	// RootCAs, when set, replaces the system roots for DoT/DoH upstreams (tests).
 	RootCAs *x509.CertPool
+	// Policy, when set, decides which names are blocked.
+	Policy Policy
+}
+
+// Policy decides whether a query is answered or blocked; *policy.Engine is
+// one. Decide must not keep name, which may live in a reused buffer.
+type Policy interface {
+	Decide(name string) policy.Decision
 }
 
 // Server is Hearth's DNS server: listeners plus the query pipeline.
@@ -33,6 +42,7 @@ type Server struct {
 	log     zerolog.Logger
 	clock   clock.Clock
 	rootCAs *x509.CertPool
+	policy  Policy
 
 	pipe    atomic.Pointer[pipeline]
 	flights singleflight.Group
@@ -61,6 +71,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 		log:           opts.Logger,
 		clock:         opts.Clock,
 		rootCAs:       opts.RootCAs,
+		policy:        opts.Policy,
 		prefetchSlots: make(chan struct{}, maxPrefetches),
 		listeners:     make(map[string]*listener),
 	}

@@ -86,6 +86,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.AddCommand(newServeCmd(a), newCheckConfigCmd(a), newConfigCmd(a), newVersionCmd(a))
+	root.AddCommand(newListsCmd(a))
 	return root
 }
 

@@ -37,7 +37,7 @@ type hearthProcess struct {
 	done   chan error
 }
 
-func startHearth(t *testing.T, args ...string) *hearthProcess {
+func startProcess(t *testing.T, args ...string) *hearthProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), runMainEnv+"=1")
@@ -126,7 +126,7 @@ func TestServeProcessSignals(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hearth.yaml")
 	configFile(t, path, listen, "udp://"+up1.Addr)
 
-	p := startHearth(t, "serve", "--config", path)
+	p := startProcess(t, "serve", "--config", path)
 	p.await(t, "hearth started")
 	for _, network := range []string{"udp", "tcp"} {
 		if r := askAddr(t, listen, "one-"+network+".example.", network); r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hearth-dns/hearth/internal/config"
-	"github.com/hearth-dns/hearth/resolver"
 )
 
 // shutdownTimeout bounds the wait for in-flight queries at exit.
@@ -49,17 +48,13 @@ func (a *app) serve(ctx context.Context, opts config.LoadOptions) error {
 		log.Warn().Msg(w)
 	}
 
-	srv, err := resolver.New(cfg.Config, resolver.Options{Logger: log})
+	h, err := startHearth(ctx, cfg, log)
 	if err != nil {
-		a.printProblems(err)
-		return exitStatus(exitError)
-	}
-	if err := srv.Start(); err != nil {
 		fmt.Fprintf(a.stderr, "hearth: cannot start: %v\n", err)
 		return exitStatus(exitError)
 	}
 	listen := cfg.Listen
-	if addrs := srv.Addrs(); len(addrs) > 0 {
+	if addrs := h.srv.Addrs(); len(addrs) > 0 {
 		listen = make([]string, len(addrs))
 		for i, ad := range addrs {
 			listen[i] = ad.String()
@@ -68,6 +63,7 @@ func (a *app) serve(ctx context.Context, opts config.LoadOptions) error {
 	log.Info().
 		Strs("listen", listen).
 		Strs("upstreams", cfg.Upstreams.Servers).
+		Strs("blocking", cfg.Blocking.Block).
 		Str("config", src.String()).
 		Str("version", version).
 		Msg("hearth started")
@@ -80,16 +76,16 @@ func (a *app) serve(ctx context.Context, opts config.LoadOptions) error {
 		sigs = ch
 	}
 	load := func() (*config.Config, config.Source, error) { return config.Load(opts) }
-	return run(ctx, sigs, srv, load, logs)
+	return run(ctx, sigs, h, load, logs)
 }
 
-// server is what run needs of *resolver.Server.
+// server is what run needs of the running process.
 type server interface {
-	Reload(resolver.Config) error
+	Reload(*config.Config) error
 	Shutdown(context.Context) error
 }
 
-var _ server = (*resolver.Server)(nil)
+var _ server = (*hearth)(nil)
 
 // run serves until ctx ends or SIGINT/SIGTERM arrives, then shuts srv down,
 // waiting at most shutdownTimeout. SIGHUP loads the configuration again:
@@ -140,7 +136,7 @@ func reload(srv server, load func() (*config.Config, config.Source, error), logs
 			Msg("config reload failed; still running the previous configuration")
 		return
 	}
-	if err := srv.Reload(cfg.Config); err != nil {
+	if err := srv.Reload(cfg); err != nil {
 		log.Error().Err(err).Msg("config reload failed; still running the previous configuration")
 		return
 	}

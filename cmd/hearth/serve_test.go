@@ -16,19 +16,18 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hearth-dns/hearth/internal/config"
-	"github.com/hearth-dns/hearth/resolver"
 )
 
 // fakeServer records what run asks of the server.
 type fakeServer struct {
 	mu          sync.Mutex
-	reloads     []resolver.Config
+	reloads     []*config.Config
 	reloadErr   error
 	shutdowns   int
 	shutdownErr error
 }
 
-func (f *fakeServer) Reload(c resolver.Config) error {
+func (f *fakeServer) Reload(c *config.Config) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.reloadErr != nil {

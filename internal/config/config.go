@@ -2,10 +2,14 @@ package config
 
 import (
 	_ "embed"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/fielderr"
+	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver"
 )
 
@@ -24,8 +28,38 @@ type Config struct {
 	// SchemaVersion is the file's layout version; only SchemaVersion is read.
 	SchemaVersion   int `mapstructure:"schema_version"`
 	resolver.Config `mapstructure:",squash"`
-	Log             LogConfig `mapstructure:"log"`
+	// StateDir holds what Hearth keeps between runs (downloaded lists);
+	// "" means StateDirectory's choice.
+	StateDir string            `mapstructure:"state_dir"`
+	Lists    blocklists.Config `mapstructure:"lists"`
+	Blocking policy.Config     `mapstructure:"blocking"`
+	Log      LogConfig         `mapstructure:"log"`
 }
+
+// StateDirectory is where Hearth keeps state: state_dir if set; else
+// $STATE_DIRECTORY (set by systemd's StateDirectory=); else /var/lib/hearth
+// when running as root; else $XDG_STATE_HOME/hearth or ~/.local/state/hearth.
+func (c *Config) StateDirectory() string {
+	if c.StateDir != "" {
+		return c.StateDir
+	}
+	if d := os.Getenv("STATE_DIRECTORY"); d != "" {
+		return strings.Split(d, ":")[0]
+	}
+	if os.Geteuid() == 0 {
+		return "/var/lib/hearth"
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "hearth")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "hearth")
+	}
+	return "hearth-state"
+}
+
+// ListsDir is where downloaded lists are cached.
+func (c *Config) ListsDir() string { return filepath.Join(c.StateDirectory(), "lists") }
 
 // LogConfig is the `log:` section.
 type LogConfig struct {
@@ -55,6 +89,12 @@ func (c Config) Validate() []error {
 	}
 	errs = append(errs, c.Log.validate()...)
 	errs = append(errs, c.Config.Validate()...)
+	errs = append(errs, c.Lists.Validate("lists")...)
+	var listCats []string
+	for _, src := range c.Lists.Sources {
+		listCats = append(listCats, src.Category)
+	}
+	errs = append(errs, c.Blocking.Validate(blocklists.Builtin(), listCats)...)
 	return errs
 }
 

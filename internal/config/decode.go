@@ -14,8 +14,9 @@ import (
 )
 
 // Decoding is strict: no weak typing (a quoted "100" is not a number, yes is
-// not true), unknown keys are errors (ErrorUnused), and every field must be
-// present (ErrorUnset, which catches a key missing from default.yaml).
+// not true) and unknown keys are errors (ErrorUnused). Fields may be left
+// out (items of a list of sections need not name every field); a test checks
+// that default.yaml sets every key.
 // Environment variables are strings, so envValue converts them by the key's
 // type first; what does not convert is left as a string for the decoder to
 // reject with the usual message.
@@ -24,7 +25,6 @@ func decoderConfig(out any) *mapstructure.DecoderConfig {
 	return &mapstructure.DecoderConfig{
 		Result:      out,
 		ErrorUnused: true,
-		ErrorUnset:  true,
 		DecodeHook:  mapstructure.ComposeDecodeHookFunc(durationHook, wholeNumberHook),
 	}
 }

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hearth-dns/hearth/blocklists"
+	"github.com/hearth-dns/hearth/internal/config"
+	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/resolver"
+)
+
+// firstCompileWait bounds how long start-up waits for the lists before
+// answering DNS anyway: the family's internet must not wait on a list.
+const firstCompileWait = 30 * time.Second
+
+// hearth is the running process: the DNS server, the policy engine and the
+// lists that feed it.
+type hearth struct {
+	log    zerolog.Logger
+	srv    *resolver.Server
+	engine *policy.Engine
+	lists  *runningLists
+	gen    atomic.Uint64 // which runningLists may update the engine
+}
+
+// runningLists is one configuration's Lists, kept current in the background.
+type runningLists struct {
+	setup  listsSetup
+	lists  *blocklists.Lists
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// listsSetup is what decides whether a reload needs new Lists.
+type listsSetup struct {
+	cfg        blocklists.Config
+	dir        string
+	categories []string
+}
+
+func listsSetupOf(cfg *config.Config) listsSetup {
+	return listsSetup{cfg: cfg.Lists, dir: cfg.ListsDir(), categories: cfg.Blocking.Categories(blocklists.Builtin())}
+}
+
+// startHearth builds everything from cfg, compiles the lists (waiting up to
+// firstCompileWait, so filtering is on from the first query), then starts
+// the DNS listeners.
+func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*hearth, error) {
+	h := &hearth{log: log, engine: policy.NewEngine(cfg.Blocking)}
+	var err error
+	if h.srv, err = resolver.New(cfg.Config, resolver.Options{Logger: log, Policy: h.engine}); err != nil {
+		return nil, err
+	}
+	setup := listsSetupOf(cfg)
+	lists, err := newLists(setup, log)
+	if err != nil {
+		return nil, err
+	}
+	h.lists = h.runLists(setup, lists)
+	if err := h.srv.Start(); err != nil {
+		h.lists.stop()
+		return nil, err
+	}
+	return h, nil
+}
+
+// newLists makes (but does not run) the Lists for setup.
+func newLists(setup listsSetup, log zerolog.Logger) (*blocklists.Lists, error) {
+	lists, err := blocklists.New(setup.cfg, blocklists.Options{
+		Logger: log, Dir: setup.dir, Catalogue: blocklists.Builtin(), Categories: setup.categories,
+		UserAgent: "hearth/" + version,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lists: %w", err)
+	}
+	return lists, nil
+}
+
+// runLists runs lists in the background, feeding the policy engine, and
+// returns after their first compile or firstCompileWait. Only the newest
+// running Lists may update the engine.
+func (h *hearth) runLists(setup listsSetup, lists *blocklists.Lists) *runningLists {
+	gen := h.gen.Add(1)
+	ctx, cancel := context.WithCancel(context.Background())
+	rl := &runningLists{setup: setup, lists: lists, cancel: cancel, done: make(chan struct{})}
+	first := make(chan struct{})
+	var once sync.Once
+	go func() {
+		defer close(rl.done)
+		lists.Run(ctx, func(c *blocklists.Compiled) {
+			if h.gen.Load() == gen {
+				h.engine.SetLists(c)
+			}
+			once.Do(func() { close(first) })
+		})
+	}()
+	select {
+	case <-first:
+	case <-time.After(firstCompileWait):
+		h.log.Warn().Dur("waited", firstCompileWait).Msg("lists are not compiled yet; answering DNS unfiltered until they are")
+	}
+	return rl
+}
+
+func (rl *runningLists) stop() {
+	rl.cancel()
+	<-rl.done
+}
+
+// Reload applies cfg: new Lists are made first and the resolver reloaded
+// (either may refuse, leaving everything as it was), then the policy, then
+// the lists if their setup changed.
+func (h *hearth) Reload(cfg *config.Config) error {
+	setup := listsSetupOf(cfg)
+	var lists *blocklists.Lists
+	if !reflect.DeepEqual(setup, h.lists.setup) {
+		var err error
+		if lists, err = newLists(setup, h.log); err != nil {
+			return err
+		}
+	}
+	if err := h.srv.Reload(cfg.Config); err != nil {
+		return err
+	}
+	h.engine.SetConfig(cfg.Blocking)
+	if lists != nil {
+		// The old lists keep filtering until the new ones have compiled.
+		old := h.lists
+		h.lists = h.runLists(setup, lists)
+		old.stop()
+	}
+	return nil
+}
+
+// Shutdown stops the listeners (in-flight queries finish), then the lists.
+func (h *hearth) Shutdown(ctx context.Context) error {
+	err := h.srv.Shutdown(ctx)
+	h.lists.stop()
+	return err
+}
