@@ -102,7 +102,8 @@ func freePort(t *testing.T) string {
 
 func configFile(t *testing.T, path, listen, upstream string) {
 	t.Helper()
-	yaml := fmt.Sprintf("listen: [%q]\nupstreams:\n  servers: [%q]\n  strategy: ordered\n  timeout: 1s\nlog:\n  format: json\n", listen, upstream)
+	yaml := fmt.Sprintf("listen: [%q]\nstate_dir: %q\nupstreams:\n  servers: [%q]\n  strategy: ordered\n  timeout: 1s\nlog:\n  format: json\n",
+		listen, filepath.Dir(path), upstream)
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -166,4 +167,46 @@ func TestServeProcessSignals(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("hearth did not exit after SIGTERM")
 	}
+}
+
+// TestServeProcessBlocks runs hearth with a configuration that blocks a
+// catalogue service and a list category, as a parent would write it.
+func TestServeProcessBlocks(t *testing.T) {
+	up := dnstest.NewServer(t)
+	listen := freePort(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hearth.yaml")
+	yaml := fmt.Sprintf(`listen: [%q]
+state_dir: %q
+upstreams:
+  servers: ["udp://%s"]
+lists:
+  sources:
+    - name: family-extra
+      category: ads
+      domains: ["||ads.example^"]
+blocking:
+  block: [roblox, ads]
+  response: nxdomain
+log:
+  format: json
+`, listen, dir, up.Addr)
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startProcess(t, "serve", "--config", path)
+	p.await(t, "hearth started")
+	for _, name := range []string{"www.roblox.com.", "cdn.ads.example."} {
+		if r := askAddr(t, listen, name, "udp"); r.Rcode != dns.RcodeNameError {
+			t.Errorf("%s: %s, want NXDOMAIN (blocked)", name, dns.RcodeToString[r.Rcode])
+		}
+	}
+	if r := askAddr(t, listen, "www.example.org.", "udp"); r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
+		t.Errorf("allowed name: %v", r)
+	}
+	if up.Queries() != 1 {
+		t.Errorf("upstream saw %d queries, want 1 (blocked names never leave the house)", up.Queries())
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	p.await(t, "hearth stopped")
 }
