@@ -9,7 +9,8 @@
 #   2. cache-miss mix: the same names with the cache off, so every query is forwarded;
 #   3. latency percentiles at a fixed 20,000 queries/s on cache hits;
 #   4. resident memory, idle and after the load;
-#   5. ../shared/bench/compare.sh: Hearth's cache-hit QPS as a ratio to the bare responder.
+#   5. the 1.2M-domain union loaded as a blocked list: time to ready, RSS and peak, cache-hit QPS;
+#   6. ../shared/bench/compare.sh with that list loaded: cache-hit QPS as a ratio to the bare responder.
 # Hearth is pinned to CPU 1, dnsperf and the upstream to CPU 0 (as compare.sh does).
 # Needs: go, taskset, python3, dnsperf (Debian package; installed here when missing and running as root).
 set -euo pipefail
@@ -88,9 +89,49 @@ hearth_start "$port" HEARTH_CACHE_SIZE=0
 perf "$port" "cache-miss mix (cache off, forwarded)" -c 4 -q 100
 kill "$hpid"; wait "$hpid" 2>/dev/null || true
 
+# The same with the 1.2M-domain union loaded as a blocked list, as the peers in
+# ../shared/bench/README.md were measured.
+big=${BIGLIST:-$repo/../shared/testdata/blocklists/large-merged-union.domains.txt.gz}
+if [ -f "$big" ]; then
+  echo "== with $(basename "$big") loaded and blocked"
+  gzip -dc "$big" > "$work/big.txt"
+  bport=$(freeport)
+  mkdir -p "$work/state"
+  cat > "$work/big.yaml" <<YAML
+listen: ["127.0.0.1:$bport"]
+state_dir: "$work/state"
+upstreams:
+  servers: ["udp://127.0.0.1:$uport"]
+lists:
+  sources:
+    - {name: large-union, category: ads, file: "$work/big.txt"}
+blocking:
+  block: [ads, gaming]
+log: {level: info, format: json}
+YAML
+  t0=$(date +%s%N)
+  taskset -c 1 "$work/hearth" serve --config "$work/big.yaml" > "$work/big.log" 2>&1 & hpid=$!; pids+=($hpid)
+  for _ in $(seq 200); do grep -q '"hearth started"' "$work/big.log" && break; sleep 0.02; done
+  t1=$(date +%s%N)
+  grep -q '"hearth started"' "$work/big.log" || { cat "$work/big.log"; exit 1; }
+  echo "ready (lists compiled, listening) after $(( (t1 - t0) / 1000000 )) ms: $(grep -o '"entries":[0-9]*' "$work/big.log" | head -1)"
+  sleep 2
+  echo "RSS $(( $(rss_kb "$hpid") / 1024 )) MiB, peak (VmHWM) $(( $(awk '/VmHWM/{print $2}' /proc/"$hpid"/status) / 1024 )) MiB"
+  taskset -c 0 dnsperf -s 127.0.0.1 -p "$bport" -d "$work/hit.txt" -n 1 >/dev/null 2>&1
+  perf "$bport" "cache-hit mix, 1.2M list loaded" -c 4 -q 100
+  echo "RSS after load: $(( $(rss_kb "$hpid") / 1024 )) MiB"
+  kill "$hpid"; wait "$hpid" 2>/dev/null || true
+fi
+
 if [ "$COMPARE" = 1 ]; then
-  echo "== compare.sh (cache hits, ratio to the bare miekg/dns responder)"
   port=$(freeport)
-  DUR=$DUR "$bench/compare.sh" "$work/hit.txt" "$port" -- env HEARTH_LISTEN=127.0.0.1:"$port" \
-    HEARTH_UPSTREAMS_SERVERS=udp://127.0.0.1:"$uport" HEARTH_LOG_LEVEL=warn "$work/hearth" serve
+  if [ -f "$work/big.yaml" ]; then
+    echo "== compare.sh (cache hits, 1.2M list loaded; ratio to the bare miekg/dns responder)"
+    sed "s/127.0.0.1:$bport/127.0.0.1:$port/" "$work/big.yaml" > "$work/compare.yaml"
+    DUR=$DUR "$bench/compare.sh" "$work/hit.txt" "$port" -- "$work/hearth" serve --config "$work/compare.yaml"
+  else
+    echo "== compare.sh (cache hits, no list; ratio to the bare miekg/dns responder)"
+    DUR=$DUR "$bench/compare.sh" "$work/hit.txt" "$port" -- env HEARTH_LISTEN=127.0.0.1:"$port" \
+      HEARTH_UPSTREAMS_SERVERS=udp://127.0.0.1:"$uport" HEARTH_LOG_LEVEL=warn "$work/hearth" serve
+  fi
 fi

@@ -87,6 +87,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.SetErr(a.stderr)
 	root.AddCommand(newServeCmd(a), newCheckConfigCmd(a), newConfigCmd(a), newVersionCmd(a))
 	root.AddCommand(newListsCmd(a))
+	root.AddCommand(newServicesCmd(a))
 	return root
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -98,6 +99,11 @@ func (h *hearth) runLists(setup listsSetup, lists *blocklists.Lists) *runningLis
 			if h.gen.Load() == gen {
 				h.engine.SetLists(c)
 			}
+			// Building a large list leaves tens of MB of garbage (parse
+			// buffers, the builder's chunks, the previous matcher). Return
+			// it to the system now rather than minutes later: on a Pi,
+			// resident memory is what counts.
+			debug.FreeOSMemory()
 			once.Do(func() { close(first) })
 		})
 	}()
