@@ -48,6 +48,15 @@ func (a *app) serve(ctx context.Context, opts config.LoadOptions) error {
 		log.Warn().Msg(w)
 	}
 
+	// Subscribe before starting: a SIGHUP that arrives once "hearth started"
+	// is logged must reload, not kill the process (its default action).
+	sigs := a.signals
+	if sigs == nil {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+		defer signal.Stop(ch)
+		sigs = ch
+	}
 	h, err := startHearth(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "hearth: cannot start: %v\n", err)
@@ -68,13 +77,6 @@ func (a *app) serve(ctx context.Context, opts config.LoadOptions) error {
 		Str("version", version).
 		Msg("hearth started")
 
-	sigs := a.signals
-	if sigs == nil {
-		ch := make(chan os.Signal, 1)
-		signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-		defer signal.Stop(ch)
-		sigs = ch
-	}
 	load := func() (*config.Config, config.Source, error) { return config.Load(opts) }
 	return run(ctx, sigs, h, load, logs)
 }
