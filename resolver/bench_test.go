@@ -3,10 +3,13 @@ package resolver
 import (
 	"net"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
+	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/dnstest"
+	"github.com/hearth-dns/hearth/policy"
 )
 
 // discardWriter is a dns.ResponseWriter that keeps only the last reply size.
@@ -32,14 +35,19 @@ func (w *discardWriter) Hijack()             {}
 // query (what miekg/dns hands to ServeDNS) to the reply bytes.
 func BenchmarkCacheHit(b *testing.B) {
 	for _, bc := range []struct {
-		name string
-		edns bool
-	}{{"plain", false}, {"edns", true}} {
+		name   string
+		edns   bool
+		policy bool // the catalogue loaded, gaming and social blocked
+	}{{"plain", false, false}, {"edns", true, false}, {"policy", false, true}} {
 		b.Run(bc.name, func(b *testing.B) {
 			up := dnstest.NewServer(b)
 			cfg := testConfig("udp://" + up.Addr)
 			cfg.AllowClients = append(cfg.AllowClients, "192.168.0.0/16")
-			s, addr := start(b, cfg, nil) // the system clock, as in production
+			opts := Options{} // the system clock, as in production
+			if bc.policy {
+				opts.Policy = catalogueEngine(b, "gaming", "social")
+			}
+			s, addr := startWith(b, cfg, opts)
 			ask(b, addr, "www.example.com.", dns.TypeA)
 			req := new(dns.Msg)
 			req.SetQuestion("WWW.Example.com.", dns.TypeA)
@@ -77,4 +85,19 @@ func BenchmarkCacheMiss(b *testing.B) {
 	if r := new(dns.Msg); r.Unpack(w.last) != nil || len(r.Answer) != 1 {
 		b.Fatalf("last reply %x is not an answer", w.last)
 	}
+}
+
+// catalogueEngine is a policy engine over the built-in catalogue.
+func catalogueEngine(b *testing.B, block ...string) *policy.Engine {
+	l, err := blocklists.New(blocklists.Config{Refresh: time.Hour}, blocklists.Options{Dir: b.TempDir(), Catalogue: blocklists.Builtin()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := l.Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := policy.NewEngine(policy.Config{Block: block, Response: policy.ResponseNullIP})
+	e.SetLists(c)
+	return e
 }

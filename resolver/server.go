@@ -27,14 +27,11 @@ type Options struct {
 	Clock  clock.Clock // nil means the system clock
 	// RootCAs, when set, replaces the system roots for DoT/DoH upstreams (tests).
 	RootCAs *x509.CertPool
-	// Policy, when set, decides which names are blocked.
-	Policy Policy
-}
-
-// Policy decides whether a query is answered or blocked; *policy.Engine is
-// one. Decide must not keep name, which may live in a reused buffer.
-type Policy interface {
-	Decide(name string) policy.Decision
+	// Policy, when set, decides which names are blocked. It is the concrete
+	// engine, not an interface: the name handed to Decide lives in a stack
+	// buffer, which a call through an interface would force onto the heap
+	// on every query.
+	Policy *policy.Engine
 }
 
 // Server is Hearth's DNS server: listeners plus the query pipeline.
@@ -42,7 +39,7 @@ type Server struct {
 	log     zerolog.Logger
 	clock   clock.Clock
 	rootCAs *x509.CertPool
-	policy  Policy
+	policy  *policy.Engine
 
 	pipe    atomic.Pointer[pipeline]
 	flights singleflight.Group
