@@ -73,14 +73,24 @@ echo "idle RSS after start: $(( $(rss_kb "$hpid") / 1024 )) MiB"
 taskset -c 0 dnsperf -s 127.0.0.1 -p "$port" -d "$work/hit.txt" -n 1 >/dev/null 2>&1   # warm the cache
 echo "RSS with the cache warm: $(( $(rss_kb "$hpid") / 1024 )) MiB"
 perf "$port" "cache-hit mix (max load, -c 4 -q 100)" -c 4 -q 100
-taskset -c 0 dnsperf -s 127.0.0.1 -p "$port" -d "$work/hit.txt" -l "$DUR" -Q 20000 -c 4 -v > "$work/lat.txt" 2>&1
-python3 - "$work/lat.txt" <<'PY'
+# latency LABEL PORT: percentiles at a fixed 20,000 queries/s.
+latency() {
+  taskset -c 0 dnsperf -s 127.0.0.1 -p "$2" -d "$work/hit.txt" -l "$DUR" -Q 20000 -c 4 -v > "$work/lat.txt" 2>&1
+  python3 - "$work/lat.txt" "$1" <<'PY'
 import sys
 lat = sorted(float(l.split()[-1]) for l in open(sys.argv[1]) if l.startswith("> NOERROR"))
 if not lat: sys.exit("no latencies recorded")
 p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
-print(f"cache-hit at 20,000 qps: {len(lat)} answers  p50 {p(.5):.3f} ms  p90 {p(.9):.3f} ms  p99 {p(.99):.3f} ms  p99.9 {p(.999):.3f} ms")
+print(f"{sys.argv[2]} at 20,000 qps: {len(lat)} answers  p50 {p(.5):.3f} ms  p90 {p(.9):.3f} ms  p99 {p(.99):.3f} ms  p99.9 {p(.999):.3f} ms")
 PY
+}
+latency "cache-hit" "$port"
+# The same load on the bare responder, one after the other: what the machine itself adds.
+lport=$(freeport)
+taskset -c 1 "$work/limit" -addr 127.0.0.1:"$lport" >/dev/null 2>&1 & lpid=$!; pids+=($lpid)
+sleep 0.5
+latency "bare responder (reference)" "$lport"
+kill "$lpid"; wait "$lpid" 2>/dev/null || true
 echo "RSS after load: $(( $(rss_kb "$hpid") / 1024 )) MiB"
 kill "$hpid"; wait "$hpid" 2>/dev/null || true
 
