@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"github.com/hearth-dns/hearth/internal/suggest"
 	"net/url"
 	"strings"
 	"sync"
@@ -354,7 +355,7 @@ func (c *Catalogue) suggest(key string) string {
 	}
 	best, bestDist := "", -1
 	consider := func(id string) {
-		d := editDistance(key, id)
+		d := suggest.Distance(key, id)
 		if bestDist < 0 || d < bestDist {
 			best, bestDist = id, d
 		}
@@ -380,25 +381,4 @@ func alnum(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hearth-dns/hearth/internal/suggest"
 )
 
 func TestBuiltinCatalogue(t *testing.T) {
@@ -454,7 +456,7 @@ func isBrandVariant(d string, brands []string) bool {
 		return false
 	}
 	first, _, _ := strings.Cut(d, ".")
-	if editDistance(first, brands[0]) <= max(2, len(brands[0])*3/8) {
+	if suggest.Distance(first, brands[0]) <= max(2, len(brands[0])*3/8) {
 		return true
 	}
 	for _, b := range brands {

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hearth-dns/hearth/internal/fielderr"
+	"github.com/hearth-dns/hearth/internal/suggest"
 )
 
 // defaultSearch is where Load looks for a file when none is named: the
@@ -291,7 +292,7 @@ func unknownEnvWarning(name string, s *schema) string {
 	msg := fmt.Sprintf("env %s: not a Hearth setting, ignored", name)
 	best, bestD := "", 1<<30
 	for env := range s.env {
-		if d := editDistance(name, env); d < bestD || (d == bestD && env < best) {
+		if d := suggest.Distance(name, env); d < bestD || (d == bestD && env < best) {
 			best, bestD = env, d
 		}
 	}

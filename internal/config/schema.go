@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/hearth-dns/hearth/internal/suggest"
 	"reflect"
 	"sort"
 	"strings"
@@ -97,7 +98,7 @@ func (s *schema) suggest(unknown string) string {
 	}
 	best, bestD := "", 1<<30
 	for _, p := range s.sortedKeys() {
-		if d := editDistance(strings.ToLower(unknown), p); d < bestD {
+		if d := suggest.Distance(strings.ToLower(unknown), p); d < bestD {
 			best, bestD = p, d
 		}
 	}
@@ -114,25 +115,4 @@ func (s *schema) sortedKeys() []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
