@@ -305,45 +305,45 @@ func (m *Matcher) Match(name string) Match {
 		}
 	}
 	// Then test the suffixes from the whole name down to the last label.
-	var block, allow Sources
-	first, firstOff := (*combo)(nil), 0 // most specific blocking suffix
+	var w walk
 	for j := n - 1; j >= 0; j-- {
 		if c := m.lookupFrom(hs[j], ks[j], vs[j]); c != nil {
-			off := offs[j]
-			b, a := c.blockSub, c.allowSub
-			if off == 0 {
-				b, a = b.Or(c.blockExact), a.Or(c.allowExact)
-			}
-			allow = allow.Or(a)
-			if !b.Empty() {
-				block = block.Or(b)
-				if first == nil {
-					first, firstOff = c, off
-				}
-			}
+			w.add(c, offs[j])
 		}
 	}
-	return m.result(name, block, allow, first, firstOff)
+	return m.result(name, w)
+}
+
+// walk gathers what the suffixes of one name say, most specific first.
+type walk struct {
+	block, allow Sources
+	first        *combo // the most specific suffix that blocks
+	firstOff     int    // its offset in the name
+}
+
+// add takes in the entries found at the suffix starting at off: exact ones
+// count only for the whole name (off 0), Subdomains ones always.
+func (w *walk) add(c *combo, off int) {
+	b, a := c.blockSub, c.allowSub
+	if off == 0 {
+		b, a = b.Or(c.blockExact), a.Or(c.allowExact)
+	}
+	w.allow = w.allow.Or(a)
+	if !b.Empty() {
+		w.block = w.block.Or(b)
+		if w.first == nil {
+			w.first, w.firstOff = c, off
+		}
+	}
 }
 
 // matchSlow is Match for names of many labels: each suffix hashed alone.
 func (m *Matcher) matchSlow(name string) Match {
-	var block, allow Sources
-	first, firstOff := (*combo)(nil), 0
+	var w walk
 	for off := 0; ; {
 		s := name[off:]
 		if c := m.lookup(s); c != nil {
-			b, a := c.blockSub, c.allowSub
-			if off == 0 {
-				b, a = b.Or(c.blockExact), a.Or(c.allowExact)
-			}
-			allow = allow.Or(a)
-			if !b.Empty() {
-				block = block.Or(b)
-				if first == nil {
-					first, firstOff = c, off
-				}
-			}
+			w.add(c, off)
 		}
 		i := strings.IndexByte(s, '.')
 		if i < 0 {
@@ -351,21 +351,20 @@ func (m *Matcher) matchSlow(name string) Match {
 		}
 		off += i + 1
 	}
-	return m.result(name, block, allow, first, firstOff)
+	return m.result(name, w)
 }
 
-// result turns a walk's sets into a Match; first is the most specific
-// suffix that blocked, at offset firstOff.
-func (m *Matcher) result(name string, block, allow Sources, first *combo, firstOff int) Match {
-	res := block.AndNot(allow)
+// result turns a walk over name into a Match.
+func (m *Matcher) result(name string, w walk) Match {
+	res := w.block.AndNot(w.allow)
 	if res.Empty() {
 		return Match{}
 	}
 	out := Match{Block: res}
-	if sub, ok := ruleAt(first, firstOff, allow); ok {
-		out.Rule, out.Subdomains = name[firstOff:], sub
+	if sub, ok := ruleAt(w.first, w.firstOff, w.allow); ok {
+		out.Rule, out.Subdomains = name[w.firstOff:], sub
 	} else {
-		out.Rule, out.Subdomains = m.rule(name, firstOff, allow)
+		out.Rule, out.Subdomains = m.rule(name, w.firstOff, w.allow)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math/bits"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -212,9 +213,9 @@ func trimDot(s string) string {
 
 // firstSource returns the lowest SourceID in a non-empty set.
 func firstSource(s blocklists.Sources) blocklists.SourceID {
-	for id := 0; id < blocklists.MaxSources; id++ {
-		if s.Has(blocklists.SourceID(id)) {
-			return blocklists.SourceID(id)
+	for i, word := range s {
+		if word != 0 {
+			return blocklists.SourceID(i*64 + bits.TrailingZeros64(word))
 		}
 	}
 	return 0
