@@ -2,80 +2,11 @@ package policy
 
 import (
 	"math/bits"
-	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/hearth-dns/hearth/blocklists"
-	"github.com/hearth-dns/hearth/internal/fielderr"
 )
-
-// Config is the `blocking:` section.
-type Config struct {
-	// Block names catalogue categories ("gaming") and services ("tiktok"),
-	// and the categories of configured lists ("ads"), blocked for every
-	// device.
-	Block []string `mapstructure:"block"`
-	// Response is how a blocked name is answered: "null_ip" (0.0.0.0 and
-	// ::, other types empty), "nxdomain" or "refused".
-	Response string `mapstructure:"response"`
-	// TTL of blocked answers: short, so a change of rules takes effect
-	// quickly on devices that cache.
-	TTL time.Duration `mapstructure:"ttl"`
-}
-
-// Block responses.
-const (
-	ResponseNullIP   = "null_ip"
-	ResponseNXDomain = "nxdomain"
-	ResponseRefused  = "refused"
-)
-
-// Validate checks every name in Block against the catalogue and the
-// categories of the configured lists.
-func (c Config) Validate(cat *blocklists.Catalogue, listCategories []string) []error {
-	var errs []error
-	switch c.Response {
-	case ResponseNullIP, ResponseNXDomain, ResponseRefused:
-	default:
-		errs = append(errs, fielderr.New("blocking.response", "%q: use null_ip, nxdomain or refused", c.Response))
-	}
-	if c.TTL < 0 || c.TTL > time.Hour {
-		errs = append(errs, fielderr.New("blocking.ttl", "%s is outside 0s..1h", c.TTL))
-	}
-	for i, name := range c.Block {
-		if isListCategory(name, listCategories) {
-			continue
-		}
-		if _, _, err := cat.Lookup(name); err != nil {
-			errs = append(errs, fielderr.New(indexKey("blocking.block", i), "%v", err))
-		}
-	}
-	return errs
-}
-
-func isListCategory(name string, cats []string) bool {
-	for _, c := range cats {
-		if c == name {
-			return true
-		}
-	}
-	return false
-}
-
-// Categories returns the catalogue categories named in Block, whose public
-// lists must therefore be downloaded.
-func (c Config) Categories(cat *blocklists.Catalogue) []string {
-	var out []string
-	for _, name := range c.Block {
-		if category, ok := cat.Category(name); ok {
-			out = append(out, category.ID)
-		}
-	}
-	return out
-}
-
-func indexKey(key string, i int) string { return key + "[" + strconv.Itoa(i) + "]" }
 
 // Action is what to do with a query.
 type Action uint8
@@ -146,8 +77,8 @@ func (e *Engine) SetConfig(cfg Config) {
 func (e *Engine) SetLists(c *blocklists.Compiled) {
 	cfg := e.cfg.Load()
 	s := &snapshot{lists: c}
-	want := make(map[string]bool, len(cfg.Block))
-	for _, b := range cfg.Block {
+	want := make(map[string]bool, len(cfg.Blocking.Block))
+	for _, b := range cfg.Blocking.Block {
 		want[b] = true
 	}
 	for _, src := range c.Sources {
@@ -189,7 +120,7 @@ func (e *Engine) Decide(name string) Decision {
 	id := firstSource(hit)
 	src := s.lists.Sources[id]
 	cfg := e.cfg.Load()
-	d := Decision{Action: Block, Category: s.category[id], Response: cfg.Response, TTL: uint32(cfg.TTL / time.Second)}
+	d := Decision{Action: Block, Category: s.category[id], Response: cfg.Blocking.Response, TTL: uint32(cfg.Blocking.TTL / time.Second)}
 	if src.Kind == blocklists.KindService {
 		d.Reason, d.Service = ReasonService, src.Service
 	} else {

@@ -26,7 +26,7 @@ func compiled(t *testing.T) *blocklists.Compiled {
 }
 
 func TestDecide(t *testing.T) {
-	e := NewEngine(Config{Block: []string{"gaming", "tiktok", "ads"}, Response: ResponseNXDomain, TTL: 10 * time.Second})
+	e := NewEngine(Config{Blocking: BlockingConfig{Block: []string{"gaming", "tiktok", "ads"}, Response: ResponseNXDomain, TTL: 10 * time.Second}})
 	if d := e.Decide("roblox.com."); d.Action != Allow {
 		t.Errorf("before any lists: %+v, want allow", d)
 	}
@@ -63,12 +63,12 @@ func TestDecide(t *testing.T) {
 }
 
 func TestSetConfigAppliesToCurrentLists(t *testing.T) {
-	e := NewEngine(Config{Block: []string{"chat"}, Response: ResponseNullIP})
+	e := NewEngine(Config{Blocking: BlockingConfig{Block: []string{"chat"}, Response: ResponseNullIP}})
 	e.SetLists(compiled(t))
 	if d := e.Decide("discord.gg"); d.Action != Block || d.Service != "discord" {
 		t.Fatalf("chat blocked: %+v", d)
 	}
-	e.SetConfig(Config{Block: []string{"distractions"}, Response: ResponseNullIP})
+	e.SetConfig(Config{Blocking: BlockingConfig{Block: []string{"distractions"}, Response: ResponseNullIP}})
 	if d := e.Decide("discord.gg"); d.Action != Allow {
 		t.Errorf("after unblocking chat: %+v", d)
 	}
@@ -78,7 +78,7 @@ func TestSetConfigAppliesToCurrentLists(t *testing.T) {
 }
 
 func TestDecisionDoesNotKeepTheName(t *testing.T) {
-	e := NewEngine(Config{Block: []string{"ads"}, Response: ResponseNullIP})
+	e := NewEngine(Config{Blocking: BlockingConfig{Block: []string{"ads"}, Response: ResponseNullIP}})
 	e.SetLists(compiled(t))
 	buf := []byte("pixel.example.")
 	d := e.Decide(string(buf))
@@ -90,7 +90,7 @@ func TestDecisionDoesNotKeepTheName(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	cat := blocklists.Builtin()
-	errs := Config{Block: []string{"gaming", "minecraft", "ads", "gamng", "fortnite-x"}, Response: "drop", TTL: 2 * time.Hour}.
+	errs := Config{Blocking: BlockingConfig{Block: []string{"gaming", "minecraft", "ads", "gamng", "fortnite-x"}, Response: "drop", TTL: 2 * time.Hour}}.
 		Validate(cat, []string{"ads"})
 	var text []string
 	for _, err := range errs {
@@ -105,10 +105,10 @@ func TestValidate(t *testing.T) {
 	if len(errs) != 4 {
 		t.Errorf("%d errors, want 4:\n%s", len(errs), all)
 	}
-	if errs := (Config{Block: []string{"chat", "tiktok"}, Response: ResponseNullIP, TTL: 10 * time.Second}).Validate(cat, nil); len(errs) != 0 {
+	if errs := (Config{Blocking: BlockingConfig{Block: []string{"chat", "tiktok"}, Response: ResponseNullIP, TTL: 10 * time.Second}}).Validate(cat, nil); len(errs) != 0 {
 		t.Errorf("valid config: %v", errs)
 	}
-	if got := (Config{Block: []string{"adult", "tiktok", "gaming"}}).Categories(cat); strings.Join(got, ",") != "adult,gaming" {
+	if got := (Config{Blocking: BlockingConfig{Block: []string{"adult", "tiktok", "gaming"}}}).Categories(cat); strings.Join(got, ",") != "adult,gaming" {
 		t.Errorf("Categories = %v", got)
 	}
 }
@@ -122,7 +122,7 @@ func BenchmarkDecide(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e := NewEngine(Config{Block: []string{"gaming", "social"}, Response: ResponseNullIP})
+	e := NewEngine(Config{Blocking: BlockingConfig{Block: []string{"gaming", "social"}, Response: ResponseNullIP}})
 	e.SetLists(c)
 	for _, name := range []string{"www.example.com.", "www.roblox.com."} {
 		b.Run(name, func(b *testing.B) {

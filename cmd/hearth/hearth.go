@@ -49,14 +49,14 @@ type listsSetup struct {
 }
 
 func listsSetupOf(cfg *config.Config) listsSetup {
-	return listsSetup{cfg: cfg.Lists, dir: cfg.ListsDir(), categories: cfg.Blocking.Categories(blocklists.Builtin())}
+	return listsSetup{cfg: cfg.Lists, dir: cfg.ListsDir(), categories: cfg.Policy.Categories(blocklists.Builtin())}
 }
 
 // startHearth builds everything from cfg, compiles the lists (waiting up to
 // firstCompileWait, so filtering is on from the first query), then starts
 // the DNS listeners.
 func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*hearth, error) {
-	h := &hearth{log: log, engine: policy.NewEngine(cfg.Blocking)}
+	h := &hearth{log: log, engine: policy.NewEngine(cfg.Policy)}
 	var err error
 	if h.srv, err = resolver.New(cfg.Config, resolver.Options{Logger: log, Policy: h.engine}); err != nil {
 		return nil, err
@@ -133,7 +133,7 @@ func (h *hearth) Reload(cfg *config.Config) error {
 	if err := h.srv.Reload(cfg.Config); err != nil {
 		return err
 	}
-	h.engine.SetConfig(cfg.Blocking)
+	h.engine.SetConfig(cfg.Policy)
 	if lists != nil {
 		// The old lists keep filtering until the new ones have compiled.
 		old := h.lists

@@ -125,7 +125,7 @@ func newListsTestCmd(a *app) *cobra.Command {
 			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
 			return exitStatus(exitError)
 		}
-		explain(a.stdout, name, compiled, cfg.Blocking)
+		explain(a.stdout, name, compiled, cfg.Policy)
 		for _, st := range ls.Status() {
 			if st.URL != "" && st.LastUpdate.IsZero() {
 				fmt.Fprintf(a.stdout, "note: %s has not been downloaded yet (hearth lists update)\n", st.Name)
@@ -152,7 +152,7 @@ func (a *app) openLists(opts config.LoadOptions) (*blocklists.Lists, *config.Con
 		Logger:     zerolog.Nop(), // what goes wrong is in Status, printed by the commands
 		Dir:        cfg.ListsDir(),
 		Catalogue:  cat,
-		Categories: cfg.Blocking.Categories(cat),
+		Categories: cfg.Policy.Categories(cat),
 		UserAgent:  "hearth/" + version,
 	})
 	if err != nil {
@@ -260,7 +260,7 @@ func explain(w io.Writer, name string, c *blocklists.Compiled, block policy.Conf
 	engine := policy.NewEngine(block)
 	engine.SetLists(c)
 	blocked := map[string]bool{}
-	for _, b := range block.Block {
+	for _, b := range block.Blocking.Block {
 		blocked[b] = true
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

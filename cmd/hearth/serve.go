@@ -72,7 +72,7 @@ func (a *app) serve(ctx context.Context, opts config.LoadOptions) error {
 	log.Info().
 		Strs("listen", listen).
 		Strs("upstreams", cfg.Upstreams.Servers).
-		Strs("blocking", cfg.Blocking.Block).
+		Strs("blocking", cfg.Policy.Blocking.Block).
 		Str("config", src.String()).
 		Str("version", version).
 		Msg("hearth started")

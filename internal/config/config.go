@@ -32,8 +32,10 @@ type Config struct {
 	// "" means StateDirectory's choice.
 	StateDir string            `mapstructure:"state_dir"`
 	Lists    blocklists.Config `mapstructure:"lists"`
-	Blocking policy.Config     `mapstructure:"blocking"`
-	Log      LogConfig         `mapstructure:"log"`
+	// Policy is timezone, calendar, blocking, help, identify, devices and
+	// groups, at the top level of the file.
+	Policy policy.Config `mapstructure:",squash"`
+	Log    LogConfig     `mapstructure:"log"`
 }
 
 // StateDirectory is where Hearth keeps state: state_dir if set; else
@@ -94,7 +96,7 @@ func (c Config) Validate() []error {
 	for _, src := range c.Lists.Sources {
 		listCats = append(listCats, src.Category)
 	}
-	errs = append(errs, c.Blocking.Validate(blocklists.Builtin(), listCats)...)
+	errs = append(errs, c.Policy.Validate(blocklists.Builtin(), listCats)...)
 	return errs
 }
 
