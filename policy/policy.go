@@ -1,145 +1,481 @@
 package policy
 
 import (
+	"fmt"
 	"math/bits"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hearth-dns/hearth/blocklists"
+	"github.com/hearth-dns/hearth/internal/clock"
 )
 
 // Action is what to do with a query.
 type Action uint8
 
 const (
-	Allow Action = iota
-	Block
+	Allow   Action = iota
+	Block          // answer with the Decision's Response
+	Rewrite        // answer with a CNAME to Target (safe search)
 )
 
-// Reason says why a Decision was taken.
+func (a Action) String() string {
+	switch a {
+	case Block:
+		return "block"
+	case Rewrite:
+		return "rewrite"
+	}
+	return "allow"
+}
+
+// Reason says which step of the policy decided.
 type Reason uint8
 
 const (
-	ReasonNone    Reason = iota // nothing matched: allowed
-	ReasonService               // a blocked catalogue service's domain
-	ReasonList                  // a blocked category's list (public or configured)
+	ReasonNone       Reason = iota // nothing applies: allowed
+	ReasonHelp                     // a child-help site: always allowed, never journaled
+	ReasonAllowList                // the device's or group's allow entries
+	ReasonPause                    // a pause override
+	ReasonBedtime                  // the group's bedtime windows
+	ReasonDevice                   // the device's own block entries
+	ReasonRule                     // a rule (household or group); see Rule
+	ReasonWindow                   // a scheduled rule matched but its window allows it now
+	ReasonBonus                    // bonus time lifted a rule
+	ReasonSafeSearch               // rewritten to the engine's safe endpoint
 )
 
-// Decision is the outcome for one query. It keeps no reference to the
-// query's name: Rule is its own copy.
-type Decision struct {
-	Action   Action
-	Reason   Reason
-	Category string // the blocked category that matched ("gaming", "ads")
-	Service  string // the catalogue service, for ReasonService
-	List     string // the list's name, for ReasonList
-	// Rule is the matched rule as a list would write it: "||discord.gg^"
-	// for a domain and its subdomains, "ads.example.com" for one name.
-	Rule string
-	// Response and TTL say how to answer a blocked query (blocking.response
-	// and blocking.ttl).
-	Response string
-	TTL      uint32
-}
+var reasonNames = [...]string{"none", "help", "allow-list", "pause", "bedtime", "device", "rule", "window", "bonus", "safe-search"}
 
-// Engine holds the current policy and the compiled lists, swapped
-// atomically; Decide never takes a lock.
-type Engine struct {
-	cfg  atomic.Pointer[Config]
-	snap atomic.Pointer[snapshot]
-}
-
-// snapshot is the lists plus, per source, whether the policy blocks it and
-// under which category.
-type snapshot struct {
-	lists    *blocklists.Compiled
-	blocked  blocklists.Sources
-	category [blocklists.MaxSources]string
-}
-
-// NewEngine returns an engine for cfg; it blocks nothing until SetLists
-// gives it compiled lists.
-func NewEngine(cfg Config) *Engine {
-	e := &Engine{}
-	e.cfg.Store(&cfg)
-	return e
-}
-
-// SetConfig applies a new policy to the current lists.
-func (e *Engine) SetConfig(cfg Config) {
-	e.cfg.Store(&cfg)
-	if s := e.snap.Load(); s != nil {
-		e.SetLists(s.lists)
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
 	}
+	return "reason(" + fmt.Sprint(uint8(r)) + ")"
+}
+
+// Decision is the outcome for one query, with everything that explains it.
+// The query log, the report, the EDE text and `hearth explain` all read this
+// one value.
+//
+// Entry is a substring of the queried name (no copy is made on the hot
+// path); a caller that keeps a Decision beyond the name's life calls Own.
+type Decision struct {
+	Action Action
+	Reason Reason
+	Device string // the configured device name; "" for an unknown device
+	Group  string
+	// Rule is where the deciding rule is in the configuration:
+	// "groups.kids.rules[1]", "blocking.block", "groups.kids.bedtime",
+	// "devices[0].block", "groups.kids.allow", "help.countries".
+	Rule     string
+	RuleText string // the rule in words
+	Category string // the category that matched ("gaming", "ads")
+	Service  string // the catalogue service, if one matched
+	List     string // the list that matched, if not a service
+	// Entry is the matched entry's domain and EntrySubdomains whether it
+	// covers subdomains ("||discord.gg^") or only the name itself.
+	Entry           string
+	EntrySubdomains bool
+	Window          string    // the windows in force, for scheduled rules and bedtime
+	Next            time.Time // when this decision would change; zero: not by schedule
+	Override        string    // the ID of the pause or bonus that decided
+	Response        Response  // how to answer, for Block
+	TTL             uint32    // the TTL of a blocked answer
+	Target          string    // Rewrite: the safe endpoint
+	Quiet           bool      // never journaled (help sites)
+}
+
+// Own copies the strings that alias the queried name.
+func (d *Decision) Own() { d.Entry = strings.Clone(d.Entry) }
+
+// EntryText writes the entry as a list would: "||discord.gg^" or "ads.example".
+func (d *Decision) EntryText() string {
+	if d.Entry == "" {
+		return ""
+	}
+	if d.EntrySubdomains {
+		return "||" + d.Entry + "^"
+	}
+	return d.Entry
+}
+
+// Short is the reason in a few words, for an EDE text and log lines:
+// "gaming/roblox outside mon-fri 16:00-19:00", "bedtime", "paused".
+func (d *Decision) Short() string {
+	what := d.Category
+	if s := firstNonEmpty(d.Service, d.List); s != "" {
+		what = joinNonEmpty("/", what, s)
+	}
+	if what == "" {
+		what = d.Entry
+	}
+	switch d.Reason {
+	case ReasonPause:
+		return "paused"
+	case ReasonBedtime:
+		return "bedtime " + d.Window
+	case ReasonDevice:
+		return "device block " + what
+	case ReasonRule:
+		if d.Window != "" {
+			return what + " (" + d.Rule + ", allowed " + d.Window + ")"
+		}
+		return what + " (" + d.Rule + ")"
+	}
+	return d.Reason.String() + " " + what
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func joinNonEmpty(sep string, s ...string) string {
+	var out []string
+	for _, v := range s {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return strings.Join(out, sep)
+}
+
+// Query is what Decide needs to know about one query.
+type Query struct {
+	Name   string // lowercase, trailing dot optional; not retained
+	Client ClientInfo
+	Now    time.Time
+}
+
+// Options configure an Engine.
+type Options struct {
+	Clock     clock.Clock
+	Catalogue *blocklists.Catalogue
+	// ListCategories are the categories of the configured lists.
+	ListCategories []string
+	// Overrides holds pauses and bonus time; nil: an in-memory store.
+	Overrides *Overrides
+	// Devices remembers the devices seen; nil: an in-memory registry.
+	Devices *Registry
+	// Neighbours maps addresses to MAC addresses; nil: not used.
+	Neighbours *Neighbours
+}
+
+// Engine holds the current policy bound to the current lists, swapped
+// atomically: Decide takes no lock on the common path.
+type Engine struct {
+	opts    Options
+	mu      sync.Mutex // serialises SetConfig and SetLists
+	cfg     Config
+	lists   *blocklists.Compiled
+	state   atomic.Pointer[bound]
+	leases  atomic.Pointer[leaseTable]
+	neighGn atomic.Uint64 // bumped after each neighbour refresh
+}
+
+// NewEngine returns an engine for cfg, which must have passed Validate. It
+// blocks nothing from lists until SetLists gives it compiled ones.
+func NewEngine(cfg Config, opts Options) (*Engine, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.System{}
+	}
+	if opts.Catalogue == nil {
+		opts.Catalogue = blocklists.Builtin()
+	}
+	if opts.Overrides == nil {
+		opts.Overrides, _ = OpenOverrides("", opts.Clock)
+	}
+	if opts.Devices == nil {
+		opts.Devices = NewRegistry("")
+	}
+	e := &Engine{opts: opts}
+	if err := e.SetConfig(cfg); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// SetConfig applies a new policy to the current lists. A configuration with
+// problems is refused and the running one kept.
+func (e *Engine) SetConfig(cfg Config) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p, errs := compile(cfg, e.opts.Catalogue, e.opts.ListCategories)
+	if len(errs) > 0 {
+		return fmt.Errorf("policy: %w", joinErrors(errs))
+	}
+	e.cfg = cfg
+	e.state.Store(bind(p, e.lists))
+	return nil
 }
 
 // SetLists applies the current policy to newly compiled lists.
 func (e *Engine) SetLists(c *blocklists.Compiled) {
-	cfg := e.cfg.Load()
-	s := &snapshot{lists: c}
-	want := make(map[string]bool, len(cfg.Blocking.Block))
-	for _, b := range cfg.Blocking.Block {
-		want[b] = true
-	}
-	for _, src := range c.Sources {
-		if src.Kind == blocklists.KindService && want[src.Service] {
-			s.blocked.Add(src.ID)
-			s.category[src.ID] = firstOr(src.Categories, src.Service)
-			continue
-		}
-		for _, cat := range src.Categories {
-			if want[cat] {
-				s.blocked.Add(src.ID)
-				s.category[src.ID] = cat
-				break
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.lists = c
+	// A fresh plan for each binding: bind writes into the plan, and the old
+	// one may still be read by queries in flight.
+	p, _ := compile(e.cfg, e.opts.Catalogue, e.opts.ListCategories)
+	e.state.Store(bind(p, c))
+}
+
+// Overrides returns the engine's store of pauses and bonus time.
+func (e *Engine) Overrides() *Overrides { return e.opts.Overrides }
+
+// Devices returns the registry of devices seen.
+func (e *Engine) Devices() *Registry { return e.opts.Devices }
+
+// Location returns the household's zone.
+func (e *Engine) Location() *time.Location { return e.state.Load().plan.loc }
+
+// Decide identifies the query's device and decides for it.
+func (e *Engine) Decide(q Query) Decision {
+	b := e.state.Load()
+	id := e.identify(b, q.Client, q.Now)
+	return b.decide(q.Name, id.dev, id.group(b), q.Now, e.opts.Overrides.Snapshot())
+}
+
+// DecideFor decides for a named device ("" for an unknown device in the
+// default group) without identifying it: for `hearth explain`.
+func (e *Engine) DecideFor(name, deviceName string, now time.Time) (Decision, error) {
+	b := e.state.Load()
+	var dev *device
+	if deviceName != "" {
+		for _, d := range b.plan.devices {
+			if strings.EqualFold(d.name, deviceName) {
+				dev = d
 			}
 		}
+		if dev == nil {
+			return Decision{}, fmt.Errorf("no device %q in the configuration", deviceName)
+		}
 	}
-	e.snap.Store(s)
+	g := b.plan.deflt
+	if dev != nil {
+		g = dev.group
+	}
+	d := b.decide(name, dev, g, now, e.opts.Overrides.Snapshot())
+	d.Own()
+	return d, nil
 }
 
-func firstOr(s []string, def string) string {
-	if len(s) > 0 {
-		return s[0]
+// decide is the policy, in order of precedence:
+//
+//  1. help sites: allowed, never journaled, whatever else applies;
+//  2. allow entries of the device, then of its group: allowed;
+//  3. a pause of the device or its group: blocked;
+//  4. the group's bedtime: blocked;
+//  5. the device's own block entries: blocked;
+//  6. rules: blocking.block for everyone, bypass protection, then the
+//     group's rules in order; a rule's except entries and bonus time lift
+//     it, a scheduled rule blocks only outside (or during) its windows; the
+//     first rule that blocks decides;
+//  7. safe search: the search engines' names rewritten to safe endpoints;
+//  8. otherwise allowed, with the earliest instant a matching scheduled
+//     rule would block (Next), so answers are not cached past it.
+func (b *bound) decide(name string, dev *device, g *group, now time.Time, ovs []Override) Decision {
+	p := b.plan
+	d := Decision{Group: g.name, TTL: g.ttl, Response: g.response}
+	if dev != nil {
+		d.Device = dev.name
 	}
-	return def
-}
+	var mL, mD blocklists.Match
+	if b.lists != nil && b.lists.Matcher != nil {
+		mL = b.lists.Matcher.Match(name)
+	}
+	if p.dom != nil {
+		mD = p.dom.Match(name)
+	}
 
-// Decide returns the decision for name (lowercase, trailing dot optional).
-// name is not retained.
-func (e *Engine) Decide(name string) Decision {
-	s := e.snap.Load()
-	if s == nil || s.lists == nil || s.lists.Matcher == nil {
-		return Decision{}
+	// 1. Help.
+	if mD.Block.Has(p.help) {
+		d.Reason, d.Rule, d.Quiet = ReasonHelp, "help", true
+		d.Entry, d.EntrySubdomains = mD.Rule, true
+		return d
 	}
-	m := s.lists.Matcher.Match(name)
-	hit := m.Block.And(s.blocked)
-	if hit.Empty() {
-		return Decision{}
+	// 2. Allow entries.
+	if dev != nil && dev.allow.hit(&mL, &mD) {
+		return b.allowed(d, &dev.allow, dev.key+".allow", &mL, &mD)
 	}
-	id := firstSource(hit)
-	src := s.lists.Sources[id]
-	cfg := e.cfg.Load()
-	d := Decision{Action: Block, Category: s.category[id], Response: cfg.Blocking.Response, TTL: uint32(cfg.Blocking.TTL / time.Second)}
-	if src.Kind == blocklists.KindService {
-		d.Reason, d.Service = ReasonService, src.Service
-	} else {
-		d.Reason, d.List = ReasonList, src.Name
+	if g.allow.hit(&mL, &mD) {
+		return b.allowed(d, &g.allow, "groups."+g.name+".allow", &mL, &mD)
 	}
-	rule := trimDot(m.Rule)
-	if m.Subdomains {
-		d.Rule = "||" + rule + "^"
-	} else {
-		d.Rule = string([]byte(rule)) // a copy: name is not ours to keep
+	// 3. Pause.
+	for i := range ovs {
+		o := &ovs[i]
+		if o.Kind == OverridePause && o.Active(now) && o.appliesTo(dev, g) {
+			d.Action, d.Reason, d.Rule, d.Override, d.Next = Block, ReasonPause, "pause", o.ID, o.Until
+			d.RuleText = "paused until " + o.Until.In(p.loc).Format("Mon 15:04")
+			d.TTL = capTTL(d.TTL, now, o.Until)
+			return d
+		}
 	}
+	// 4. Bedtime.
+	if g.bedtime != nil {
+		if st := g.bedtime.state(now); st.active {
+			d.Action, d.Reason, d.Rule = Block, ReasonBedtime, "groups."+g.name+".bedtime"
+			d.Window, d.Next, d.RuleText = g.bedtime.windows(st), st.next, "bedtime"
+			d.TTL = capTTL(d.TTL, now, st.next)
+			return d
+		}
+	}
+	// 5. The device's own block entries.
+	if dev != nil && dev.block.hit(&mL, &mD) {
+		d.Action, d.Reason, d.Rule = Block, ReasonDevice, dev.key+".block"
+		b.describe(&d, &dev.block, &mL, &mD)
+		return d
+	}
+	// 6. Rules.
+	var next time.Time
+	decideRule := func(r *rule) bool {
+		hitL, hitD := mL.Block.And(r.block.lists), mD.Block.And(r.block.dom)
+		if hitL.Empty() && hitD.Empty() {
+			return false
+		}
+		if r.except.hit(&mL, &mD) {
+			return false
+		}
+		var st *schedState
+		if r.sched != nil {
+			st = r.sched.state(now)
+			if st.active != (r.mode == during) { // the window allows it now
+				next = earliest(next, st.next)
+				if d.Reason == ReasonNone {
+					d.Reason, d.Rule, d.RuleText, d.Window = ReasonWindow, r.key, r.text, r.sched.windows(st)
+				}
+				return false
+			}
+		}
+		if o := b.bonusFor(ovs, now, dev, g, hitL); o != nil {
+			next = earliest(next, o.Until)
+			d.Reason, d.Rule, d.RuleText, d.Override = ReasonBonus, r.key, r.text, o.ID
+			return false
+		}
+		d.Action, d.Reason, d.Rule, d.RuleText = Block, ReasonRule, r.key, r.text
+		d.Window, d.Override = "", ""
+		if st != nil {
+			d.Window, d.Next = r.sched.windows(st), st.next
+			d.TTL = capTTL(d.TTL, now, st.next)
+		}
+		if r.forceNX {
+			d.Response = Response{Kind: RespondNXDomain}
+		}
+		b.describe(&d, &r.block, &mL, &mD)
+		return true
+	}
+	if p.household != nil && decideRule(p.household) {
+		return d
+	}
+	for _, r := range g.rules {
+		if decideRule(r) {
+			return d
+		}
+	}
+	// 7. Safe search.
+	if target, ok := g.safe.target(name); ok {
+		d.Action, d.Reason, d.Target, d.Rule = Rewrite, ReasonSafeSearch, target, "groups."+g.name+".safe_search"
+		d.Next = next
+		return d
+	}
+	// 8. Allowed.
+	d.Next = next
 	return d
 }
 
-func trimDot(s string) string {
-	if n := len(s); n > 0 && s[n-1] == '.' {
-		return s[:n-1]
+func (b *bound) allowed(d Decision, n *nameSet, key string, mL, mD *blocklists.Match) Decision {
+	d.Reason, d.Rule = ReasonAllowList, key
+	if !mD.Block.And(n.dom).Empty() {
+		d.Entry, d.EntrySubdomains = mD.Rule, true
+		return d
 	}
-	return s
+	b.describeLists(&d, n, mL)
+	return d
+}
+
+// describe fills in what matched: a list source (service or list) or one of
+// the policy's own domain entries.
+func (b *bound) describe(d *Decision, n *nameSet, mL, mD *blocklists.Match) {
+	if !mL.Block.And(n.lists).Empty() {
+		b.describeLists(d, n, mL)
+		return
+	}
+	d.Entry, d.EntrySubdomains = mD.Rule, true
+	if mD.Block.Has(b.plan.canary) {
+		d.Category = bypassCategory
+	}
+}
+
+func (b *bound) describeLists(d *Decision, n *nameSet, mL *blocklists.Match) {
+	hit := mL.Block.And(n.lists)
+	if hit.Empty() {
+		return
+	}
+	id := firstSource(hit)
+	src := b.lists.Sources[id]
+	d.Category = n.label[id]
+	if src.Kind == blocklists.KindService {
+		d.Service = src.Service
+	} else {
+		d.List = src.Name
+	}
+	d.Entry, d.EntrySubdomains = mL.Rule, mL.Subdomains
+}
+
+// bonusFor returns an active bonus for the device or group that covers one
+// of the hit sources (by service or category), or nil.
+func (b *bound) bonusFor(ovs []Override, now time.Time, dev *device, g *group, hit blocklists.Sources) *Override {
+	for i := range ovs {
+		o := &ovs[i]
+		if o.Kind != OverrideBonus || !o.Active(now) || !o.appliesTo(dev, g) || hit.Empty() {
+			continue
+		}
+		for _, src := range b.lists.Sources {
+			if !hit.Has(src.ID) {
+				continue
+			}
+			if src.Service == o.What {
+				return o
+			}
+			for _, c := range src.Categories {
+				if c == o.What {
+					return o
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (o *Override) appliesTo(dev *device, g *group) bool {
+	if o.Device != "" {
+		return dev != nil && strings.EqualFold(o.Device, dev.name)
+	}
+	return o.Group == g.name
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || !b.IsZero() && b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// capTTL limits ttl to the seconds until t (rounded up, at least 1), if t
+// is set.
+func capTTL(ttl uint32, now, t time.Time) uint32 {
+	if t.IsZero() || ttl == 0 {
+		return ttl
+	}
+	left := int64((t.Sub(now) + time.Second - 1) / time.Second)
+	return uint32(max(1, min(int64(ttl), left)))
 }
 
 // firstSource returns the lowest SourceID in a non-empty set.
@@ -150,4 +486,12 @@ func firstSource(s blocklists.Sources) blocklists.SourceID {
 		}
 	}
 	return 0
+}
+
+func joinErrors(errs []error) error {
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = err.Error()
+	}
+	return fmt.Errorf("%s", strings.Join(msgs, "; "))
 }

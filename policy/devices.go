@@ -1,0 +1,401 @@
+package policy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Identification. A query is matched to a device once per client address
+// (or per MAC address a trusted router sent), and the result cached until the
+// configuration, the lists or the neighbour table change; the hot path reads
+// no file and, for a known client, takes only a read lock.
+
+// maxIdentCache bounds the identities cached per state; past it the cache
+// starts again (a busy forwarder sending client subnets could otherwise grow
+// it without end).
+const maxIdentCache = 4096
+
+type ident struct {
+	dev  *device // nil: unknown, in the default group
+	seen *Seen
+	gen  uint64 // neighbour table generation it was made with
+}
+
+func (id *ident) group(b *bound) *group {
+	if id.dev != nil {
+		return id.dev.group
+	}
+	return b.plan.deflt
+}
+
+type identCache struct {
+	mu    sync.RWMutex
+	addrs map[netip.Addr]*ident
+	macs  map[string]*ident
+}
+
+func (c *identCache) init() {
+	c.addrs = map[netip.Addr]*ident{}
+	c.macs = map[string]*ident{}
+}
+
+// identify finds the device behind a query, remembering new ones.
+func (e *Engine) identify(b *bound, ci ClientInfo, now time.Time) *ident {
+	if ci.Forwarded() && !b.plan.trusted(ci.Remote) {
+		ci = ci.Direct()
+	}
+	gen := e.neighGn.Load()
+	b.ids.mu.RLock()
+	var id *ident
+	if ci.MAC != nil {
+		id = b.ids.macs[string(ci.MAC)]
+	} else {
+		id = b.ids.addrs[ci.Addr]
+	}
+	b.ids.mu.RUnlock()
+	if id == nil || (ci.MAC == nil && id.gen != gen) {
+		id = e.identifySlow(b, ci, gen, now)
+	}
+	id.seen.last.Store(now.Unix())
+	return id
+}
+
+func (e *Engine) identifySlow(b *bound, ci ClientInfo, gen uint64, now time.Time) *ident {
+	mac := ci.MAC
+	if mac == nil && e.opts.Neighbours != nil {
+		mac, _ = e.opts.Neighbours.MAC(ci.Addr)
+	}
+	dev := b.plan.deviceFor(ci.Addr, mac)
+	lease := e.leases.Load().name(mac, ci.Addr)
+	id := &ident{dev: dev, gen: gen, seen: e.opts.Devices.observe(dev, mac, ci.Addr, lease, now)}
+	b.ids.mu.Lock()
+	if len(b.ids.addrs)+len(b.ids.macs) >= maxIdentCache {
+		b.ids.init()
+	}
+	if ci.MAC != nil {
+		b.ids.macs[string(ci.MAC)] = id
+	} else {
+		b.ids.addrs[ci.Addr] = id
+	}
+	b.ids.mu.Unlock()
+	return id
+}
+
+// DeviceInfo says who a client is, for the explain command and the API.
+type DeviceInfo struct {
+	Device string // configured name; "" if unknown
+	Group  string
+	MAC    string
+	Lease  string
+}
+
+// Identify reports which device a client is, without recording it.
+func (e *Engine) Identify(ci ClientInfo) DeviceInfo {
+	b := e.state.Load()
+	if ci.Forwarded() && !b.plan.trusted(ci.Remote) {
+		ci = ci.Direct()
+	}
+	mac := ci.MAC
+	if mac == nil && e.opts.Neighbours != nil {
+		mac, _ = e.opts.Neighbours.MAC(ci.Addr)
+	}
+	dev := b.plan.deviceFor(ci.Addr, mac)
+	info := DeviceInfo{Group: b.plan.deflt.name, Lease: e.leases.Load().name(mac, ci.Addr)}
+	if dev != nil {
+		info.Device, info.Group = dev.name, dev.group.name
+	}
+	if mac != nil {
+		info.MAC = mac.String()
+	}
+	return info
+}
+
+// leaseTable is the last lease file read: host names by MAC and address.
+type leaseTable struct {
+	byMAC  map[string]string
+	byAddr map[netip.Addr]string
+}
+
+func (t *leaseTable) name(mac net.HardwareAddr, a netip.Addr) string {
+	if t == nil {
+		return ""
+	}
+	if mac != nil {
+		if n, ok := t.byMAC[string(mac)]; ok {
+			return n
+		}
+	}
+	return t.byAddr[a]
+}
+
+func newLeaseTable(leases []Lease) *leaseTable {
+	t := &leaseTable{byMAC: map[string]string{}, byAddr: map[netip.Addr]string{}}
+	for _, l := range leases {
+		if l.Name == "" {
+			continue
+		}
+		if l.MAC != nil {
+			t.byMAC[string(l.MAC)] = l.Name
+		}
+		t.byAddr[l.Addr] = l.Name
+	}
+	return t
+}
+
+// RefreshIdentity reads the neighbour tables and the lease file again (as
+// identify: says), so the next query from each client is identified afresh.
+// Errors are returned for logging; what was read still applies.
+func (e *Engine) RefreshIdentity(ctx context.Context) error {
+	cfg := e.state.Load().plan.cfg.Identify
+	var errs []error
+	if e.opts.Neighbours != nil && cfg.Neighbours {
+		if err := e.opts.Neighbours.Refresh(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("neighbour tables: %w", err))
+		}
+	}
+	if cfg.Leases != "" {
+		f, err := os.Open(cfg.Leases)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("lease file: %w", err))
+		} else {
+			leases, err := ParseLeases(f)
+			f.Close()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("lease file %s: %w", cfg.Leases, err))
+			}
+			if leases != nil {
+				t := newLeaseTable(leases)
+				e.leases.Store(t)
+				e.opts.Devices.relabel(t)
+			}
+		}
+	}
+	e.neighGn.Add(1)
+	return errors.Join(errs...)
+}
+
+// Run refreshes identification every identify.refresh, prunes expired
+// overrides and saves the device registry, until ctx ends (then saves once
+// more). report is told of each problem.
+func (e *Engine) Run(ctx context.Context, report func(error)) {
+	for {
+		if err := e.RefreshIdentity(ctx); err != nil {
+			report(err)
+		}
+		if err := e.opts.Overrides.Prune(e.opts.Clock.Now()); err != nil {
+			report(fmt.Errorf("overrides: %w", err))
+		}
+		if err := e.opts.Devices.Save(); err != nil {
+			report(fmt.Errorf("device registry: %w", err))
+		}
+		t := time.NewTimer(e.state.Load().plan.cfg.Identify.Refresh)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			if err := e.opts.Devices.Save(); err != nil {
+				report(fmt.Errorf("device registry: %w", err))
+			}
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Seen is one device Hearth has seen, known or not.
+type Seen struct {
+	key   string
+	first time.Time
+	last  atomic.Int64 // Unix seconds
+	// Guarded by the registry's lock:
+	device, mac, addr, lease string
+}
+
+// SeenDevice is a Seen as the registry reports and stores it.
+type SeenDevice struct {
+	Key       string    `json:"key"`              // "mac:3c:22:fb:12:34:56" or "ip:192.168.1.7"
+	Device    string    `json:"device,omitempty"` // the configured name, if known
+	MAC       string    `json:"mac,omitempty"`
+	Addr      string    `json:"addr,omitempty"` // the last address it used
+	Lease     string    `json:"lease,omitempty"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+}
+
+// maxSeen bounds the registry; the device seen least recently goes first.
+const maxSeen = 1024
+
+// Registry remembers every device seen (first and last seen, address, MAC,
+// lease name), so a parent can name the unknown ones later. It is kept in a
+// JSON file, saved periodically and on shutdown.
+type Registry struct {
+	path string
+	mu   sync.Mutex
+	m    map[string]*Seen
+}
+
+// NewRegistry returns an empty registry saved to path ("" keeps it in memory).
+func NewRegistry(path string) *Registry { return &Registry{path: path, m: map[string]*Seen{}} }
+
+// OpenRegistry loads the registry at path. A missing file is an empty
+// registry; a damaged one is renamed aside and reported, and an empty
+// registry returned with the error.
+func OpenRegistry(path string) (*Registry, error) {
+	r := NewRegistry(path)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var file struct {
+		Devices []SeenDevice `json:"devices"`
+	}
+	if err := json.Unmarshal(data, &file); err != nil {
+		aside := path + ".corrupt-" + time.Now().UTC().Format("20060102T150405")
+		_ = os.Rename(path, aside)
+		return r, fmt.Errorf("%s is damaged (%v): moved to %s, starting a new registry", path, err, aside)
+	}
+	for _, d := range file.Devices {
+		s := &Seen{key: d.Key, first: d.FirstSeen, device: d.Device, mac: d.MAC, addr: d.Addr, lease: d.Lease}
+		s.last.Store(d.LastSeen.Unix())
+		r.m[d.Key] = s
+	}
+	return r, nil
+}
+
+func seenKey(mac net.HardwareAddr, a netip.Addr) string {
+	if mac != nil {
+		return "mac:" + mac.String()
+	}
+	return "ip:" + a.String()
+}
+
+func (r *Registry) observe(dev *device, mac net.HardwareAddr, a netip.Addr, lease string, now time.Time) *Seen {
+	key := seenKey(mac, a)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.m[key]
+	if !ok {
+		if len(r.m) >= maxSeen {
+			r.evictOldest()
+		}
+		s = &Seen{key: key, first: now}
+		r.m[key] = s
+	}
+	s.addr = a.String()
+	if mac != nil {
+		s.mac = mac.String()
+	}
+	if lease != "" {
+		s.lease = lease
+	}
+	s.device = ""
+	if dev != nil {
+		s.device = dev.name
+	}
+	s.last.Store(now.Unix())
+	return s
+}
+
+func (r *Registry) evictOldest() {
+	var oldest *Seen
+	for _, s := range r.m {
+		if oldest == nil || s.last.Load() < oldest.last.Load() {
+			oldest = s
+		}
+	}
+	delete(r.m, oldest.key)
+}
+
+func (r *Registry) relabel(t *leaseTable) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.m {
+		var mac net.HardwareAddr
+		if s.mac != "" {
+			mac, _ = net.ParseMAC(s.mac)
+		}
+		a, _ := netip.ParseAddr(s.addr)
+		if n := t.name(mac, a); n != "" {
+			s.lease = n
+		}
+	}
+}
+
+// List returns the devices seen, most recently seen first.
+func (r *Registry) List() []SeenDevice {
+	r.mu.Lock()
+	out := make([]SeenDevice, 0, len(r.m))
+	for _, s := range r.m {
+		out = append(out, SeenDevice{Key: s.key, Device: s.device, MAC: s.mac, Addr: s.addr, Lease: s.lease,
+			FirstSeen: s.first, LastSeen: time.Unix(s.last.Load(), 0).UTC()})
+	}
+	r.mu.Unlock()
+	slices.SortFunc(out, func(a, b SeenDevice) int {
+		if c := b.LastSeen.Compare(a.LastSeen); c != 0 {
+			return c
+		}
+		return bytes.Compare([]byte(a.Key), []byte(b.Key))
+	})
+	return out
+}
+
+// Save writes the registry to its file atomically (nothing for an in-memory
+// registry).
+func (r *Registry) Save() error {
+	if r.path == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(struct {
+		Version int          `json:"version"`
+		Devices []SeenDevice `json:"devices"`
+	}{1, r.List()}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(r.path, append(data, '\n'), 0o600)
+}
+
+// writeFileAtomic writes data to a temporary file beside path, syncs it and
+// renames it over path.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+	}
+	return err
+}

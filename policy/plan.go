@@ -1,0 +1,234 @@
+package policy
+
+import (
+	"net"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"github.com/hearth-dns/hearth/blocklists"
+)
+
+// plan is a validated configuration, compiled for deciding: groups with
+// their rules and schedules, devices with their addresses, and the policy's
+// own domain entries (help sites, allow and block entries, rule domains) in
+// a small Matcher of their own. It does not depend on the lists: binding a
+// plan to compiled lists (bind) makes the state Decide reads.
+type plan struct {
+	cfg        Config
+	loc        *time.Location
+	cal        *Calendar
+	dom        *blocklists.Matcher
+	domInfo    []string // per dom SourceID, the config key of the entries
+	help       blocklists.SourceID
+	canary     blocklists.SourceID
+	response   Response
+	ttl        uint32
+	household  *rule // blocking.block; nil if empty
+	groups     map[string]*group
+	groupList  []*group // index = group.idx
+	deflt      *group
+	devices    []*device // index = device.idx
+	byMAC      map[string]*device
+	byIP       []ipDevice // most specific first
+	forwarders []netip.Prefix
+}
+
+// nameSet is what a block, except or allow list names.
+type nameSet struct {
+	categories []string                       // catalogue and list categories
+	services   []string                       // catalogue services
+	domains    []string                       // domain entries (with subdomains)
+	dom        blocklists.Sources             // the dom source holding domains, if any
+	lists      blocklists.Sources             // set by bind: the lists' sources named
+	label      *[blocklists.MaxSources]string // set by bind: category to report per list source
+}
+
+func (n *nameSet) empty() bool { return len(n.categories)+len(n.services) == 0 && n.dom.Empty() }
+
+// hit reports whether the matches fall under n.
+func (n *nameSet) hit(mL, mD *blocklists.Match) bool {
+	return !mL.Block.And(n.lists).Empty() || !mD.Block.And(n.dom).Empty()
+}
+
+type ruleMode uint8
+
+const (
+	always  ruleMode = iota
+	outside          // blocked except inside the windows
+	during           // blocked inside the windows
+)
+
+type rule struct {
+	key     string // config key: "groups.kids.rules[1]"
+	text    string // the rule in words
+	mode    ruleMode
+	sched   *liveSchedule // nil for always
+	block   nameSet
+	except  nameSet
+	forceNX bool // bypass protection: NXDOMAIN whatever the group's response
+}
+
+type group struct {
+	idx      int
+	name     string
+	rules    []*rule
+	bedtime  *liveSchedule
+	allow    nameSet
+	safe     *safeSearch
+	bypass   bool
+	response Response
+	ttl      uint32
+}
+
+type device struct {
+	idx   int
+	name  string
+	key   string // "devices[2]"
+	group *group
+	macs  []net.HardwareAddr
+	allow nameSet
+	block nameSet
+}
+
+type ipDevice struct {
+	prefix netip.Prefix
+	dev    *device
+}
+
+// deviceFor finds the configured device with mac or, failing that, addr.
+func (p *plan) deviceFor(addr netip.Addr, mac net.HardwareAddr) *device {
+	if mac != nil {
+		if d, ok := p.byMAC[string(mac)]; ok {
+			return d
+		}
+	}
+	for _, e := range p.byIP {
+		if e.prefix.Contains(addr) {
+			return e.dev
+		}
+	}
+	return nil
+}
+
+// trusted reports whether a query's claims (MAC, client subnet) from remote
+// may be believed.
+func (p *plan) trusted(remote netip.Addr) bool {
+	for _, f := range p.forwarders {
+		if f.Contains(remote) {
+			return true
+		}
+	}
+	return false
+}
+
+// liveSchedule is a Schedule with its current state cached: Active and Next
+// are computed once per change, not per query.
+type liveSchedule struct {
+	s           *Schedule
+	text        string // the usual windows, in words
+	holidayText string // the holiday windows, if any
+	cal         *Calendar
+	st          atomic.Pointer[schedState]
+}
+
+type schedState struct {
+	from, until int64 // Unix seconds: the state holds in [from, until)
+	active      bool
+	holiday     bool
+	next        time.Time // when active changes; zero: never
+}
+
+func (l *liveSchedule) state(now time.Time) *schedState {
+	u := now.Unix()
+	if st := l.st.Load(); st != nil && st.from <= u && u < st.until {
+		return st
+	}
+	st := &schedState{from: u, until: 1<<63 - 1, active: l.s.Active(now), next: l.s.Next(now)}
+	if !st.next.IsZero() {
+		st.until = st.next.Unix()
+	}
+	if l.cal != nil {
+		_, st.holiday = l.cal.On(now)
+		y, m, d := now.In(l.s.loc).Date()
+		if midnight := time.Date(y, m, d+1, 0, 0, 0, 0, l.s.loc).Unix(); midnight < st.until {
+			st.until = midnight // the holiday flag may change then
+		}
+	}
+	l.st.Store(st)
+	return st
+}
+
+// windows returns the text of the windows in force in st.
+func (l *liveSchedule) windows(st *schedState) string {
+	if st.holiday {
+		return "holidays " + l.holidayText
+	}
+	return l.text
+}
+
+// bound is a plan bound to compiled lists: what Decide reads.
+type bound struct {
+	plan  *plan
+	lists *blocklists.Compiled // may be nil before the first compile
+	ids   identCache
+}
+
+// bind resolves every name set of p against the sources of c.
+func bind(p *plan, c *blocklists.Compiled) *bound {
+	b := &bound{plan: p, lists: c}
+	b.ids.init()
+	var srcs []blocklists.SourceInfo
+	if c != nil {
+		srcs = c.Sources
+	}
+	each := func(n *nameSet) {
+		n.lists = blocklists.Sources{}
+		n.label = new([blocklists.MaxSources]string)
+		for _, src := range srcs {
+			if src.Kind == blocklists.KindService {
+				for _, s := range n.services {
+					if s == src.Service {
+						n.lists.Add(src.ID)
+						n.label[src.ID] = firstOr(src.Categories, src.Service)
+					}
+				}
+			}
+			for _, want := range n.categories {
+				for _, have := range src.Categories {
+					if want == have && !n.lists.Has(src.ID) {
+						n.lists.Add(src.ID)
+						n.label[src.ID] = want
+					}
+				}
+			}
+		}
+	}
+	eachRule := func(r *rule) {
+		each(&r.block)
+		each(&r.except)
+	}
+	// Binding writes into the plan's name sets: a plan is bound once per
+	// lists build, and each build gets a fresh copy of the plan (rebind).
+	if p.household != nil {
+		eachRule(p.household)
+	}
+	for _, g := range p.groupList {
+		for _, r := range g.rules {
+			eachRule(r)
+		}
+		each(&g.allow)
+	}
+	for _, d := range p.devices {
+		each(&d.allow)
+		each(&d.block)
+	}
+	return b
+}
+
+func firstOr(s []string, def string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return def
+}
