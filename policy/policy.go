@@ -82,7 +82,7 @@ type Decision struct {
 	Window          string    // the windows in force, for scheduled rules and bedtime
 	Next            time.Time // when this decision would change; zero: not by schedule
 	Override        string    // the ID of the pause or bonus that decided
-	Response        Response  // how to answer, for Block
+	Response        *Response // how to answer, for Block (shared: do not modify)
 	TTL             uint32    // the TTL of a blocked answer
 	Target          string    // Rewrite: the safe endpoint
 	Quiet           bool      // never journaled (help sites)
@@ -112,13 +112,16 @@ func (d *Decision) Short() string {
 	if what == "" {
 		what = d.Entry
 	}
+	if e := d.EntryText(); e != "" && e != what {
+		what = joinNonEmpty(" ", what, e)
+	}
 	switch d.Reason {
 	case ReasonPause:
-		return "paused"
+		return d.RuleText
 	case ReasonBedtime:
 		return "bedtime " + d.Window
 	case ReasonDevice:
-		return "device block " + what
+		return what + " (" + d.Rule + ")"
 	case ReasonRule:
 		if d.Window != "" {
 			return what + " (" + d.Rule + ", allowed " + d.Window + ")"
@@ -196,22 +199,23 @@ func NewEngine(cfg Config, opts Options) (*Engine, error) {
 		opts.Devices = NewRegistry("")
 	}
 	e := &Engine{opts: opts}
-	if err := e.SetConfig(cfg); err != nil {
+	if err := e.SetConfig(cfg, opts.ListCategories); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-// SetConfig applies a new policy to the current lists. A configuration with
-// problems is refused and the running one kept.
-func (e *Engine) SetConfig(cfg Config) error {
+// SetConfig applies a new policy to the current lists; listCategories are
+// the configured lists' categories. A configuration with problems is refused
+// and the running one kept.
+func (e *Engine) SetConfig(cfg Config, listCategories []string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	p, errs := compile(cfg, e.opts.Catalogue, e.opts.ListCategories)
+	p, errs := compile(cfg, e.opts.Catalogue, listCategories)
 	if len(errs) > 0 {
 		return fmt.Errorf("policy: %w", joinErrors(errs))
 	}
-	e.cfg = cfg
+	e.cfg, e.opts.ListCategories = cfg, listCategories
 	e.state.Store(bind(p, e.lists))
 	return nil
 }
@@ -238,9 +242,17 @@ func (e *Engine) Location() *time.Location { return e.state.Load().plan.loc }
 
 // Decide identifies the query's device and decides for it.
 func (e *Engine) Decide(q Query) Decision {
+	var d Decision
+	e.DecideInto(&q, &d)
+	return d
+}
+
+// DecideInto is Decide writing into d, which it overwrites: the resolver's
+// hot path keeps both on its stack rather than copying a Decision around.
+func (e *Engine) DecideInto(q *Query, d *Decision) {
 	b := e.state.Load()
 	id := e.identify(b, q.Client, q.Now)
-	return b.decide(q.Name, id.dev, id.group(b), q.Now, e.opts.Overrides.Snapshot())
+	b.decide(d, q.Name, id.dev, id.group(b), q.Now, e.opts.Overrides.Snapshot())
 }
 
 // DecideFor decides for a named device ("" for an unknown device in the
@@ -262,7 +274,8 @@ func (e *Engine) DecideFor(name, deviceName string, now time.Time) (Decision, er
 	if dev != nil {
 		g = dev.group
 	}
-	d := b.decide(name, dev, g, now, e.opts.Overrides.Snapshot())
+	var d Decision
+	b.decide(&d, name, dev, g, now, e.opts.Overrides.Snapshot())
 	d.Own()
 	return d, nil
 }
@@ -281,9 +294,9 @@ func (e *Engine) DecideFor(name, deviceName string, now time.Time) (Decision, er
 //  7. safe search: the search engines' names rewritten to safe endpoints;
 //  8. otherwise allowed, with the earliest instant a matching scheduled
 //     rule would block (Next), so answers are not cached past it.
-func (b *bound) decide(name string, dev *device, g *group, now time.Time, ovs []Override) Decision {
+func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time.Time, ovs []Override) {
 	p := b.plan
-	d := Decision{Group: g.name, TTL: g.ttl, Response: g.response}
+	*d = Decision{Group: g.name, TTL: g.ttl, Response: &g.response}
 	if dev != nil {
 		d.Device = dev.name
 	}
@@ -299,14 +312,16 @@ func (b *bound) decide(name string, dev *device, g *group, now time.Time, ovs []
 	if mD.Block.Has(p.help) {
 		d.Reason, d.Rule, d.Quiet = ReasonHelp, "help", true
 		d.Entry, d.EntrySubdomains = mD.Rule, true
-		return d
+		return
 	}
 	// 2. Allow entries.
 	if dev != nil && dev.allow.hit(&mL, &mD) {
-		return b.allowed(d, &dev.allow, dev.key+".allow", &mL, &mD)
+		b.allowed(d, &dev.allow, dev.key+".allow", &mL, &mD)
+		return
 	}
 	if g.allow.hit(&mL, &mD) {
-		return b.allowed(d, &g.allow, "groups."+g.name+".allow", &mL, &mD)
+		b.allowed(d, &g.allow, "groups."+g.name+".allow", &mL, &mD)
+		return
 	}
 	// 3. Pause.
 	for i := range ovs {
@@ -315,7 +330,7 @@ func (b *bound) decide(name string, dev *device, g *group, now time.Time, ovs []
 			d.Action, d.Reason, d.Rule, d.Override, d.Next = Block, ReasonPause, "pause", o.ID, o.Until
 			d.RuleText = "paused until " + o.Until.In(p.loc).Format("Mon 15:04")
 			d.TTL = capTTL(d.TTL, now, o.Until)
-			return d
+			return
 		}
 	}
 	// 4. Bedtime.
@@ -324,14 +339,14 @@ func (b *bound) decide(name string, dev *device, g *group, now time.Time, ovs []
 			d.Action, d.Reason, d.Rule = Block, ReasonBedtime, "groups."+g.name+".bedtime"
 			d.Window, d.Next, d.RuleText = g.bedtime.windows(st), st.next, "bedtime"
 			d.TTL = capTTL(d.TTL, now, st.next)
-			return d
+			return
 		}
 	}
 	// 5. The device's own block entries.
 	if dev != nil && dev.block.hit(&mL, &mD) {
 		d.Action, d.Reason, d.Rule = Block, ReasonDevice, dev.key+".block"
-		b.describe(&d, &dev.block, &mL, &mD)
-		return d
+		b.describe(d, &dev.block, &mL, &mD)
+		return
 	}
 	// 6. Rules.
 	var next time.Time
@@ -366,39 +381,41 @@ func (b *bound) decide(name string, dev *device, g *group, now time.Time, ovs []
 			d.TTL = capTTL(d.TTL, now, st.next)
 		}
 		if r.forceNX {
-			d.Response = Response{Kind: RespondNXDomain}
+			d.Response = &nxResponse
 		}
-		b.describe(&d, &r.block, &mL, &mD)
+		b.describe(d, &r.block, &mL, &mD)
 		return true
 	}
 	if p.household != nil && decideRule(p.household) {
-		return d
+		return
 	}
 	for _, r := range g.rules {
 		if decideRule(r) {
-			return d
+			return
 		}
 	}
 	// 7. Safe search.
 	if target, ok := g.safe.target(name); ok {
 		d.Action, d.Reason, d.Target, d.Rule = Rewrite, ReasonSafeSearch, target, "groups."+g.name+".safe_search"
 		d.Next = next
-		return d
+		return
 	}
 	// 8. Allowed.
 	d.Next = next
-	return d
 }
 
-func (b *bound) allowed(d Decision, n *nameSet, key string, mL, mD *blocklists.Match) Decision {
+func (b *bound) allowed(d *Decision, n *nameSet, key string, mL, mD *blocklists.Match) {
 	d.Reason, d.Rule = ReasonAllowList, key
 	if !mD.Block.And(n.dom).Empty() {
 		d.Entry, d.EntrySubdomains = mD.Rule, true
-		return d
+		return
 	}
-	b.describeLists(&d, n, mL)
-	return d
+	b.describeLists(d, n, mL)
 }
+
+// nxResponse answers bypass names whatever the group's response: browsers
+// and Apple devices read NXDOMAIN as "filtered network".
+var nxResponse = Response{Kind: RespondNXDomain}
 
 // describe fills in what matched: a list source (service or list) or one of
 // the policy's own domain entries.

@@ -416,7 +416,7 @@ func TestSetConfigKeepsRunningOnError(t *testing.T) {
 	e := newFamilyEngine(t, family())
 	bad := family()
 	bad.Timezone = "Mars/Olympus"
-	if err := e.SetConfig(bad); err == nil {
+	if err := e.SetConfig(bad, listCats); err == nil {
 		t.Fatal("a bad policy was applied")
 	}
 	if d := e.Decide(Query{Name: "www.roblox.com", Client: client("127.0.0.20"), Now: at("2026-11-26 19:30:00")}); d.Action != Block {

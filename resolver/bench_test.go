@@ -97,7 +97,7 @@ func catalogueEngine(b *testing.B, block ...string) *policy.Engine {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e := policy.NewEngine(policy.Config{Blocking: policy.BlockingConfig{Block: block, Response: policy.ResponseNullIP}})
+	e := newEngine(b, policy.BlockingConfig{Block: block, Response: policy.ResponseNullIP})
 	e.SetLists(c)
 	return e
 }

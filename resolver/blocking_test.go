@@ -26,7 +26,7 @@ func blockingServer(t *testing.T, response string, block ...string) (*dnstest.Se
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := policy.NewEngine(policy.Config{Blocking: policy.BlockingConfig{Block: block, Response: response, TTL: 10 * time.Second}})
+	engine := newEngine(t, policy.BlockingConfig{Block: block, Response: response, TTL: 10 * time.Second}, "ads")
 	engine.SetLists(compiled)
 	up := dnstest.NewServer(t)
 	_, addr := startWith(t, testConfig("udp://"+up.Addr), Options{Policy: engine})

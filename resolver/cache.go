@@ -53,8 +53,11 @@ type cacheEntry struct {
 	// and the stale answer is served at once (RFC 8767's failure recheck).
 	staleOnly atomic.Int64
 	ttl       uint32
-	hits      atomic.Uint32
-	fetching  atomic.Bool // a prefetch is under way
+	// cnames are the targets of the answer's CNAME records (lowercase,
+	// fully qualified), which the policy checks like the name asked.
+	cnames   []string
+	hits     atomic.Uint32
+	fetching atomic.Bool // a prefetch is under way
 }
 
 func newCache(cfg CacheConfig) *cache {
@@ -173,7 +176,7 @@ func (c *cache) newEntry(resp *dns.Msg, now int64) *cacheEntry {
 		return nil
 	}
 	life := int64(ttl) * int64(time.Second)
-	e := &cacheEntry{wire: wire, ttlOffs: offs, stored: now, expires: now + life, ttl: ttl}
+	e := &cacheEntry{wire: wire, ttlOffs: offs, stored: now, expires: now + life, ttl: ttl, cnames: cnameTargets(m)}
 	e.staleEnd = e.expires
 	if c.cfg.ServeStale {
 		e.staleEnd += int64(c.cfg.StaleMaxAge)
@@ -276,7 +279,7 @@ func (e *cacheEntry) appendResponse(dst []byte, r *request, now int64) ([]byte, 
 	if !patchQname(dst, r.name) {
 		return dst, false
 	}
-	e.patchTTLs(dst, now)
+	e.patchTTLs(dst, now, r.maxTTL)
 	if r.edns {
 		dst = appendOPT(dst, r.udpSize, r.do)
 	}
@@ -285,7 +288,7 @@ func (e *cacheEntry) appendResponse(dst []byte, r *request, now int64) ([]byte, 
 
 // patchTTLs writes into dst (a copy of e.wire) each record's TTL aged by the
 // time since the answer was stored; stale answers get staleTTL.
-func (e *cacheEntry) patchTTLs(dst []byte, now int64) {
+func (e *cacheEntry) patchTTLs(dst []byte, now int64, maxTTL uint32) {
 	stale := now >= e.expires
 	age := uint32((now - e.stored) / int64(time.Second))
 	for _, off := range e.ttlOffs {
@@ -294,19 +297,41 @@ func (e *cacheEntry) patchTTLs(dst []byte, now int64) {
 			t = binary.BigEndian.Uint32(e.wire[off:])
 			t -= min(t, age)
 		}
-		binary.BigEndian.PutUint32(dst[off:], t)
+		binary.BigEndian.PutUint32(dst[off:], min(t, maxTTL))
 	}
 }
 
 // msg unpacks the entry for the slow path, TTLs aged; ID, question case and
 // OPT are left to the caller.
-func (e *cacheEntry) msg(now int64) (*dns.Msg, error) {
+func (e *cacheEntry) msg(now int64, maxTTL uint32) (*dns.Msg, error) {
 	buf := make([]byte, len(e.wire))
 	copy(buf, e.wire)
-	e.patchTTLs(buf, now)
+	e.patchTTLs(buf, now, maxTTL)
 	m := new(dns.Msg)
 	if err := m.Unpack(buf); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// cnameTargets returns the targets of m's CNAME answers, lowercased, or nil.
+func cnameTargets(m *dns.Msg) []string {
+	var out []string
+	for _, rr := range m.Answer {
+		if c, ok := rr.(*dns.CNAME); ok {
+			out = append(out, strings.ToLower(c.Target))
+		}
+	}
+	return out
+}
+
+// capTTLs lowers every TTL in m above maxTTL to it (the OPT record aside).
+func capTTLs(m *dns.Msg, maxTTL uint32) {
+	for _, sec := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
+		for _, rr := range sec {
+			if h := rr.Header(); h.Rrtype != dns.TypeOPT && h.Ttl > maxTTL {
+				h.Ttl = maxTTL
+			}
+		}
+	}
 }

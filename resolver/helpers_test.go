@@ -11,6 +11,7 @@ import (
 	"github.com/hearth-dns/hearth/internal/clock"
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/dnstest"
+	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver/upstream"
 )
 
@@ -133,4 +134,16 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		}
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+// newEngine is a policy engine for the household blocking b (in UTC, no
+// groups), with listCats as the configured lists' categories.
+func newEngine(t testing.TB, b policy.BlockingConfig, listCats ...string) *policy.Engine {
+	t.Helper()
+	cfg := policy.Config{Timezone: "UTC", Blocking: b, Identify: policy.IdentifyConfig{Refresh: time.Minute}}
+	e, err := policy.NewEngine(cfg, policy.Options{ListCategories: listCats})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

@@ -2,8 +2,10 @@ package resolver
 
 import (
 	"context"
+	"math"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -36,6 +38,7 @@ type request struct {
 	udpSize       uint16 // what we advertise back
 	limit         int    // largest response the client can take
 	tcp           bool
+	maxTTL        uint32 // TTLs given are capped to this (the policy's next change)
 }
 
 // ServeDNS is the one place where miekg/dns's context-free handler meets the
@@ -62,7 +65,8 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	p := s.pipe.Load()
 
 	// 1. Who may ask.
-	if !p.allowed(w.RemoteAddr()) {
+	remote, ok := remoteAddr(w.RemoteAddr())
+	if !ok || !p.allowed(remote) {
 		s.reply(w, req, dns.RcodeRefused)
 		return
 	}
@@ -100,22 +104,33 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	}
 
 	// 4. Decide: a blocked name is answered here, before the cache, so a
-	// change of rules applies at once.
+	// change of rules applies at once. An allowed name whose decision
+	// changes at a known instant (a window closing) is not given a TTL
+	// that outlives it.
+	clock := s.clock.Now()
+	var q policy.Query
+	var d policy.Decision
 	if s.policy != nil {
-		if d := s.policy.Decide(unsafe.String(&lname[0], len(lname))); d.Action == policy.Block {
-			s.answerBlocked(w, &r, d)
-			if e := s.log.Debug(); e.Enabled() {
-				e.Str("name", r.name).Str("category", d.Category).Str("service", d.Service).
-					Str("list", d.List).Str("rule", d.Rule).Msg("blocked")
-			}
+		q = policy.Query{Name: unsafe.String(&lname[0], len(lname)), Client: policy.ClientFromQuery(remote, req), Now: clock}
+		s.policy.DecideInto(&q, &d)
+		switch d.Action {
+		case policy.Block:
+			s.answerBlocked(w, &r, &d)
+			return
+		case policy.Rewrite:
+			s.answerRewrite(p, w, &r, &d, clock)
 			return
 		}
+		r.maxTTL = ttlUntil(clock, d.Next)
 	}
 
 	// 5. Cache.
-	now := s.clock.Now().UnixNano()
+	now := clock.UnixNano()
 	if p.cache != nil {
 		if e := p.cache.get(key, now); e != nil && e.servable(now) {
+			if len(e.cnames) > 0 && s.chainBlocked(w, &r, &q, &d, e.cnames) {
+				return
+			}
 			s.writeEntry(w, &r, e, now)
 			if e.hits.Load() < prefetchAfter {
 				e.hits.Add(1)
@@ -131,12 +146,55 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	ans := s.resolve(p, &r, key)
 	switch {
 	case ans.entry != nil:
+		if len(ans.entry.cnames) > 0 && s.chainBlocked(w, &r, &q, &d, ans.entry.cnames) {
+			return
+		}
 		s.writeEntry(w, &r, ans.entry, s.clock.Now().UnixNano())
 	case ans.msg != nil:
-		s.writeMsg(w, &r, ans.msg.Copy())
+		if cn := cnameTargets(ans.msg); len(cn) > 0 && s.chainBlocked(w, &r, &q, &d, cn) {
+			return
+		}
+		m := ans.msg.Copy()
+		capTTLs(m, r.maxTTL)
+		s.writeMsg(w, &r, m)
 	default:
 		s.writeMsg(w, &r, rcodeMsg(dns.RcodeServerFailure))
 	}
+}
+
+// chainBlocked checks the CNAME targets of an answer against the policy, as
+// if each had been asked: if one is blocked, so is the answer (a blocked
+// service must not be reachable through a name that points at it). It
+// answers the query itself when it reports true, and lowers r.maxTTL to the
+// chain's next change otherwise. Help sites and allow entries are trusted
+// whole: their chains are not checked.
+func (s *Server) chainBlocked(w dns.ResponseWriter, r *request, q *policy.Query, first *policy.Decision, targets []string) bool {
+	if s.policy == nil || first.Reason == policy.ReasonHelp || first.Reason == policy.ReasonAllowList {
+		return false
+	}
+	var d policy.Decision
+	for _, t := range targets {
+		cq := policy.Query{Name: t, Client: q.Client, Now: q.Now}
+		s.policy.DecideInto(&cq, &d)
+		switch d.Action {
+		case policy.Block:
+			d.RuleText = "CNAME " + strings.TrimSuffix(t, ".") + ": " + d.RuleText
+			s.answerBlocked(w, r, &d)
+			return true
+		case policy.Allow:
+			r.maxTTL = min(r.maxTTL, ttlUntil(q.Now, d.Next))
+		}
+	}
+	return false
+}
+
+// ttlUntil is the largest TTL that does not outlive t (no limit if t is zero).
+func ttlUntil(now, t time.Time) uint32 {
+	if t.IsZero() {
+		return math.MaxUint32
+	}
+	secs := (t.Sub(now) + time.Second - 1) / time.Second
+	return uint32(max(1, min(secs, math.MaxUint32)))
 }
 
 // answer is the outcome of one upstream resolution, shared by every query
@@ -232,6 +290,7 @@ func (r *request) read(req *dns.Msg, w dns.ResponseWriter, maxUDP int) int {
 		return dns.RcodeRefused
 	}
 	r.id, r.rd, r.cd = req.Id, req.RecursionDesired, req.CheckingDisabled
+	r.maxTTL = math.MaxUint32
 	r.name, r.qtype, r.qclass = q.Name, q.Qtype, q.Qclass
 	_, r.tcp = w.RemoteAddr().(*net.TCPAddr)
 	r.limit = dns.MinMsgSize
@@ -249,8 +308,8 @@ func (r *request) read(req *dns.Msg, w dns.ResponseWriter, maxUDP int) int {
 	return dns.RcodeSuccess
 }
 
-// allowed reports whether the client's address is in allow_clients.
-func (p *pipeline) allowed(a net.Addr) bool {
+// remoteAddr returns the client's address, IPv4-mapped addresses unmapped.
+func remoteAddr(a net.Addr) (netip.Addr, bool) {
 	var ip net.IP
 	switch a := a.(type) {
 	case *net.UDPAddr:
@@ -258,13 +317,14 @@ func (p *pipeline) allowed(a net.Addr) bool {
 	case *net.TCPAddr:
 		ip = a.IP
 	default:
-		return false
+		return netip.Addr{}, false
 	}
 	addr, ok := netip.AddrFromSlice(ip)
-	if !ok {
-		return false
-	}
-	addr = addr.Unmap()
+	return addr.Unmap(), ok
+}
+
+// allowed reports whether the client's address is in allow_clients.
+func (p *pipeline) allowed(addr netip.Addr) bool {
 	for _, pre := range p.allow {
 		if pre.Contains(addr) {
 			return true

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func TestDefaultAllowListIsPrivateOnly(t *testing.T) {
 		"fd12::1": true, "fe80::1": true, "::1": true, "::ffff:192.168.1.2": true,
 		"8.8.8.8": false, "172.32.0.1": false, "100.64.0.1": false, "2001:db8::1": false, "::ffff:8.8.8.8": false,
 	} {
-		if got := p.allowed(&net.UDPAddr{IP: net.ParseIP(ip)}); got != want {
+		if got := p.allowed(mustRemote(t, &net.UDPAddr{IP: net.ParseIP(ip)})); got != want {
 			t.Errorf("allowed(%s) = %v, want %v", ip, got, want)
 		}
 	}
@@ -301,4 +302,13 @@ func TestPublicAllowListIsWarnedAbout(t *testing.T) {
 	if n := strings.Count(logs.String(), "public addresses"); n != 1 {
 		t.Errorf("%d warnings about public addresses, want 1 (for 0.0.0.0/0); log:\n%s", n, logs.String())
 	}
+}
+
+func mustRemote(t *testing.T, a net.Addr) netip.Addr {
+	t.Helper()
+	addr, ok := remoteAddr(a)
+	if !ok {
+		t.Fatalf("remoteAddr(%v) failed", a)
+	}
+	return addr
 }

@@ -1,7 +1,10 @@
 package resolver
 
 import (
+	"math"
 	"net"
+	"net/netip"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -33,7 +36,7 @@ func (s *Server) writeEntry(w dns.ResponseWriter, r *request, e *cacheEntry, now
 		return
 	}
 	s.putBuf(bp, out)
-	m, err := e.msg(now)
+	m, err := e.msg(now, r.maxTTL)
 	if err != nil {
 		m = rcodeMsg(dns.RcodeServerFailure)
 	}
@@ -115,32 +118,78 @@ func (s *Server) answerLocalhost(w dns.ResponseWriter, r *request) {
 	s.writeMsg(w, r, m)
 }
 
-// answerBlocked answers a name the policy blocks, as blocking.response says,
-// with an Extended DNS Error (RFC 8914, code 15 "Blocked") saying why.
-func (s *Server) answerBlocked(w dns.ResponseWriter, r *request, d policy.Decision) {
+// answerBlocked answers a name the policy blocks, as its group's response
+// says, with an Extended DNS Error (RFC 8914, code 15 "Blocked") saying why.
+func (s *Server) answerBlocked(w dns.ResponseWriter, r *request, d *policy.Decision) {
 	m := new(dns.Msg)
 	hdr := dns.RR_Header{Name: r.name, Rrtype: r.qtype, Class: dns.ClassINET, Ttl: d.TTL}
-	switch d.Response {
-	case policy.ResponseNXDomain:
+	var v4, v6 netip.Addr
+	switch d.Response.Kind {
+	case policy.RespondNXDomain:
 		m.Rcode = dns.RcodeNameError
-	case policy.ResponseRefused:
+	case policy.RespondRefused:
 		m.Rcode = dns.RcodeRefused
-	default: // null_ip: an address nothing answers at; other types get no data
-		switch r.qtype {
-		case dns.TypeA:
-			m.Answer = []dns.RR{&dns.A{Hdr: hdr, A: net.IPv4zero}}
-		case dns.TypeAAAA:
-			m.Answer = []dns.RR{&dns.AAAA{Hdr: hdr, AAAA: net.IPv6zero}}
-		}
+	case policy.RespondNullIP: // an address nothing answers at; other types get no data
+		v4, v6 = netip.IPv4Unspecified(), netip.IPv6Unspecified()
+	case policy.RespondAddress: // a local page
+		v4, v6 = d.Response.V4, d.Response.V6
+	}
+	switch {
+	case r.qtype == dns.TypeA && v4.IsValid():
+		m.Answer = []dns.RR{&dns.A{Hdr: hdr, A: v4.AsSlice()}}
+	case r.qtype == dns.TypeAAAA && v6.IsValid():
+		m.Answer = []dns.RR{&dns.AAAA{Hdr: hdr, AAAA: v6.AsSlice()}}
 	}
 	s.writeMsg(w, r, m, &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeBlocked, ExtraText: blockText(d)})
+	if e := s.log.Debug(); e.Enabled() {
+		e.Str("name", r.name).Str("device", d.Device).Str("group", d.Group).Str("rule", d.Rule).
+			Str("category", d.Category).Str("service", d.Service).Str("list", d.List).
+			Str("entry", d.EntryText()).Str("window", d.Window).Msg("blocked")
+	}
 }
 
-// blockText is the EDE text of a blocked answer: "hearth: gaming/minecraft ||minecraft.net^".
-func blockText(d policy.Decision) string {
-	what := d.Service
-	if what == "" {
-		what = d.List
-	}
-	return "hearth: " + d.Category + "/" + what + " " + d.Rule
+// blockText is the EDE text of a blocked answer:
+// "hearth: gaming/roblox (groups.kids.rules[1], allowed weekdays 16:00-19:00)".
+func blockText(d *policy.Decision) string {
+	return "hearth: " + d.Short()
 }
+
+// answerRewrite answers a name the policy rewrites (safe search): a CNAME to
+// the safe endpoint, followed by the endpoint's own records for the type
+// asked, resolved and cached like any name.
+func (s *Server) answerRewrite(p *pipeline, w dns.ResponseWriter, r *request, d *policy.Decision, clock time.Time) {
+	target := dns.Fqdn(d.Target)
+	tr := *r
+	tr.name = target
+	var keyBuf [maxKeyLen]byte
+	key := appendKey(keyBuf[:0], target, r.qtype, r.qclass, r.do, r.cd)
+	now := clock.UnixNano()
+	var got *dns.Msg
+	if p.cache != nil {
+		if e := p.cache.get(key, now); e != nil && e.servable(now) {
+			got, _ = e.msg(now, math.MaxUint32)
+		}
+	}
+	if got == nil {
+		switch ans := s.resolve(p, &tr, key); {
+		case ans.entry != nil:
+			got, _ = ans.entry.msg(now, math.MaxUint32)
+		case ans.msg != nil:
+			got = ans.msg.Copy()
+		}
+	}
+	if got == nil {
+		s.writeMsg(w, r, rcodeMsg(dns.RcodeServerFailure))
+		return
+	}
+	m := new(dns.Msg)
+	m.Rcode = got.Rcode
+	cname := &dns.CNAME{Hdr: dns.RR_Header{Name: r.name, Rrtype: dns.TypeCNAME, Class: dns.ClassINET, Ttl: rewriteTTL}, Target: target}
+	m.Answer = append([]dns.RR{cname}, got.Answer...)
+	m.Ns = got.Ns
+	capTTLs(m, ttlUntil(clock, d.Next))
+	s.writeMsg(w, r, m)
+}
+
+// rewriteTTL is the TTL of a safe-search CNAME.
+const rewriteTTL = 300

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -26,11 +27,13 @@ const firstCompileWait = 30 * time.Second
 // hearth is the running process: the DNS server, the policy engine and the
 // lists that feed it.
 type hearth struct {
-	log    zerolog.Logger
-	srv    *resolver.Server
-	engine *policy.Engine
-	lists  *runningLists
-	gen    atomic.Uint64 // which runningLists may update the engine
+	log        zerolog.Logger
+	srv        *resolver.Server
+	engine     *policy.Engine
+	lists      *runningLists
+	gen        atomic.Uint64 // which runningLists may update the engine
+	stopEngine context.CancelFunc
+	engineDone chan struct{}
 }
 
 // runningLists is one configuration's Lists, kept current in the background.
@@ -56,8 +59,11 @@ func listsSetupOf(cfg *config.Config) listsSetup {
 // firstCompileWait, so filtering is on from the first query), then starts
 // the DNS listeners.
 func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*hearth, error) {
-	h := &hearth{log: log, engine: policy.NewEngine(cfg.Policy)}
+	h := &hearth{log: log}
 	var err error
+	if h.engine, err = newEngine(cfg, log); err != nil {
+		return nil, err
+	}
 	if h.srv, err = resolver.New(cfg.Config, resolver.Options{Logger: log, Policy: h.engine}); err != nil {
 		return nil, err
 	}
@@ -67,11 +73,45 @@ func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*
 		return nil, err
 	}
 	h.lists = h.runLists(setup, lists)
+	ctx, cancel := context.WithCancel(context.Background())
+	h.stopEngine, h.engineDone = cancel, make(chan struct{})
+	go func() {
+		defer close(h.engineDone)
+		h.engine.Run(ctx, func(err error) { log.Warn().Err(err).Msg("device identification") })
+	}()
 	if err := h.srv.Start(); err != nil {
+		h.stopEngine()
+		<-h.engineDone
 		h.lists.stop()
 		return nil, err
 	}
 	return h, nil
+}
+
+// newEngine makes the policy engine, with its state (pauses and bonus time,
+// the devices seen) in the state directory. A damaged state file is set
+// aside and reported, never a reason not to start.
+func newEngine(cfg *config.Config, log zerolog.Logger) (*policy.Engine, error) {
+	dir := cfg.StateDirectory()
+	overrides, err := policy.OpenOverrides(filepath.Join(dir, "overrides.json"), nil)
+	if err != nil {
+		if overrides == nil {
+			return nil, fmt.Errorf("state: %w", err)
+		}
+		log.Error().Err(err).Msg("pauses and bonus time")
+	}
+	devices, err := policy.OpenRegistry(filepath.Join(dir, "devices.json"))
+	if err != nil {
+		if devices == nil {
+			return nil, fmt.Errorf("state: %w", err)
+		}
+		log.Error().Err(err).Msg("devices seen")
+	}
+	opts := policy.Options{ListCategories: cfg.ListCategories(), Overrides: overrides, Devices: devices}
+	if cfg.Policy.Identify.Neighbours {
+		opts.Neighbours = policy.NewNeighbours(policy.NeighbourSources{})
+	}
+	return policy.NewEngine(cfg.Policy, opts)
 }
 
 // newLists makes (but does not run) the Lists for setup.
@@ -133,7 +173,9 @@ func (h *hearth) Reload(cfg *config.Config) error {
 	if err := h.srv.Reload(cfg.Config); err != nil {
 		return err
 	}
-	h.engine.SetConfig(cfg.Policy)
+	if err := h.engine.SetConfig(cfg.Policy, cfg.ListCategories()); err != nil {
+		h.log.Error().Err(err).Msg("policy not reloaded; the previous one stays")
+	}
 	if lists != nil {
 		// The old lists keep filtering until the new ones have compiled.
 		old := h.lists
@@ -146,6 +188,8 @@ func (h *hearth) Reload(cfg *config.Config) error {
 // Shutdown stops the listeners (in-flight queries finish), then the lists.
 func (h *hearth) Shutdown(ctx context.Context) error {
 	err := h.srv.Shutdown(ctx)
+	h.stopEngine()
+	<-h.engineDone
 	h.lists.stop()
 	return err
 }

@@ -125,7 +125,7 @@ func newListsTestCmd(a *app) *cobra.Command {
 			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
 			return exitStatus(exitError)
 		}
-		explain(a.stdout, name, compiled, cfg.Policy)
+		explain(a.stdout, name, compiled, cfg.Policy, cfg.ListCategories())
 		for _, st := range ls.Status() {
 			if st.URL != "" && st.LastUpdate.IsZero() {
 				fmt.Fprintf(a.stdout, "note: %s has not been downloaded yet (hearth lists update)\n", st.Name)
@@ -251,13 +251,17 @@ func shortAge(d time.Duration) string {
 
 // explain writes which sources match name, through which rule, and whether
 // blocking.block blocks it.
-func explain(w io.Writer, name string, c *blocklists.Compiled, block policy.Config) {
+func explain(w io.Writer, name string, c *blocklists.Compiled, block policy.Config, listCats []string) {
 	matches := c.Explain(name)
 	if len(matches) == 0 {
 		fmt.Fprintf(w, "%s: not blocked by any list\n", name)
 		return
 	}
-	engine := policy.NewEngine(block)
+	engine, err := policy.NewEngine(block, policy.Options{ListCategories: listCats})
+	if err != nil {
+		fmt.Fprintf(w, "%s: cannot evaluate the policy: %v\n", name, err)
+		return
+	}
 	engine.SetLists(c)
 	blocked := map[string]bool{}
 	for _, b := range block.Blocking.Block {
@@ -282,13 +286,9 @@ func explain(w io.Writer, name string, c *blocklists.Compiled, block policy.Conf
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Source.Name, m.Source.Kind, strings.Join(m.Source.Categories, ","), m.Rule(), byText)
 	}
 	tw.Flush()
-	if d := engine.Decide(name); d.Action == policy.Block {
-		what := d.Service
-		if what == "" {
-			what = d.List
-		}
-		fmt.Fprintf(w, "%s: blocked for everyone (%s/%s, rule %s)\n", name, d.Category, what, d.Rule)
+	if d, err := engine.DecideFor(name, "", time.Now()); err == nil && d.Action == policy.Block && d.Rule == "blocking.block" {
+		fmt.Fprintf(w, "%s: blocked for everyone: %s\n", name, d.Short())
 		return
 	}
-	fmt.Fprintf(w, "%s: listed, but not blocked: none of these services or categories is in blocking.block\n", name)
+	fmt.Fprintf(w, "%s: listed, but not in blocking.block; `hearth explain --device NAME %s` shows what a device's group does\n", name, name)
 }

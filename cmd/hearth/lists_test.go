@@ -110,13 +110,13 @@ func TestListsCommands(t *testing.T) {
 		t.Errorf("lists test: status %d", code)
 	}
 	containsAll(t, "lists test", out, "web", "||ads.example^", "blocking.block: ads",
-		"x.ads.example: blocked for everyone (ads/web, rule ||ads.example^)")
+		"x.ads.example: blocked for everyone: ads/web ||ads.example^ (blocking.block)")
 
 	code, out, _ = s.run(t, "lists", "test", "inline.example")
 	if code != 0 {
 		t.Errorf("lists test inline: status %d", code)
 	}
-	containsAll(t, "lists test inline", out, "inline", "social-extra", "listed, but not blocked")
+	containsAll(t, "lists test inline", out, "inline", "social-extra", "listed, but not in blocking.block")
 
 	code, out, _ = s.run(t, "lists", "test", "example.org")
 	if code != 0 || out != "example.org: not blocked by any list\n" {
@@ -146,7 +146,7 @@ func TestListsServiceMatch(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("status %d: %s", code, errOut)
 	}
-	containsAll(t, "lists test roblox", out, "roblox", "service", "gaming", "||roblox.com^", "listed, but not blocked",
+	containsAll(t, "lists test roblox", out, "roblox", "service", "gaming", "||roblox.com^", "listed, but not in blocking.block",
 		"note: web has not been downloaded yet")
 }
 

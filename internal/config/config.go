@@ -80,6 +80,18 @@ const (
 	FormatConsole = "console"
 )
 
+// ListCategories returns the categories of the configured lists, which the
+// policy names like catalogue categories.
+func (c Config) ListCategories() []string {
+	var cats []string
+	for _, src := range c.Lists.Sources {
+		if !slices.Contains(cats, src.Category) {
+			cats = append(cats, src.Category)
+		}
+	}
+	return cats
+}
+
 // logLevels are the accepted log.level values (zerolog's level names).
 var logLevels = []string{"trace", "debug", "info", "warn", "error", "fatal", "panic", "disabled"}
 
@@ -92,11 +104,7 @@ func (c Config) Validate() []error {
 	errs = append(errs, c.Log.validate()...)
 	errs = append(errs, c.Config.Validate()...)
 	errs = append(errs, c.Lists.Validate("lists")...)
-	var listCats []string
-	for _, src := range c.Lists.Sources {
-		listCats = append(listCats, src.Category)
-	}
-	errs = append(errs, c.Policy.Validate(blocklists.Builtin(), listCats)...)
+	errs = append(errs, c.Policy.Validate(blocklists.Builtin(), c.ListCategories())...)
 	return errs
 }
 
