@@ -52,7 +52,8 @@ func (c *identCache) init() {
 }
 
 // identify finds the device behind a query, remembering new ones.
-func (e *Engine) identify(b *bound, ci ClientInfo, now time.Time) *ident {
+func (e *Engine) identify(b *bound, client *ClientInfo, now time.Time) *ident {
+	ci := *client
 	if ci.Forwarded() && !b.plan.trusted(ci.Remote) {
 		ci = ci.Direct()
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock"
@@ -60,8 +61,8 @@ func (r Reason) String() string {
 // The query log, the report, the EDE text and `hearth explain` all read this
 // one value.
 //
-// Entry is a substring of the queried name (no copy is made on the hot
-// path); a caller that keeps a Decision beyond the name's life calls Own.
+// On the hot path (DecideInto) no string is made from the queried name:
+// Entry is left empty until the caller calls Own with the name.
 type Decision struct {
 	Action Action
 	Reason Reason
@@ -79,17 +80,39 @@ type Decision struct {
 	// covers subdomains ("||discord.gg^") or only the name itself.
 	Entry           string
 	EntrySubdomains bool
+	entryAt         uint16 // 1 + where Entry starts in the queried name; 0: no entry
+	entryLen        uint16
 	Window          string    // the windows in force, for scheduled rules and bedtime
 	Next            time.Time // when this decision would change; zero: not by schedule
 	Override        string    // the ID of the pause or bonus that decided
 	Response        *Response // how to answer, for Block (shared: do not modify)
 	TTL             uint32    // the TTL of a blocked answer
 	Target          string    // Rewrite: the safe endpoint
+	Via             string    // set by the resolver: the CNAME target that was blocked
 	Quiet           bool      // never journaled (help sites)
 }
 
-// Own copies the strings that alias the queried name.
-func (d *Decision) Own() { d.Entry = strings.Clone(d.Entry) }
+// Own fills in Entry from the queried name (a copy: name need not outlive d).
+func (d *Decision) Own(name string) {
+	start, end := int(d.entryAt)-1, int(d.entryAt)-1+int(d.entryLen)
+	if d.entryAt == 0 || d.Entry != "" || end > len(name) {
+		return
+	}
+	d.Entry = strings.Clone(strings.TrimSuffix(name[start:end], "."))
+}
+
+// setEntry records rule, which the matchers return as a substring of name
+// itself, as the matched entry, by its place in name.
+func (d *Decision) setEntry(name, rule string, subdomains bool) {
+	d.Entry, d.EntrySubdomains, d.entryAt, d.entryLen = "", subdomains, 0, 0
+	if rule == "" || name == "" {
+		return
+	}
+	off := uintptr(unsafe.Pointer(unsafe.StringData(rule))) - uintptr(unsafe.Pointer(unsafe.StringData(name)))
+	if off <= uintptr(len(name)-len(rule)) {
+		d.entryAt, d.entryLen = uint16(off)+1, uint16(len(rule))
+	}
+}
 
 // EntryText writes the entry as a list would: "||discord.gg^" or "ads.example".
 func (d *Decision) EntryText() string {
@@ -114,6 +137,9 @@ func (d *Decision) Short() string {
 	}
 	if e := d.EntryText(); e != "" && e != what {
 		what = joinNonEmpty(" ", what, e)
+	}
+	if d.Via != "" {
+		what = "CNAME " + d.Via + ": " + what
 	}
 	switch d.Reason {
 	case ReasonPause:
@@ -243,16 +269,18 @@ func (e *Engine) Location() *time.Location { return e.state.Load().plan.loc }
 // Decide identifies the query's device and decides for it.
 func (e *Engine) Decide(q Query) Decision {
 	var d Decision
-	e.DecideInto(&q, &d)
+	e.DecideInto(&d, q.Name, &q.Client, q.Now)
+	d.Own(q.Name)
 	return d
 }
 
-// DecideInto is Decide writing into d, which it overwrites: the resolver's
-// hot path keeps both on its stack rather than copying a Decision around.
-func (e *Engine) DecideInto(q *Query, d *Decision) {
+// DecideInto is Decide for the hot path: it writes into d (overwriting it),
+// so a Decision is not copied around, and keeps nothing of name (Entry stays
+// empty: call d.Own(name) for it).
+func (e *Engine) DecideInto(d *Decision, name string, client *ClientInfo, now time.Time) {
 	b := e.state.Load()
-	id := e.identify(b, q.Client, q.Now)
-	b.decide(d, q.Name, id.dev, id.group(b), q.Now, e.opts.Overrides.Snapshot())
+	id := e.identify(b, client, now)
+	b.decide(d, name, id.dev, id.group(b), now, e.opts.Overrides.Snapshot())
 }
 
 // DecideFor decides for a named device ("" for an unknown device in the
@@ -276,7 +304,7 @@ func (e *Engine) DecideFor(name, deviceName string, now time.Time) (Decision, er
 	}
 	var d Decision
 	b.decide(&d, name, dev, g, now, e.opts.Overrides.Snapshot())
-	d.Own()
+	d.Own(name)
 	return d, nil
 }
 
@@ -311,16 +339,16 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 	// 1. Help.
 	if mD.Block.Has(p.help) {
 		d.Reason, d.Rule, d.Quiet = ReasonHelp, "help", true
-		d.Entry, d.EntrySubdomains = mD.Rule, true
+		d.setEntry(name, mD.Rule, true)
 		return
 	}
 	// 2. Allow entries.
 	if dev != nil && dev.allow.hit(&mL, &mD) {
-		b.allowed(d, &dev.allow, dev.key+".allow", &mL, &mD)
+		b.allowed(d, name, &dev.allow, dev.key+".allow", &mL, &mD)
 		return
 	}
 	if g.allow.hit(&mL, &mD) {
-		b.allowed(d, &g.allow, "groups."+g.name+".allow", &mL, &mD)
+		b.allowed(d, name, &g.allow, "groups."+g.name+".allow", &mL, &mD)
 		return
 	}
 	// 3. Pause.
@@ -345,7 +373,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 	// 5. The device's own block entries.
 	if dev != nil && dev.block.hit(&mL, &mD) {
 		d.Action, d.Reason, d.Rule = Block, ReasonDevice, dev.key+".block"
-		b.describe(d, &dev.block, &mL, &mD)
+		b.describe(d, name, &dev.block, &mL, &mD)
 		return
 	}
 	// 6. Rules.
@@ -383,7 +411,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 		if r.forceNX {
 			d.Response = &nxResponse
 		}
-		b.describe(d, &r.block, &mL, &mD)
+		b.describe(d, name, &r.block, &mL, &mD)
 		return true
 	}
 	if p.household != nil && decideRule(p.household) {
@@ -404,13 +432,13 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 	d.Next = next
 }
 
-func (b *bound) allowed(d *Decision, n *nameSet, key string, mL, mD *blocklists.Match) {
+func (b *bound) allowed(d *Decision, name string, n *nameSet, key string, mL, mD *blocklists.Match) {
 	d.Reason, d.Rule = ReasonAllowList, key
 	if !mD.Block.And(n.dom).Empty() {
-		d.Entry, d.EntrySubdomains = mD.Rule, true
+		d.setEntry(name, mD.Rule, true)
 		return
 	}
-	b.describeLists(d, n, mL)
+	b.describeLists(d, name, n, mL)
 }
 
 // nxResponse answers bypass names whatever the group's response: browsers
@@ -419,18 +447,18 @@ var nxResponse = Response{Kind: RespondNXDomain}
 
 // describe fills in what matched: a list source (service or list) or one of
 // the policy's own domain entries.
-func (b *bound) describe(d *Decision, n *nameSet, mL, mD *blocklists.Match) {
+func (b *bound) describe(d *Decision, name string, n *nameSet, mL, mD *blocklists.Match) {
 	if !mL.Block.And(n.lists).Empty() {
-		b.describeLists(d, n, mL)
+		b.describeLists(d, name, n, mL)
 		return
 	}
-	d.Entry, d.EntrySubdomains = mD.Rule, true
+	d.setEntry(name, mD.Rule, true)
 	if mD.Block.Has(b.plan.canary) {
 		d.Category = bypassCategory
 	}
 }
 
-func (b *bound) describeLists(d *Decision, n *nameSet, mL *blocklists.Match) {
+func (b *bound) describeLists(d *Decision, name string, n *nameSet, mL *blocklists.Match) {
 	hit := mL.Block.And(n.lists)
 	if hit.Empty() {
 		return
@@ -443,7 +471,7 @@ func (b *bound) describeLists(d *Decision, n *nameSet, mL *blocklists.Match) {
 	} else {
 		d.List = src.Name
 	}
-	d.Entry, d.EntrySubdomains = mL.Rule, mL.Subdomains
+	d.setEntry(name, mL.Rule, mL.Subdomains)
 }
 
 // bonusFor returns an active bonus for the device or group that covers one

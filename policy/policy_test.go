@@ -437,8 +437,9 @@ func TestDecideAllocs(t *testing.T) {
 	alex := client("127.0.0.20")
 	now := at("2026-11-26 17:00:00")
 	for _, name := range []string{"www.example.com", "www.roblox.com", "www.youtube.com", "discord.com"} {
-		e.Decide(Query{Name: name, Client: alex, Now: now}) // warm the schedule states
-		if n := testing.AllocsPerRun(100, func() { e.Decide(Query{Name: name, Client: alex, Now: now}) }); n != 0 {
+		var d Decision
+		e.DecideInto(&d, name, &alex, now) // warm the schedule states
+		if n := testing.AllocsPerRun(100, func() { e.DecideInto(&d, name, &alex, now) }); n != 0 {
 			t.Errorf("Decide(%s) allocates %.0f times", name, n)
 		}
 	}
@@ -474,8 +475,9 @@ func BenchmarkDecide(b *testing.B) {
 	for _, name := range []string{"www.example.com", "cdn.www.roblox.com", "host77.big77.example"} {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
+			var d Decision
 			for b.Loop() {
-				e.Decide(Query{Name: name, Client: kid, Now: now})
+				e.DecideInto(&d, name, &kid, now)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/hearth-dns/hearth/blocklists"
+	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/hearth-dns/hearth/policy"
 )
@@ -37,15 +38,21 @@ func BenchmarkCacheHit(b *testing.B) {
 	for _, bc := range []struct {
 		name   string
 		edns   bool
-		policy bool // the catalogue loaded, gaming and social blocked
-	}{{"plain", false, false}, {"edns", true, false}, {"policy", false, true}} {
+		policy string // "catalogue": gaming and social blocked for all; "family": groups, devices, windows
+	}{{"plain", false, ""}, {"edns", true, ""}, {"policy", false, "catalogue"}, {"family", false, "family"}} {
 		b.Run(bc.name, func(b *testing.B) {
 			up := dnstest.NewServer(b)
 			cfg := testConfig("udp://" + up.Addr)
 			cfg.AllowClients = append(cfg.AllowClients, "192.168.0.0/16")
 			opts := Options{} // the system clock, as in production
-			if bc.policy {
+			switch bc.policy {
+			case "catalogue":
 				opts.Policy = catalogueEngine(b, "gaming", "social")
+			case "family":
+				// A school day at noon, so the windows give the same
+				// answer on every run.
+				opts.Clock = clocktest.New(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
+				opts.Policy = familyEngine(b)
 			}
 			s, addr := startWith(b, cfg, opts)
 			ask(b, addr, "www.example.com.", dns.TypeA)
@@ -98,6 +105,49 @@ func catalogueEngine(b *testing.B, block ...string) *policy.Engine {
 		b.Fatal(err)
 	}
 	e := newEngine(b, policy.BlockingConfig{Block: block, Response: policy.ResponseNullIP})
+	e.SetLists(c)
+	return e
+}
+
+// familyEngine is the catalogue with a family's policy: the client of the
+// benchmarks (192.168.1.20) is a child's device with scheduled rules, safe
+// search and bypass protection.
+func familyEngine(b *testing.B) *policy.Engine {
+	l, err := blocklists.New(blocklists.Config{Refresh: time.Hour}, blocklists.Options{Dir: b.TempDir(), Catalogue: blocklists.Builtin()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := l.Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := policy.Config{
+		Timezone: "Europe/London",
+		Calendar: policy.CalendarConfig{Holidays: []string{"2026-12-19..2027-01-04"}},
+		Blocking: policy.BlockingConfig{Block: []string{"malware"}, Response: policy.ResponseNXDomain, TTL: 10 * time.Second},
+		Help:     policy.HelpConfig{Countries: []string{"gb"}},
+		Identify: policy.IdentifyConfig{Refresh: time.Minute},
+		Devices: []policy.DeviceConfig{
+			{Name: "alex-tablet", IP: []string{"192.168.1.20"}, Group: "kids"},
+			{Name: "parents", IP: []string{"192.168.2.0/24"}, Group: "default"},
+		},
+		Groups: map[string]policy.GroupConfig{"kids": {
+			Rules: []policy.RuleConfig{
+				{Block: []string{"gambling"}},
+				{Block: []string{"gaming"}, Except: []string{"minecraft"}, Outside: []string{"mon-fri 16:00-19:00", "sat,sun 10:00-20:00"}, Holidays: []string{"daily 10:00-20:00"}},
+				{Block: []string{"chat"}, Outside: []string{"daily 07:00-21:00"}},
+				{Block: []string{"video"}, During: []string{"mon-fri 17:00-18:00"}},
+			},
+			Bedtime:          []string{"sun-thu 21:30-07:00", "fri,sat 22:30-08:00"},
+			Allow:            []string{"school.example.org"},
+			SafeSearch:       policy.SafeSearchStrict,
+			BypassProtection: true,
+		}},
+	}
+	e, err := policy.NewEngine(cfg, policy.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
 	e.SetLists(c)
 	return e
 }

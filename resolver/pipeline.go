@@ -108,13 +108,15 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	// changes at a known instant (a window closing) is not given a TTL
 	// that outlives it.
 	clock := s.clock.Now()
-	var q policy.Query
+	var client policy.ClientInfo
 	var d policy.Decision
 	if s.policy != nil {
-		q = policy.Query{Name: unsafe.String(&lname[0], len(lname)), Client: policy.ClientFromQuery(remote, req), Now: clock}
-		s.policy.DecideInto(&q, &d)
+		name := unsafe.String(&lname[0], len(lname))
+		client = policy.ClientFromQuery(remote, req)
+		s.policy.DecideInto(&d, name, &client, clock)
 		switch d.Action {
 		case policy.Block:
+			d.Own(name)
 			s.answerBlocked(w, &r, &d)
 			return
 		case policy.Rewrite:
@@ -128,7 +130,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	now := clock.UnixNano()
 	if p.cache != nil {
 		if e := p.cache.get(key, now); e != nil && e.servable(now) {
-			if len(e.cnames) > 0 && s.chainBlocked(w, &r, &q, &d, e.cnames) {
+			if len(e.cnames) > 0 && s.chainBlocked(w, &r, &client, clock, &d, e.cnames) {
 				return
 			}
 			s.writeEntry(w, &r, e, now)
@@ -146,12 +148,12 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	ans := s.resolve(p, &r, key)
 	switch {
 	case ans.entry != nil:
-		if len(ans.entry.cnames) > 0 && s.chainBlocked(w, &r, &q, &d, ans.entry.cnames) {
+		if len(ans.entry.cnames) > 0 && s.chainBlocked(w, &r, &client, clock, &d, ans.entry.cnames) {
 			return
 		}
 		s.writeEntry(w, &r, ans.entry, s.clock.Now().UnixNano())
 	case ans.msg != nil:
-		if cn := cnameTargets(ans.msg); len(cn) > 0 && s.chainBlocked(w, &r, &q, &d, cn) {
+		if cn := cnameTargets(ans.msg); len(cn) > 0 && s.chainBlocked(w, &r, &client, clock, &d, cn) {
 			return
 		}
 		m := ans.msg.Copy()
@@ -168,21 +170,21 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 // answers the query itself when it reports true, and lowers r.maxTTL to the
 // chain's next change otherwise. Help sites and allow entries are trusted
 // whole: their chains are not checked.
-func (s *Server) chainBlocked(w dns.ResponseWriter, r *request, q *policy.Query, first *policy.Decision, targets []string) bool {
+func (s *Server) chainBlocked(w dns.ResponseWriter, r *request, client *policy.ClientInfo, now time.Time, first *policy.Decision, targets []string) bool {
 	if s.policy == nil || first.Reason == policy.ReasonHelp || first.Reason == policy.ReasonAllowList {
 		return false
 	}
 	var d policy.Decision
 	for _, t := range targets {
-		cq := policy.Query{Name: t, Client: q.Client, Now: q.Now}
-		s.policy.DecideInto(&cq, &d)
+		s.policy.DecideInto(&d, t, client, now)
 		switch d.Action {
 		case policy.Block:
-			d.RuleText = "CNAME " + strings.TrimSuffix(t, ".") + ": " + d.RuleText
+			d.Own(t)
+			d.Via = strings.TrimSuffix(t, ".")
 			s.answerBlocked(w, r, &d)
 			return true
 		case policy.Allow:
-			r.maxTTL = min(r.maxTTL, ttlUntil(q.Now, d.Next))
+			r.maxTTL = min(r.maxTTL, ttlUntil(now, d.Next))
 		}
 	}
 	return false
