@@ -1,7 +1,8 @@
-// Package policy decides, for each query, whether Hearth answers or blocks
-// it, and why. A Decision is a small value with typed reasons; text is made
-// from it only where text is needed (logs, EDE, reports).
-//
-// This first version blocks the same categories and services for every
-// device (`blocking.block`); devices, groups and schedules build on it.
+// Package policy decides, for each query, whether Hearth answers, blocks or
+// rewrites it, and why: it identifies the device behind a query, finds its
+// group, and applies help sites, allow entries, pauses, bedtime, the
+// device's and the group's rules with their time windows, safe search and
+// bypass protection, in that order (see decide). A Decision is a small value
+// with typed reasons; text is made from it only where text is needed (logs,
+// EDE, reports, `hearth explain`).
 package policy
