@@ -10,7 +10,10 @@
 #   3. latency percentiles at a fixed 20,000 queries/s on cache hits;
 #   4. resident memory, idle and after the load;
 #   5. the 1.2M-domain union loaded as a blocked list: time to ready, RSS and peak, cache-hit QPS;
-#   6. ../shared/bench/compare.sh with that list loaded: cache-hit QPS as a ratio to the bare responder.
+#   6. ../shared/bench/compare.sh with that list loaded: cache-hit QPS as a ratio to the bare responder;
+#   7. policies on vs off: the cache-hit mix asked by a child's device under a family's rules (groups,
+#      windows, safe search), against the same Hearth without devices or groups, runs alternated
+#      (REPEATS, default 3), reported as the ratio of medians.
 # Hearth is pinned to CPU 1, dnsperf and the upstream to CPU 0 (as compare.sh does).
 # Needs: go, taskset, python3, dnsperf (Debian package; installed here when missing and running as root).
 set -euo pipefail
@@ -132,6 +135,56 @@ YAML
   echo "RSS after load: $(( $(rss_kb "$hpid") / 1024 )) MiB"
   kill "$hpid"; wait "$hpid" 2>/dev/null || true
 fi
+
+# Policies on vs off. The family's bedtime is left out so the figure does not
+# depend on the hour the script runs; bypass protection too, since its list
+# would be downloaded from the internet.
+echo "== policies on vs off (cache-hit mix from a child's device)"
+mkdir -p "$work/pstate"
+cat > "$work/family.yaml" <<YAML
+listen: ["127.0.0.1:PORT"]
+state_dir: "$work/pstate"
+upstreams: {servers: ["udp://127.0.0.1:$uport"]}
+timezone: Europe/London
+calendar: {holidays: ["2026-12-19..2027-01-04"]}
+blocking: {block: [tracker.example]}
+devices:
+  - {name: kid-laptop, ip: 127.0.0.1, group: kids}
+groups:
+  kids:
+    rules:
+      - {block: [social]}
+      - {block: [gaming], except: [minecraft], outside: ["mon-fri 16:00-19:00", "sat,sun 10:00-20:00"], holidays: ["daily 10:00-20:00"]}
+      - {block: [chat], outside: ["daily 07:00-21:00"]}
+      - {block: [video], during: ["mon-fri 17:00-18:00"]}
+    allow: [school.example.org]
+    safe_search: strict
+log: {level: info, format: json}
+YAML
+REPEATS=${REPEATS:-3}
+: > "$work/policy-off.txt"; : > "$work/policy-on.txt"
+for _ in $(seq "$REPEATS"); do
+  for mode in off on; do
+    port=$(freeport)
+    if [ "$mode" = on ]; then
+      sed "s/PORT/$port/" "$work/family.yaml" > "$work/family-$port.yaml"
+      taskset -c 1 "$work/hearth" serve --config "$work/family-$port.yaml" > "$work/hearth-$port.log" 2>&1 & hpid=$!; pids+=($hpid)
+      for _ in $(seq 100); do grep -q '"hearth started"' "$work/hearth-$port.log" && break; sleep 0.1; done
+    else
+      hearth_start "$port"
+    fi
+    taskset -c 0 dnsperf -s 127.0.0.1 -p "$port" -d "$work/hit.txt" -n 1 >/dev/null 2>&1
+    perf "$port" "policies $mode" -c 4 -q 100
+    awk '/Queries per second:/{print $4}' "$work/out.txt" >> "$work/policy-$mode.txt"
+    kill "$hpid"; wait "$hpid" 2>/dev/null || true
+  done
+done
+python3 - "$work/policy-off.txt" "$work/policy-on.txt" <<'PY'
+import statistics, sys
+off = statistics.median(float(x) for x in open(sys.argv[1]))
+on = statistics.median(float(x) for x in open(sys.argv[2]))
+print(f"policies on / off: {on:,.0f} / {off:,.0f} qps = {on/off:.3f} (median of the runs)")
+PY
 
 if [ "$COMPARE" = 1 ]; then
   port=$(freeport)
