@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// FuzzLoadFile checks that no file content makes Load panic, and that Load
-// returns a configuration or an error, never both nor neither.
+// FuzzLoadFile checks that no file content makes Load panic, that Load
+// returns a configuration or an error, never both nor neither, and that
+// what the checks keep always decodes.
 func FuzzLoadFile(f *testing.F) {
 	for _, seed := range []string{
 		string(DefaultYAML()),
@@ -20,6 +21,12 @@ func FuzzLoadFile(f *testing.F) {
 		"- 1\n",
 		"schema_version: 2\n",
 		"upstreams:\n  timeout: 5\n",
+		issueExample,
+		"groups: [kids]\ndevices: {a: 1}\n",
+		"devices: [a, {mac: 7, Name: x}, ~]\ngroups: {Kids: {rules: [{block: 5, outsde: x}]}, teens: 1}\n",
+		"groups: &g {kids: *g}\n",
+		"groups:\n  kids: &k\n    <<: *k\n",
+		"lists:\n  sources:\n    - {name: [a], url: 5}\n",
 	} {
 		f.Add(seed)
 	}
@@ -37,6 +44,11 @@ func FuzzLoadFile(f *testing.F) {
 			if p.Error() == "" {
 				t.Fatalf("empty problem in %v", err)
 			}
+		}
+		// Whatever the file, the parts checked and kept decode: decode's
+		// error is only for a bug.
+		if l, err := loadLayers(LoadOptions{File: path, Environ: env()}); err == nil && l.cfg == nil {
+			t.Fatalf("decoding failed: %v", l.problems[len(l.problems)-1])
 		}
 	})
 }

@@ -84,24 +84,28 @@ func (s Source) String() string {
 }
 
 // Where returns where the value of key was set: "hearth.yaml:7", "env
-// HEARTH_CACHE_SIZE", "flag --listen", or "" for the embedded default. A
-// list item ("upstreams.servers[1]") is located on its own line when the
-// file wrote the list one item a line, else at its key; a key Where does
-// not know falls back to the nearest enclosing one.
+// HEARTH_CACHE_SIZE", "flag --listen", or "" for the embedded default.
+// Keys and items inside a value ("upstreams.servers[1]",
+// "groups.kids.rules[1].outside[0]") are located on their own line in the
+// file (flow style puts several on one line); a key Where does not know
+// falls back to the nearest enclosing one.
 func (s Source) Where(key string) string {
-	for key != "" {
+	for ; key != ""; key = parentKey(key) {
 		if w, ok := s.where[key]; ok {
 			return w
 		}
-		if i := strings.LastIndexByte(key, '['); i > 0 && strings.HasSuffix(key, "]") {
-			key = key[:i]
-			continue
-		}
-		i := strings.LastIndexByte(key, '.')
-		if i < 0 {
-			break
-		}
-		key = key[:i]
+	}
+	return ""
+}
+
+// parentKey returns the key enclosing key: groups.kids.rules[1] ->
+// groups.kids.rules -> groups.kids -> groups -> "".
+func parentKey(key string) string {
+	if i := strings.LastIndexByte(key, '['); i > 0 && strings.HasSuffix(key, "]") {
+		return key[:i]
+	}
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[:i]
 	}
 	return ""
 }
@@ -112,52 +116,90 @@ func (s Source) Where(key string) string {
 // at once (errors.Join of *Error; see Problems), each located where its value
 // was set; the Source is filled in as far as loading got, also on error.
 func Load(opts LoadOptions) (*Config, Source, error) {
-	src := Source{where: map[string]string{}}
+	l, err := loadLayers(opts)
+	if err != nil {
+		return nil, l.src, err
+	}
+	problems := l.problems
+	if l.cfg == nil {
+		return nil, l.src, errors.Join(problems...)
+	}
+	for _, err := range l.cfg.Validate() {
+		var fe *fielderr.Error
+		if errors.As(err, &fe) {
+			if followsFromBad(fe.Key, l.bad) {
+				continue // already reported as a wrong type
+			}
+			err = &Error{Where: l.src.Where(fe.Key), Err: err}
+		}
+		problems = append(problems, err)
+	}
+	if len(problems) > 0 {
+		return nil, l.src, errors.Join(problems...)
+	}
+	return l.cfg, l.src, nil
+}
+
+// layered is what Load knows before validation.
+type layered struct {
+	cfg      *Config // nil when decoding failed (a bug: see decode)
+	src      Source
+	bad      map[string]bool // keys whose wrong value was reported and dropped
+	problems []error         // every problem so far, each located
+}
+
+// loadLayers is Load but for validation: it reads and merges the layers and
+// decodes them. err is a problem that stops loading on its own (no such
+// file, a YAML syntax error, another schema version); l.src is filled in as
+// far as loading got.
+func loadLayers(opts LoadOptions) (l layered, err error) {
+	l.src = Source{where: map[string]string{}}
 	s := configSchema
 	for _, key := range s.leaves {
-		src.where[key] = "" // the embedded default, until a layer sets it
+		l.src.where[key] = "" // the embedded default, until a layer sets it
 	}
 
 	v := viper.New()
 	v.SetConfigType("yaml")
 	if err := v.ReadConfig(bytes.NewReader(defaultYAML)); err != nil {
-		return nil, src, fmt.Errorf("embedded default configuration: %w", err)
+		return l, fmt.Errorf("embedded default configuration: %w", err)
 	}
 
-	var problems []error
 	path, err := findFile(opts)
 	if err != nil {
-		return nil, src, err
+		return l, err
 	}
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, src, fmt.Errorf("config file: %w", err)
+			return l, fmt.Errorf("config file: %w", err)
 		}
-		src.File = path
+		l.src.File = path
 		fi, err := parseFile(path, data, s)
 		if err != nil {
-			return nil, src, err
+			return l, err
 		}
 		for k, line := range fi.lines {
-			src.where[k] = path + ":" + strconv.Itoa(line)
+			l.src.where[k] = path + ":" + strconv.Itoa(line)
 		}
 		// A file for another schema version is likely to fail in many
 		// ways that all follow from that one: say only that.
 		if ver, ok := fi.values["schema_version"].(int); ok && ver != SchemaVersion {
-			return nil, src, &Error{Where: src.Where("schema_version"), Err: schemaVersionError(ver)}
+			return l, &Error{Where: l.src.Where("schema_version"), Err: schemaVersionError(ver)}
 		}
-		problems = append(problems, fi.problems...)
+		l.problems = append(l.problems, fi.problems...)
 		if fi.values != nil {
 			if err := v.MergeConfigMap(fi.values); err != nil {
-				return nil, src, fmt.Errorf("%s: %w", path, err)
+				return l, fmt.Errorf("%s: %w", path, err)
 			}
 		}
 	}
 
-	if err := applyEnv(v, opts.Environ, &src); err != nil {
-		return nil, src, err
+	envProblems, err := applyEnv(v, opts.Environ, &l.src)
+	if err != nil {
+		return l, err
 	}
+	l.problems = append(l.problems, envProblems...)
 
 	if opts.Flags != nil {
 		for _, f := range flagKeys {
@@ -166,39 +208,59 @@ func Load(opts LoadOptions) (*Config, Source, error) {
 				continue
 			}
 			if err := v.BindPFlag(f.key, pf); err != nil {
-				return nil, src, err
+				return l, err
 			}
-			src.Flags = append(src.Flags, "--"+f.flag)
-			src.where[f.key] = "flag --" + f.flag
-			clearItems(src.where, f.key)
+			l.src.Flags = append(l.src.Flags, "--"+f.flag)
+			l.src.where[f.key] = "flag --" + f.flag
+			clearItems(l.src.where, f.key)
 		}
 	}
 
-	cfg, bad, typeProblems, err := decode(v, src)
-	problems = append(problems, typeProblems...)
+	cfg, bad, typeProblems, err := decode(v, l.src)
+	l.problems = append(l.problems, typeProblems...)
 	if err != nil {
-		problems = append(problems, err) // a bug: the schema and Config disagree
-		return nil, src, errors.Join(problems...)
+		l.problems = append(l.problems, err) // a bug: the schema and Config disagree
+		return l, nil
 	}
-	for _, err := range cfg.Validate() {
-		var fe *fielderr.Error
-		if errors.As(err, &fe) {
-			if bad[fe.Key] {
-				continue // already reported as a wrong type
-			}
-			err = &Error{Where: src.Where(fe.Key), Err: err}
+	l.cfg, l.bad = cfg, bad
+	return l, nil
+}
+
+// followsFromBad reports whether a validation problem at key may follow from
+// a wrong part already reported and dropped (bad): key is that part or
+// inside it, or it holds it inside a leaf's value (devices[0], whose ip was
+// dropped, may seem to lack an address). Problems at a schema key
+// (devices, groups) are kept.
+func followsFromBad(key string, bad map[string]bool) bool {
+	if within(key, bad) {
+		return true
+	}
+	if _, isKey := configSchema.keys[key]; isKey {
+		return false
+	}
+	for b := range bad {
+		if strings.HasPrefix(b, key+".") || strings.HasPrefix(b, key+"[") {
+			return true
 		}
-		problems = append(problems, err)
 	}
-	if len(problems) > 0 {
-		return nil, src, errors.Join(problems...)
+	return false
+}
+
+// within reports whether key is one of keys or inside one of them.
+func within(key string, keys map[string]bool) bool {
+	for ; key != ""; key = parentKey(key) {
+		if keys[key] {
+			return true
+		}
 	}
-	return cfg, src, nil
+	return false
 }
 
 // applyEnv merges the HEARTH_* variables of environ (nil: os.Environ) into
-// v, recording them in src; unknown ones become warnings.
-func applyEnv(v *viper.Viper, environ func() []string, src *Source) error {
+// v, recording them in src; unknown ones become warnings. A variable for a
+// key that holds sections (HEARTH_GROUPS) is a problem: there is no way to
+// write sections in one variable, so those keys are set in the file only.
+func applyEnv(v *viper.Viper, environ func() []string, src *Source) (problems []error, err error) {
 	s := configSchema
 	if environ == nil {
 		environ = os.Environ
@@ -214,6 +276,10 @@ func applyEnv(v *viper.Viper, environ func() []string, src *Source) error {
 			src.Warnings = append(src.Warnings, unknownEnvWarning(name, s))
 			continue
 		}
+		if s.keys[key].items {
+			problems = append(problems, &Error{Where: "env " + name, Err: fielderr.New(key, "cannot be set by an environment variable; set it in the configuration file")})
+			continue
+		}
 		if !slices.Contains(src.Env, name) {
 			src.Env = append(src.Env, name)
 		}
@@ -224,32 +290,41 @@ func applyEnv(v *viper.Viper, environ func() []string, src *Source) error {
 	sort.Strings(src.Env)
 	sort.Strings(src.Warnings)
 	if len(envMap) == 0 {
-		return nil
+		return problems, nil
 	}
 	if err := v.MergeConfigMap(envMap); err != nil {
-		return fmt.Errorf("environment: %w", err)
+		return problems, fmt.Errorf("environment: %w", err)
 	}
-	return nil
+	return problems, nil
 }
 
 // decode checks each key on its own, so that a wrong type is reported
 // against the place that set it, then decodes them all into a Config. A key
 // of the wrong type is replaced by its default (and listed in bad) so that
-// the rest can still be decoded and validated. err is for a mismatch between
-// the schema and Config: a bug.
+// the rest can still be decoded and validated. A key holding sections
+// (devices, groups) is checked part by part: a wrong part deep inside is
+// reported at its own key, listed in bad and decoded as its zero value.
+// err is for a mismatch between the schema and Config: a bug.
 func decode(v *viper.Viper, src Source) (cfg *Config, bad map[string]bool, problems []error, err error) {
 	s := configSchema
 	settings := map[string]any{}
 	bad = map[string]bool{}
+	parts := partChecker{where: src.Where, bad: bad}
 	for _, key := range s.leaves {
 		raw := v.Get(key)
-		if err := checkValue(raw, s.keys[key].typ); err != nil {
-			problems = append(problems, &Error{Where: src.Where(key), Err: fielderr.New(key, "%s", typeMessage(s.keys[key].typ, raw))})
+		info := s.keys[key]
+		if info.items {
+			raw = parts.check(raw, info.typ, key)
+		} else if err := checkValue(raw, info.typ); err != nil {
+			problems = append(problems, &Error{Where: src.Where(key), Err: fielderr.New(key, "%s", typeMessage(info.typ, raw))})
 			bad[key] = true
+		}
+		if bad[key] {
 			raw, _ = getPath(defaultValues(), key)
 		}
 		setPath(settings, key, raw)
 	}
+	problems = append(problems, parts.problems...)
 	cfg = new(Config)
 	if err := decodeInto(settings, cfg); err != nil {
 		return nil, bad, problems, err
@@ -278,11 +353,11 @@ func findFile(opts LoadOptions) (string, error) {
 	return "", nil
 }
 
-// clearItems forgets the file lines of key's list items once a later layer
-// replaced the whole list.
+// clearItems forgets the file lines of what is inside key's value (list
+// items, nested keys) once a later layer replaced the whole value.
 func clearItems(where map[string]string, key string) {
 	for k := range where {
-		if strings.HasPrefix(k, key+"[") {
+		if strings.HasPrefix(k, key+"[") || strings.HasPrefix(k, key+".") {
 			delete(where, k)
 		}
 	}

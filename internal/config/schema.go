@@ -1,11 +1,12 @@
 package config
 
 import (
-	"github.com/hearth-dns/hearth/internal/suggest"
 	"reflect"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/hearth-dns/hearth/internal/suggest"
 )
 
 // The schema is every key of Config, derived once from its mapstructure tags,
@@ -18,6 +19,11 @@ type keyInfo struct {
 	path    string
 	typ     reflect.Type
 	section bool // a struct: a map of further keys
+	// items: a leaf holding sections (a list or map of structs: devices,
+	// groups, lists.sources). Its keys are checked part by part, on the
+	// YAML (yamlfile.go) and on the decoded value (decode.go), and it has
+	// no environment variable.
+	items bool
 }
 
 type schema struct {
@@ -44,6 +50,31 @@ func buildSchema(t reflect.Type) *schema {
 }
 
 func (s *schema) add(t reflect.Type, prefix string) {
+	for _, f := range fieldsOf(t) {
+		path := f.name
+		if prefix != "" {
+			path = prefix + "." + f.name
+		}
+		if f.typ.Kind() == reflect.Struct {
+			s.keys[path] = keyInfo{path: path, typ: f.typ, section: true}
+			s.add(f.typ, path)
+			continue
+		}
+		s.keys[path] = keyInfo{path: path, typ: f.typ, items: holdsSections(f.typ)}
+		s.leaves = append(s.leaves, path)
+	}
+}
+
+// field is one key of a struct: its name in the file and its type.
+type field struct {
+	name string
+	typ  reflect.Type
+}
+
+// fieldsOf returns the keys of struct type t in order, from their
+// mapstructure tags, with the keys of squashed structs in place.
+func fieldsOf(t reflect.Type) []field {
+	var out []field
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -54,24 +85,34 @@ func (s *schema) add(t reflect.Type, prefix string) {
 			continue
 		}
 		if opts == "squash" || (f.Anonymous && name == "") {
-			s.add(f.Type, prefix)
+			out = append(out, fieldsOf(f.Type)...)
 			continue
 		}
 		if name == "" {
 			name = strings.ToLower(f.Name)
 		}
-		path := name
-		if prefix != "" {
-			path = prefix + "." + name
-		}
-		if f.Type.Kind() == reflect.Struct {
-			s.keys[path] = keyInfo{path: path, typ: f.Type, section: true}
-			s.add(f.Type, path)
-			continue
-		}
-		s.keys[path] = keyInfo{path: path, typ: f.Type}
-		s.leaves = append(s.leaves, path)
+		out = append(out, field{name: name, typ: f.Type})
 	}
+	return out
+}
+
+// fieldNames returns the keys of struct type t.
+func fieldNames(t reflect.Type) []string {
+	var names []string
+	for _, f := range fieldsOf(t) {
+		names = append(names, f.name)
+	}
+	return names
+}
+
+// holdsSections reports whether t is a list or map whose items are structs
+// (or lists or maps of them).
+func holdsSections(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map:
+		return t.Elem().Kind() == reflect.Struct || holdsSections(t.Elem())
+	}
+	return false
 }
 
 // envName is the environment variable that sets key: cache.min_ttl ->
@@ -96,10 +137,16 @@ func (s *schema) suggest(unknown string) string {
 	if len(byName) == 1 {
 		return byName[0]
 	}
+	return closest(unknown, s.sortedKeys())
+}
+
+// closest returns the name in names nearest to unknown by edit distance
+// (case aside), or "" when none is near enough to be a likely typo.
+func closest(unknown string, names []string) string {
 	best, bestD := "", 1<<30
-	for _, p := range s.sortedKeys() {
-		if d := suggest.Distance(strings.ToLower(unknown), p); d < bestD {
-			best, bestD = p, d
+	for _, n := range names {
+		if d := suggest.Distance(strings.ToLower(unknown), n); d < bestD {
+			best, bestD = n, d
 		}
 	}
 	if bestD <= max(2, len(unknown)/4) {
