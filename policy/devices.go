@@ -205,7 +205,7 @@ func (e *Engine) Run(ctx context.Context, report func(error)) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			if err := e.opts.Devices.Save(); err != nil {
+			if err := e.opts.Devices.Flush(); err != nil {
 				report(fmt.Errorf("device registry: %w", err))
 			}
 			return
@@ -241,10 +241,16 @@ const maxSeen = 1024
 // lease name), so a parent can name the unknown ones later. It is kept in a
 // JSON file, saved periodically and on shutdown.
 type Registry struct {
-	path string
-	mu   sync.Mutex
-	m    map[string]*Seen
+	path  string
+	mu    sync.Mutex
+	m     map[string]*Seen
+	dirty bool      // a device or a detail other than last-seen changed since the last save
+	saved time.Time // when last written
 }
+
+// lastSeenSaveEvery is how often a registry whose only change is last-seen
+// times is written: an SD card need not be written every refresh.
+const lastSeenSaveEvery = 10 * time.Minute
 
 // NewRegistry returns an empty registry saved to path ("" keeps it in memory).
 func NewRegistry(path string) *Registry { return &Registry{path: path, m: map[string]*Seen{}} }
@@ -296,6 +302,7 @@ func (r *Registry) observe(dev *device, mac net.HardwareAddr, a netip.Addr, leas
 		s = &Seen{key: key, first: now}
 		r.m[key] = s
 	}
+	before := [4]string{s.addr, s.mac, s.lease, s.device}
 	s.addr = a.String()
 	if mac != nil {
 		s.mac = mac.String()
@@ -306,6 +313,9 @@ func (r *Registry) observe(dev *device, mac net.HardwareAddr, a netip.Addr, leas
 	s.device = ""
 	if dev != nil {
 		s.device = dev.name
+	}
+	if [4]string{s.addr, s.mac, s.lease, s.device} != before {
+		r.dirty = true
 	}
 	s.last.Store(now.Unix())
 	return s
@@ -330,8 +340,8 @@ func (r *Registry) relabel(t *leaseTable) {
 			mac, _ = net.ParseMAC(s.mac)
 		}
 		a, _ := netip.ParseAddr(s.addr)
-		if n := t.name(mac, a); n != "" {
-			s.lease = n
+		if n := t.name(mac, a); n != "" && n != s.lease {
+			s.lease, r.dirty = n, true
 		}
 	}
 }
@@ -355,11 +365,30 @@ func (r *Registry) List() []SeenDevice {
 }
 
 // Save writes the registry to its file atomically (nothing for an in-memory
-// registry).
+// registry) when a device or its details changed, or, if only last-seen times
+// did, every lastSeenSaveEvery.
 func (r *Registry) Save() error {
+	r.mu.Lock()
+	due := r.dirty || time.Since(r.saved) >= lastSeenSaveEvery
+	r.mu.Unlock()
+	if r.path == "" || !due {
+		return nil
+	}
+	return r.write()
+}
+
+// Flush writes the registry now (at shutdown).
+func (r *Registry) Flush() error {
 	if r.path == "" {
 		return nil
 	}
+	return r.write()
+}
+
+func (r *Registry) write() error {
+	r.mu.Lock()
+	r.dirty, r.saved = false, time.Now()
+	r.mu.Unlock()
 	data, err := json.MarshalIndent(struct {
 		Version int          `json:"version"`
 		Devices []SeenDevice `json:"devices"`
@@ -367,7 +396,13 @@ func (r *Registry) Save() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(r.path, append(data, '\n'), 0o600)
+	if err := writeFileAtomic(r.path, append(data, '\n'), 0o600); err != nil {
+		r.mu.Lock()
+		r.dirty = true // try again next time
+		r.mu.Unlock()
+		return err
+	}
+	return nil
 }
 
 // writeFileAtomic writes data to a temporary file beside path, syncs it and

@@ -77,7 +77,13 @@ func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*
 	h.stopEngine, h.engineDone = cancel, make(chan struct{})
 	go func() {
 		defer close(h.engineDone)
-		h.engine.Run(ctx, func(err error) { log.Warn().Err(err).Msg("device identification") })
+		logged := map[string]time.Time{} // a problem is logged hourly, not every refresh
+		h.engine.Run(ctx, func(err error) {
+			if t, ok := logged[err.Error()]; !ok || time.Since(t) > time.Hour {
+				logged[err.Error()] = time.Now()
+				log.Warn().Err(err).Msg("device identification")
+			}
+		})
 	}()
 	if err := h.srv.Start(); err != nil {
 		h.stopEngine()
@@ -107,10 +113,8 @@ func newEngine(cfg *config.Config, log zerolog.Logger) (*policy.Engine, error) {
 		}
 		log.Error().Err(err).Msg("devices seen")
 	}
-	opts := policy.Options{ListCategories: cfg.ListCategories(), Overrides: overrides, Devices: devices}
-	if cfg.Policy.Identify.Neighbours {
-		opts.Neighbours = policy.NewNeighbours(policy.NeighbourSources{})
-	}
+	opts := policy.Options{ListCategories: cfg.ListCategories(), Overrides: overrides, Devices: devices,
+		Neighbours: policy.NewNeighbours(policy.NeighbourSources{})} // read only while identify.neighbours is on
 	return policy.NewEngine(cfg.Policy, opts)
 }
 
