@@ -88,6 +88,8 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(newServeCmd(a), newCheckConfigCmd(a), newConfigCmd(a), newVersionCmd(a))
 	root.AddCommand(newListsCmd(a))
 	root.AddCommand(newServicesCmd(a))
+	root.AddCommand(newExplainCmd(a))
+	root.AddCommand(newHelpSitesCmd(a))
 	return root
 }
 
