@@ -43,12 +43,27 @@ func (id *ident) group(b *bound) *group {
 type identCache struct {
 	mu    sync.RWMutex
 	addrs map[netip.Addr]*ident
-	macs  map[string]*ident
+	macs  map[macKey]*ident
+}
+
+// macKey is a MAC address a router sent together with the client address:
+// one MAC can stand for several clients (all those behind a second router),
+// and an unconfigured MAC falls back to the address.
+type macKey struct {
+	mac  [20]byte
+	n    uint8
+	addr netip.Addr
+}
+
+func keyOf(mac net.HardwareAddr, a netip.Addr) macKey {
+	k := macKey{n: uint8(len(mac)), addr: a}
+	copy(k.mac[:], mac)
+	return k
 }
 
 func (c *identCache) init() {
 	c.addrs = map[netip.Addr]*ident{}
-	c.macs = map[string]*ident{}
+	c.macs = map[macKey]*ident{}
 }
 
 // identify finds the device behind a query, remembering new ones.
@@ -61,7 +76,7 @@ func (e *Engine) identify(b *bound, client *ClientInfo, now time.Time) *ident {
 	b.ids.mu.RLock()
 	var id *ident
 	if ci.MAC != nil {
-		id = b.ids.macs[string(ci.MAC)]
+		id = b.ids.macs[keyOf(ci.MAC, ci.Addr)]
 	} else {
 		id = b.ids.addrs[ci.Addr]
 	}
@@ -86,7 +101,7 @@ func (e *Engine) identifySlow(b *bound, ci ClientInfo, gen uint64, now time.Time
 		b.ids.init()
 	}
 	if ci.MAC != nil {
-		b.ids.macs[string(ci.MAC)] = id
+		b.ids.macs[keyOf(ci.MAC, ci.Addr)] = id
 	} else {
 		b.ids.addrs[ci.Addr] = id
 	}
