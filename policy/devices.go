@@ -84,7 +84,9 @@ func (e *Engine) identify(b *bound, client *ClientInfo, now time.Time) *ident {
 	if id == nil || (ci.MAC == nil && id.gen != gen) {
 		id = e.identifySlow(b, ci, gen, now)
 	}
-	id.seen.last.Store(now.Unix())
+	if u := now.Unix(); id.seen.last.Load() != u { // written once a second, not per query
+		id.seen.last.Store(u)
+	}
 	return id
 }
 

@@ -70,25 +70,29 @@ type rule struct {
 }
 
 type group struct {
-	idx      int
-	name     string
-	rules    []*rule
-	bedtime  *liveSchedule
-	allow    nameSet
-	safe     *safeSearch
-	bypass   bool
-	response Response
-	ttl      uint32
+	idx  int
+	name string
+	// config keys, made once for decisions: "groups.kids.allow", ...
+	allowKey, bedtimeKey, safeKey string
+	rules                         []*rule
+	bedtime                       *liveSchedule
+	allow                         nameSet
+	safe                          *safeSearch
+	bypass                        bool
+	response                      Response
+	ttl                           uint32
 }
 
 type device struct {
-	idx   int
-	name  string
-	key   string // "devices[2]"
-	group *group
-	macs  []net.HardwareAddr
-	allow nameSet
-	block nameSet
+	idx  int
+	name string
+	key  string // "devices[2]"
+	// config keys, made once for decisions: "devices[2].allow", ...
+	allowKey, blockKey string
+	group              *group
+	macs               []net.HardwareAddr
+	allow              nameSet
+	block              nameSet
 }
 
 type ipDevice struct {
@@ -127,7 +131,7 @@ func (p *plan) trusted(remote netip.Addr) bool {
 type liveSchedule struct {
 	s           *Schedule
 	text        string // the usual windows, in words
-	holidayText string // the holiday windows, if any
+	holidayText string // the holiday windows, if any, as "holidays ..."
 	cal         *Calendar
 	st          atomic.Pointer[schedState]
 }
@@ -162,7 +166,7 @@ func (l *liveSchedule) state(now time.Time) *schedState {
 // windows returns the text of the windows in force in st.
 func (l *liveSchedule) windows(st *schedState) string {
 	if st.holiday {
-		return "holidays " + l.holidayText
+		return l.holidayText
 	}
 	return l.text
 }

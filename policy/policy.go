@@ -344,11 +344,11 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 	}
 	// 2. Allow entries.
 	if dev != nil && dev.allow.hit(&mL, &mD) {
-		b.allowed(d, name, &dev.allow, dev.key+".allow", &mL, &mD)
+		b.allowed(d, name, &dev.allow, dev.allowKey, &mL, &mD)
 		return
 	}
 	if g.allow.hit(&mL, &mD) {
-		b.allowed(d, name, &g.allow, "groups."+g.name+".allow", &mL, &mD)
+		b.allowed(d, name, &g.allow, g.allowKey, &mL, &mD)
 		return
 	}
 	// 3. Pause.
@@ -364,7 +364,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 	// 4. Bedtime.
 	if g.bedtime != nil {
 		if st := g.bedtime.state(now); st.active {
-			d.Action, d.Reason, d.Rule = Block, ReasonBedtime, "groups."+g.name+".bedtime"
+			d.Action, d.Reason, d.Rule = Block, ReasonBedtime, g.bedtimeKey
 			d.Window, d.Next, d.RuleText = g.bedtime.windows(st), st.next, "bedtime"
 			d.TTL = capTTL(d.TTL, now, st.next)
 			return
@@ -372,7 +372,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 	}
 	// 5. The device's own block entries.
 	if dev != nil && dev.block.hit(&mL, &mD) {
-		d.Action, d.Reason, d.Rule = Block, ReasonDevice, dev.key+".block"
+		d.Action, d.Reason, d.Rule = Block, ReasonDevice, dev.blockKey
 		b.describe(d, name, &dev.block, &mL, &mD)
 		return
 	}
@@ -424,7 +424,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 	}
 	// 7. Safe search.
 	if target, ok := g.safe.target(name); ok {
-		d.Action, d.Reason, d.Target, d.Rule = Rewrite, ReasonSafeSearch, target, "groups."+g.name+".safe_search"
+		d.Action, d.Reason, d.Target, d.Rule = Rewrite, ReasonSafeSearch, target, g.safeKey
 		d.Next = next
 		return
 	}

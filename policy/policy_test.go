@@ -436,7 +436,7 @@ func TestDecideAllocs(t *testing.T) {
 	e := newFamilyEngine(t, family())
 	alex := client("127.0.0.20")
 	now := at("2026-11-26 17:00:00")
-	for _, name := range []string{"www.example.com", "www.roblox.com", "www.youtube.com", "discord.com"} {
+	for _, name := range []string{"www.example.com", "www.roblox.com", "www.youtube.com", "discord.com", "school.example.org", "childline.org.uk", "www.google.com"} {
 		var d Decision
 		e.DecideInto(&d, name, &alex, now) // warm the schedule states
 		if n := testing.AllocsPerRun(100, func() { e.DecideInto(&d, name, &alex, now) }); n != 0 {

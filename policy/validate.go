@@ -336,7 +336,8 @@ func normaliseDomain(s string) (string, error) {
 
 func (c *compiler) group(p *plan, name string, gc GroupConfig) *group {
 	key := "groups." + name
-	g := &group{name: name, response: p.response, ttl: p.ttl, bypass: gc.BypassProtection}
+	g := &group{name: name, response: p.response, ttl: p.ttl, bypass: gc.BypassProtection,
+		allowKey: key + ".allow", bedtimeKey: key + ".bedtime", safeKey: key + ".safe_search"}
 	if !validGroupName(name) {
 		c.fail(key, "group name %q: use lowercase letters, digits and hyphens", name)
 	}
@@ -427,7 +428,7 @@ func (c *compiler) schedule(p *plan, key string, list []string, hkey string, hli
 	if len(hlist) > 0 {
 		hw := c.windows(hkey, hlist)
 		s = s.WithHoliday(p.cal, hw)
-		ls.holidayText = windowsText(hw)
+		ls.holidayText = "holidays " + windowsText(hw)
 		ls.cal = p.cal
 	}
 	ls.s = s
@@ -510,7 +511,7 @@ func (c *compiler) devices(p *plan, list []DeviceConfig, groups []string) {
 	ips := map[netip.Prefix]int{}
 	for i, dc := range list {
 		key := indexKey("devices", i)
-		d := &device{idx: i, name: dc.Name, key: key}
+		d := &device{idx: i, name: dc.Name, key: key, allowKey: key + ".allow", blockKey: key + ".block"}
 		switch {
 		case dc.Name == "":
 			c.fail(key+".name", "a device needs a name")
