@@ -69,7 +69,7 @@ func (c *Catalogue) validate() error {
 		if id == "" {
 			id = fmt.Sprintf("#%d", i+1)
 		}
-		if err := checkID(cat.ID); err != nil {
+		if err := CheckID(cat.ID); err != nil {
 			add("category", id, "%v", err)
 		}
 		if categories[cat.ID] {
@@ -104,7 +104,7 @@ func (c *Catalogue) validate() error {
 		if id == "" {
 			id = fmt.Sprintf("#%d", i+1)
 		}
-		if err := checkID(svc.ID); err != nil {
+		if err := CheckID(svc.ID); err != nil {
 			add("service", id, "%v", err)
 		}
 		if services[svc.ID] {
@@ -135,7 +135,7 @@ func (c *Catalogue) validate() error {
 		}
 		seen := make(map[string]bool, len(svc.Domains))
 		for _, d := range svc.Domains {
-			if err := checkDomain(d); err != nil {
+			if err := CheckDomain(d); err != nil {
 				add("service", id, "domain %q: %v", d, err)
 				continue
 			}
@@ -164,8 +164,8 @@ func (c *Catalogue) validate() error {
 	return errors.Join(errs...)
 }
 
-// checkID accepts lowercase ids: a-z 0-9 in words joined by single hyphens.
-func checkID(id string) error {
+// CheckID accepts lowercase ids: a-z 0-9 in words joined by single hyphens.
+func CheckID(id string) error {
 	if id == "" {
 		return errors.New("no id")
 	}
@@ -184,10 +184,10 @@ func checkID(id string) error {
 	return nil
 }
 
-// checkDomain accepts a lowercase DNS name of at least two labels, written
+// CheckDomain accepts a lowercase DNS name of at least two labels, written
 // in ASCII (punycode for international names): labels of a-z 0-9 and inner
 // hyphens, at most 63 bytes each and 253 in all, the last not numeric.
-func checkDomain(d string) error {
+func CheckDomain(d string) error {
 	switch {
 	case d == "":
 		return errors.New("empty")

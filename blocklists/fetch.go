@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/hearth-dns/hearth/internal/atomicfile"
 )
 
 // Downloads. Each URL source has a cached copy in the directory (name.list)
@@ -287,28 +289,7 @@ func (l *Lists) writeMeta(s *source, m *meta) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(l.metaPath(s), append(b, '\n'))
-}
-
-func writeFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	return atomicfile.Write(l.metaPath(s), append(b, '\n'), 0o644)
 }
 
 type countWriter struct {

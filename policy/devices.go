@@ -10,11 +10,12 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hearth-dns/hearth/internal/atomicfile"
 )
 
 // Identification. A query is matched to a device once per client address
@@ -413,42 +414,11 @@ func (r *Registry) write() error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(r.path, append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.Write(r.path, append(data, '\n'), 0o600); err != nil {
 		r.mu.Lock()
 		r.dirty = true // try again next time
 		r.mu.Unlock()
 		return err
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-	}
-	return err
 }

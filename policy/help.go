@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/suggest"
 )
 
@@ -159,7 +160,7 @@ func parseHelp(data []byte) (*helpData, error) {
 			if e.ID != "" {
 				where = country + "/" + e.ID
 			}
-			if err := checkHelpID(e.ID); err != nil {
+			if err := blocklists.CheckID(e.ID); err != nil {
 				fail(where, "%v", err)
 			}
 			if ids[e.ID] {
@@ -181,7 +182,7 @@ func parseHelp(data []byte) (*helpData, error) {
 				fail(where, "no domains")
 			}
 			for _, d := range e.Domains {
-				if err := checkHelpDomain(d); err != nil {
+				if err := blocklists.CheckDomain(d); err != nil {
 					fail(where, "domain %q: %v", d, err)
 					continue
 				}
@@ -224,58 +225,6 @@ func helpSortedJoin(errs []error) error {
 
 func isHelpCountry(s string) bool {
 	return len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
-}
-
-// checkHelpID accepts a-z 0-9 in words joined by single hyphens.
-func checkHelpID(id string) error {
-	if id == "" {
-		return errors.New("no id")
-	}
-	for i := 0; i < len(id); i++ {
-		b := id[i]
-		switch {
-		case b >= 'a' && b <= 'z', b >= '0' && b <= '9':
-		case b == '-' && i > 0 && i < len(id)-1 && id[i-1] != '-':
-		default:
-			return fmt.Errorf("id %q: use lowercase a-z, 0-9 and single inner hyphens", id)
-		}
-	}
-	return nil
-}
-
-// checkHelpDomain accepts a lowercase ASCII name of two or more labels of
-// a-z 0-9 and inner hyphens, the last not numeric.
-func checkHelpDomain(d string) error {
-	switch {
-	case d == "":
-		return errors.New("empty")
-	case len(d) > 253:
-		return errors.New("longer than 253 bytes")
-	case strings.HasPrefix(d, ".") || strings.Contains(d, "*"):
-		return errors.New("no wildcards or leading dots: a domain already covers its subdomains")
-	case strings.HasSuffix(d, "."):
-		return errors.New("trailing dot")
-	case strings.ToLower(d) != d:
-		return errors.New("not lowercase")
-	}
-	labels := strings.Split(d, ".")
-	if len(labels) < 2 {
-		return errors.New("a single label is not a site")
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return fmt.Errorf("label %q: empty, too long, or a hyphen at an end", l)
-		}
-		for i := 0; i < len(l); i++ {
-			if b := l[i]; !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-') {
-				return fmt.Errorf("label %q: use a-z, 0-9 and hyphens (punycode for international names)", l)
-			}
-		}
-	}
-	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
-		return errors.New("numeric last label (an address is not a domain)")
-	}
-	return nil
 }
 
 // isHelpPhone accepts digits in groups separated by single spaces or hyphens,

@@ -118,9 +118,9 @@ func TestParseHelpErrors(t *testing.T) {
 			[]string{"gb #1: no id", "gb #1: no name", "gb #1: no description", `phone "0800 x"`, "gb #1: no domains"}},
 		{"bad domains", "countries:\n  gb:\n    - {id: a, name: A, description: D, domains: " +
 			"[Childline.org.uk, .a.example, '*.b.example', c.example., uk, 'd..example', 1.2.3.4, 'ä.example']}\n",
-			[]string{`"Childline.org.uk": not lowercase`, `".a.example": no wildcards`, `"*.b.example": no wildcards`,
-				`"c.example.": trailing dot`, `"uk": a single label`, `"d..example": label ""`,
-				`"1.2.3.4": numeric last label`, `label "ä": use a-z`}},
+			[]string{`"Childline.org.uk": not lowercase`, `".a.example": leading dot`, `"*.b.example": wildcard`,
+				`"c.example.": trailing dot`, `"uk": a single label`, `"d..example": empty label`,
+				`"1.2.3.4": numeric top-level label`, `label "ä": use a-z`}},
 		{"duplicate domain", "countries:\n  gb:\n" + ok + "    - {id: b, name: B, description: D, domains: [a.example]}\n",
 			[]string{`gb/b: domain "a.example" is also listed for a`}},
 		{"covered domain", "countries:\n  gb:\n" + ok + "    - {id: b, name: B, description: D, domains: [www.a.example]}\n",

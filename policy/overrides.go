@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/hearth-dns/hearth/internal/atomicfile"
 	"github.com/hearth-dns/hearth/internal/clock"
 	"github.com/hearth-dns/hearth/internal/fielderr"
 )
@@ -297,7 +297,7 @@ func (o *Overrides) saveLocked(list []Override) error {
 	}
 	b, err := json.MarshalIndent(overridesFile{Version: overridesVersion, Overrides: list}, "", "  ")
 	if err == nil {
-		err = writeOverridesFile(o.path, append(b, '\n'))
+		err = atomicfile.Write(o.path, append(b, '\n'), 0o600)
 	}
 	o.unsaved = err != nil
 	if err != nil {
@@ -353,33 +353,4 @@ func newOverrideID(cur []Override) string {
 			return id
 		}
 	}
-}
-
-// writeOverridesFile replaces path with b atomically: a temporary file
-// (mode 0600) in the same directory, fsync, rename, then a best-effort
-// fsync of the directory so the rename survives a power cut.
-func writeOverridesFile(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }

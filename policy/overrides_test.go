@@ -342,7 +342,8 @@ func TestOverridesNotPersisted(t *testing.T) {
 			t.Errorf("override does not apply: added %+v, list %v", ov, o.List(clk.Now()))
 		}
 	})
-	t.Run("directory gone", func(t *testing.T) {
+	t.Run("directory replaced by a file", func(t *testing.T) {
+		// Works as root too: nothing can create a directory where a file is.
 		dir := filepath.Join(t.TempDir(), "state")
 		if err := os.Mkdir(dir, 0o700); err != nil {
 			t.Fatal(err)
@@ -350,6 +351,9 @@ func TestOverridesNotPersisted(t *testing.T) {
 		path := filepath.Join(dir, "overrides.json")
 		o, clk := openTestOverrides(t, path)
 		if err := os.Remove(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dir, nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		ov, err := o.Add(pauseKids(time.Hour))
@@ -360,6 +364,9 @@ func TestOverridesNotPersisted(t *testing.T) {
 			t.Errorf("override does not apply: added %+v, list %v", ov, o.List(clk.Now()))
 		}
 		// Once the disk is back, Prune saves what was missed.
+		if err := os.Remove(dir); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.Mkdir(dir, 0o700); err != nil {
 			t.Fatal(err)
 		}

@@ -314,22 +314,12 @@ func (c *compiler) names(key string, list []string, categoriesOK bool) nameSet {
 	return ns
 }
 
-// normaliseDomain checks a domain entry: letters, digits, hyphens and dots,
-// at least two labels; a leading "*." or trailing dot is dropped.
+// normaliseDomain checks a domain entry written by a parent: any case, a
+// leading "*." or a trailing dot are accepted and dropped.
 func normaliseDomain(s string) (string, error) {
 	d := strings.TrimSuffix(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "*."), ".")
-	if d == "" || !strings.Contains(d, ".") || len(d) > 253 {
-		return "", fmt.Errorf("%q is not a domain name (like school.example.org)", s)
-	}
-	for _, label := range strings.Split(d, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return "", fmt.Errorf("%q is not a domain name (like school.example.org)", s)
-		}
-		for _, ch := range label {
-			if !(ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_') {
-				return "", fmt.Errorf("%q is not a domain name: write internationalised names in punycode (xn--...)", s)
-			}
-		}
+	if err := blocklists.CheckDomain(d); err != nil {
+		return "", fmt.Errorf("%q is not a domain name like school.example.org: %v", s, err)
 	}
 	return d, nil
 }
