@@ -139,16 +139,9 @@ func (s *Server) Start() error {
 // listen binds addr over UDP and TCP (the same port, also when addr asks for
 // port 0) and starts both servers. Called with s.mu held.
 func (s *Server) listen(addr string) error {
-	pc, err := net.ListenPacket("udp", addr)
+	pc, ln, err := bindPair(addr)
 	if err != nil {
-		return bindError("udp", addr, err)
-	}
-	host, _, _ := net.SplitHostPort(addr)
-	_, port, _ := net.SplitHostPort(pc.LocalAddr().String())
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
-	if err != nil {
-		pc.Close()
-		return bindError("tcp", addr, err)
+		return err
 	}
 	l := &listener{addr: pc.LocalAddr()}
 	l.udp = &dns.Server{PacketConn: pc, Handler: s, UDPSize: 4096, MsgAcceptFunc: acceptQuery}
@@ -167,6 +160,27 @@ func (s *Server) listen(addr string) error {
 	s.listeners[addr] = l
 	s.log.Info().Str("listen", l.addr.String()).Msg("listening on UDP and TCP")
 	return nil
+}
+
+// bindPair binds addr over UDP, then TCP on the port UDP got. With port 0
+// the TCP side of a free UDP port may be taken: then another port is tried.
+func bindPair(addr string) (net.PacketConn, net.Listener, error) {
+	host, want, _ := net.SplitHostPort(addr)
+	for attempt := 0; ; attempt++ {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, bindError("udp", addr, err)
+		}
+		_, port, _ := net.SplitHostPort(pc.LocalAddr().String())
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+		if err == nil {
+			return pc, ln, nil
+		}
+		pc.Close()
+		if want != "0" || !errors.Is(err, syscall.EADDRINUSE) || attempt == 20 {
+			return nil, nil, bindError("tcp", addr, err)
+		}
+	}
 }
 
 // bindError explains the two usual reasons a DNS port cannot be bound.
