@@ -113,6 +113,9 @@ type GroupConfig struct {
 	BypassProtection bool `mapstructure:"bypass_protection"`
 	// BlockResponse overrides blocking.response for the group.
 	BlockResponse string `mapstructure:"block_response"`
+	// LogAllowed journals the group's allowed lookups too (off: only
+	// blocked ones are kept). Help sites are never journaled.
+	LogAllowed bool `mapstructure:"log_allowed"`
 }
 
 // RuleConfig is one rule of a group.

@@ -53,6 +53,8 @@ func (n *nameSet) hit(mL, mD *blocklists.Match) bool {
 
 type ruleMode uint8
 
+var modeNames = [...]string{always: "", outside: "outside", during: "during"}
+
 const (
 	always  ruleMode = iota
 	outside          // blocked except inside the windows
@@ -79,6 +81,7 @@ type group struct {
 	allow                         nameSet
 	safe                          *safeSearch
 	bypass                        bool
+	logAll                        bool // log_allowed
 	response                      Response
 	ttl                           uint32
 }

@@ -90,6 +90,8 @@ type Decision struct {
 	Target          string    // Rewrite: the safe endpoint
 	Via             string    // set by the resolver: the CNAME target that was blocked
 	Quiet           bool      // never journaled (help sites)
+	LogAllowed      bool      // the group journals allowed lookups too
+	Mode            string    // for a scheduled rule: "outside" (allowed only inside its windows) or "during"
 }
 
 // Own fills in Entry from the queried name (a copy: name need not outlive d).
@@ -324,7 +326,7 @@ func (e *Engine) DecideFor(name, deviceName string, now time.Time) (Decision, er
 //     rule would block (Next), so answers are not cached past it.
 func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time.Time, ovs []Override) {
 	p := b.plan
-	*d = Decision{Group: g.name, TTL: g.ttl, Response: &g.response}
+	*d = Decision{Group: g.name, TTL: g.ttl, Response: &g.response, LogAllowed: g.logAll}
 	if dev != nil {
 		d.Device = dev.name
 	}
@@ -393,6 +395,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 				next = earliest(next, st.next)
 				if d.Reason == ReasonNone {
 					d.Reason, d.Rule, d.RuleText, d.Window = ReasonWindow, r.key, r.text, r.sched.windows(st)
+					d.Mode = modeNames[r.mode]
 				}
 				return false
 			}
@@ -403,7 +406,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 			return false
 		}
 		d.Action, d.Reason, d.Rule, d.RuleText = Block, ReasonRule, r.key, r.text
-		d.Window, d.Override = "", ""
+		d.Window, d.Override, d.Mode = "", "", modeNames[r.mode]
 		if st != nil {
 			d.Window, d.Next = r.sched.windows(st), st.next
 			d.TTL = capTTL(d.TTL, now, st.next)

@@ -326,7 +326,7 @@ func normaliseDomain(s string) (string, error) {
 
 func (c *compiler) group(p *plan, name string, gc GroupConfig) *group {
 	key := "groups." + name
-	g := &group{name: name, response: p.response, ttl: p.ttl, bypass: gc.BypassProtection,
+	g := &group{name: name, response: p.response, ttl: p.ttl, bypass: gc.BypassProtection, logAll: gc.LogAllowed,
 		allowKey: key + ".allow", bedtimeKey: key + ".bedtime", safeKey: key + ".safe_search"}
 	if !validGroupName(name) {
 		c.fail(key, "group name %q: use lowercase letters, digits and hyphens", name)

@@ -177,7 +177,7 @@ calendar:
 
 func TestNestedProblems(t *testing.T) {
 	const devices = "name, ip, mac, group, allow, block"
-	const group = "rules, bedtime, bedtime_holidays, allow, safe_search, bypass_protection, block_response"
+	const group = "rules, bedtime, bedtime_holidays, allow, safe_search, bypass_protection, block_response, log_allowed"
 	const rule = "block, except, outside, during, holidays"
 	tests := []struct {
 		name string

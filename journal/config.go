@@ -1,0 +1,22 @@
+package journal
+
+import "time"
+
+// Config is the `journal:` section.
+type Config struct {
+	// Path of the database; "" is journal.db in the state directory.
+	Path string `mapstructure:"path"`
+	// RetentionDays: rows older than this are deleted.
+	RetentionDays int `mapstructure:"retention_days"`
+	// MaxSizeMB bounds the database on disk; the oldest rows go first.
+	MaxSizeMB int `mapstructure:"max_size_mb"`
+	// Queue is how many lookups may wait for the writer; past it they are
+	// counted as dropped (and the count is recorded).
+	Queue int `mapstructure:"queue"`
+	// FlushInterval is how often the writer commits a batch: after a
+	// crash (kill -9, power cut) at most this much is lost.
+	FlushInterval time.Duration `mapstructure:"flush_interval"`
+	// LogBlocked writes one log event ("event":"blocked") per blocked
+	// lookup, from the writer, never from the DNS path.
+	LogBlocked bool `mapstructure:"log_blocked"`
+}
