@@ -68,7 +68,9 @@ func (c *identCache) init() {
 }
 
 // identify finds the device behind a query, remembering new ones.
-func (e *Engine) identify(b *bound, client *ClientInfo, now time.Time) *ident {
+// identify also returns the client's address as believed: the packet's
+// source, or the address a trusted router named.
+func (e *Engine) identify(b *bound, client *ClientInfo, now time.Time) (*ident, netip.Addr) {
 	ci := *client
 	if ci.Forwarded() && !b.plan.trusted(ci.Remote) {
 		ci = ci.Direct()
@@ -88,7 +90,7 @@ func (e *Engine) identify(b *bound, client *ClientInfo, now time.Time) *ident {
 	if u := now.Unix(); id.seen.last.Load() != u { // written once a second, not per query
 		id.seen.last.Store(u)
 	}
-	return id
+	return id, ci.Addr
 }
 
 func (e *Engine) identifySlow(b *bound, ci ClientInfo, gen uint64, now time.Time) *ident {

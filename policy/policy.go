@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"math/bits"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,7 +67,8 @@ func (r Reason) String() string {
 type Decision struct {
 	Action Action
 	Reason Reason
-	Device string // the configured device name; "" for an unknown device
+	Device string     // the configured device name; "" for an unknown device
+	Client netip.Addr // the client's address as believed (set by DecideInto)
 	Group  string
 	// Rule is where the deciding rule is in the configuration:
 	// "groups.kids.rules[1]", "blocking.block", "groups.kids.bedtime",
@@ -281,8 +283,9 @@ func (e *Engine) Decide(q Query) Decision {
 // empty: call d.Own(name) for it).
 func (e *Engine) DecideInto(d *Decision, name string, client *ClientInfo, now time.Time) {
 	b := e.state.Load()
-	id := e.identify(b, client, now)
+	id, addr := e.identify(b, client, now)
 	b.decide(d, name, id.dev, id.group(b), now, e.opts.Overrides.Snapshot())
+	d.Client = addr
 }
 
 // DecideFor decides for a named device ("" for an unknown device in the

@@ -32,6 +32,10 @@ const (
 	RespondAddress // V4 for A, V6 for AAAA (either may be invalid: no data)
 )
 
+var responseKindNames = [...]string{RespondNXDomain: ResponseNXDomain, RespondNullIP: ResponseNullIP, RespondRefused: ResponseRefused, RespondAddress: "address"}
+
+func (k ResponseKind) String() string { return responseKindNames[k] }
+
 // Response is a parsed block response.
 type Response struct {
 	Kind   ResponseKind

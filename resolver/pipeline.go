@@ -11,6 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver/upstream"
 )
@@ -117,11 +118,15 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		switch d.Action {
 		case policy.Block:
 			d.Own(name)
+			s.record(&r, &d, clock)
 			s.answerBlocked(w, &r, &d)
 			return
 		case policy.Rewrite:
 			s.answerRewrite(p, w, &r, &d, clock)
 			return
+		}
+		if d.LogAllowed {
+			s.record(&r, &d, clock)
 		}
 		r.maxTTL = ttlUntil(clock, d.Next)
 	}
@@ -188,6 +193,23 @@ func (s *Server) chainBlocked(w dns.ResponseWriter, r *request, client *policy.C
 		}
 	}
 	return false
+}
+
+// record hands a lookup to the journal. Help sites (Quiet) never go there.
+func (s *Server) record(r *request, d *policy.Decision, now time.Time) {
+	if s.journal == nil || d.Quiet {
+		return
+	}
+	e := journal.Event{
+		Time: now, Device: d.Device, Group: d.Group, Client: d.Client,
+		Name: strings.ToLower(strings.TrimSuffix(r.name, ".")), Qtype: r.qtype,
+		Action: journal.ActionAllow, Reason: d.Reason.String(), Mode: d.Mode,
+		Category: d.Category, Service: d.Service, List: d.List, Rule: d.Rule, Window: d.Window,
+	}
+	if d.Action == policy.Block {
+		e.Action, e.Response = journal.ActionBlock, d.Response.Kind.String()
+	}
+	s.journal.Record(e)
 }
 
 // ttlUntil is the largest TTL that does not outlive t (no limit if t is zero).

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/hearth-dns/hearth/internal/clock"
+	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver/upstream"
 )
@@ -32,6 +33,14 @@ type Options struct {
 	// buffer, which a call through an interface would force onto the heap
 	// on every query.
 	Policy *policy.Engine
+	// Journal, when set, is told of every blocked lookup (and of allowed
+	// ones for groups with log_allowed). Record must never block.
+	Journal Recorder
+}
+
+// Recorder takes lookups for the journal without waiting.
+type Recorder interface {
+	Record(journal.Event)
 }
 
 // Server is Hearth's DNS server: listeners plus the query pipeline.
@@ -40,6 +49,7 @@ type Server struct {
 	clock   clock.Clock
 	rootCAs *x509.CertPool
 	policy  *policy.Engine
+	journal Recorder
 
 	pipe    atomic.Pointer[pipeline]
 	flights singleflight.Group
@@ -69,6 +79,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 		clock:         opts.Clock,
 		rootCAs:       opts.RootCAs,
 		policy:        opts.Policy,
+		journal:       opts.Journal,
 		prefetchSlots: make(chan struct{}, maxPrefetches),
 		listeners:     make(map[string]*listener),
 	}

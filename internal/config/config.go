@@ -9,6 +9,7 @@ import (
 
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/fielderr"
+	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver"
 )
@@ -34,8 +35,9 @@ type Config struct {
 	Lists    blocklists.Config `mapstructure:"lists"`
 	// Policy is timezone, calendar, blocking, help, identify, devices and
 	// groups, at the top level of the file.
-	Policy policy.Config `mapstructure:",squash"`
-	Log    LogConfig     `mapstructure:"log"`
+	Policy  policy.Config  `mapstructure:",squash"`
+	Journal journal.Config `mapstructure:"journal"`
+	Log     LogConfig      `mapstructure:"log"`
 }
 
 // StateDirectory is where Hearth keeps state: state_dir if set; else
