@@ -16,6 +16,7 @@ import (
 
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/config"
+	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver"
 )
@@ -34,6 +35,8 @@ type hearth struct {
 	gen        atomic.Uint64 // which runningLists may update the engine
 	stopEngine context.CancelFunc
 	engineDone chan struct{}
+	journal    *journal.Journal
+	journalCfg journal.Config
 }
 
 // runningLists is one configuration's Lists, kept current in the background.
@@ -64,7 +67,11 @@ func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*
 	if h.engine, err = newEngine(cfg, log); err != nil {
 		return nil, err
 	}
-	if h.srv, err = resolver.New(cfg.Config, resolver.Options{Logger: log, Policy: h.engine}); err != nil {
+	// The journal never fails to open: without its database it keeps
+	// events in memory and says so loudly.
+	h.journal, h.journalCfg = journal.Open(cfg.Journal, journal.Options{Logger: log, Dir: cfg.StateDirectory()}), cfg.Journal
+	if h.srv, err = resolver.New(cfg.Config, resolver.Options{Logger: log, Policy: h.engine, Journal: h.journal}); err != nil {
+		_ = h.journal.Close(context.Background())
 		return nil, err
 	}
 	setup := listsSetupOf(cfg)
@@ -89,6 +96,7 @@ func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*
 		h.stopEngine()
 		<-h.engineDone
 		h.lists.stop()
+		_ = h.journal.Close(context.Background())
 		return nil, err
 	}
 	return h, nil
@@ -177,6 +185,9 @@ func (h *hearth) Reload(cfg *config.Config) error {
 	if err := h.srv.Reload(cfg.Config); err != nil {
 		return err
 	}
+	if cfg.Journal != h.journalCfg {
+		h.log.Warn().Msg("journal settings changed: they apply after a restart")
+	}
 	if err := h.engine.SetConfig(cfg.Policy, cfg.ListCategories()); err != nil {
 		h.log.Error().Err(err).Msg("policy not reloaded; the previous one stays")
 	}
@@ -195,6 +206,10 @@ func (h *hearth) Shutdown(ctx context.Context) error {
 	h.stopEngine()
 	<-h.engineDone
 	h.lists.stop()
+	// After the listeners: the last queries' lookups are in the queue.
+	if jerr := h.journal.Close(ctx); jerr != nil {
+		h.log.Error().Err(jerr).Msg("journal: not everything could be written")
+	}
 	return err
 }
 

@@ -106,6 +106,7 @@ func (c Config) Validate() []error {
 	errs = append(errs, c.Log.validate()...)
 	errs = append(errs, c.Config.Validate()...)
 	errs = append(errs, c.Lists.Validate("lists")...)
+	errs = append(errs, c.Journal.Validate("journal")...)
 	errs = append(errs, c.Policy.Validate(blocklists.Builtin(), c.ListCategories())...)
 	return errs
 }
