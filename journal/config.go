@@ -13,8 +13,10 @@ type Config struct {
 	// Queue is how many lookups may wait for the writer; past it they are
 	// counted as dropped (and the count is recorded).
 	Queue int `mapstructure:"queue"`
-	// FlushInterval is how often the writer commits a batch: after a
-	// crash (kill -9, power cut) at most this much is lost.
+	// FlushInterval is how often the writer commits a batch: if Hearth is
+	// killed (kill -9, a crash) at most this much is lost. A power cut may
+	// also lose commits since the last WAL checkpoint; the database is never
+	// corrupt either way.
 	FlushInterval time.Duration `mapstructure:"flush_interval"`
 	// LogBlocked writes one log event ("event":"blocked") per blocked
 	// lookup, from the writer, never from the DNS path.

@@ -90,6 +90,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(newServicesCmd(a))
 	root.AddCommand(newExplainCmd(a))
 	root.AddCommand(newHelpSitesCmd(a))
+	root.AddCommand(newReportCmd(a), newLogCmd(a))
 	return root
 }
 

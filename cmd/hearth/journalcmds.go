@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hearth-dns/hearth/blocklists"
+	"github.com/hearth-dns/hearth/internal/config"
+	"github.com/hearth-dns/hearth/journal"
+	"github.com/hearth-dns/hearth/report"
+)
+
+// `hearth report` and `hearth log` read the journal that `hearth serve`
+// writes (read-only, safe while it runs).
+
+// parseSince reads a look-back: "7d", "2w", "36h", "30m".
+func parseSince(s string) (time.Duration, error) {
+	bad := fmt.Errorf("--since %q: write a length like 30m, 12h, 7d or 2w", s)
+	if s == "" {
+		return 0, bad
+	}
+	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
+	if unit != 0 {
+		n, err := strconv.Atoi(s[:len(s)-1])
+		if err != nil || n <= 0 {
+			return 0, bad
+		}
+		return time.Duration(n) * unit, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, bad
+	}
+	return d, nil
+}
+
+// openJournal loads the configuration and opens its journal read-only.
+func (a *app) openJournal(file string) (*config.Config, *journal.Reader, error) {
+	cfg, src, err := config.Load(a.loadOptions(file, nil))
+	a.printWarnings(src)
+	if err != nil {
+		a.printProblems(err)
+		return nil, nil, exitStatus(exitError)
+	}
+	r, err := journal.OpenReader(journal.DefaultPath(cfg.Journal, cfg.StateDirectory()))
+	if err != nil {
+		fmt.Fprintf(a.stderr, "hearth: %v\n", err)
+		return nil, nil, exitStatus(exitError)
+	}
+	return cfg, r, nil
+}
+
+func householdZone(cfg *config.Config) *time.Location {
+	loc, err := time.LoadLocation(cfg.Policy.Timezone)
+	if err != nil {
+		return time.Local
+	}
+	return loc
+}
+
+func newReportCmd(a *app) *cobra.Command {
+	var file, since, device, format string
+	cmd := &cobra.Command{
+		Use:   "report [--since 7d] [--device NAME] [--format text|json|html]",
+		Short: "The parents' report: what was blocked, when, and what to talk about",
+		Long: "report reads the journal of blocked lookups and writes, for each device,\n" +
+			"the blocked attempts by category and service, how many fell at bedtime or\n" +
+			"outside allowed hours, the busiest hours, services seen for the first time,\n" +
+			"and the change from the period before; then conversation starters matched\n" +
+			"to what was seen, and where to get help. --format html writes one\n" +
+			"self-contained page with small charts that opens offline.",
+		Example: "  hearth report\n  hearth report --since 30d --device alex-tablet\n  hearth report --format html > report.html",
+		Args:    cobra.NoArgs,
+	}
+	cmd.Flags().StringVarP(&file, "config", "c", "", "configuration file (default: ./hearth.yaml, then /etc/hearth/hearth.yaml)")
+	cmd.Flags().StringVar(&since, "since", "7d", "the period: the last 30m, 12h, 7d, 2w, ...")
+	cmd.Flags().StringVarP(&device, "device", "d", "", "one device (its configured name or address)")
+	cmd.Flags().StringVar(&format, "format", "text", "text, json or html")
+	cmd.RunE = func(c *cobra.Command, _ []string) error {
+		length, err := parseSince(since)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
+			return exitStatus(exitUsage)
+		}
+		if format != "text" && format != "json" && format != "html" {
+			fmt.Fprintf(a.stderr, "hearth: --format %q: use text, json or html\n", format)
+			return exitStatus(exitUsage)
+		}
+		cfg, r, err := a.openJournal(file)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		now := time.Now()
+		rep, err := report.Build(c.Context(), r, report.Options{
+			Since: now.Add(-length), Until: now, Device: device, Location: householdZone(cfg),
+			Catalogue: blocklists.Builtin(), HelpCountries: cfg.Policy.Help.Countries,
+		})
+		if err != nil {
+			fmt.Fprintf(a.stderr, "hearth: report: %v\n", err)
+			return exitStatus(exitError)
+		}
+		switch format {
+		case "json":
+			err = rep.JSON(a.stdout)
+		case "html":
+			err = rep.HTML(a.stdout)
+		default:
+			err = rep.Text(a.stdout)
+		}
+		if err != nil {
+			fmt.Fprintf(a.stderr, "hearth: report: %v\n", err)
+			return exitStatus(exitError)
+		}
+		return nil
+	}
+	return cmd
+}
+
+func newLogCmd(a *app) *cobra.Command {
+	var file, since, device string
+	var follow, allowed bool
+	cmd := &cobra.Command{
+		Use:   "log [--device NAME] [--since 1h] [--follow]",
+		Short: "The blocked lookups, newest first: what was that just now?",
+		Long: "log lists the journal's blocked lookups, newest first, one line per device,\n" +
+			"name and minute, with how many tries it was and why it was blocked.\n" +
+			"--follow keeps printing new ones as they are recorded (the journal commits\n" +
+			"about once a second).",
+		Example: "  hearth log\n  hearth log --device alex-tablet --since 1d\n  hearth log --follow",
+		Args:    cobra.NoArgs,
+	}
+	cmd.Flags().StringVarP(&file, "config", "c", "", "configuration file (default: ./hearth.yaml, then /etc/hearth/hearth.yaml)")
+	cmd.Flags().StringVar(&since, "since", "1h", "how far back: 30m, 12h, 7d, ...")
+	cmd.Flags().StringVarP(&device, "device", "d", "", "one device (its configured name or address)")
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new blocked lookups")
+	cmd.Flags().BoolVar(&allowed, "allowed", false, "show allowed lookups too (groups with log_allowed)")
+	cmd.RunE = func(c *cobra.Command, _ []string) error {
+		length, err := parseSince(since)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
+			return exitStatus(exitUsage)
+		}
+		cfg, r, err := a.openJournal(file)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		loc := householdZone(cfg)
+		f := journal.Filter{Since: time.Now().Add(-length), Device: device, Action: journal.ActionBlock}
+		if allowed {
+			f.Action = ""
+		}
+		rows, err := r.Rows(c.Context(), f)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "hearth: log: %v\n", err)
+			return exitStatus(exitError)
+		}
+		// Rows come oldest first; the log shows the newest first.
+		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+			rows[i], rows[j] = rows[j], rows[i]
+		}
+		printLogRows(a.stdout, rows, loc)
+		if len(rows) == 0 && !follow {
+			fmt.Fprintf(a.stdout, "nothing blocked in the last %s\n", since)
+		}
+		if follow {
+			return followLog(c.Context(), a.stdout, r, f, rows, loc)
+		}
+		return nil
+	}
+	return cmd
+}
+
+// rowKey names a journal row: its counts grow while its minute lasts.
+func rowKey(r journal.Row) string {
+	return r.Minute.Format(time.RFC3339) + "\x00" + r.Device + "\x00" + r.Client + "\x00" + r.Name + "\x00" + r.Action
+}
+
+// followLog polls the journal every second, printing rows that are new or
+// have more attempts than when last printed.
+func followLog(ctx context.Context, w io.Writer, r *journal.Reader, f journal.Filter, seen []journal.Row, loc *time.Location) error {
+	shown := map[string]int64{}
+	for _, row := range seen {
+		shown[rowKey(row)] = row.Attempts
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		f.Since = time.Now().Add(-2 * time.Minute).Truncate(time.Minute)
+		rows, err := r.Rows(ctx, f)
+		if err != nil {
+			return fmt.Errorf("log: %w", err)
+		}
+		var fresh []journal.Row
+		for _, row := range rows {
+			k := rowKey(row)
+			if row.Attempts > shown[k] {
+				row.Attempts -= shown[k]
+				shown[k] += row.Attempts
+				fresh = append(fresh, row)
+			}
+		}
+		printLogRows(w, fresh, loc)
+	}
+}
+
+// printLogRows writes rows as a table: when, device, name, tries, why.
+func printLogRows(w io.Writer, rows []journal.Row, loc *time.Location) {
+	if len(rows) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, r := range rows {
+		who := r.Device
+		if who == "" {
+			who = r.Client
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Minute.In(loc).Format("Mon 15:04"), who, r.Name, tries(r.Attempts), why(r))
+	}
+	tw.Flush()
+}
+
+func tries(n int64) string {
+	if n == 1 {
+		return "1 try"
+	}
+	return strconv.FormatInt(n, 10) + " tries"
+}
+
+// why is a row's reason in a few words: "gaming/roblox, outside allowed hours".
+func why(r journal.Row) string {
+	if r.Action == journal.ActionAllow {
+		return "allowed"
+	}
+	what := r.Category
+	if s := r.Service; s != "" {
+		what = strings.TrimPrefix(what+"/"+s, "/")
+	} else if r.List != "" {
+		what = strings.TrimPrefix(what+"/"+r.List, "/")
+	}
+	switch {
+	case r.Reason == "bedtime":
+		return "bedtime"
+	case r.Reason == "pause":
+		return "paused"
+	case r.Mode == "outside":
+		return what + ", outside allowed hours"
+	case r.Mode == "during":
+		return what + ", during blocked hours"
+	case what == "":
+		return r.Reason + " " + r.Rule
+	}
+	return what
+}

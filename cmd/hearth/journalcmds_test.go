@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-dns/hearth/journal"
+)
+
+// seededJournal writes a configuration and a journal in which alex-tablet
+// tried Roblox 3 times (A and AAAA each time) 10 minutes ago and Discord once
+// at bedtime 2 days ago.
+func seededJournal(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hearth.yaml")
+	yaml := fmt.Sprintf("state_dir: %q\ntimezone: Europe/London\ndevices:\n  - {name: alex-tablet, ip: 192.168.1.20, group: kids}\ngroups:\n  kids:\n    rules: [{block: [gaming, chat]}]\n", dir)
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j := journal.Open(journal.Config{RetentionDays: 60, MaxSizeMB: 10, Queue: 1000, FlushInterval: 100 * time.Millisecond},
+		journal.Options{Dir: dir})
+	client := netip.MustParseAddr("192.168.1.20")
+	base := journal.Event{Device: "alex-tablet", Group: "kids", Client: client, Action: journal.ActionBlock,
+		Reason: "rule", Rule: "groups.kids.rules[0]", Response: "nxdomain"}
+	for range 3 {
+		for _, qt := range []uint16{1, 28} {
+			e := base
+			e.Time, e.Name, e.Qtype, e.Category, e.Service = time.Now().Add(-10*time.Minute), "www.roblox.com", qt, "gaming", "roblox"
+			j.Record(e)
+		}
+	}
+	e := base
+	e.Time, e.Name, e.Qtype, e.Category, e.Service, e.Reason = time.Now().Add(-48*time.Hour), "discord.com", 1, "chat", "discord", "bedtime"
+	j.Record(e)
+	if err := j.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLogCommand(t *testing.T) {
+	path := seededJournal(t)
+	a, out, errOut := testApp()
+	if code := execute(context.Background(), a, []string{"log", "-c", path}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	containsAll(t, "log", out.String(), "alex-tablet", "www.roblox.com", "3 tries", "gaming/roblox")
+	if strings.Contains(out.String(), "discord") {
+		t.Errorf("log --since 1h shows a lookup from 2 days ago:\n%s", out)
+	}
+
+	a, out, _ = testApp()
+	if code := execute(context.Background(), a, []string{"log", "-c", path, "--since", "3d", "--device", "alex-tablet"}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "roblox") || !strings.Contains(lines[1], "discord.com") || !strings.Contains(lines[1], "bedtime") {
+		t.Errorf("log --since 3d, newest first:\n%s", out)
+	}
+
+	a, _, errOut = testApp()
+	if code := execute(context.Background(), a, []string{"log", "-c", path, "--since", "soon"}); code != exitUsage || !strings.Contains(errOut.String(), "30m, 12h, 7d") {
+		t.Errorf("bad --since: exit %d, %s", code, errOut)
+	}
+}
+
+func TestReportCommand(t *testing.T) {
+	path := seededJournal(t)
+	a, out, errOut := testApp()
+	if code := execute(context.Background(), a, []string{"report", "-c", path}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	containsAll(t, "report", out.String(), "ALEX-TABLET", "4 blocked tries", "Roblox: 3", "Discord: 1", "Childline")
+
+	a, out, _ = testApp()
+	if code := execute(context.Background(), a, []string{"report", "-c", path, "--format", "json"}); code != 0 {
+		t.Fatalf("json: exit %d", code)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("report --format json is not JSON: %v\n%s", err, out)
+	}
+
+	a, out, _ = testApp()
+	if code := execute(context.Background(), a, []string{"report", "-c", path, "--format", "html"}); code != 0 {
+		t.Fatalf("html: exit %d", code)
+	}
+	containsAll(t, "html report", out.String(), "<!DOCTYPE html>", "<svg", "alex-tablet")
+
+	a, _, errOut = testApp()
+	if code := execute(context.Background(), a, []string{"report", "-c", path, "--format", "pdf"}); code != exitUsage {
+		t.Errorf("--format pdf: exit %d, %s", code, errOut)
+	}
+}
+
+func TestReportWithoutJournal(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hearth.yaml")
+	if err := os.WriteFile(path, []byte(fmt.Sprintf("state_dir: %q\n", dir)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, _, errOut := testApp()
+	if code := execute(context.Background(), a, []string{"report", "-c", path}); code != exitError || !strings.Contains(errOut.String(), "journal") {
+		t.Errorf("no journal yet: exit %d, %q", code, errOut)
+	}
+}

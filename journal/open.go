@@ -1,0 +1,302 @@
+package journal
+
+// The Journal as its users see it: Open, Record (the DNS path), Close,
+// Stats, and reading back. The writer goroutine is in writer.go.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hearth-dns/hearth/internal/clock"
+)
+
+// errClosed is what reading a closed Journal gives.
+var errClosed = errors.New("journal: closed")
+
+// Options are what the Journal gets from the program rather than the
+// configuration file.
+type Options struct {
+	Logger zerolog.Logger
+	Clock  clock.Clock // nil: the system clock
+	Dir    string      // the state directory: the default Path is Dir/journal.db
+}
+
+// Fallbacks for a Config that was not validated (a zero Config in a test):
+// the config loader's defaults.
+const (
+	fallbackQueue = 65536
+	fallbackFlush = time.Second
+)
+
+// Timings of the writer, and the batch size that forces a commit early.
+const (
+	pruneEvery = time.Hour
+	retryEvery = time.Minute
+	maxPending = 10_000
+)
+
+// Journal is the persistent record of lookups. Open starts it; Record feeds
+// it from the DNS path; Close stops it.
+type Journal struct {
+	cfg   Config
+	log   zerolog.Logger
+	clock clock.Clock
+	path  string
+
+	queue chan Event
+	ctl   chan func() // runs on the writer goroutine (tests)
+	stop  chan struct{}
+	done  chan struct{}
+
+	closing  atomic.Bool
+	stopOnce sync.Once
+	closeErr error // set by the writer before done is closed
+
+	dropped atomic.Uint64 // lookups lost: queue full, memory bound, or Record after Close
+	written atomic.Uint64 // lookups committed to the database
+
+	// mu guards what Stats, Rows and Dropped read: the writer is the only
+	// one to change these, so it reads them without the lock.
+	mu      sync.RWMutex
+	st      *store    // nil while the database is unavailable
+	mem     *memStore // non-nil while st is nil
+	lastErr string
+	rows    int64 // rows in the database
+	size    int64 // bytes on disk (pages + WAL)
+
+	// Writer goroutine only.
+	pending      map[key]*vals
+	pendingCount uint64 // lookups in pending
+	dropsSeen    uint64 // the part of dropped already stored
+	lostWarned   bool   // the memory bound's warning was given
+	walStuck     bool   // the last prune could not empty the WAL
+}
+
+// Open starts the journal and its writer goroutine. It never fails: a
+// database that cannot be opened (read-only or missing directory that
+// cannot be created, disk full, a file newer hearth wrote) is logged at
+// Error level with what to do, and the journal keeps rows in memory (at
+// most memoryRows, the oldest dropped) and tries the database again every
+// minute, moving the rows there when it opens. A corrupt file (SQLITE_CORRUPT
+// or SQLITE_NOTADB, or a failed quick_check) is renamed to
+// journal.db.corrupt-YYYYMMDDTHHMMSS (UTC) and a new one started.
+//
+// Open checks the file (quick_check) before it returns: about a second per
+// few hundred MB. A Config that was not validated gets the defaults for a
+// Queue or FlushInterval that is not positive; RetentionDays or MaxSizeMB
+// that are not positive turn that limit off.
+func Open(cfg Config, opts Options) *Journal {
+	if cfg.Queue <= 0 {
+		cfg.Queue = fallbackQueue
+	}
+	if cfg.FlushInterval <= 0 {
+		cfg.FlushInterval = fallbackFlush
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.System{}
+	}
+	j := &Journal{
+		cfg:     cfg,
+		log:     opts.Logger,
+		clock:   opts.Clock,
+		path:    DefaultPath(cfg, opts.Dir),
+		queue:   make(chan Event, cfg.Queue),
+		ctl:     make(chan func()),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		pending: make(map[key]*vals),
+	}
+	if !j.open() {
+		j.mem = newMemStore(memoryRows)
+	}
+	go j.run()
+	return j
+}
+
+// Record queues e for the writer without waiting: when the queue is full e
+// is counted as dropped. e.Name must be the caller's own string (not a view
+// of a reused buffer). Safe for concurrent use; it takes no lock beyond the
+// channel's and allocates nothing. Lookups recorded after Close are counted
+// as dropped; one racing with Close may be lost without being counted.
+// A nil *Journal records nothing.
+func (j *Journal) Record(e Event) {
+	if j == nil {
+		return
+	}
+	if j.closing.Load() {
+		j.dropped.Add(1)
+		return
+	}
+	select {
+	case j.queue <- e:
+	default:
+		j.dropped.Add(1)
+	}
+}
+
+// Close stops taking lookups, writes everything queued and pending to the
+// database, and stops the writer. If ctx ends first Close returns its
+// error and the writer finishes on its own. While the database is
+// unavailable Close tries it once more; if that fails, the rows kept in
+// memory are lost and the error says how many. Close may be called more
+// than once.
+func (j *Journal) Close(ctx context.Context) error {
+	j.stopOnce.Do(func() {
+		j.closing.Store(true)
+		close(j.stop)
+	})
+	select {
+	case <-j.done:
+		return j.closeErr
+	case <-ctx.Done():
+		return fmt.Errorf("journal: closing: %w", ctx.Err())
+	}
+}
+
+// Stats describe the journal for the dashboard and metrics.
+type Stats struct {
+	Queued    int    // lookups waiting for the writer
+	Dropped   uint64 // lookups lost since Open (queue full, memory bound)
+	Written   uint64 // lookups committed to the database since Open
+	Rows      int64  // rows in the database (or in memory)
+	SizeBytes int64  // the database on disk, WAL included; 0 in memory
+	InMemory  bool   // the database is unavailable: rows are kept in memory
+	LastError string // the last error opening or writing the database; "" if none
+}
+
+// Stats returns the journal's current figures. Cheap: no database access.
+func (j *Journal) Stats() Stats {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	s := Stats{
+		Queued:    len(j.queue),
+		Dropped:   j.dropped.Load(),
+		Written:   j.written.Load(),
+		Rows:      j.rows,
+		SizeBytes: j.size,
+		InMemory:  j.st == nil && j.mem != nil,
+		LastError: j.lastErr,
+	}
+	if j.mem != nil {
+		s.Rows = int64(j.mem.len())
+	}
+	return s
+}
+
+// Rows reads rows from the database, or from memory while it is
+// unavailable. Lookups still queued or in the batch not yet committed (at
+// most FlushInterval old) are not included.
+func (j *Journal) Rows(ctx context.Context, f Filter) ([]Row, error) {
+	j.mu.RLock()
+	st := j.st
+	if st == nil {
+		defer j.mu.RUnlock()
+		if j.mem == nil {
+			return nil, errClosed
+		}
+		return j.mem.query(f), nil
+	}
+	j.mu.RUnlock()
+	// Outside the lock, so a long read never holds up the writer. If the
+	// writer gives up on the database meanwhile, this read fails.
+	return queryRows(ctx, st.db, f)
+}
+
+// Dropped sums the lookups lost in [since, until) (a zero time: no bound),
+// by the minute in which the writer noticed them. Those not yet committed
+// are not included.
+func (j *Journal) Dropped(ctx context.Context, since, until time.Time) (int64, error) {
+	j.mu.RLock()
+	st := j.st
+	if st == nil {
+		defer j.mu.RUnlock()
+		if j.mem == nil {
+			return 0, errClosed
+		}
+		return j.mem.dropped(since, until), nil
+	}
+	j.mu.RUnlock()
+	return queryDropped(ctx, st.db, since, until)
+}
+
+// open tries the database, moving a corrupt file aside, and reports
+// whether it is now in use. Writer goroutine (or Open) only.
+func (j *Journal) open() bool {
+	ctx := context.Background()
+	st, err := openStore(ctx, j.path, j.maxBytes())
+	if err != nil && isCorrupt(err) {
+		aside, rerr := j.moveAside()
+		if rerr != nil {
+			err = errors.Join(err, fmt.Errorf("moving it aside: %w", rerr))
+		} else {
+			j.log.Error().Err(err).Str("path", j.path).Str("moved_to", aside).
+				Msg("journal: the database file is corrupt; moved it aside and started a new journal (the old rows are in the moved file)")
+			st, err = openStore(ctx, j.path, j.maxBytes())
+		}
+	}
+	if err == nil {
+		var n int64
+		var pages, wal int64
+		if n, err = st.count(ctx); err == nil {
+			pages, wal, err = st.size(ctx)
+		}
+		if err != nil {
+			st.close()
+		} else {
+			j.mu.Lock()
+			j.st, j.rows, j.size = st, n, pages+wal
+			j.mu.Unlock()
+			return true
+		}
+	}
+	j.mu.Lock()
+	first := j.lastErr == ""
+	changed := j.lastErr != err.Error()
+	j.lastErr = err.Error()
+	j.mu.Unlock()
+	switch {
+	case first || changed:
+		j.log.Error().Err(err).Str("path", j.path).Str("fix", hint(err, j.path)).
+			Msgf("journal: cannot open the database; keeping lookups in memory (at most %d rows, lost on restart) and trying again every minute", memoryRows)
+	default:
+		j.log.Debug().Err(err).Str("path", j.path).Msg("journal: the database is still unavailable")
+	}
+	return false
+}
+
+// moveAside renames a corrupt database (and its WAL, which must not be
+// replayed into the new file) to journal.db.corrupt-YYYYMMDDTHHMMSS.
+func (j *Journal) moveAside() (string, error) {
+	base := j.path + ".corrupt-" + j.clock.Now().UTC().Format("20060102T150405")
+	aside := base
+	for i := 1; ; i++ {
+		if _, err := os.Lstat(aside); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		aside = fmt.Sprintf("%s.%d", base, i)
+	}
+	if err := os.Rename(j.path, aside); err != nil {
+		return "", err
+	}
+	if err := os.Rename(j.path+"-wal", aside+"-wal"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return aside, err
+	}
+	if err := os.Remove(j.path + "-shm"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return aside, err
+	}
+	return aside, nil
+}
+
+func (j *Journal) maxBytes() int64 {
+	if j.cfg.MaxSizeMB <= 0 {
+		return 0
+	}
+	return int64(j.cfg.MaxSizeMB) << 20
+}

@@ -1,0 +1,132 @@
+package journal
+
+// Reading rows back, the same way for the Journal, its memory fallback and
+// the Reader: a row is in [Since, Until) when its minute's start is.
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// minuteOf is the minute holding t, as Unix seconds / 60.
+func minuteOf(t time.Time) int64 {
+	s := t.Unix()
+	m := s / 60
+	if s%60 < 0 {
+		m--
+	}
+	return m
+}
+
+// minuteAtOrAfter is the first minute that starts at or after t.
+func minuteAtOrAfter(t time.Time) int64 {
+	m := minuteOf(t)
+	if minuteTime(m).Before(t) {
+		m++
+	}
+	return m
+}
+
+func minuteTime(m int64) time.Time { return time.Unix(m*60, 0).UTC() }
+
+// bounds turns [since, until) into minutes [lo, hi); a zero time is no
+// bound, shown by ok false.
+func bounds(since, until time.Time) (lo, hi int64, hasLo, hasHi bool) {
+	if !since.IsZero() {
+		lo, hasLo = minuteAtOrAfter(since), true
+	}
+	if !until.IsZero() {
+		hi, hasHi = minuteAtOrAfter(until), true
+	}
+	return
+}
+
+// deviceFilter reads Filter.Device: a client address (matched against the
+// client column, or a device named like one), else a device name.
+func deviceFilter(d string) (name, client string) {
+	if a, err := netip.ParseAddr(d); err == nil {
+		return d, a.Unmap().String()
+	}
+	return d, ""
+}
+
+const selectRows = `SELECT minute, device, client, "group", name, "action", reason, mode,
+	category, service, list, rule, "window", response, a, aaaa, other FROM lookups`
+
+// queryRows reads rows from a journal database.
+func queryRows(ctx context.Context, db *sql.DB, f Filter) ([]Row, error) {
+	var where []string
+	var args []any
+	lo, hi, hasLo, hasHi := bounds(f.Since, f.Until)
+	if hasLo {
+		where, args = append(where, "minute >= ?"), append(args, lo)
+	}
+	if hasHi {
+		where, args = append(where, "minute < ?"), append(args, hi)
+	}
+	if f.Device != "" {
+		name, client := deviceFilter(f.Device)
+		if client != "" {
+			where, args = append(where, "(device = ? OR client = ?)"), append(args, name, client)
+		} else {
+			where, args = append(where, "device = ?"), append(args, name)
+		}
+	}
+	if f.Action != "" {
+		where, args = append(where, `"action" = ?`), append(args, f.Action)
+	}
+	q := selectRows
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	// Key order, forwards or backwards: no sorting step.
+	if f.Limit > 0 {
+		q += ` ORDER BY minute DESC, device DESC, client DESC, name DESC, "action" DESC LIMIT ?`
+		args = append(args, f.Limit)
+	} else {
+		q += ` ORDER BY minute, device, client, name, "action"`
+	}
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("journal: reading rows: %w", err)
+	}
+	defer rows.Close()
+	var out []Row
+	for rows.Next() {
+		var r Row
+		var m, a, aaaa, other int64
+		if err := rows.Scan(&m, &r.Device, &r.Client, &r.Group, &r.Name, &r.Action, &r.Reason, &r.Mode,
+			&r.Category, &r.Service, &r.List, &r.Rule, &r.Window, &r.Response, &a, &aaaa, &other); err != nil {
+			return nil, fmt.Errorf("journal: reading rows: %w", err)
+		}
+		r.Minute = minuteTime(m)
+		r.Queries, r.Attempts = a+aaaa+other, max(a, aaaa, other)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: reading rows: %w", err)
+	}
+	return out, nil
+}
+
+// queryDropped sums the lookups lost in [since, until).
+func queryDropped(ctx context.Context, db *sql.DB, since, until time.Time) (int64, error) {
+	q := "SELECT coalesce(sum(lookups), 0) FROM dropped WHERE 1"
+	var args []any
+	lo, hi, hasLo, hasHi := bounds(since, until)
+	if hasLo {
+		q, args = q+" AND minute >= ?", append(args, lo)
+	}
+	if hasHi {
+		q, args = q+" AND minute < ?", append(args, hi)
+	}
+	var n int64
+	if err := db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("journal: reading the dropped count: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,474 @@
+package journal
+
+// The SQLite side: opening a database (and telling a corrupt one apart),
+// the schema, the batch upsert, pruning and the size on disk. Nothing here
+// logs or keeps state beyond the *sql.DB; the Journal decides what to do
+// with the errors.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// schemaVersion is kept in PRAGMA user_version. Version 1 is the first; a
+// later one adds a migration step in initSchema.
+const schemaVersion = 1
+
+// schema creates version 1. minute is Unix seconds / 60 (UTC). The lookups
+// key starts with minute, so the table itself is the index "by minute"
+// (WITHOUT ROWID tables are stored in key order); lookups_device serves
+// one device's rows. "group", "action" and "window" are quoted because they
+// are SQL keywords.
+const schema = `
+CREATE TABLE lookups (
+	minute   INTEGER NOT NULL,
+	device   TEXT NOT NULL,
+	client   TEXT NOT NULL,
+	name     TEXT NOT NULL,
+	"action" TEXT NOT NULL,
+	"group"  TEXT NOT NULL,
+	reason   TEXT NOT NULL,
+	mode     TEXT NOT NULL,
+	category TEXT NOT NULL,
+	service  TEXT NOT NULL,
+	list     TEXT NOT NULL,
+	rule     TEXT NOT NULL,
+	"window" TEXT NOT NULL,
+	response TEXT NOT NULL,
+	a        INTEGER NOT NULL,
+	aaaa     INTEGER NOT NULL,
+	other    INTEGER NOT NULL,
+	PRIMARY KEY (minute, device, client, name, "action")
+) WITHOUT ROWID;
+CREATE INDEX lookups_device ON lookups (device, minute);
+CREATE TABLE dropped (
+	minute  INTEGER PRIMARY KEY,
+	lookups INTEGER NOT NULL
+);
+`
+
+// upsertSQL adds a batch row to its stored row: the last values win, the
+// counters add up. RETURNING tells an insert (the sum equals the batch's)
+// from an update, to keep the row count without counting.
+const upsertSQL = `
+INSERT INTO lookups (minute, device, client, name, "action", "group", reason, mode,
+	category, service, list, rule, "window", response, a, aaaa, other)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+ON CONFLICT (minute, device, client, name, "action") DO UPDATE SET
+	"group" = excluded."group", reason = excluded.reason, mode = excluded.mode,
+	category = excluded.category, service = excluded.service, list = excluded.list,
+	rule = excluded.rule, "window" = excluded."window", response = excluded.response,
+	a = a + excluded.a, aaaa = aaaa + excluded.aaaa, other = other + excluded.other
+RETURNING a + aaaa + other`
+
+const dropSQL = `
+INSERT INTO dropped (minute, lookups) VALUES (?1, ?2)
+ON CONFLICT (minute) DO UPDATE SET lookups = lookups + excluded.lookups`
+
+// busyMillis is how long a statement waits for a lock held by another
+// connection (a report's reader during a checkpoint) before failing.
+const busyMillis = 5000
+
+// key identifies a row: one device (by name and address) asking for one
+// name in one minute, with one outcome.
+type key struct {
+	minute int64
+	device string
+	client netip.Addr
+	name   string
+	action string
+}
+
+// vals is the rest of a row: the decision's details (the last ones win)
+// and the counts by query type.
+type vals struct {
+	group, reason, mode, category, service, list, rule, window, response string
+
+	a, aaaa, other int64
+}
+
+// add counts e and takes its details.
+func (v *vals) add(e *Event) {
+	v.group, v.reason, v.mode = e.Group, e.Reason, e.Mode
+	v.category, v.service, v.list = e.Category, e.Service, e.List
+	v.rule, v.window, v.response = e.Rule, e.Window, e.Response
+	switch e.Qtype {
+	case 1: // A
+		v.a++
+	case 28: // AAAA
+		v.aaaa++
+	default:
+		v.other++
+	}
+}
+
+// merge adds the newer o to v.
+func (v *vals) merge(o *vals) {
+	a, aaaa, other := v.a+o.a, v.aaaa+o.aaaa, v.other+o.other
+	*v = *o
+	v.a, v.aaaa, v.other = a, aaaa, other
+}
+
+func (v *vals) queries() int64 { return v.a + v.aaaa + v.other }
+
+// row turns a stored key and values into a Row.
+func row(k key, v *vals) Row {
+	return Row{
+		Minute: minuteTime(k.minute), Device: k.device, Client: addrString(k.client),
+		Group: v.group, Name: k.name, Action: k.action, Reason: v.reason, Mode: v.mode,
+		Category: v.category, Service: v.service, List: v.list, Rule: v.rule,
+		Window: v.window, Response: v.response,
+		Queries: v.queries(), Attempts: max(v.a, v.aaaa, v.other),
+	}
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// store is an open journal database.
+type store struct {
+	db   *sql.DB
+	path string
+}
+
+// errNewer says the file was written by a later version of hearth.
+var errNewer = errors.New("the journal was written by a newer version of hearth")
+
+// openStore opens (creating it if need be) the journal database at path
+// for writing, checks it (quick_check) and brings its schema up to date.
+// maxBytes (0: none) scales the WAL so that it stays small next to the cap.
+// A corrupt file gives an error for which isCorrupt is true.
+func openStore(ctx context.Context, path string, maxBytes int64) (*store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	// The journal is a household's browsing history: only hearth's user
+	// may read it. SQLite gives the WAL and shared-memory files the same
+	// mode as the database.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, err
+	}
+	// The WAL is checkpointed (and cut back to journal_size_limit) every
+	// walPages pages: SQLite's default of 1000 (4 MB), less for small caps.
+	const pageSize = 4096
+	walPages := int64(1000)
+	if maxBytes > 0 {
+		walPages = min(walPages, max(16, maxBytes/10/pageSize))
+	}
+	// The driver runs busy_timeout first and the other pragmas in name
+	// order, so auto_vacuum comes before journal_mode writes the first page.
+	dsn := fileURI(path) + fmt.Sprintf("?_txlock=immediate"+
+		"&_pragma=busy_timeout(%d)"+
+		"&_pragma=auto_vacuum(incremental)"+
+		"&_pragma=journal_mode(wal)"+
+		"&_pragma=journal_size_limit(%d)"+
+		"&_pragma=synchronous(normal)"+
+		"&_pragma=temp_store(memory)"+
+		"&_pragma=wal_autocheckpoint(%d)",
+		busyMillis, walPages*pageSize, walPages)
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
+	s := &store{db: db, path: path}
+	if err := s.check(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.initSchema(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// check runs quick_check: a few seconds for a large file, once per start.
+func (s *store) check(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, "PRAGMA quick_check")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var msg string
+		if err := rows.Scan(&msg); err != nil {
+			return err
+		}
+		if msg != "ok" && len(problems) < 3 {
+			problems = append(problems, msg)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return &corruptError{msg: "quick_check: " + strings.Join(problems, "; ")}
+	}
+	return nil
+}
+
+// initSchema creates the tables in a new file and refuses a newer one.
+func (s *store) initSchema(ctx context.Context) error {
+	v, err := userVersion(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	switch {
+	case v == schemaVersion:
+		return nil
+	case v > schemaVersion:
+		return fmt.Errorf("%w (schema version %d; this one knows %d)", errNewer, v, schemaVersion)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("creating the tables: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func userVersion(ctx context.Context, db *sql.DB) (int, error) {
+	var v int
+	err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+// write stores a batch in one transaction: rows are added to what is
+// stored, drops (lookups lost, by minute) likewise. It returns how many of
+// the rows were new.
+func (s *store) write(ctx context.Context, rows map[key]*vals, drops map[int64]int64) (inserted int64, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	if len(rows) > 0 {
+		stmt, err := tx.PrepareContext(ctx, upsertSQL)
+		if err != nil {
+			return 0, err
+		}
+		defer stmt.Close()
+		for k, v := range rows {
+			var total int64
+			err := stmt.QueryRowContext(ctx, k.minute, k.device, addrString(k.client), k.name, k.action,
+				v.group, v.reason, v.mode, v.category, v.service, v.list, v.rule, v.window, v.response,
+				v.a, v.aaaa, v.other).Scan(&total)
+			if err != nil {
+				return 0, err
+			}
+			if total == v.queries() {
+				inserted++
+			}
+		}
+	}
+	for m, n := range drops {
+		if n == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, dropSQL, m, n); err != nil {
+			return 0, err
+		}
+	}
+	return inserted, tx.Commit()
+}
+
+// count is the number of rows stored.
+func (s *store) count(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM lookups").Scan(&n)
+	return n, err
+}
+
+// size is the file's size as SQLite sees it (pages in use or free, WAL
+// included in page_count's view) plus the WAL file.
+func (s *store) size(ctx context.Context) (pages, wal int64, err error) {
+	var count, size int64
+	if err := s.db.QueryRowContext(ctx, "PRAGMA page_count").Scan(&count); err != nil {
+		return 0, 0, err
+	}
+	if err := s.db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&size); err != nil {
+		return 0, 0, err
+	}
+	if fi, err := os.Stat(s.path + "-wal"); err == nil {
+		wal = fi.Size()
+	}
+	return count * size, wal, nil
+}
+
+// pruned says what a prune did.
+type pruned struct {
+	old      int64 // rows deleted for being older than the retention
+	forSize  int64 // rows deleted to get under the size cap
+	oldest   int64 // the oldest minute kept after a size prune
+	size     int64 // bytes after pruning (pages + WAL)
+	walStuck bool  // a reader kept the checkpoint from emptying the WAL
+}
+
+// prune deletes rows from before the minute cutoff (0: none), then, while
+// the file takes more than maxBytes (0: no cap), the oldest minutes, down
+// to 90% of the cap so that the next batches do not trigger it again at
+// once. Freed pages are given back (incremental_vacuum) and the WAL is
+// checkpointed and truncated.
+func (s *store) prune(ctx context.Context, cutoff, maxBytes int64) (pruned, error) {
+	var p pruned
+	if cutoff != 0 {
+		res, err := s.db.ExecContext(ctx, "DELETE FROM lookups WHERE minute < ?", cutoff)
+		if err != nil {
+			return p, err
+		}
+		p.old, _ = res.RowsAffected()
+		if _, err := s.db.ExecContext(ctx, "DELETE FROM dropped WHERE minute < ?", cutoff); err != nil {
+			return p, err
+		}
+	}
+	if err := s.vacuum(ctx, &p); err != nil {
+		return p, err
+	}
+	pages, wal, err := s.size(ctx)
+	if err != nil {
+		return p, err
+	}
+	p.size = pages + wal
+	if maxBytes <= 0 || p.size <= maxBytes {
+		return p, nil
+	}
+	target := maxBytes / 10 * 9
+	for {
+		used := pages
+		if !p.walStuck {
+			used += wal
+		}
+		if used <= target {
+			return p, nil
+		}
+		rows, err := s.count(ctx)
+		if err != nil || rows == 0 {
+			return p, err
+		}
+		// Delete about the share of rows that is over the target, in
+		// whole minutes; the loop takes more if that was not enough.
+		n := max(rows*(used-target)/used, rows/100, 1)
+		var last int64
+		err = s.db.QueryRowContext(ctx, "SELECT minute FROM lookups ORDER BY minute LIMIT 1 OFFSET ?", n-1).Scan(&last)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = s.db.QueryRowContext(ctx, "SELECT max(minute) FROM lookups").Scan(&last)
+		}
+		if err != nil {
+			return p, err
+		}
+		res, err := s.db.ExecContext(ctx, "DELETE FROM lookups WHERE minute <= ?", last)
+		if err != nil {
+			return p, err
+		}
+		d, _ := res.RowsAffected()
+		p.forSize += d
+		p.oldest = last + 1
+		if _, err := s.db.ExecContext(ctx, "DELETE FROM dropped WHERE minute <= ?", last); err != nil {
+			return p, err
+		}
+		if err := s.vacuum(ctx, &p); err != nil {
+			return p, err
+		}
+		if pages, wal, err = s.size(ctx); err != nil {
+			return p, err
+		}
+		p.size = pages + wal
+	}
+}
+
+// vacuum gives the free pages back to the file system and empties the WAL.
+// A reader in another process may keep the WAL from being emptied; then
+// walStuck is set and only the pages count towards the cap.
+func (s *store) vacuum(ctx context.Context, p *pruned) error {
+	if _, err := s.db.ExecContext(ctx, "PRAGMA incremental_vacuum"); err != nil {
+		return err
+	}
+	var busy, log, done int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &log, &done); err != nil {
+		return err
+	}
+	p.walStuck = busy != 0
+	return nil
+}
+
+func (s *store) close() error { return s.db.Close() }
+
+// fileURI makes path into an SQLite URI ("file:..."), escaping what a URI
+// would read as a query, fragment or escape.
+func fileURI(path string) string {
+	p := filepath.ToSlash(filepath.Clean(path))
+	if filepath.VolumeName(path) != "" {
+		p = "/" + p // file:/C:/...
+	}
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}
+
+// corruptError is a quick_check failure.
+type corruptError struct{ msg string }
+
+func (e *corruptError) Error() string { return "the database is corrupt: " + e.msg }
+
+// isCorrupt says whether err means the file is damaged or not a database
+// at all, as opposed to unreachable (permissions, disk full).
+func isCorrupt(err error) bool {
+	var ce *corruptError
+	if errors.As(err, &ce) {
+		return true
+	}
+	switch sqliteCode(err) {
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return true
+	}
+	return false
+}
+
+// sqliteCode is the primary SQLite result code in err, or 0.
+func sqliteCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() & 0xff
+	}
+	return 0
+}
+
+// hint says what to do about an error opening or writing the database.
+func hint(err error, path string) string {
+	dir := filepath.Dir(path)
+	switch code := sqliteCode(err); {
+	case errors.Is(err, errNewer):
+		return fmt.Sprintf("run the newer hearth again, or move %s aside to start a new journal", path)
+	case code == sqlite3.SQLITE_FULL || strings.Contains(err.Error(), "no space left"):
+		return fmt.Sprintf("free space on the disk that holds %s, or lower journal.max_size_mb", dir)
+	case errors.Is(err, fs.ErrPermission), code == sqlite3.SQLITE_READONLY, code == sqlite3.SQLITE_PERM,
+		code == sqlite3.SQLITE_CANTOPEN, code == sqlite3.SQLITE_AUTH:
+		return fmt.Sprintf("make %s (and %s) writable by the user hearth runs as (uid %d), or set journal.path", dir, path, os.Geteuid())
+	case isCorrupt(err):
+		return fmt.Sprintf("move %s aside to start a new journal", path)
+	}
+	return fmt.Sprintf("check that %s is a directory hearth can write on a working disk, or set journal.path", dir)
+}

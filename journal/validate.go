@@ -1,0 +1,54 @@
+package journal
+
+import (
+	"path/filepath"
+	"time"
+
+	"github.com/hearth-dns/hearth/internal/fielderr"
+)
+
+// Bounds of the configuration values that Validate accepts.
+const (
+	minRetentionDays = 1
+	maxRetentionDays = 3650
+	minMaxSizeMB     = 1
+	maxMaxSizeMB     = 100_000
+	minQueue         = 100
+	maxQueue         = 10_000_000
+	minFlushInterval = 100 * time.Millisecond
+	maxFlushInterval = time.Minute
+)
+
+// Validate returns every problem in c, each a *fielderr.Error whose key
+// starts with prefix (e.g. "journal.queue"). Defaults are the config
+// loader's business; a zero value here is an error.
+func (c Config) Validate(prefix string) []error {
+	key := func(k string) string {
+		if prefix == "" {
+			return k
+		}
+		return prefix + "." + k
+	}
+	var errs []error
+	if c.RetentionDays < minRetentionDays || c.RetentionDays > maxRetentionDays {
+		errs = append(errs, fielderr.New(key("retention_days"), "%d is out of range; use %d to %d days", c.RetentionDays, minRetentionDays, maxRetentionDays))
+	}
+	if c.MaxSizeMB < minMaxSizeMB || c.MaxSizeMB > maxMaxSizeMB {
+		errs = append(errs, fielderr.New(key("max_size_mb"), "%d is out of range; use %d to %d MB", c.MaxSizeMB, minMaxSizeMB, maxMaxSizeMB))
+	}
+	if c.Queue < minQueue || c.Queue > maxQueue {
+		errs = append(errs, fielderr.New(key("queue"), "%d is out of range; use %d to %d lookups", c.Queue, minQueue, maxQueue))
+	}
+	if c.FlushInterval < minFlushInterval || c.FlushInterval > maxFlushInterval {
+		errs = append(errs, fielderr.New(key("flush_interval"), "%s is out of range; use %s to %s", c.FlushInterval, minFlushInterval, maxFlushInterval))
+	}
+	return errs
+}
+
+// DefaultPath returns cfg.Path, or journal.db in the state directory dir.
+func DefaultPath(cfg Config, dir string) string {
+	if cfg.Path != "" {
+		return cfg.Path
+	}
+	return filepath.Join(dir, "journal.db")
+}

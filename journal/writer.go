@@ -1,0 +1,240 @@
+package journal
+
+// The writer goroutine: it takes lookups off the queue, adds them up per
+// row in memory (a burst of retries is one row), and commits a batch every
+// FlushInterval in one transaction. With the WAL a kill -9 loses at most
+// the batch being gathered, and never leaves a damaged file; a power cut
+// can also lose the commits since the last checkpoint (synchronous=NORMAL
+// syncs only then), still without damage. It also prunes, retries an
+// unavailable database, and writes the "blocked" log events.
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// run is the writer goroutine.
+func (j *Journal) run() {
+	defer close(j.done)
+	flush := time.NewTicker(j.cfg.FlushInterval)
+	defer flush.Stop()
+	prune := time.NewTicker(pruneEvery)
+	defer prune.Stop()
+	retry := time.NewTicker(retryEvery)
+	defer retry.Stop()
+
+	j.prune()
+	for {
+		select {
+		case e := <-j.queue:
+			j.add(&e)
+			if len(j.pending) >= maxPending {
+				j.flush()
+			}
+		case <-flush.C:
+			j.flush()
+		case <-prune.C:
+			j.prune()
+		case <-retry.C:
+			if j.st == nil {
+				j.reopen()
+			}
+		case f := <-j.ctl:
+			f()
+		case <-j.stop:
+			j.closeErr = j.shutdown()
+			return
+		}
+	}
+}
+
+// add counts one lookup in the pending batch, and logs it if asked to.
+func (j *Journal) add(e *Event) {
+	if e.Time.IsZero() {
+		e.Time = j.clock.Now()
+	}
+	k := key{minute: minuteOf(e.Time), device: e.Device, client: e.Client.Unmap(), name: e.Name, action: e.Action}
+	v := j.pending[k]
+	if v == nil {
+		v = new(vals)
+		j.pending[k] = v
+	}
+	v.add(e)
+	j.pendingCount++
+	if j.cfg.LogBlocked && e.Action == ActionBlock {
+		j.log.Info().Str("event", "blocked").
+			Str("device", e.Device).Str("group", e.Group).Str("client", addrString(k.client)).
+			Str("name", e.Name).Str("type", dns.Type(e.Qtype).String()).
+			Str("category", e.Category).Str("service", e.Service).Str("list", e.List).
+			Str("rule", e.Rule).Str("window", e.Window).Str("response", e.Response).
+			Str("reason", e.Reason).Str("mode", e.Mode).
+			Msg("blocked")
+	}
+}
+
+// flush commits the pending batch and the drops noticed since the last
+// one; while the database is unavailable (or when this commit fails) the
+// batch goes to memory instead.
+func (j *Journal) flush() {
+	dropped := j.dropped.Load()
+	drops := dropped - j.dropsSeen
+	if len(j.pending) == 0 && drops == 0 {
+		return
+	}
+	var byMinute map[int64]int64
+	if drops > 0 {
+		byMinute = map[int64]int64{minuteOf(j.clock.Now()): int64(drops)}
+	}
+	if st := j.st; st != nil {
+		ctx := context.Background()
+		inserted, err := st.write(ctx, j.pending, byMinute)
+		if err == nil {
+			j.written.Add(j.pendingCount)
+			j.dropsSeen = dropped
+			j.clearPending()
+			pages, wal, err := st.size(ctx)
+			j.mu.Lock()
+			j.rows += inserted
+			if err == nil {
+				j.size = pages + wal
+			}
+			j.mu.Unlock()
+			// Over the cap between hourly prunes: prune now, unless only
+			// the WAL is over and a reader keeps it from being emptied
+			// (the prune would wait for the reader and delete nothing).
+			if limit := j.maxBytes(); limit > 0 && pages+wal > limit && (!j.walStuck || pages > limit/10*9) {
+				j.prune()
+			}
+			return
+		}
+		j.fail(err)
+	}
+	j.mu.Lock()
+	lost := j.mem.add(j.pending, byMinute)
+	j.mu.Unlock()
+	j.dropsSeen = dropped
+	j.clearPending()
+	if lost > 0 {
+		// Counted now, stored with the next batch.
+		j.dropped.Add(uint64(lost))
+		if !j.lostWarned {
+			j.lostWarned = true
+			j.log.Warn().Int("rows", memoryRows).Str("path", j.path).
+				Msg("journal: the memory fallback is full; the oldest rows are being dropped (counted as dropped lookups)")
+		}
+	}
+}
+
+func (j *Journal) clearPending() {
+	clear(j.pending)
+	j.pendingCount = 0
+}
+
+// fail gives up on the database after a write error: the rows go to
+// memory until a retry opens it again.
+func (j *Journal) fail(err error) {
+	j.log.Error().Err(err).Str("path", j.path).Str("fix", hint(err, j.path)).
+		Msgf("journal: cannot write to the database; keeping lookups in memory (at most %d rows, lost on restart) and trying again every minute", memoryRows)
+	j.mu.Lock()
+	st := j.st
+	j.st, j.mem, j.lastErr, j.size = nil, newMemStore(memoryRows), err.Error(), 0
+	j.lostWarned = false
+	j.mu.Unlock()
+	st.close()
+}
+
+// reopen tries the database again and moves the rows kept in memory there.
+func (j *Journal) reopen() {
+	if !j.open() {
+		return
+	}
+	mem := j.mem
+	var queries int64
+	for _, v := range mem.rows {
+		queries += v.queries()
+	}
+	inserted, err := j.st.write(context.Background(), mem.rows, mem.drops)
+	if err != nil {
+		// Keep the rows in memory: fail's fresh store would lose them.
+		j.fail(err)
+		j.mu.Lock()
+		j.mem = mem
+		j.mu.Unlock()
+		return
+	}
+	j.written.Add(uint64(queries))
+	j.mu.Lock()
+	j.mem, j.rows = nil, j.rows+inserted
+	j.mu.Unlock()
+	j.log.Warn().Str("path", j.path).Int("rows", len(mem.rows)).
+		Msg("journal: the database is available again; the rows kept in memory are written to it")
+	j.prune()
+}
+
+// prune applies the retention and the size cap.
+func (j *Journal) prune() {
+	st := j.st
+	if st == nil {
+		return
+	}
+	var cutoff int64
+	if j.cfg.RetentionDays > 0 {
+		cutoff = minuteOf(j.clock.Now()) - int64(j.cfg.RetentionDays)*24*60
+	}
+	start := time.Now()
+	p, err := st.prune(context.Background(), cutoff, j.maxBytes())
+	j.walStuck = p.walStuck
+	j.mu.Lock()
+	j.rows -= p.old + p.forSize
+	if err == nil {
+		j.size = p.size
+	}
+	j.mu.Unlock()
+	if err != nil {
+		// Not worth giving up the database for: the next prune tries again.
+		j.log.Warn().Err(err).Str("path", j.path).Msg("journal: pruning failed")
+		return
+	}
+	if p.forSize > 0 {
+		j.log.Warn().Int64("rows", p.forSize).Time("kept_from", minuteTime(p.oldest)).
+			Int("max_size_mb", j.cfg.MaxSizeMB).Int("retention_days", j.cfg.RetentionDays).
+			Msg("journal: the database reached max_size_mb before retention_days; deleted the oldest rows (raise journal.max_size_mb to keep more)")
+	}
+	ev := j.log.Debug()
+	if p.walStuck {
+		ev = j.log.Info()
+	}
+	ev.Int64("old_rows", p.old).Int64("size_rows", p.forSize).Int64("size_bytes", p.size).
+		Bool("wal_kept_by_reader", p.walStuck).Dur("took", time.Since(start)).Msg("journal: pruned")
+}
+
+// shutdown takes what is left in the queue, commits it and closes the
+// database.
+func (j *Journal) shutdown() error {
+	for drained := false; !drained; {
+		select {
+		case e := <-j.queue:
+			j.add(&e)
+			if len(j.pending) >= maxPending {
+				j.flush()
+			}
+		default:
+			drained = true
+		}
+	}
+	if j.st == nil {
+		j.reopen()
+	}
+	j.flush()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	st, mem := j.st, j.mem
+	j.st, j.mem = nil, nil
+	if st == nil {
+		return fmt.Errorf("journal: the database is still unavailable (%s); %d rows kept in memory are lost", j.lastErr, mem.len())
+	}
+	return st.close()
+}

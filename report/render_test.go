@@ -1,0 +1,80 @@
+package report
+
+import (
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestHTMLRendersInChromium renders the golden HTML report (testdata/week.html)
+// in headless Chromium at a phone's width and checks the screenshot: a PNG of
+// the right size with real content on it. With -update it also becomes the
+// README's screenshot, docs/report.png. Chromium is Debian's package,
+// installed by scripts/install-chromium.sh when missing (as root).
+func TestHTMLRendersInChromium(t *testing.T) {
+	out, err := exec.Command("../scripts/install-chromium.sh").Output()
+	if err != nil {
+		t.Fatalf("no Chromium (%v): run scripts/install-chromium.sh, or sudo apt-get install chromium", err)
+	}
+	browser := strings.TrimSpace(string(out))
+	page, err := filepath.Abs("testdata/week.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(t.TempDir(), "report.png")
+	const width, height = 412, 2400
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+		"--no-first-run", "--disable-extensions", "--user-data-dir="+t.TempDir(),
+		"--window-size=412,2400", "--screenshot="+shot, "file://"+page)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, msg)
+	}
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("screenshot is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
+		t.Errorf("screenshot is %dx%d, want %dx%d", b.Dx(), b.Dy(), width, height)
+	}
+	if n := colours(img); n < 8 {
+		t.Errorf("screenshot has %d colours: the page did not render", n)
+	}
+	if fi, _ := f.Stat(); fi.Size() < 20_000 {
+		t.Errorf("screenshot is only %d bytes", fi.Size())
+	}
+	if *update {
+		data, err := os.ReadFile(shot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile("../docs/report.png", data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// colours counts the distinct colours in img, up to 1000.
+func colours(img image.Image) int {
+	seen := map[[4]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y && len(seen) < 1000; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, a := img.At(x, y).RGBA()
+			seen[[4]uint32{r, g, bl, a}] = true
+		}
+	}
+	return len(seen)
+}
