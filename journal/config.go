@@ -4,6 +4,8 @@ import "time"
 
 // Config is the `journal:` section.
 type Config struct {
+	// Enabled: false keeps no journal at all (and so no report).
+	Enabled bool `mapstructure:"enabled"`
 	// Path of the database; "" is journal.db in the state directory.
 	Path string `mapstructure:"path"`
 	// RetentionDays: rows older than this are deleted.

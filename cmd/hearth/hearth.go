@@ -69,9 +69,14 @@ func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*
 	}
 	// The journal never fails to open: without its database it keeps
 	// events in memory and says so loudly.
-	h.journal, h.journalCfg = journal.Open(cfg.Journal, journal.Options{Logger: log, Dir: cfg.StateDirectory()}), cfg.Journal
-	if h.srv, err = resolver.New(cfg.Config, resolver.Options{Logger: log, Policy: h.engine, Journal: h.journal}); err != nil {
-		_ = h.journal.Close(context.Background())
+	h.journalCfg = cfg.Journal
+	opts := resolver.Options{Logger: log, Policy: h.engine}
+	if cfg.Journal.Enabled {
+		h.journal = journal.Open(cfg.Journal, journal.Options{Logger: log, Dir: cfg.StateDirectory()})
+		opts.Journal = h.journal
+	}
+	if h.srv, err = resolver.New(cfg.Config, opts); err != nil {
+		h.closeJournal(context.Background())
 		return nil, err
 	}
 	setup := listsSetupOf(cfg)
@@ -96,7 +101,7 @@ func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*
 		h.stopEngine()
 		<-h.engineDone
 		h.lists.stop()
-		_ = h.journal.Close(context.Background())
+		h.closeJournal(context.Background())
 		return nil, err
 	}
 	return h, nil
@@ -207,10 +212,23 @@ func (h *hearth) Shutdown(ctx context.Context) error {
 	<-h.engineDone
 	h.lists.stop()
 	// After the listeners: the last queries' lookups are in the queue.
-	if jerr := h.journal.Close(ctx); jerr != nil {
-		h.log.Error().Err(jerr).Msg("journal: not everything could be written")
-	}
+	h.closeJournal(ctx)
 	return err
+}
+
+// closeJournal flushes the journal and says what it wrote and dropped.
+func (h *hearth) closeJournal(ctx context.Context) {
+	if h.journal == nil {
+		return
+	}
+	err := h.journal.Close(ctx)
+	st := h.journal.Stats()
+	ev := h.log.Info()
+	if err != nil {
+		ev = h.log.Error().Err(err)
+	}
+	ev.Uint64("written", st.Written).Uint64("dropped", st.Dropped).Int64("rows", st.Rows).
+		Int64("size_bytes", st.SizeBytes).Bool("in_memory", st.InMemory).Msg("journal closed")
 }
 
 // memoryHeadroom is how far the heap may grow past what is live before the

@@ -101,7 +101,8 @@ func TestSuggest(t *testing.T) {
 		"servers":          "upstreams.servers",
 		"level":            "log.level",
 		"chace":            "cache",
-		"blocking.enabled": "",
+		"blocking.enabled": "journal.enabled",
+		"blocking.colour":  "",
 		"cache.colour":     "",
 	} {
 		if got := configSchema.suggest(in); got != want {
