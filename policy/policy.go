@@ -132,33 +132,53 @@ func (d *Decision) EntryText() string {
 // Short is the reason in a few words, for an EDE text and log lines:
 // "gaming/roblox outside mon-fri 16:00-19:00", "bedtime", "paused".
 func (d *Decision) Short() string {
-	what := d.Category
-	if s := firstNonEmpty(d.Service, d.List); s != "" {
-		what = joinNonEmpty("/", what, s)
-	}
-	if what == "" {
-		what = d.Entry
-	}
-	if e := d.EntryText(); e != "" && e != what {
-		what = joinNonEmpty(" ", what, e)
-	}
-	if d.Via != "" {
-		what = "CNAME " + d.Via + ": " + what
-	}
 	switch d.Reason {
 	case ReasonPause:
 		return d.RuleText
 	case ReasonBedtime:
 		return "bedtime " + d.Window
-	case ReasonDevice:
-		return what + " (" + d.Rule + ")"
-	case ReasonRule:
-		if d.Window != "" {
-			return what + " (" + d.Rule + ", allowed " + d.Window + ")"
-		}
-		return what + " (" + d.Rule + ")"
 	}
-	return d.Reason.String() + " " + what
+	var b strings.Builder
+	b.Grow(96)
+	if d.Reason != ReasonDevice && d.Reason != ReasonRule {
+		b.WriteString(d.Reason.String())
+		b.WriteByte(' ')
+	}
+	if d.Via != "" {
+		b.WriteString("CNAME ")
+		b.WriteString(d.Via)
+		b.WriteString(": ")
+	}
+	// What matched: "gaming/roblox ||roblox.com^", "ads/my-list tracker.example".
+	b.WriteString(d.Category)
+	if s := firstNonEmpty(d.Service, d.List); s != "" {
+		if d.Category != "" {
+			b.WriteByte('/')
+		}
+		b.WriteString(s)
+	}
+	if d.Entry != "" {
+		if d.Category != "" || d.Service != "" || d.List != "" {
+			b.WriteByte(' ')
+		}
+		if d.EntrySubdomains {
+			b.WriteString("||")
+		}
+		b.WriteString(d.Entry)
+		if d.EntrySubdomains {
+			b.WriteByte('^')
+		}
+	}
+	if d.Reason == ReasonDevice || d.Reason == ReasonRule {
+		b.WriteString(" (")
+		b.WriteString(d.Rule)
+		if d.Window != "" {
+			b.WriteString(", allowed ")
+			b.WriteString(d.Window)
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
 }
 
 func firstNonEmpty(s ...string) string {
@@ -170,15 +190,6 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-func joinNonEmpty(sep string, s ...string) string {
-	var out []string
-	for _, v := range s {
-		if v != "" {
-			out = append(out, v)
-		}
-	}
-	return strings.Join(out, sep)
-}
 
 // Query is what Decide needs to know about one query.
 type Query struct {

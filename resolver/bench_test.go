@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"context"
 	"net"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/dnstest"
+	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 )
 
@@ -150,4 +152,40 @@ func familyEngine(b *testing.B) *policy.Engine {
 	}
 	e.SetLists(c)
 	return e
+}
+
+// BenchmarkBlocked measures the handler answering a blocked name, with and
+// without a journal taking the lookup.
+func BenchmarkBlocked(b *testing.B) {
+	for _, withJournal := range []bool{false, true} {
+		name := "plain"
+		if withJournal {
+			name = "journal"
+		}
+		b.Run(name, func(b *testing.B) {
+			up := dnstest.NewServer(b)
+			cfg := testConfig("udp://" + up.Addr)
+			cfg.AllowClients = append(cfg.AllowClients, "192.168.0.0/16")
+			opts := Options{Clock: clocktest.New(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)), Policy: familyEngine(b)}
+			if withJournal {
+				j := journal.Open(journal.Config{Queue: 1 << 16, FlushInterval: time.Second, RetentionDays: 1, MaxSizeMB: 100},
+					journal.Options{Dir: b.TempDir()})
+				b.Cleanup(func() { _ = j.Close(context.Background()) })
+				opts.Journal = j
+			}
+			s, _ := startWith(b, cfg, opts)
+			req := new(dns.Msg)
+			req.SetQuestion("www.roblox.com.", dns.TypeA)
+			req.SetEdns0(1232, false)
+			w := &discardWriter{remote: &net.UDPAddr{IP: net.IPv4(192, 168, 1, 20), Port: 5353}}
+			b.ReportAllocs()
+			for b.Loop() {
+				s.ServeDNS(w, req)
+			}
+			r := new(dns.Msg)
+			if err := r.Unpack(w.last); err != nil || r.Rcode != dns.RcodeNameError {
+				b.Fatalf("last reply %v (%v); want NXDOMAIN", r, err)
+			}
+		})
+	}
 }

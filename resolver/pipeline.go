@@ -118,7 +118,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		switch d.Action {
 		case policy.Block:
 			d.Own(name)
-			s.record(&r, &d, clock)
+			s.record(&r, name, &d, clock)
 			s.answerBlocked(w, &r, &d)
 			return
 		case policy.Rewrite:
@@ -126,7 +126,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 			return
 		}
 		if d.LogAllowed {
-			s.record(&r, &d, clock)
+			s.record(&r, name, &d, clock)
 		}
 		r.maxTTL = ttlUntil(clock, d.Next)
 	}
@@ -196,13 +196,20 @@ func (s *Server) chainBlocked(w dns.ResponseWriter, r *request, client *policy.C
 }
 
 // record hands a lookup to the journal. Help sites (Quiet) never go there.
-func (s *Server) record(r *request, d *policy.Decision, now time.Time) {
+// lname is the lowercased name with its trailing dot, if the caller has it.
+func (s *Server) record(r *request, lname string, d *policy.Decision, now time.Time) {
 	if s.journal == nil || d.Quiet {
 		return
 	}
+	var name string
+	if lname != "" {
+		name = strings.Clone(lname[:len(lname)-1]) // lname may be a stack buffer
+	} else {
+		name = strings.ToLower(strings.TrimSuffix(r.name, "."))
+	}
 	e := journal.Event{
 		Time: now, Device: d.Device, Group: d.Group, Client: d.Client,
-		Name: strings.ToLower(strings.TrimSuffix(r.name, ".")), Qtype: r.qtype,
+		Name: name, Qtype: r.qtype,
 		Action: journal.ActionAllow, Reason: d.Reason.String(), Mode: d.Mode,
 		Category: d.Category, Service: d.Service, List: d.List, Rule: d.Rule, Window: d.Window,
 	}
