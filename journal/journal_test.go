@@ -1,13 +1,18 @@
 package journal
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
+	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/fielderr"
 )
 
@@ -327,3 +332,42 @@ func TestFileURI(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+// TestLogBlockedBatched: with EventOutput the per-lookup events are written
+// in batches (fewer writes than lines), each line whole.
+func TestLogBlockedBatched(t *testing.T) {
+	cfg := testConfig()
+	cfg.LogBlocked = true
+	out := &countingWriter{}
+	dir := t.TempDir()
+	j := Open(cfg, Options{Logger: zerolog.New(&syncBuffer{}), Clock: clocktest.New(t0), Dir: dir, EventOutput: out})
+	const n = 500
+	j.do(func() { // queue them all before the writer looks
+		for i := range n {
+			j.queue <- blocked(t0, "kid-laptop", kid, fmt.Sprintf("c%d.casino.example", i), 1)
+		}
+	})
+	if err := j.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.buf.String()), "\n")
+	if len(lines) != n {
+		t.Fatalf("%d lines, want %d", len(lines), n)
+	}
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil || m["event"] != "blocked" {
+			t.Fatalf("line %q: %v", l, err)
+		}
+	}
+	if out.writes >= n/10 {
+		t.Errorf("%d writes for %d lines: not batched", out.writes, n)
+	}
+}
+
+type countingWriter struct {
+	buf    bytes.Buffer
+	writes int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.writes++; return c.buf.Write(p) }

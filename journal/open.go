@@ -4,9 +4,11 @@ package journal
 // Stats, and reading back. The writer goroutine is in writer.go.
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -26,6 +28,12 @@ type Options struct {
 	Logger zerolog.Logger
 	Clock  clock.Clock // nil: the system clock
 	Dir    string      // the state directory: the default Path is Dir/journal.db
+	// EventOutput, when set, is where the "blocked" log events go, buffered
+	// and written a batch at a time (one write for many lines, not one per
+	// lookup): the JSON log's own destination. Nil: through Logger, a
+	// write per event (right for a console writer, which wants one event
+	// per write).
+	EventOutput io.Writer
 }
 
 // Fallbacks for a Config that was not validated (a zero Config in a test):
@@ -45,10 +53,14 @@ const (
 // Journal is the persistent record of lookups. Open starts it; Record feeds
 // it from the DNS path; Close stops it.
 type Journal struct {
-	cfg   Config
-	log   zerolog.Logger
-	clock clock.Clock
-	path  string
+	cfg Config
+	log zerolog.Logger
+	// events logs the "blocked" events; eventBuf, if not nil, buffers them
+	// until the writer has drained the queue.
+	events   zerolog.Logger
+	eventBuf *bufio.Writer
+	clock    clock.Clock
+	path     string
 
 	queue chan Event
 	ctl   chan func() // runs on the writer goroutine (tests)
@@ -105,6 +117,7 @@ func Open(cfg Config, opts Options) *Journal {
 	j := &Journal{
 		cfg:     cfg,
 		log:     opts.Logger,
+		events:  opts.Logger,
 		clock:   opts.Clock,
 		path:    DefaultPath(cfg, opts.Dir),
 		queue:   make(chan Event, cfg.Queue),
@@ -112,6 +125,10 @@ func Open(cfg Config, opts Options) *Journal {
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 		pending: make(map[key]*vals),
+	}
+	if opts.EventOutput != nil {
+		j.eventBuf = bufio.NewWriterSize(opts.EventOutput, 64<<10)
+		j.events = opts.Logger.Output(j.eventBuf)
 	}
 	if !j.open() {
 		j.mem = newMemStore(memoryRows)

@@ -34,6 +34,9 @@ func (j *Journal) run() {
 			if len(j.pending) >= maxPending {
 				j.flush()
 			}
+			if len(j.queue) == 0 {
+				j.flushEvents() // drained: the log lines go out in one write
+			}
 		case <-flush.C:
 			j.flush()
 		case <-prune.C:
@@ -51,6 +54,13 @@ func (j *Journal) run() {
 	}
 }
 
+// flushEvents writes the buffered "blocked" log lines, if they are buffered.
+func (j *Journal) flushEvents() {
+	if j.eventBuf != nil && j.eventBuf.Buffered() > 0 {
+		_ = j.eventBuf.Flush()
+	}
+}
+
 // add counts one lookup in the pending batch, and logs it if asked to.
 func (j *Journal) add(e *Event) {
 	if e.Time.IsZero() {
@@ -65,7 +75,7 @@ func (j *Journal) add(e *Event) {
 	v.add(e)
 	j.pendingCount++
 	if j.cfg.LogBlocked && e.Action == ActionBlock {
-		j.log.Info().Str("event", "blocked").
+		j.events.Info().Str("event", "blocked").
 			Str("device", e.Device).Str("group", e.Group).Str("client", addrString(k.client)).
 			Str("name", e.Name).Str("type", dns.Type(e.Qtype).String()).
 			Str("category", e.Category).Str("service", e.Service).Str("list", e.List).
@@ -79,6 +89,7 @@ func (j *Journal) add(e *Event) {
 // one; while the database is unavailable (or when this commit fails) the
 // batch goes to memory instead.
 func (j *Journal) flush() {
+	j.flushEvents()
 	dropped := j.dropped.Load()
 	drops := dropped - j.dropsSeen
 	if len(j.pending) == 0 && drops == 0 {
@@ -220,6 +231,9 @@ func (j *Journal) shutdown() error {
 			j.add(&e)
 			if len(j.pending) >= maxPending {
 				j.flush()
+			}
+			if len(j.queue) == 0 {
+				j.flushEvents() // drained: the log lines go out in one write
 			}
 		default:
 			drained = true

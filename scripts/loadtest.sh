@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # loadtest.sh: Hearth's throughput and latency under dnsperf, against a local upstream.
 #
-# usage: scripts/loadtest.sh            (DUR=seconds per run, default 10; COMPARE=0 skips compare.sh)
+# usage: scripts/loadtest.sh            (DUR=seconds per run, default 10; COMPARE=0 skips compare.sh;
+#                                       ONLY=journal runs only section 8)
 #
 # Everything runs on loopback. It builds Hearth and the bare miekg/dns responder
 # from ../shared/bench/limit (used as Hearth's upstream), then measures:
@@ -13,7 +14,10 @@
 #   6. ../shared/bench/compare.sh with that list loaded: cache-hit QPS as a ratio to the bare responder;
 #   7. policies on vs off: the cache-hit mix asked by a child's device under a family's rules (groups,
 #      windows, safe search), against the same Hearth without devices or groups, runs alternated
-#      (REPEATS, default 3), reported as the ratio of medians.
+#      (REPEATS, default 3), reported as the ratio of medians;
+#   8. the journal: 50,000 blocked lookups/s for JDUR seconds (default 30) from a child's device, with
+#      the journal on (and its log event per lookup) and then off: p99 of each, lookups written and
+#      dropped, and the journal's size per million lookups.
 # Hearth is pinned to CPU 1, dnsperf and the upstream to CPU 0 (as compare.sh does).
 # Needs: go, taskset, python3, dnsperf (Debian package; installed here when missing and running as root).
 set -euo pipefail
@@ -69,6 +73,61 @@ perf() { # port label extra-dnsperf-args...
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "== $(go version)"
 
+# latency LABEL PORT [QUERYFILE] [RATE]: percentiles at a fixed rate (default
+# 20,000 queries/s) over any answer code.
+latency() {
+  taskset -c 0 dnsperf -s 127.0.0.1 -p "$2" -d "${3:-$work/hit.txt}" -l "${5:-$DUR}" -Q "${4:-20000}" -c 4 -v > "$work/lat.txt" 2>&1
+  python3 - "$work/lat.txt" "$1" "${4:-20000}" <<'PY'
+import sys
+lat = sorted(float(l.split()[-1]) for l in open(sys.argv[1]) if l.startswith("> "))
+if not lat: sys.exit("no latencies recorded")
+p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
+print(f"{sys.argv[2]} at {int(sys.argv[3]):,} qps: {len(lat)} answers  p50 {p(.5):.3f} ms  p90 {p(.9):.3f} ms  p99 {p(.99):.3f} ms  p99.9 {p(.999):.3f} ms")
+PY
+}
+
+# 8. The journal under 50,000 blocked lookups a second.
+journal_section() {
+  local jdur=${JDUR:-30}
+  echo "== journal: 50,000 blocked lookups/s for ${jdur}s from a child's device"
+  awk 'BEGIN { for (i = 0; i < 5000; i++) printf "p%d.roblox.com A\n", i }' > "$work/blocked.txt"
+  for mode in on off; do
+    local jport; jport=$(freeport)
+    rm -rf "$work/jstate"; mkdir -p "$work/jstate"
+    cat > "$work/journal-$mode.yaml" <<YAML
+listen: ["127.0.0.1:$jport"]
+state_dir: "$work/jstate"
+upstreams: {servers: ["udp://127.0.0.1:$uport"]}
+timezone: Europe/London
+identify: {neighbours: false}
+devices: [{name: kid-laptop, ip: 127.0.0.1, group: kids}]
+groups: {kids: {rules: [{block: [gaming]}]}}
+journal: {enabled: $([ "$mode" = on ] && echo true || echo false)}
+log: {level: info, format: json}
+YAML
+    # Hearth may use both cores here (JCPUS): the journal's writer is a
+    # second stream of work, which a Raspberry Pi's four cores run beside DNS.
+    taskset -c "${JCPUS:-0,1}" "$work/hearth" serve --config "$work/journal-$mode.yaml" > "$work/journal-$mode.log" 2>&1 & hpid=$!; pids+=($hpid)
+    for _ in $(seq 100); do grep -q '"hearth started"' "$work/journal-$mode.log" && break; sleep 0.1; done
+    latency "blocked lookups, journal $mode" "$jport" "$work/blocked.txt" 50000 "$jdur"
+    kill "$hpid"; wait "$hpid" 2>/dev/null || true
+    if [ "$mode" = on ]; then
+      python3 - "$work/journal-on.log" "$work/jstate" <<'PY'
+import glob, json, os, sys
+closed = [json.loads(l) for l in open(sys.argv[1]) if '"journal closed"' in l]
+events = sum(1 for l in open(sys.argv[1]) if '"event":"blocked"' in l)
+if not closed: sys.exit("no 'journal closed' line in the log")
+c = closed[-1]
+size = sum(os.path.getsize(f) for f in glob.glob(os.path.join(sys.argv[2], "journal.db*")))
+print(f"journal: {c['written']:,} lookups written, {c['dropped']:,} dropped, {c['rows']:,} rows, "
+      f"{size/1e6:.2f} MB on disk = {size/1e6/max(c['written'],1)*1e6:.2f} MB per million lookups; "
+      f"{events:,} 'blocked' log events")
+PY
+    fi
+  done
+}
+if [ "${ONLY:-}" = journal ]; then journal_section; exit 0; fi
+
 port=$(freeport)
 hearth_start "$port"
 sleep 1
@@ -76,17 +135,6 @@ echo "idle RSS after start: $(( $(rss_kb "$hpid") / 1024 )) MiB"
 taskset -c 0 dnsperf -s 127.0.0.1 -p "$port" -d "$work/hit.txt" -n 1 >/dev/null 2>&1   # warm the cache
 echo "RSS with the cache warm: $(( $(rss_kb "$hpid") / 1024 )) MiB"
 perf "$port" "cache-hit mix (max load, -c 4 -q 100)" -c 4 -q 100
-# latency LABEL PORT: percentiles at a fixed 20,000 queries/s.
-latency() {
-  taskset -c 0 dnsperf -s 127.0.0.1 -p "$2" -d "$work/hit.txt" -l "$DUR" -Q 20000 -c 4 -v > "$work/lat.txt" 2>&1
-  python3 - "$work/lat.txt" "$1" <<'PY'
-import sys
-lat = sorted(float(l.split()[-1]) for l in open(sys.argv[1]) if l.startswith("> NOERROR"))
-if not lat: sys.exit("no latencies recorded")
-p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
-print(f"{sys.argv[2]} at 20,000 qps: {len(lat)} answers  p50 {p(.5):.3f} ms  p90 {p(.9):.3f} ms  p99 {p(.99):.3f} ms  p99.9 {p(.999):.3f} ms")
-PY
-}
 latency "cache-hit" "$port"
 # The same load on the bare responder, one after the other: what the machine itself adds.
 lport=$(freeport)
@@ -185,6 +233,8 @@ off = statistics.median(float(x) for x in open(sys.argv[1]))
 on = statistics.median(float(x) for x in open(sys.argv[2]))
 print(f"policies on / off: {on:,.0f} / {off:,.0f} qps = {on/off:.3f} (median of the runs)")
 PY
+
+journal_section
 
 if [ "$COMPARE" = 1 ]; then
   port=$(freeport)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -61,7 +62,9 @@ func listsSetupOf(cfg *config.Config) listsSetup {
 // startHearth builds everything from cfg, compiles the lists (waiting up to
 // firstCompileWait, so filtering is on from the first query), then starts
 // the DNS listeners.
-func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*hearth, error) {
+// eventOut, if not nil, is the JSON log's destination, where the journal
+// writes its per-lookup events in batches.
+func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger, eventOut io.Writer) (*hearth, error) {
 	h := &hearth{log: log}
 	var err error
 	if h.engine, err = newEngine(cfg, log); err != nil {
@@ -72,7 +75,7 @@ func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*
 	h.journalCfg = cfg.Journal
 	opts := resolver.Options{Logger: log, Policy: h.engine}
 	if cfg.Journal.Enabled {
-		h.journal = journal.Open(cfg.Journal, journal.Options{Logger: log, Dir: cfg.StateDirectory()})
+		h.journal = journal.Open(cfg.Journal, journal.Options{Logger: log, Dir: cfg.StateDirectory(), EventOutput: eventOut})
 		opts.Journal = h.journal
 	}
 	if h.srv, err = resolver.New(cfg.Config, opts); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -19,12 +20,16 @@ import (
 type logging struct {
 	logger zerolog.Logger
 	format string
+	// jsonOut is the destination of JSON lines (nil for the console
+	// format): the journal writes its per-lookup events there in batches.
+	jsonOut io.Writer
 }
 
 // newLogging builds a logger writing to w: one JSON object a line, or
 // zerolog's console format when cfg.Format is console, or auto and
 // terminal is true.
 func newLogging(w io.Writer, cfg config.LogConfig, terminal bool) *logging {
+	w = &lockedWriter{w: w}
 	out := w
 	if cfg.Format == config.FormatConsole || (cfg.Format == config.FormatAuto && terminal) {
 		out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339, NoColor: !terminal}
@@ -32,6 +37,9 @@ func newLogging(w io.Writer, cfg config.LogConfig, terminal bool) *logging {
 	l := &logging{
 		logger: zerolog.New(out).Level(zerolog.TraceLevel).With().Timestamp().Logger(),
 		format: cfg.Format,
+	}
+	if out == w {
+		l.jsonOut = w
 	}
 	l.setLevel(cfg.Level)
 	return l
@@ -44,4 +52,17 @@ func (l *logging) setLevel(name string) {
 		lvl = zerolog.InfoLevel
 	}
 	zerolog.SetGlobalLevel(lvl)
+}
+
+// lockedWriter serialises writes, so the journal's batches of lines and
+// the other goroutines' single lines never interleave in the output.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

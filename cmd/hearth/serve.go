@@ -57,7 +57,7 @@ func (a *app) serve(ctx context.Context, opts config.LoadOptions) error {
 		defer signal.Stop(ch)
 		sigs = ch
 	}
-	h, err := startHearth(ctx, cfg, log)
+	h, err := startHearth(ctx, cfg, log, logs.jsonOut)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "hearth: cannot start: %v\n", err)
 		return exitStatus(exitError)
