@@ -190,7 +190,6 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-
 // Query is what Decide needs to know about one query.
 type Query struct {
 	Name   string // lowercase, trailing dot optional; not retained
