@@ -89,7 +89,7 @@ PY
 # 8. The journal under 50,000 blocked lookups a second.
 journal_section() {
   local jdur=${JDUR:-30}
-  echo "== journal: 50,000 blocked lookups/s for ${jdur}s from a child's device"
+  echo "== journal: ${JRATE:-50000} blocked lookups/s for ${jdur}s from a child's device"
   awk 'BEGIN { for (i = 0; i < 5000; i++) printf "p%d.roblox.com A\n", i }' > "$work/blocked.txt"
   for mode in on off; do
     local jport; jport=$(freeport)
@@ -109,7 +109,7 @@ YAML
     # second stream of work, which a Raspberry Pi's four cores run beside DNS.
     taskset -c "${JCPUS:-0,1}" "$work/hearth" serve --config "$work/journal-$mode.yaml" > "$work/journal-$mode.log" 2>&1 & hpid=$!; pids+=($hpid)
     for _ in $(seq 100); do grep -q '"hearth started"' "$work/journal-$mode.log" && break; sleep 0.1; done
-    latency "blocked lookups, journal $mode" "$jport" "$work/blocked.txt" 50000 "$jdur"
+    latency "blocked lookups, journal $mode" "$jport" "$work/blocked.txt" "${JRATE:-50000}" "$jdur"
     kill "$hpid"; wait "$hpid" 2>/dev/null || true
     if [ "$mode" = on ]; then
       python3 - "$work/journal-on.log" "$work/jstate" <<'PY'
