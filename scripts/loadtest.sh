@@ -91,7 +91,8 @@ journal_section() {
   local jdur=${JDUR:-30}
   echo "== journal: ${JRATE:-50000} blocked lookups/s for ${jdur}s from a child's device"
   awk 'BEGIN { for (i = 0; i < 5000; i++) printf "p%d.roblox.com A\n", i }' > "$work/blocked.txt"
-  for mode in on off; do
+  # on: journal and its log line per lookup; quiet: journal, log_blocked off; off: no journal.
+  for mode in ${JMODES:-on quiet off}; do
     local jport; jport=$(freeport)
     rm -rf "$work/jstate"; mkdir -p "$work/jstate"
     cat > "$work/journal-$mode.yaml" <<YAML
@@ -102,7 +103,7 @@ timezone: Europe/London
 identify: {neighbours: false}
 devices: [{name: kid-laptop, ip: 127.0.0.1, group: kids}]
 groups: {kids: {rules: [{block: [gaming]}]}}
-journal: {enabled: $([ "$mode" = on ] && echo true || echo false)}
+journal: {enabled: $([ "$mode" = off ] && echo false || echo true), log_blocked: $([ "$mode" = on ] && echo true || echo false)}
 log: {level: info, format: json}
 YAML
     # Hearth may use both cores here (JCPUS): the journal's writer is a
@@ -111,8 +112,8 @@ YAML
     for _ in $(seq 100); do grep -q '"hearth started"' "$work/journal-$mode.log" && break; sleep 0.1; done
     latency "blocked lookups, journal $mode" "$jport" "$work/blocked.txt" "${JRATE:-50000}" "$jdur"
     kill "$hpid"; wait "$hpid" 2>/dev/null || true
-    if [ "$mode" = on ]; then
-      python3 - "$work/journal-on.log" "$work/jstate" <<'PY'
+    if [ "$mode" != off ]; then
+      python3 - "$work/journal-$mode.log" "$work/jstate" <<'PY'
 import glob, json, os, sys
 closed = [json.loads(l) for l in open(sys.argv[1]) if '"journal closed"' in l]
 events = sum(1 for l in open(sys.argv[1]) if '"event":"blocked"' in l)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ import (
 
 // journalConfig is a household where 127.0.0.2 is a child's device with
 // gaming blocked, journaling with a one-second flush.
-func journalConfig(t *testing.T, dir, listen, upstream string) string {
+func journalConfig(t *testing.T, dir, listen, upstream string, journalPath ...string) string {
 	t.Helper()
 	path := filepath.Join(dir, "hearth.yaml")
 	yaml := fmt.Sprintf(`listen: [%q]
@@ -30,9 +31,9 @@ devices:
 groups:
   kids:
     rules: [{block: [gaming]}]
-journal: {flush_interval: 1s, log_blocked: false}
+journal: {flush_interval: 1s, log_blocked: false, path: %q}
 log: {format: json}
-`, listen, dir, upstream)
+`, listen, dir, upstream, strings.Join(journalPath, ""))
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -106,4 +107,30 @@ func TestJournalSurvivesKill(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(dir, "journal.db.corrupt-*")); len(m) > 0 {
 		t.Errorf("the database was set aside as corrupt after the kill: %v", m)
 	}
+}
+
+// TestServeWithUnwritableJournal: a journal that cannot be opened (its
+// directory is a regular file) does not stop DNS; Hearth says so loudly.
+func TestServeWithUnwritableJournal(t *testing.T) {
+	up := dnstest.NewServer(t)
+	listen := freePort(t)
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "not-a-dir")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := journalConfig(t, dir, listen, "udp://"+up.Addr, filepath.Join(blocker, "journal.db"))
+	p := startProcess(t, "serve", "--config", path)
+	if ev := p.await(t, fmt.Sprintf("journal: cannot open the database; keeping lookups in memory (at most %d rows, lost on restart) and trying again every minute", 100_000)); ev["level"] != "error" || ev["fix"] == nil {
+		t.Errorf("the journal's failure was not logged loudly: %v", ev)
+	}
+	p.await(t, "hearth started")
+	if r := askFrom(t, "127.0.0.2", listen, "www.roblox.com."); r.Rcode != dns.RcodeNameError {
+		t.Errorf("blocking stopped with the journal: %s", dns.RcodeToString[r.Rcode])
+	}
+	if r := askFrom(t, "127.0.0.3", listen, "www.example.org."); r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
+		t.Errorf("DNS stopped with the journal: %v", r)
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	p.await(t, "hearth stopped")
 }

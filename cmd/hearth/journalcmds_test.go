@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,4 +113,51 @@ func TestReportWithoutJournal(t *testing.T) {
 	if code := execute(context.Background(), a, []string{"report", "-c", path}); code != exitError || !strings.Contains(errOut.String(), "journal") {
 		t.Errorf("no journal yet: exit %d, %q", code, errOut)
 	}
+}
+
+// TestLogFollow: `hearth log --follow` prints a lookup the server records
+// after it started, once.
+func TestLogFollow(t *testing.T) {
+	path := seededJournal(t)
+	dir := filepath.Dir(path)
+	j := journal.Open(journal.Config{RetentionDays: 60, MaxSizeMB: 10, Queue: 1000, FlushInterval: 100 * time.Millisecond},
+		journal.Options{Dir: dir})
+	defer j.Close(context.Background())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	a, out, _ := testApp()
+	a.stdout = &lockedBuffer{buf: out}
+	done := make(chan int)
+	go func() { done <- execute(ctx, a, []string{"log", "-c", path, "--follow"}) }()
+	time.Sleep(500 * time.Millisecond)
+	for range 2 {
+		j.Record(journal.Event{Time: time.Now(), Device: "alex-tablet", Group: "kids", Client: netip.MustParseAddr("192.168.1.20"),
+			Name: "www.omegle.com", Qtype: 1, Action: journal.ActionBlock, Reason: "rule", Category: "chat", Service: "random-video-chat"})
+	}
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	text := a.stdout.(*lockedBuffer).String()
+	if n := strings.Count(text, "www.omegle.com"); n != 1 || !strings.Contains(text, "2 tries") {
+		t.Errorf("--follow printed the new lookup %d times (want once, as 2 tries):\n%s", n, text)
+	}
+}
+
+// lockedBuffer lets a test read what a running command writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf *bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
