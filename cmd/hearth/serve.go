@@ -73,6 +73,10 @@ func (a *app) serve(ctx context.Context, opts config.LoadOptions) error {
 		Strs("listen", listen).
 		Strs("upstreams", cfg.Upstreams.Servers).
 		Strs("blocking", cfg.Policy.Blocking.Block).
+		Int("devices", len(cfg.Policy.Devices)).
+		Int("groups", len(cfg.Policy.Groups)).
+		Str("timezone", cfg.Policy.Timezone).
+		Bool("journal", cfg.Journal.Enabled).
 		Str("config", src.String()).
 		Str("version", version).
 		Msg("hearth started")
