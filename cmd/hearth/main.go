@@ -5,9 +5,31 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"runtime/pprof"
 )
 
 func main() {
-	os.Exit(execute(context.Background(), newApp(), os.Args[1:]))
+	stop := profile(os.Getenv("HEARTHCPUPROFILE"))
+	code := execute(context.Background(), newApp(), os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// profile writes a CPU profile of the whole run to path, if set: for
+// measuring under the load script (see docs/performance.md).
+func profile(path string) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hearth: HEARTHCPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
