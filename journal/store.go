@@ -57,19 +57,14 @@ CREATE TABLE dropped (
 );
 `
 
-// upsertSQL adds a batch row to its stored row: the last values win, the
-// counters add up. RETURNING tells an insert (the sum equals the batch's)
-// from an update, to keep the row count without counting.
-const upsertSQL = `
-INSERT INTO lookups (minute, device, client, name, "action", "group", reason, mode,
-	category, service, list, rule, "window", response, a, aaaa, other)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+// upsertConflict adds a batch row to its stored row: the last values win,
+// the counters add up.
+const upsertConflict = `
 ON CONFLICT (minute, device, client, name, "action") DO UPDATE SET
 	"group" = excluded."group", reason = excluded.reason, mode = excluded.mode,
 	category = excluded.category, service = excluded.service, list = excluded.list,
 	rule = excluded.rule, "window" = excluded."window", response = excluded.response,
-	a = a + excluded.a, aaaa = aaaa + excluded.aaaa, other = other + excluded.other
-RETURNING a + aaaa + other`
+	a = a + excluded.a, aaaa = aaaa + excluded.aaaa, other = other + excluded.other`
 
 const dropSQL = `
 INSERT INTO dropped (minute, lookups) VALUES (?1, ?2)
@@ -268,22 +263,8 @@ func (s *store) write(ctx context.Context, rows map[key]*vals, drops map[int64]i
 	}
 	defer tx.Rollback()
 	if len(rows) > 0 {
-		stmt, err := tx.PrepareContext(ctx, upsertSQL)
-		if err != nil {
+		if inserted, err = upsertRows(ctx, tx, rows); err != nil {
 			return 0, err
-		}
-		defer stmt.Close()
-		for k, v := range rows {
-			var total int64
-			err := stmt.QueryRowContext(ctx, k.minute, k.device, addrString(k.client), k.name, k.action,
-				v.group, v.reason, v.mode, v.category, v.service, v.list, v.rule, v.window, v.response,
-				v.a, v.aaaa, v.other).Scan(&total)
-			if err != nil {
-				return 0, err
-			}
-			if total == v.queries() {
-				inserted++
-			}
 		}
 	}
 	for m, n := range drops {
@@ -295,6 +276,97 @@ func (s *store) write(ctx context.Context, rows map[key]*vals, drops map[int64]i
 		}
 	}
 	return inserted, tx.Commit()
+}
+
+// upsertChunk is how many rows one statement writes: one database/sql
+// round trip per chunk rather than per row (17 values a row, well under
+// SQLite's limit on parameters).
+const upsertChunk = 64
+
+// upsertRows writes rows a chunk per statement and returns how many were new.
+// RETURNING gives each row's key and total: a total equal to the batch's own
+// means the row was inserted.
+func upsertRows(ctx context.Context, tx *sql.Tx, rows map[key]*vals) (inserted int64, err error) {
+	type skey struct {
+		minute                       int64
+		device, client, name, action string
+	}
+	var full *sql.Stmt
+	chunk := make(map[skey]*vals, upsertChunk)
+	args := make([]any, 0, upsertChunk*17)
+	run := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		var stmt *sql.Stmt
+		if len(chunk) == upsertChunk && full != nil {
+			stmt = full
+		} else {
+			st, err := tx.PrepareContext(ctx, upsertManySQL(len(chunk)))
+			if err != nil {
+				return err
+			}
+			if len(chunk) == upsertChunk {
+				full = st // closed after the last chunk
+			} else {
+				defer st.Close()
+			}
+			stmt = st
+		}
+		res, err := stmt.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		defer res.Close()
+		for res.Next() {
+			var k skey
+			var total int64
+			if err := res.Scan(&k.minute, &k.device, &k.client, &k.name, &k.action, &total); err != nil {
+				return err
+			}
+			if v := chunk[k]; v != nil && total == v.queries() {
+				inserted++
+			}
+		}
+		clear(chunk)
+		args = args[:0]
+		return res.Err()
+	}
+	for k, v := range rows {
+		sk := skey{k.minute, k.device, addrString(k.client), k.name, k.action}
+		chunk[sk] = v
+		args = append(args, sk.minute, sk.device, sk.client, sk.name, sk.action,
+			v.group, v.reason, v.mode, v.category, v.service, v.list, v.rule, v.window, v.response,
+			v.a, v.aaaa, v.other)
+		if len(chunk) == upsertChunk {
+			if err := run(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if err := run(); err != nil {
+		return 0, err
+	}
+	if full != nil {
+		full.Close()
+	}
+	return inserted, nil
+}
+
+// upsertManySQL inserts or adds to n rows, returning each row's key and total.
+func upsertManySQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO lookups (minute, device, client, name, "action", "group", reason, mode,
+	category, service, list, rule, "window", response, a, aaaa, other) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+	}
+	b.WriteString(upsertConflict)
+	b.WriteString(` RETURNING minute, device, client, name, "action", a + aaaa + other`)
+	return b.String()
 }
 
 // count is the number of rows stored.
