@@ -91,6 +91,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(newExplainCmd(a))
 	root.AddCommand(newHelpSitesCmd(a))
 	root.AddCommand(newReportCmd(a), newLogCmd(a))
+	root.AddCommand(newDoctorCmd(a))
 	return root
 }
 
