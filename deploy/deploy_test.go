@@ -18,7 +18,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -397,21 +396,4 @@ func childEnv() []string {
 }
 
 // freePort returns a loopback address free for both UDP and TCP just now.
-func freePort(t *testing.T) string {
-	t.Helper()
-	for range 20 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := pc.LocalAddr().String()
-		ln, err := net.Listen("tcp", addr)
-		pc.Close()
-		if err == nil {
-			ln.Close()
-			return addr
-		}
-	}
-	t.Fatal("no free port")
-	return ""
-}
+func freePort(t *testing.T) string { return dnstest.FreeAddr(t) }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,25 +79,8 @@ func (p *hearthProcess) await(t *testing.T, msg string) map[string]any {
 	}
 }
 
-// freePort returns a loopback port free for both UDP and TCP just now.
-func freePort(t *testing.T) string {
-	t.Helper()
-	for range 20 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := pc.LocalAddr().String()
-		ln, err := net.Listen("tcp", addr)
-		pc.Close()
-		if err == nil {
-			ln.Close()
-			return addr
-		}
-	}
-	t.Fatal("no free port")
-	return ""
-}
+// freePort returns a loopback address free for both UDP and TCP just now.
+func freePort(t *testing.T) string { return dnstest.FreeAddr(t) }
 
 func configFile(t *testing.T, path, listen, upstream string) {
 	t.Helper()

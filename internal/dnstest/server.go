@@ -230,3 +230,24 @@ func start(t testing.TB, s *Server, srvs ...*dns.Server) {
 		wg.Wait()
 	})
 }
+
+// FreeAddr returns a loopback address ("127.0.0.1:PORT") free for both UDP
+// and TCP just now, for a server the test starts itself (a child process).
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	for range 20 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := pc.LocalAddr().String()
+		ln, err := net.Listen("tcp", addr)
+		pc.Close()
+		if err == nil {
+			ln.Close()
+			return addr
+		}
+	}
+	t.Fatal("no free port")
+	return ""
+}
