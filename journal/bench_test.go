@@ -102,11 +102,9 @@ func BenchmarkRecord(b *testing.B) {
 		defer release()
 		b.ReportAllocs()
 		for b.Loop() {
-			if len(j.queue) == cap(j.queue) {
+			if j.queued() == j.cfg.Queue {
 				b.StopTimer()
-				for len(j.queue) > 0 {
-					<-j.queue
-				}
+				j.takeQueue(j.takeQueue(nil)) // empty it, keeping its capacity
 				b.StartTimer()
 			}
 			j.Record(e)
@@ -124,7 +122,7 @@ func BenchmarkWriter(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := range events {
-		j.queue <- events[i] // waits for the writer, unlike Record
+		j.enqueue(events[i]) // waits for the writer, unlike Record
 	}
 	if err := j.Close(context.Background()); err != nil {
 		b.Fatal(err)
@@ -143,7 +141,7 @@ func BenchmarkSizePerMillion(b *testing.B) {
 		j := Open(Config{Queue: 65536, FlushInterval: time.Second, RetentionDays: 3650, MaxSizeMB: 100_000},
 			Options{Dir: dir, Clock: clocktest.New(t0)})
 		for i := range events {
-			j.queue <- events[i]
+			j.enqueue(events[i])
 		}
 		if err := j.Close(context.Background()); err != nil {
 			b.Fatal(err)

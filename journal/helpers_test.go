@@ -69,10 +69,7 @@ func (j *Journal) do(fn func()) {
 // sync has the writer take everything queued and commit it.
 func (j *Journal) sync() {
 	j.do(func() {
-		for len(j.queue) > 0 {
-			e := <-j.queue
-			j.add(&e)
-		}
+		j.drain()
 		j.flush()
 	})
 }
@@ -122,4 +119,18 @@ func totalQueries(rows []Row) int64 {
 		n += r.Queries
 	}
 	return n
+}
+
+// enqueue queues e like Record, but waits for room instead of dropping it.
+func (j *Journal) enqueue(e Event) {
+	for {
+		j.qmu.Lock()
+		if len(j.qbuf) < j.cfg.Queue {
+			j.qbuf = append(j.qbuf, e)
+			j.qmu.Unlock()
+			return
+		}
+		j.qmu.Unlock()
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -62,10 +62,14 @@ type Journal struct {
 	clock    clock.Clock
 	path     string
 
-	queue chan Event
-	ctl   chan func() // runs on the writer goroutine (tests)
-	stop  chan struct{}
-	done  chan struct{}
+	// The queue: Record appends under qmu, the writer takes the whole
+	// slice every drainEvery. It grows to what the load needs, at most
+	// cfg.Queue lookups.
+	qmu  sync.Mutex
+	qbuf []Event
+	ctl  chan func() // runs on the writer goroutine (tests)
+	stop chan struct{}
+	done chan struct{}
 
 	closing  atomic.Bool
 	stopOnce sync.Once
@@ -85,10 +89,11 @@ type Journal struct {
 
 	// Writer goroutine only.
 	pending      map[key]*vals
-	pendingCount uint64 // lookups in pending
-	dropsSeen    uint64 // the part of dropped already stored
-	lostWarned   bool   // the memory bound's warning was given
-	walStuck     bool   // the last prune could not empty the WAL
+	pendingCount uint64  // lookups in pending
+	spare        []Event // the queue buffer the writer last emptied, given back at the next drain
+	dropsSeen    uint64  // the part of dropped already stored
+	lostWarned   bool    // the memory bound's warning was given
+	walStuck     bool    // the last prune could not empty the WAL
 }
 
 // Open starts the journal and its writer goroutine. It never fails: a
@@ -120,7 +125,7 @@ func Open(cfg Config, opts Options) *Journal {
 		events:  opts.Logger,
 		clock:   opts.Clock,
 		path:    DefaultPath(cfg, opts.Dir),
-		queue:   make(chan Event, cfg.Queue),
+		qbuf:    make([]Event, 0, initialQueue),
 		ctl:     make(chan func()),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -139,8 +144,9 @@ func Open(cfg Config, opts Options) *Journal {
 
 // Record queues e for the writer without waiting: when the queue is full e
 // is counted as dropped. e.Name must be the caller's own string (not a view
-// of a reused buffer). Safe for concurrent use; it takes no lock beyond the
-// channel's and allocates nothing. Lookups recorded after Close are counted
+// of a reused buffer). Safe for concurrent use; it holds a lock only to
+// append, and allocates only while the queue grows to the load's size.
+// Lookups recorded after Close are counted
 // as dropped; one racing with Close may be lost without being counted.
 // A nil *Journal records nothing.
 func (j *Journal) Record(e Event) {
@@ -151,11 +157,37 @@ func (j *Journal) Record(e Event) {
 		j.dropped.Add(1)
 		return
 	}
-	select {
-	case j.queue <- e:
-	default:
-		j.dropped.Add(1)
+	j.qmu.Lock()
+	if len(j.qbuf) < j.cfg.Queue {
+		j.qbuf = append(j.qbuf, e)
+		j.qmu.Unlock()
+		return
 	}
+	j.qmu.Unlock()
+	j.dropped.Add(1)
+}
+
+// initialQueue is the queue's first capacity: it grows (up to Config.Queue)
+// only as far as the load needs, so an idle Hearth does not hold a queue
+// sized for a flood.
+const initialQueue = 256
+
+// takeQueue hands the writer what is queued, giving back the buffer it
+// finished with (its capacity is kept, so a steady load does not allocate).
+func (j *Journal) takeQueue(done []Event) []Event {
+	clear(done) // drop the strings it held
+	j.qmu.Lock()
+	batch := j.qbuf
+	j.qbuf = done[:0]
+	j.qmu.Unlock()
+	return batch
+}
+
+// queued is how many lookups wait for the writer.
+func (j *Journal) queued() int {
+	j.qmu.Lock()
+	defer j.qmu.Unlock()
+	return len(j.qbuf)
 }
 
 // Close stops taking lookups, writes everything queued and pending to the
@@ -193,7 +225,7 @@ func (j *Journal) Stats() Stats {
 	j.mu.RLock()
 	defer j.mu.RUnlock()
 	s := Stats{
-		Queued:    len(j.queue),
+		Queued:    j.queued(),
 		Dropped:   j.dropped.Load(),
 		Written:   j.written.Load(),
 		Rows:      j.rows,

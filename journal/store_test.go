@@ -89,7 +89,7 @@ func TestRetention(t *testing.T) {
 func recordRows(j *Journal, n int) {
 	for i := range n {
 		at := t0.Add(-time.Duration(n-i) * 10 * time.Second)
-		j.queue <- blocked(at, fmt.Sprintf("device-%02d", i%30), kid, fmt.Sprintf("tracker-%06d.ads.example.com", i), 1)
+		j.enqueue(blocked(at, fmt.Sprintf("device-%02d", i%30), kid, fmt.Sprintf("tracker-%06d.ads.example.com", i), 1))
 		if i%5000 == 4999 {
 			j.sync()
 		}
@@ -382,7 +382,7 @@ func TestReaderWhileWriting(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i := range n {
-			j.queue <- blocked(t0.Add(time.Duration(i)*time.Second), "kid-laptop", kid, fmt.Sprintf("n%d.example", i), 1)
+			j.enqueue(blocked(t0.Add(time.Duration(i)*time.Second), "kid-laptop", kid, fmt.Sprintf("n%d.example", i), 1))
 		}
 		j.sync()
 	})
@@ -499,7 +499,7 @@ func TestKill9Child(t *testing.T) {
 	}
 	j := Open(Config{Queue: 10_000, FlushInterval: 2 * time.Millisecond}, Options{Dir: dir})
 	for i := 0; ; i++ {
-		j.queue <- blocked(t0.Add(time.Duration(i)*time.Second), "kid-laptop", kid, fmt.Sprintf("n%d.example", i), 1)
+		j.enqueue(blocked(t0.Add(time.Duration(i)*time.Second), "kid-laptop", kid, fmt.Sprintf("n%d.example", i), 1))
 		if i%1000 == 999 {
 			j.sync()
 			fmt.Printf("committed %d\n", i+1)

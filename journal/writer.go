@@ -60,13 +60,14 @@ const drainEvery = 10 * time.Millisecond
 // drain takes everything queued into the pending batch, committing when
 // the batch is large, then writes the buffered log lines.
 func (j *Journal) drain() {
-	for n := len(j.queue); n > 0; n-- {
-		e := <-j.queue
-		j.add(&e)
+	batch := j.takeQueue(j.spare)
+	for i := range batch {
+		j.add(&batch[i])
 		if len(j.pending) >= maxPending {
 			j.flush()
 		}
 	}
+	j.spare = batch
 	j.flushEvents()
 }
 
@@ -241,20 +242,8 @@ func (j *Journal) prune() {
 // shutdown takes what is left in the queue, commits it and closes the
 // database.
 func (j *Journal) shutdown() error {
-	for drained := false; !drained; {
-		select {
-		case e := <-j.queue:
-			j.add(&e)
-			if len(j.pending) >= maxPending {
-				j.flush()
-			}
-			if len(j.queue) == 0 {
-				j.flushEvents() // drained: the log lines go out in one write
-			}
-		default:
-			drained = true
-		}
-	}
+	j.drain() // Record takes nothing more once closing is set
+
 	if j.st == nil {
 		j.reopen()
 	}
