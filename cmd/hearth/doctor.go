@@ -130,6 +130,7 @@ type doctor struct {
 	rootCAs   *x509.CertPool                   // for DoT/DoH upstreams; nil: the system's
 	built     time.Time                        // the clock cannot be earlier than this
 	probe     time.Duration                    // per query to whatever holds a listen port
+	slow      time.Duration                    // an upstream slower than this is a warning
 	counts    [3]int                           // findings per level
 }
 
@@ -143,6 +144,7 @@ func newDoctor(out io.Writer) *doctor {
 		bind:      tryBind,
 		built:     buildFloor(date),
 		probe:     doctorProbeTimeout,
+		slow:      doctorSlowUpstream,
 	}
 }
 
@@ -366,7 +368,7 @@ func (d *doctor) checkUpstreams(ctx context.Context, cfg *config.Config) {
 		}
 	}
 	for i, s := range uc.Servers {
-		d.report(upstreamFinding(s, answers[i], good))
+		d.report(upstreamFinding(s, answers[i], good, d.slow))
 	}
 }
 
@@ -404,16 +406,16 @@ func askUpstream(ctx context.Context, server string, opts upstream.Options, boot
 	return a
 }
 
-func upstreamFinding(server string, a upstreamAnswer, good int) finding {
+func upstreamFinding(server string, a upstreamAnswer, good int, slow time.Duration) finding {
 	title := "upstream " + server
 	if a.good() {
 		f := finding{level: levelOK, title: fmt.Sprintf("%s: answered in %s", title, millis(a.again))}
 		if a.first > a.again+10*time.Millisecond {
 			f.title += fmt.Sprintf(" (the first time, connecting: %s)", millis(a.first))
 		}
-		if a.again > doctorSlowUpstream {
+		if a.again > slow {
 			f.level = levelWarn
-			f.title += fmt.Sprintf(": slow, over %s", millis(doctorSlowUpstream))
+			f.title += fmt.Sprintf(": slow, over %s", millis(slow))
 			f.fix = "choose a server closer to you, or list several with strategy: fastest (Hearth then uses the quickest)"
 		}
 		return f
