@@ -19,8 +19,8 @@ import (
 
 // familyConfig writes a configuration in which 127.0.0.2 is a child's device
 // whose group blocks rules (YAML flow list items), and everyone else is in
-// the default group.
-func familyConfig(t *testing.T, path, listen, upstream, rules string) {
+// the default group; extra is more YAML, one key a line.
+func familyConfig(t *testing.T, path, listen, upstream, rules string, extra ...string) {
 	t.Helper()
 	yaml := fmt.Sprintf(`listen: [%q]
 state_dir: %q
@@ -33,7 +33,7 @@ groups:
   kids:
     rules: [%s]
 log: {format: json}
-`, listen, filepath.Dir(path), upstream, rules)
+%s`, listen, filepath.Dir(path), upstream, rules, strings.Join(extra, "\n"))
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -21,22 +21,8 @@ import (
 func journalConfig(t *testing.T, dir, listen, upstream string, journalPath ...string) string {
 	t.Helper()
 	path := filepath.Join(dir, "hearth.yaml")
-	yaml := fmt.Sprintf(`listen: [%q]
-state_dir: %q
-upstreams: {servers: [%q]}
-timezone: Europe/London
-identify: {neighbours: false}
-devices:
-  - {name: kid-tablet, ip: 127.0.0.2, group: kids}
-groups:
-  kids:
-    rules: [{block: [gaming]}]
-journal: {flush_interval: 1s, log_blocked: false, path: %q}
-log: {format: json}
-`, listen, dir, upstream, strings.Join(journalPath, ""))
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	familyConfig(t, path, listen, upstream, "{block: [gaming]}",
+		fmt.Sprintf("journal: {flush_interval: 1s, log_blocked: false, path: %q}\n", strings.Join(journalPath, "")))
 	return path
 }
 
