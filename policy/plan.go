@@ -32,6 +32,7 @@ type plan struct {
 	byMAC      map[string]*device
 	byIP       []ipDevice // most specific first
 	forwarders []netip.Prefix
+	conflicts  []string // assignments hearth.yaml overrides (see assign)
 }
 
 // nameSet is what a block, except or allow list names.
@@ -89,7 +90,10 @@ type group struct {
 type device struct {
 	idx  int
 	name string
-	key  string // "devices[2]"
+	key  string // "devices[2]", or "dashboard:KEY" for an assignment
+	// assigned is the registry key of a device named on the dashboard; ""
+	// for a device from hearth.yaml.
+	assigned string
 	// config keys, made once for decisions: "devices[2].allow", ...
 	allowKey, blockKey string
 	group              *group
@@ -133,8 +137,9 @@ func (p *plan) trusted(remote netip.Addr) bool {
 // are computed once per change, not per query.
 type liveSchedule struct {
 	s           *Schedule
-	text        string // the usual windows, in words
-	holidayText string // the holiday windows, if any, as "holidays ..."
+	list        []Window // the usual windows
+	text        string   // the usual windows, in words
+	holidayText string   // the holiday windows, if any, as "holidays ..."
 	cal         *Calendar
 	st          atomic.Pointer[schedState]
 }

@@ -209,6 +209,9 @@ type Options struct {
 	Devices *Registry
 	// Neighbours maps addresses to MAC addresses; nil: not used.
 	Neighbours *Neighbours
+	// Assignments holds the devices named on the dashboard; nil: an
+	// in-memory store.
+	Assignments *Assignments
 }
 
 // Engine holds the current policy bound to the current lists, swapped
@@ -238,6 +241,9 @@ func NewEngine(cfg Config, opts Options) (*Engine, error) {
 	if opts.Devices == nil {
 		opts.Devices = NewRegistry("")
 	}
+	if opts.Assignments == nil {
+		opts.Assignments, _ = OpenAssignments("")
+	}
 	e := &Engine{opts: opts}
 	if err := e.SetConfig(cfg, opts.ListCategories); err != nil {
 		return nil, err
@@ -256,6 +262,7 @@ func (e *Engine) SetConfig(cfg Config, listCategories []string) error {
 		return fmt.Errorf("policy: %w", joinErrors(errs))
 	}
 	e.cfg, e.opts.ListCategories = cfg, listCategories
+	assign(p, e.opts.Assignments.List())
 	e.state.Store(bind(p, e.lists))
 	return nil
 }
@@ -265,10 +272,16 @@ func (e *Engine) SetLists(c *blocklists.Compiled) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.lists = c
-	// A fresh plan for each binding: bind writes into the plan, and the old
-	// one may still be read by queries in flight.
+	e.rebindLocked()
+}
+
+// rebindLocked publishes the current configuration, assignments and lists
+// as a new state. A fresh plan for each binding: bind writes into the plan,
+// and the old one may still be read by queries in flight.
+func (e *Engine) rebindLocked() {
 	p, _ := compile(e.cfg, e.opts.Catalogue, e.opts.ListCategories)
-	e.state.Store(bind(p, c))
+	assign(p, e.opts.Assignments.List())
+	e.state.Store(bind(p, e.lists))
 }
 
 // Overrides returns the engine's store of pauses and bonus time.

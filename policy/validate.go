@@ -418,7 +418,7 @@ func (c *compiler) rule(p *plan, key string, rc RuleConfig) *rule {
 func (c *compiler) schedule(p *plan, key string, list []string, hkey string, hlist []string) *liveSchedule {
 	ws := c.windows(key, list)
 	s := NewSchedule(p.loc, ws)
-	ls := &liveSchedule{text: windowsText(ws)}
+	ls := &liveSchedule{list: ws, text: windowsText(ws)}
 	if len(hlist) > 0 {
 		hw := c.windows(hkey, hlist)
 		s = s.WithHoliday(p.cal, hw)

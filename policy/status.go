@@ -1,0 +1,279 @@
+package policy
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// DeviceStatus is what a device may do at one instant, and until when: the
+// dashboard's Now page and GET /api/status.
+type DeviceStatus struct {
+	Name   string `json:"name"` // "" for unknown devices (the default group)
+	Group  string `json:"group"`
+	Source string `json:"source"`        // "config", "dashboard", or "unknown" for the default group's unknown devices
+	Key    string `json:"key,omitempty"` // "devices[2]" or "dashboard:mac:..."
+	// State sums it up: "paused", "bedtime", "limited" (some rule blocks
+	// now), "open" (no rule blocks now).
+	State   string           `json:"state"`
+	Pause   *Override        `json:"pause,omitempty"`
+	Bedtime *ScheduleStatus  `json:"bedtime,omitempty"` // nil: the group has none
+	Rules   []RuleStatus     `json:"rules"`
+	Bonuses []Override       `json:"bonuses"`
+	Blocked []string         `json:"blocked"` // what rules block now: categories, services, domains
+	Allowed []string         `json:"allowed"` // what scheduled rules let through now
+	Until   time.Time        `json:"until,omitzero"` // when State or what is blocked next changes
+	Device  *DeviceReference `json:"device,omitempty"`
+}
+
+// DeviceReference says how a device is recognised.
+type DeviceReference struct {
+	IP  []string `json:"ip,omitempty"`
+	MAC []string `json:"mac,omitempty"`
+}
+
+// ScheduleStatus is a schedule's state at an instant.
+type ScheduleStatus struct {
+	Windows string    `json:"windows"`
+	Active  bool      `json:"active"`
+	Next    time.Time `json:"next,omitzero"` // when Active changes
+}
+
+// RuleStatus is one rule's state at an instant.
+type RuleStatus struct {
+	Key      string    `json:"key"`
+	Text     string    `json:"text"`
+	Block    []string  `json:"block"`
+	Except   []string  `json:"except,omitempty"`
+	Mode     string    `json:"mode"` // "always", "outside" or "during"
+	Windows  string    `json:"windows,omitempty"`
+	Blocking bool      `json:"blocking"`        // the rule blocks now
+	Bonus    []string  `json:"bonus,omitempty"` // what bonus time lifts now
+	Next     time.Time `json:"next,omitzero"`   // when Blocking changes
+}
+
+// Status returns every device's status at now: the devices of hearth.yaml,
+// then those named on the dashboard, then the unknown devices (default
+// group).
+func (e *Engine) Status(now time.Time) []DeviceStatus {
+	b := e.state.Load()
+	ovs := e.opts.Overrides.List(now)
+	out := make([]DeviceStatus, 0, len(b.plan.devices)+1)
+	for _, d := range b.plan.devices {
+		out = append(out, b.status(d, d.group, now, ovs))
+	}
+	return append(out, b.status(nil, b.plan.deflt, now, ovs))
+}
+
+// DeviceStatus returns one device's status ("" for unknown devices), and
+// false if there is no such device.
+func (e *Engine) DeviceStatus(name string, now time.Time) (DeviceStatus, bool) {
+	b := e.state.Load()
+	ovs := e.opts.Overrides.List(now)
+	if name == "" {
+		return b.status(nil, b.plan.deflt, now, ovs), true
+	}
+	for _, d := range b.plan.devices {
+		if strings.EqualFold(d.name, name) {
+			return b.status(d, d.group, now, ovs), true
+		}
+	}
+	return DeviceStatus{}, false
+}
+
+// HasDevice reports whether name is a configured or dashboard-named device,
+// and gives its name as written.
+func (e *Engine) HasDevice(name string) (string, bool) {
+	for _, d := range e.state.Load().plan.devices {
+		if strings.EqualFold(d.name, name) {
+			return d.name, true
+		}
+	}
+	return "", false
+}
+
+// HasGroup reports whether the configuration has the group.
+func (e *Engine) HasGroup(name string) bool {
+	_, ok := e.state.Load().plan.groups[name]
+	return ok
+}
+
+// GroupNames returns the groups' names, "default" first.
+func (e *Engine) GroupNames() []string { return groupNamesOf(e.state.Load().plan) }
+
+func (b *bound) status(d *device, g *group, now time.Time, ovs []Override) DeviceStatus {
+	p := b.plan
+	st := DeviceStatus{Group: g.name, Source: "unknown", State: "open", Rules: []RuleStatus{}, Bonuses: []Override{},
+		Blocked: []string{}, Allowed: []string{}}
+	if d != nil {
+		st.Name, st.Key, st.Source = d.name, d.key, "config"
+		if d.assigned != "" {
+			st.Source = "dashboard"
+		}
+		st.Device = &DeviceReference{}
+		if d.assigned == "" {
+			dc := p.cfg.Devices[d.idx]
+			st.Device.IP, st.Device.MAC = dc.IP, dc.MAC
+		} else if mac, addr, _ := ParseDeviceKey(d.assigned); mac != nil {
+			st.Device.MAC = []string{mac.String()}
+		} else {
+			st.Device.IP = []string{addr.String()}
+		}
+	}
+	until := time.Time{}
+	for _, o := range ovs {
+		if !o.appliesTo(d, g) {
+			continue
+		}
+		switch o.Kind {
+		case OverridePause:
+			if st.Pause == nil {
+				st.Pause = &o
+			}
+		case OverrideBonus:
+			st.Bonuses = append(st.Bonuses, o)
+		}
+	}
+	if g.bedtime != nil {
+		s := g.bedtime.state(now)
+		st.Bedtime = &ScheduleStatus{Windows: g.bedtime.windows(s), Active: s.active, Next: s.next}
+		until = earliest(until, s.next)
+	}
+	rules := g.rules
+	if p.household != nil {
+		rules = append([]*rule{p.household}, rules...)
+	}
+	for _, r := range rules {
+		rs := RuleStatus{Key: r.key, Text: r.text, Block: r.block.words(), Except: r.except.words(), Mode: "always", Blocking: true}
+		if r.sched != nil {
+			s := r.sched.state(now)
+			rs.Mode, rs.Windows, rs.Next = modeNames[r.mode], r.sched.windows(s), s.next
+			rs.Blocking = s.active == (r.mode == during)
+			until = earliest(until, s.next)
+		}
+		for _, o := range st.Bonuses {
+			if rs.Blocking && slices.Contains(rs.Block, o.What) {
+				rs.Bonus = append(rs.Bonus, o.What)
+				until = earliest(until, o.Until)
+			}
+		}
+		for _, w := range rs.Block {
+			switch {
+			case rs.Blocking && !slices.Contains(rs.Bonus, w):
+				if !slices.Contains(st.Blocked, w) {
+					st.Blocked = append(st.Blocked, w)
+				}
+			case !slices.Contains(st.Allowed, w):
+				st.Allowed = append(st.Allowed, w)
+			}
+		}
+		st.Rules = append(st.Rules, rs)
+	}
+	// A name blocked by one rule is not allowed because another lets it be.
+	st.Allowed = slices.DeleteFunc(st.Allowed, func(w string) bool { return slices.Contains(st.Blocked, w) })
+	if len(st.Blocked) > 0 {
+		st.State = "limited"
+	}
+	if st.Bedtime != nil && st.Bedtime.Active {
+		st.State, until = "bedtime", st.Bedtime.Next
+	}
+	if st.Pause != nil {
+		st.State, until = "paused", st.Pause.Until
+	}
+	st.Until = until
+	return st
+}
+
+// words returns what a name set names, as written in the configuration:
+// categories, then services, then domains.
+func (n *nameSet) words() []string {
+	return slices.Concat(n.categories, n.services, n.domains)
+}
+
+// GroupWeek is a group's rules laid out on a week, for the dashboard's
+// Rules page: each scheduled rule's windows as spans of minutes per day.
+type GroupWeek struct {
+	Group   string     `json:"group"`
+	Devices []string   `json:"devices"`
+	Bedtime *WeekRule  `json:"bedtime,omitempty"`
+	Rules   []WeekRule `json:"rules"`
+}
+
+// WeekRule is one rule (or bedtime) on the week. Spans are the windows'
+// minutes; for an "outside" rule they are when it lets things through, for
+// "during" and bedtime when it blocks, for "always" there are none.
+type WeekRule struct {
+	Key      string    `json:"key"`
+	Text     string    `json:"text"`
+	Mode     string    `json:"mode"`
+	Block    []string  `json:"block,omitempty"`
+	Spans    []DaySpan `json:"spans"`
+	Holidays string    `json:"holidays,omitempty"` // the holiday windows, in words
+}
+
+// DaySpan is [Start, End) minutes after midnight on Day (0 Sunday). A
+// window crossing midnight is two spans.
+type DaySpan struct {
+	Day   time.Weekday `json:"day"`
+	Start int          `json:"start"`
+	End   int          `json:"end"`
+}
+
+// Week returns every group's rules laid out on a week.
+func (e *Engine) Week() []GroupWeek {
+	p := e.state.Load().plan
+	out := make([]GroupWeek, 0, len(p.groupList))
+	for _, g := range p.groupList {
+		gw := GroupWeek{Group: g.name, Devices: []string{}, Rules: []WeekRule{}}
+		for _, d := range p.devices {
+			if d.group == g {
+				gw.Devices = append(gw.Devices, d.name)
+			}
+		}
+		if g.bedtime != nil {
+			gw.Bedtime = &WeekRule{Key: g.bedtimeKey, Text: "bedtime " + g.bedtime.text, Mode: "during",
+				Spans: spansOf(g.bedtime.list), Holidays: g.bedtime.holidayText}
+		}
+		rules := g.rules
+		if p.household != nil {
+			rules = append([]*rule{p.household}, rules...)
+		}
+		for _, r := range rules {
+			wr := WeekRule{Key: r.key, Text: r.text, Mode: "always", Block: r.block.words(), Spans: []DaySpan{}}
+			if r.sched != nil {
+				wr.Mode, wr.Spans, wr.Holidays = modeNames[r.mode], spansOf(r.sched.list), r.sched.holidayText
+			}
+			gw.Rules = append(gw.Rules, wr)
+		}
+		out = append(out, gw)
+	}
+	return out
+}
+
+// spansOf lays windows out on the week, Sunday first.
+func spansOf(ws []Window) []DaySpan {
+	out := []DaySpan{}
+	for _, w := range ws {
+		for d := time.Sunday; d <= time.Saturday; d++ {
+			if !w.on(d) {
+				continue
+			}
+			start, end := int(w.start), int(w.end)
+			if end > start {
+				out = append(out, DaySpan{d, start, end})
+				continue
+			}
+			out = append(out, DaySpan{d, start, minutesPerDay})
+			if end > 0 {
+				out = append(out, DaySpan{(d + 1) % 7, 0, end})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b DaySpan) int {
+		if a.Day != b.Day {
+			return int(a.Day) - int(b.Day)
+		}
+		return a.Start - b.Start
+	})
+	return out
+}
