@@ -20,8 +20,8 @@ type DeviceStatus struct {
 	Bedtime *ScheduleStatus  `json:"bedtime,omitempty"` // nil: the group has none
 	Rules   []RuleStatus     `json:"rules"`
 	Bonuses []Override       `json:"bonuses"`
-	Blocked []string         `json:"blocked"` // what rules block now: categories, services, domains
-	Allowed []string         `json:"allowed"` // what scheduled rules let through now
+	Blocked []string         `json:"blocked"`        // what rules block now: categories, services, domains
+	Allowed []string         `json:"allowed"`        // what scheduled rules let through now
 	Until   time.Time        `json:"until,omitzero"` // when State or what is blocked next changes
 	Device  *DeviceReference `json:"device,omitempty"`
 }

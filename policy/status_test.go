@@ -96,8 +96,8 @@ func TestAssign(t *testing.T) {
 		as   Assignment
 		want error
 	}{
-		{Assignment{Key: "ip:127.0.0.77", Name: "alex-tablet", Group: "kids"}, ErrConfigured},  // a name from the file
-		{Assignment{Key: "ip:127.0.0.40", Name: "switch-2", Group: "kids"}, ErrConfigured},     // an address from the file
+		{Assignment{Key: "ip:127.0.0.77", Name: "alex-tablet", Group: "kids"}, ErrConfigured}, // a name from the file
+		{Assignment{Key: "ip:127.0.0.40", Name: "switch-2", Group: "kids"}, ErrConfigured},    // an address from the file
 		{Assignment{Key: "mac:3c:22:fb:12:34:56", Name: "tab", Group: "kids"}, ErrConfigured}, // a MAC from the file
 		{Assignment{Key: "ip:127.0.0.77", Name: "guest", Group: "teens"}, ErrUnknownGroup},
 	}
