@@ -277,3 +277,17 @@ func spansOf(ws []Window) []DaySpan {
 	})
 	return out
 }
+
+// Blockable reports whether what names a category or service (of the
+// catalogue or of the configured lists): what bonus time may lift.
+func (e *Engine) Blockable(what string) bool {
+	if _, ok := e.opts.Catalogue.Category(what); ok {
+		return true
+	}
+	if _, ok := e.opts.Catalogue.Service(what); ok {
+		return true
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Contains(e.opts.ListCategories, what)
+}

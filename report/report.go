@@ -10,11 +10,33 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/journal"
 )
+
+// ParseLength reads a period's length: "30m", "12h", "7d", "2w".
+func ParseLength(s string) (time.Duration, error) {
+	bad := fmt.Errorf("%q: write a length like 30m, 12h, 7d or 2w", s)
+	if s == "" {
+		return 0, bad
+	}
+	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
+	if unit != 0 {
+		n, err := strconv.Atoi(s[:len(s)-1])
+		if err != nil || n <= 0 || n > 3660 {
+			return 0, bad
+		}
+		return time.Duration(n) * unit, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, bad
+	}
+	return d, nil
+}
 
 // Source is where rows come from (the journal or its read-only Reader).
 type Source interface {

@@ -22,21 +22,9 @@ import (
 
 // parseSince reads a look-back: "7d", "2w", "36h", "30m".
 func parseSince(s string) (time.Duration, error) {
-	bad := fmt.Errorf("--since %q: write a length like 30m, 12h, 7d or 2w", s)
-	if s == "" {
-		return 0, bad
-	}
-	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
-	if unit != 0 {
-		n, err := strconv.Atoi(s[:len(s)-1])
-		if err != nil || n <= 0 {
-			return 0, bad
-		}
-		return time.Duration(n) * unit, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, bad
+	d, err := report.ParseLength(s)
+	if err != nil {
+		return 0, fmt.Errorf("--since %w", err)
 	}
 	return d, nil
 }
