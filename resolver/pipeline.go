@@ -56,27 +56,40 @@ type request struct {
 //  6. upstream, coalescing identical misses; store; stale answer if all fail
 //     (and, for the next 30 s, that stale answer without asking again);
 //  7. truncate to the client's size and write.
+//
+// ServeDNS itself only adapts: it recovers a panic (answering SERVFAIL) and
+// tells the Observer how the query was answered; serve is the pipeline,
+// each exit returning its Result.
 func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
+	proto, res := protocolOf(w), ResultError
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error().Interface("panic", v).Str("name", questionName(req)).Msg("query handler panicked; answered SERVFAIL")
 			s.reply(w, req, dns.RcodeServerFailure)
+			res = ResultError
 		}
+		s.obs.Query(proto, res)
 	}()
+	res = s.serve(w, req)
+}
+
+// serve runs the pipeline for one query (steps as listed at ServeDNS) and
+// reports how it was answered.
+func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 	p := s.pipe.Load()
 
 	// 1. Who may ask.
 	remote, ok := remoteAddr(w.RemoteAddr())
 	if !ok || !p.allowed(remote) {
 		s.reply(w, req, dns.RcodeRefused)
-		return
+		return ResultRefused
 	}
 
 	// 2. Normalise.
 	var r request
 	if rcode := r.read(req, w, p.cfg.UDPSize); rcode != dns.RcodeSuccess {
 		s.reply(w, req, rcode)
-		return
+		return ResultInvalid
 	}
 	var keyBuf [maxKeyLen]byte
 	key := appendKey(keyBuf[:0], r.name, r.qtype, r.qclass, r.do, r.cd)
@@ -86,22 +99,22 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	switch {
 	case r.qtype == dns.TypeANY:
 		s.answerANY(w, &r)
-		return
+		return ResultLocal
 	case isLocalhost(lname):
 		s.answerLocalhost(w, &r)
-		return
+		return ResultLocal
 	case p.local.match(lname, r.qtype):
 		if p.router == nil {
 			s.writeMsg(w, &r, rcodeMsg(dns.RcodeNameError))
-			return
+			return ResultLocal
 		}
 		resp, err := s.exchange(p, p.router, &r)
 		if err != nil {
 			s.writeMsg(w, &r, rcodeMsg(dns.RcodeServerFailure))
-			return
+			return ResultError
 		}
 		s.writeMsg(w, &r, resp.Copy())
-		return
+		return ResultLocal
 	}
 
 	// 4. Decide: a blocked name is answered here, before the cache, so a
@@ -120,10 +133,9 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 			d.Own(name)
 			s.record(&r, name, &d, clock)
 			s.answerBlocked(w, &r, &d)
-			return
+			return ResultBlocked
 		case policy.Rewrite:
-			s.answerRewrite(p, w, &r, &d, clock)
-			return
+			return s.answerRewrite(p, w, &r, &d, clock)
 		}
 		if d.LogAllowed {
 			s.record(&r, name, &d, clock)
@@ -134,9 +146,12 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	// 5. Cache.
 	now := clock.UnixNano()
 	if p.cache != nil {
-		if e := p.cache.get(key, now); e != nil && e.servable(now) {
+		e := p.cache.get(key, now)
+		hit := e != nil && e.servable(now)
+		s.obs.Cache(hit)
+		if hit {
 			if len(e.cnames) > 0 && s.chainBlocked(w, &r, &client, clock, &d, e.cnames) {
-				return
+				return ResultBlocked
 			}
 			s.writeEntry(w, &r, e, now)
 			if e.hits.Load() < prefetchAfter {
@@ -145,7 +160,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 			if p.cfg.Cache.Prefetch && e.wantPrefetch(now) {
 				s.prefetch(p, &r, key, e)
 			}
-			return
+			return ResultAllowed
 		}
 	}
 
@@ -154,18 +169,24 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	switch {
 	case ans.entry != nil:
 		if len(ans.entry.cnames) > 0 && s.chainBlocked(w, &r, &client, clock, &d, ans.entry.cnames) {
-			return
+			return ResultBlocked
 		}
 		s.writeEntry(w, &r, ans.entry, s.clock.Now().UnixNano())
+		return ResultAllowed
 	case ans.msg != nil:
 		if cn := cnameTargets(ans.msg); len(cn) > 0 && s.chainBlocked(w, &r, &client, clock, &d, cn) {
-			return
+			return ResultBlocked
 		}
 		m := ans.msg.Copy()
 		capTTLs(m, r.maxTTL)
 		s.writeMsg(w, &r, m)
+		if m.Rcode == dns.RcodeServerFailure || m.Rcode == dns.RcodeRefused {
+			return ResultError // the upstreams' own failure, passed on
+		}
+		return ResultAllowed
 	default:
 		s.writeMsg(w, &r, rcodeMsg(dns.RcodeServerFailure))
+		return ResultError
 	}
 }
 

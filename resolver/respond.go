@@ -141,6 +141,7 @@ func (s *Server) answerBlocked(w dns.ResponseWriter, r *request, d *policy.Decis
 		m.Answer = []dns.RR{&dns.AAAA{Hdr: hdr, AAAA: v6.AsSlice()}}
 	}
 	s.writeMsg(w, r, m, &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeBlocked, ExtraText: blockText(d)})
+	s.obs.Blocked(d.Category, d.Group, d.Reason.String())
 	if e := s.log.Debug(); e.Enabled() {
 		e.Str("name", r.name).Str("device", d.Device).Str("group", d.Group).Str("rule", d.Rule).
 			Str("category", d.Category).Str("service", d.Service).Str("list", d.List).
@@ -157,7 +158,7 @@ func blockText(d *policy.Decision) string {
 // answerRewrite answers a name the policy rewrites (safe search): a CNAME to
 // the safe endpoint, followed by the endpoint's own records for the type
 // asked, resolved and cached like any name.
-func (s *Server) answerRewrite(p *pipeline, w dns.ResponseWriter, r *request, d *policy.Decision, clock time.Time) {
+func (s *Server) answerRewrite(p *pipeline, w dns.ResponseWriter, r *request, d *policy.Decision, clock time.Time) Result {
 	target := dns.Fqdn(d.Target)
 	tr := *r
 	tr.name = target
@@ -166,7 +167,10 @@ func (s *Server) answerRewrite(p *pipeline, w dns.ResponseWriter, r *request, d 
 	now := clock.UnixNano()
 	var got *dns.Msg
 	if p.cache != nil {
-		if e := p.cache.get(key, now); e != nil && e.servable(now) {
+		e := p.cache.get(key, now)
+		hit := e != nil && e.servable(now)
+		s.obs.Cache(hit)
+		if hit {
 			got, _ = e.msg(now, math.MaxUint32)
 		}
 	}
@@ -180,7 +184,7 @@ func (s *Server) answerRewrite(p *pipeline, w dns.ResponseWriter, r *request, d 
 	}
 	if got == nil {
 		s.writeMsg(w, r, rcodeMsg(dns.RcodeServerFailure))
-		return
+		return ResultError
 	}
 	m := new(dns.Msg)
 	m.Rcode = got.Rcode
@@ -189,6 +193,10 @@ func (s *Server) answerRewrite(p *pipeline, w dns.ResponseWriter, r *request, d 
 	m.Ns = got.Ns
 	capTTLs(m, ttlUntil(clock, d.Next))
 	s.writeMsg(w, r, m)
+	if m.Rcode == dns.RcodeServerFailure || m.Rcode == dns.RcodeRefused {
+		return ResultError // the upstreams' own failure, passed on
+	}
+	return ResultRewritten
 }
 
 // rewriteTTL is the TTL of a safe-search CNAME.

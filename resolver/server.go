@@ -36,6 +36,9 @@ type Options struct {
 	// Journal, when set, is told of every blocked lookup (and of allowed
 	// ones for groups with log_allowed). Record must never block.
 	Journal Recorder
+	// Observer, when set, is told what happens to each query and each
+	// upstream attempt, for metrics (see metrics.go). Nil: no metrics.
+	Observer Observer
 }
 
 // Recorder takes lookups for the journal without waiting.
@@ -50,6 +53,7 @@ type Server struct {
 	rootCAs *x509.CertPool
 	policy  *policy.Engine
 	journal Recorder
+	obs     Observer // never nil
 
 	pipe    atomic.Pointer[pipeline]
 	flights singleflight.Group
@@ -80,11 +84,15 @@ func New(cfg Config, opts Options) (*Server, error) {
 		rootCAs:       opts.RootCAs,
 		policy:        opts.Policy,
 		journal:       opts.Journal,
+		obs:           opts.Observer,
 		prefetchSlots: make(chan struct{}, maxPrefetches),
 		listeners:     make(map[string]*listener),
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
+	}
+	if s.obs == nil || isNilPointer(s.obs) {
+		s.obs = nopObserver{}
 	}
 	s.bufs.New = func() any { b := make([]byte, 0, 1232); return &b }
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -111,7 +119,7 @@ func (s *Server) build(cfg Config, old *pipeline) (*pipeline, error) {
 				Msg("allow_clients includes public addresses: anyone there who can reach this machine may use Hearth as their resolver; list only the home's networks unless that is intended")
 		}
 	}
-	uopts := upstream.Options{Logger: s.log, RootCAs: s.rootCAs}
+	uopts := upstream.Options{Logger: s.log, RootCAs: s.rootCAs, Observe: s.obs.Upstream}
 	var err error
 	if p.upstreams, err = upstream.NewGroup(cfg.Upstreams, uopts); err != nil {
 		return nil, fmt.Errorf("upstreams: %w", err)

@@ -45,6 +45,7 @@ type Group struct {
 	penalty time.Duration
 	log     zerolog.Logger
 	now     func() time.Time
+	observe func(addr string, d time.Duration, failed bool) // never nil
 }
 
 // member is one upstream with its statistics.
@@ -74,6 +75,10 @@ func NewGroup(cfg Config, opts Options) (*Group, error) {
 		timeout: cfg.Timeout,
 		log:     opts.Logger,
 		now:     time.Now,
+		observe: opts.Observe,
+	}
+	if g.observe == nil {
+		g.observe = func(string, time.Duration, bool) {}
 	}
 	if g.timeout <= 0 {
 		g.timeout = DefaultTimeout
@@ -178,15 +183,17 @@ func (g *Group) attempt(ctx, parent context.Context, m *member, q *dns.Msg) (*dn
 	start := g.now()
 	r, err := m.up.Exchange(ctx, q)
 	elapsed := g.now().Sub(start)
-	if err != nil && parent.Err() != nil {
+	if err != nil && ended(parent) {
 		return nil, err
 	}
 	m.queries.Add(1)
 	if good(r, err) {
 		m.sample(elapsed, g.now())
+		g.observe(m.up.String(), elapsed, false)
 		return r, nil
 	}
 	m.errors.Add(1)
+	g.observe(m.up.String(), elapsed, true)
 	m.sample(max(elapsed, g.penalty), g.now())
 	if e := g.log.Debug(); e.Enabled() {
 		if err != nil {
@@ -197,6 +204,17 @@ func (g *Group) attempt(ctx, parent context.Context, m *member, q *dns.Msg) (*dn
 		e.Str("upstream", m.up.String()).Dur("elapsed", elapsed).Msg("upstream attempt failed")
 	}
 	return r, err
+}
+
+// ended reports whether ctx is done or past its deadline. The second test
+// matters: an exchange bounded by ctx's deadline can fail at that instant,
+// before ctx's own timer has marked it done.
+func ended(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 // good reports whether an exchange gave a usable answer.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"time"
 
 	"github.com/miekg/dns"
 	"github.com/rs/zerolog"
@@ -26,6 +27,12 @@ type Options struct {
 	Logger zerolog.Logger
 	// RootCAs, when set, replaces the system roots for DoT/DoH (tests).
 	RootCAs *x509.CertPool
+	// Observe, when set, is called by a Group after each attempt with one
+	// upstream (addr as configured), for metrics: the attempt's duration and
+	// whether it failed (error, timeout, SERVFAIL, REFUSED). Attempts
+	// abandoned because the caller's context ended are not reported. It is
+	// called on the query path and must not block.
+	Observe func(addr string, d time.Duration, failed bool)
 }
 
 // New returns the Upstream for one address (see Config.Servers for the
