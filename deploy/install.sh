@@ -249,6 +249,11 @@ Hearth is running. Check it from this machine:
     hearth explain --client ${ip:-127.0.0.1} www.roblox.com
 
 Then tell your router to give out ${ip:-this machine's address} as the DNS server (deploy/README.md).
+
+The family dashboard: set its password once, then open http://${ip:-this-machine}:8080/ on a phone:
+
+    sudo hearth passwd
+
 Your settings are in $conf; after changing them: sudo systemctl reload hearth
 Hearth's log: journalctl -u hearth -f
 EOF

@@ -67,6 +67,31 @@ func (r *Report) HTML(w io.Writer) error {
 	return nil
 }
 
+// HTMLFragment writes the report's content without the page around it: no
+// <html>, <head>, <style> or <body>, and its <main> written as a <div
+// class="report-main">, to be placed inside another page's <main> (the
+// dashboard's Report page). The stylesheet is not included: the page that
+// embeds it styles the charts' classes (bar, night, axis, value, note). The
+// content is exactly that of HTML's page.
+func (r *Report) HTMLFragment(w io.Writer) error {
+	var page strings.Builder
+	if err := r.HTML(&page); err != nil {
+		return err
+	}
+	s := page.String()
+	start, end := strings.Index(s, "<body>\n"), strings.LastIndex(s, "</body>")
+	if start < 0 || end < start {
+		return fmt.Errorf("report: the page has no body")
+	}
+	body := s[start+len("<body>\n") : end]
+	// The template writes <main> once; data is escaped, so no value can
+	// contain the tag.
+	body = strings.Replace(body, "<main>", `<div class="report-main">`, 1)
+	body = strings.Replace(body, "</main>", "</div>", 1)
+	_, err := io.WriteString(w, body)
+	return err
+}
+
 // htmlView is what the template sees.
 type htmlView struct {
 	*Report

@@ -25,6 +25,7 @@ const (
 // in-process with their own output, environment and signals.
 type app struct {
 	stdout, stderr io.Writer
+	stdin          io.Reader // nil: os.Stdin (hearth passwd reads the password from it)
 	environ        func() []string
 	search         []string         // config files tried without --config; nil: config.DefaultSearch()
 	signals        <-chan os.Signal // nil: serve subscribes to SIGINT, SIGTERM and SIGHUP
@@ -35,6 +36,7 @@ func newApp() *app {
 	return &app{
 		stdout:  os.Stdout,
 		stderr:  os.Stderr,
+		stdin:   os.Stdin,
 		environ: os.Environ,
 		isTerminal: func() bool {
 			fd := os.Stdout.Fd()
@@ -92,6 +94,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(newHelpSitesCmd(a))
 	root.AddCommand(newReportCmd(a), newLogCmd(a))
 	root.AddCommand(newDoctorCmd(a))
+	root.AddCommand(newPasswdCmd(a))
 	return root
 }
 

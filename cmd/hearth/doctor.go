@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"maps"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
@@ -32,6 +33,7 @@ import (
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver/upstream"
+	"github.com/hearth-dns/hearth/web"
 )
 
 // `hearth doctor`: what usually goes wrong on a Raspberry Pi install, each
@@ -154,6 +156,7 @@ func (d *doctor) run(ctx context.Context, opts config.LoadOptions) bool {
 	cfg := d.checkConfig(opts)
 	if cfg != nil {
 		d.checkListen(ctx, cfg)
+		d.checkWeb(ctx, cfg)
 		d.checkUpstreams(ctx, cfg)
 	}
 	d.checkClock()
@@ -328,6 +331,66 @@ func isHearthANY(r *dns.Msg) bool {
 	}
 	h, ok := r.Answer[0].(*dns.HINFO)
 	return ok && h.Cpu == "RFC8482"
+}
+
+// 2b. The dashboard's port and password.
+
+func (d *doctor) checkWeb(ctx context.Context, cfg *config.Config) {
+	if !cfg.Web.Enabled {
+		d.report(finding{level: levelOK, title: "dashboard: off (web.enabled: false)"})
+		return
+	}
+	addr := cfg.Web.Listen
+	title := "dashboard " + addr
+	host, port, _ := net.SplitHostPort(addr) // validated by config.Load
+	switch err := d.bind("tcp", addr); {
+	case port == "0":
+		d.report(finding{level: levelOK, title: title + ": a free port is chosen at start"})
+	case err == nil:
+		at := "THIS-MACHINE"
+		if ips := d.lanIPv4(); len(ips) > 0 {
+			at = ips[0].String()
+		}
+		d.report(finding{level: levelOK, title: title + ": free",
+			notes: []string{"parents open http://" + net.JoinHostPort(at, port) + "/ on the home network"}})
+	case d.hearthDashboard(ctx, host, port):
+		d.report(finding{level: levelOK, title: title + ": in use by Hearth's dashboard (it answers there)"})
+	default:
+		d.report(finding{level: levelFail, title: fmt.Sprintf("%s: in use by another program (%v)", title, err),
+			fix: fmt.Sprintf("Hearth answers DNS without its dashboard then; set web.listen to a free port (e.g. \":8081\") "+
+				"or stop that program (Pi-hole's and AdGuard Home's pages often use 80 or 8080): `sudo ss -tlpn 'sport = :%s'` finds it", port)})
+	}
+	auth := web.NewAuth(cfg.StateDirectory(), d.clock, time.Hour)
+	switch {
+	case auth.Problem() != nil:
+		d.report(finding{level: levelFail, title: fmt.Sprintf("dashboard password: %v", auth.Problem()),
+			fix: "set it again with `sudo hearth passwd`"})
+	case !auth.PasswordSet():
+		d.report(finding{level: levelWarn, title: "dashboard password: not set, so the dashboard only says how to set one",
+			fix: "`sudo hearth passwd`"})
+	default:
+		d.report(finding{level: levelOK, title: "dashboard password: set"})
+	}
+}
+
+// hearthDashboard reports whether Hearth's dashboard answers on host:port.
+func (d *doctor) hearthDashboard(ctx context.Context, host, port string) bool {
+	if ip, err := netip.ParseAddr(host); host == "" || err == nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.probe)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+net.JoinHostPort(host, port)+"/api/health", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var health struct{ Status, Version string }
+	return json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&health) == nil && health.Status == "ok" && health.Version != ""
 }
 
 // 3. The upstreams.

@@ -26,6 +26,7 @@ import (
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver"
+	"github.com/hearth-dns/hearth/web"
 )
 
 // doctorNow is the doctor's clock in the tests: a Thursday after the build
@@ -98,7 +99,7 @@ func runDoctor(t *testing.T, path string, adjust func(*doctor)) (int, string) {
 // runDoctorEnv is runDoctor with the environment env.
 func runDoctorEnv(t *testing.T, env []string, path string, adjust func(*doctor)) (int, string) {
 	t.Helper()
-	a, stdout, stderr := testApp(env...)
+	a, stdout, stderr := testApp(append([]string{testWebListen}, env...)...)
 	root := newRootCmd(a)
 	for _, c := range root.Commands() {
 		if c.Name() == "doctor" {
@@ -225,10 +226,14 @@ func writeSeen(t *testing.T, state string, sd policy.SeenDevice) {
 func TestDoctorHealthy(t *testing.T) {
 	path, state := writeDoctorConfig(t, doctorSetup{})
 	writeDevices(t, state, time.Hour, "192.168.1.20", "192.168.1.21", "fd00::22")
+	if err := web.SetPassword(state, "family-secret-1"); err != nil {
+		t.Fatal(err)
+	}
 	code, out := runDoctor(t, path, nil)
 	if code != 0 || strings.Contains(out, "warn  ") {
 		t.Fatalf("exit status %d:\n%s", code, out)
 	}
+	wantFinding(t, out, "ok", "dashboard password: set")
 	wantFinding(t, out, "ok", "config: loaded from "+path)
 	wantFinding(t, out, "ok", "free for UDP and TCP")
 	wantFinding(t, out, "ok", "answered in")
@@ -803,4 +808,45 @@ func TestDoctorRouter(t *testing.T) {
 	if data, err := os.ReadFile(reg); err != nil || string(data) != "[]" {
 		t.Errorf("devices.json = %q, %v; want it left as it was", data, err)
 	}
+}
+
+// TestDoctorDashboard: the dashboard's port free, held by Hearth's
+// dashboard, or by another program; its password unset or damaged.
+func TestDoctorDashboard(t *testing.T) {
+	path, state := writeDoctorConfig(t, doctorSetup{})
+	free := freePort(t)
+	code, out := runDoctorEnv(t, []string{"HEARTH_WEB_LISTEN=" + free}, path, nil)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	wantFinding(t, out, "ok", "dashboard "+free+": free", "parents open http://")
+	wantFinding(t, out, "warn", "dashboard password: not set", "sudo hearth passwd")
+
+	dash := web.New(web.Options{Config: web.Config{Enabled: true, Listen: "127.0.0.1:0", SessionTTL: time.Hour},
+		AllowClients: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Version: "test", Logger: zerolog.Nop()})
+	if err := dash.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dash.Shutdown(context.Background()) })
+	held := dash.Addr().String()
+	_, out = runDoctorEnv(t, []string{"HEARTH_WEB_LISTEN=" + held}, path, nil)
+	wantFinding(t, out, "ok", "dashboard "+held+": in use by Hearth's dashboard")
+
+	other := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(other.Close)
+	taken := other.Listener.Addr().String()
+	code, out = runDoctorEnv(t, []string{"HEARTH_WEB_LISTEN=" + taken}, path, nil)
+	if code != 1 {
+		t.Errorf("port taken by another program: exit %d, want 1", code)
+	}
+	wantFinding(t, out, "FAIL", "dashboard "+taken+": in use by another program", "set web.listen to a free port")
+
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(state, web.AdminFile), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, out = runDoctorEnv(t, []string{"HEARTH_WEB_LISTEN=" + free}, path, nil)
+	wantFinding(t, out, "FAIL", "dashboard password:", "set it again with `sudo hearth passwd`")
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -21,11 +22,17 @@ import (
 // runMainEnv set, TestMain calls main instead of the tests.
 const runMainEnv = "HEARTHTEST_RUN_MAIN"
 
+// testWebListen puts the dashboard of every `hearth serve` the tests start
+// on a free loopback port (a test of the dashboard sets its own).
+const testWebListen = "HEARTH_WEB_LISTEN=127.0.0.1:0"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
 		main()
 		return
 	}
+	k, v, _ := strings.Cut(testWebListen, "=")
+	_ = os.Setenv(k, v)
 	os.Exit(m.Run())
 }
 

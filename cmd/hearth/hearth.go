@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,8 @@ import (
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver"
+	"github.com/hearth-dns/hearth/resolver/upstream"
+	"github.com/hearth-dns/hearth/web"
 )
 
 // firstCompileWait bounds how long start-up waits for the lists before
@@ -38,12 +41,18 @@ type hearth struct {
 	engineDone chan struct{}
 	journal    *journal.Journal
 	journalCfg journal.Config
+	web        *web.Server  // nil: the dashboard is off or could not start
+	metrics    *web.Metrics // nil: the dashboard is off
+	webCfg     web.Config
+	listsMu    sync.Mutex      // guards lists: replaced by Reload, read by the dashboard
+	reloads    chan chan error // the dashboard's reload requests, served by run
 }
 
 // runningLists is one configuration's Lists, kept current in the background.
 type runningLists struct {
 	setup  listsSetup
 	lists  *blocklists.Lists
+	gen    uint64 // its generation (hearth.gen)
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -65,7 +74,7 @@ func listsSetupOf(cfg *config.Config) listsSetup {
 // eventOut, if not nil, is the JSON log's destination, where the journal
 // writes its per-lookup events in batches.
 func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger, eventOut io.Writer) (*hearth, error) {
-	h := &hearth{log: log}
+	h := &hearth{log: log, reloads: make(chan chan error)}
 	var err error
 	if h.engine, err = newEngine(cfg, log); err != nil {
 		return nil, err
@@ -77,6 +86,20 @@ func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger, ev
 	if cfg.Journal.Enabled {
 		h.journal = journal.Open(cfg.Journal, journal.Options{Logger: log, Dir: cfg.StateDirectory(), EventOutput: eventOut})
 		opts.Journal = h.journal
+	}
+	if cfg.Web.Enabled {
+		// The sources are read at scrape time, once h.srv and h.lists are set.
+		h.metrics = web.NewMetrics(web.MetricsSources{
+			Upstreams: func() []upstream.Stat { return h.srv.UpstreamStats() },
+			Journal: func() (journal.Stats, bool) {
+				if h.journal == nil {
+					return journal.Stats{}, false
+				}
+				return h.journal.Stats(), true
+			},
+			Lists: h.ListStatus,
+		})
+		opts.Observer = h.metrics
 	}
 	if h.srv, err = resolver.New(cfg.Config, opts); err != nil {
 		h.closeJournal(context.Background())
@@ -107,8 +130,80 @@ func startHearth(ctx context.Context, cfg *config.Config, log zerolog.Logger, ev
 		h.closeJournal(context.Background())
 		return nil, err
 	}
+	h.startWeb(cfg)
 	return h, nil
 }
+
+// startWeb starts the dashboard. One that cannot start (its port taken) is
+// logged loudly and DNS goes on: the family's internet comes first.
+func (h *hearth) startWeb(cfg *config.Config) {
+	h.webCfg = cfg.Web
+	if !cfg.Web.Enabled {
+		return
+	}
+	allow := cfg.Web.AllowClients
+	if len(allow) == 0 {
+		allow = cfg.AllowClients
+	}
+	nets, err := web.Prefixes(allow) // validated with the configuration
+	if err != nil {
+		h.log.Error().Err(err).Msg("dashboard not started")
+		return
+	}
+	srv := web.New(web.Options{
+		Config: cfg.Web, Engine: h.engine, Backend: h, Journal: h.journal, Metrics: h.metrics, StateDir: cfg.StateDirectory(),
+		AllowClients: nets, HelpCountries: cfg.Policy.Help.Countries, Catalogue: blocklists.Builtin(),
+		Logger: h.log, Version: version,
+	})
+	if err := srv.Start(); err != nil {
+		h.log.Error().Err(err).Msg("dashboard not started; DNS is unaffected")
+		return
+	}
+	h.web = srv
+}
+
+// ListStatus reports on the running lists' sources (for the dashboard).
+func (h *hearth) ListStatus() []blocklists.SourceStatus {
+	h.listsMu.Lock()
+	rl := h.lists
+	h.listsMu.Unlock()
+	return rl.lists.Status()
+}
+
+// RefreshLists downloads the lists now and, if any changed, compiles and
+// applies them (for the dashboard's "refresh" button).
+func (h *hearth) RefreshLists(ctx context.Context) error {
+	h.listsMu.Lock()
+	rl := h.lists
+	h.listsMu.Unlock()
+	changed, err := rl.lists.Refresh(ctx)
+	if changed {
+		c, cerr := rl.lists.Compile()
+		if cerr != nil {
+			return errors.Join(err, cerr)
+		}
+		if h.gen.Load() == rl.gen {
+			h.engine.SetLists(c)
+			fitMemory()
+		}
+	}
+	return err
+}
+
+// RequestReload asks run to load the configuration again, as SIGHUP does,
+// and returns its outcome (for the dashboard's "reload").
+func (h *hearth) RequestReload() error {
+	done := make(chan error, 1)
+	select {
+	case h.reloads <- done:
+	case <-time.After(10 * time.Second):
+		return errors.New("hearth is busy (shutting down?); try again")
+	}
+	return <-done
+}
+
+// ReloadRequests is where run takes the dashboard's reload requests.
+func (h *hearth) ReloadRequests() <-chan chan error { return h.reloads }
 
 // newEngine makes the policy engine, with its state (pauses and bonus time,
 // the devices seen) in the state directory. A damaged state file is set
@@ -129,7 +224,14 @@ func newEngine(cfg *config.Config, log zerolog.Logger) (*policy.Engine, error) {
 		}
 		log.Error().Err(err).Msg("devices seen")
 	}
-	opts := policy.Options{ListCategories: cfg.ListCategories(), Overrides: overrides, Devices: devices,
+	assigned, err := policy.OpenAssignments(filepath.Join(dir, "assignments.json"))
+	if err != nil {
+		if assigned == nil {
+			return nil, fmt.Errorf("state: %w", err)
+		}
+		log.Error().Err(err).Msg("devices named on the dashboard")
+	}
+	opts := policy.Options{ListCategories: cfg.ListCategories(), Overrides: overrides, Devices: devices, Assignments: assigned,
 		Neighbours: policy.NewNeighbours(policy.NeighbourSources{})} // read only while identify.neighbours is on
 	return policy.NewEngine(cfg.Policy, opts)
 }
@@ -152,7 +254,7 @@ func newLists(setup listsSetup, log zerolog.Logger) (*blocklists.Lists, error) {
 func (h *hearth) runLists(setup listsSetup, lists *blocklists.Lists) *runningLists {
 	gen := h.gen.Add(1)
 	ctx, cancel := context.WithCancel(context.Background())
-	rl := &runningLists{setup: setup, lists: lists, cancel: cancel, done: make(chan struct{})}
+	rl := &runningLists{setup: setup, lists: lists, gen: gen, cancel: cancel, done: make(chan struct{})}
 	first := make(chan struct{})
 	var once sync.Once
 	go func() {
@@ -196,21 +298,32 @@ func (h *hearth) Reload(cfg *config.Config) error {
 	if cfg.Journal != h.journalCfg {
 		h.log.Warn().Msg("journal settings changed: they apply after a restart")
 	}
+	if !reflect.DeepEqual(cfg.Web, h.webCfg) {
+		h.log.Warn().Msg("web settings changed: they apply after a restart")
+	}
 	if err := h.engine.SetConfig(cfg.Policy, cfg.ListCategories()); err != nil {
 		h.log.Error().Err(err).Msg("policy not reloaded; the previous one stays")
 	}
 	if lists != nil {
 		// The old lists keep filtering until the new ones have compiled.
 		old := h.lists
-		h.lists = h.runLists(setup, lists)
+		rl := h.runLists(setup, lists)
+		h.listsMu.Lock()
+		h.lists = rl
+		h.listsMu.Unlock()
 		old.stop()
 	}
 	return nil
 }
 
-// Shutdown stops the listeners (in-flight queries finish), then the lists.
+// Shutdown stops the dashboard and the listeners (in-flight requests and
+// queries finish), then the lists.
 func (h *hearth) Shutdown(ctx context.Context) error {
-	err := h.srv.Shutdown(ctx)
+	var werr error
+	if h.web != nil {
+		werr = h.web.Shutdown(ctx)
+	}
+	err := errors.Join(h.srv.Shutdown(ctx), werr)
 	h.stopEngine()
 	<-h.engineDone
 	h.lists.stop()

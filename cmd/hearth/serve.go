@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -91,6 +92,12 @@ type server interface {
 	Shutdown(context.Context) error
 }
 
+// reloadRequester is a server that also takes reload requests (from the
+// dashboard): run serves them one at a time, as it does SIGHUP.
+type reloadRequester interface {
+	ReloadRequests() <-chan chan error
+}
+
 var _ server = (*hearth)(nil)
 
 // run serves until ctx ends or SIGINT/SIGTERM arrives, then shuts srv down,
@@ -100,8 +107,14 @@ var _ server = (*hearth)(nil)
 // It returns nil after a clean shutdown.
 func run(ctx context.Context, sigs <-chan os.Signal, srv server, load func() (*config.Config, config.Source, error), logs *logging) error {
 	log := logs.logger
+	var requests <-chan chan error
+	if rr, ok := srv.(reloadRequester); ok {
+		requests = rr.ReloadRequests()
+	}
 	for {
 		select {
+		case done := <-requests:
+			done <- reload(srv, load, logs)
 		case <-ctx.Done():
 			log.Info().Msg("shutting down")
 			return shutdown(srv, logs)
@@ -127,7 +140,9 @@ func shutdown(srv server, logs *logging) error {
 	return nil
 }
 
-func reload(srv server, load func() (*config.Config, config.Source, error), logs *logging) {
+// reload loads the configuration and hands it to srv, logging the outcome,
+// which it returns.
+func reload(srv server, load func() (*config.Config, config.Source, error), logs *logging) error {
 	log := logs.logger
 	cfg, src, err := load()
 	for _, w := range src.Warnings {
@@ -140,15 +155,16 @@ func reload(srv server, load func() (*config.Config, config.Source, error), logs
 		}
 		log.Error().Strs("problems", problems).Str("config", src.String()).
 			Msg("config reload failed; still running the previous configuration")
-		return
+		return fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
 	if err := srv.Reload(cfg); err != nil {
 		log.Error().Err(err).Msg("config reload failed; still running the previous configuration")
-		return
+		return err
 	}
 	logs.setLevel(cfg.Log.Level)
 	if cfg.Log.Format != logs.format {
 		log.Warn().Str("log.format", cfg.Log.Format).Msg("a new log.format takes effect at the next start")
 	}
 	log.Info().Str("config", src.String()).Msg("config reloaded")
+	return nil
 }

@@ -194,6 +194,7 @@ func TestServe(t *testing.T) {
 		"HEARTH_UPSTREAMS_SERVERS=udp://127.0.0.1:1",
 		"HEARTH_UPSTREAMS_BOOTSTRAP=127.0.0.1",
 		"HEARTH_LOG_FORMAT=json",
+		testWebListen,
 	)
 	sigs := make(chan os.Signal, 1)
 	sigs <- syscall.SIGTERM // handled once the server has started

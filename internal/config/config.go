@@ -12,6 +12,7 @@ import (
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver"
+	"github.com/hearth-dns/hearth/web"
 )
 
 // SchemaVersion is the layout version of hearth.yaml this build reads.
@@ -37,6 +38,7 @@ type Config struct {
 	// groups, at the top level of the file.
 	Policy  policy.Config  `mapstructure:",squash"`
 	Journal journal.Config `mapstructure:"journal"`
+	Web     web.Config     `mapstructure:"web"`
 	Log     LogConfig      `mapstructure:"log"`
 }
 
@@ -107,6 +109,7 @@ func (c Config) Validate() []error {
 	errs = append(errs, c.Config.Validate()...)
 	errs = append(errs, c.Lists.Validate("lists")...)
 	errs = append(errs, c.Journal.Validate("journal")...)
+	errs = append(errs, c.Web.Validate("web")...)
 	errs = append(errs, c.Policy.Validate(blocklists.Builtin(), c.ListCategories())...)
 	return errs
 }

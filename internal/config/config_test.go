@@ -101,7 +101,9 @@ func TestSuggest(t *testing.T) {
 		"servers":          "upstreams.servers",
 		"level":            "log.level",
 		"chace":            "cache",
-		"blocking.enabled": "journal.enabled",
+		"journl.enabled":   "journal.enabled",
+		"blocking.enabled": "", // journal.enabled or web.enabled: no guess
+		"web.listn":        "web.listen",
 		"blocking.colour":  "",
 		"cache.colour":     "",
 	} {
