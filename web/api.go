@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,9 +11,7 @@ import (
 	"time"
 
 	"github.com/hearth-dns/hearth/internal/fielderr"
-	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
-	"github.com/hearth-dns/hearth/report"
 )
 
 // routes lists every path. Reads need a login (or a token); changes need
@@ -79,13 +76,50 @@ func (s *Server) change(action string, h changeFunc) http.Handler {
 			writeError(w, http.StatusForbidden, "missing or wrong CSRF token: send the X-CSRF-Token header from GET /api/session")
 			return
 		}
-		target, detail, err := h(w, r, p)
-		c := Change{At: s.opts.Clock.Now().UTC(), Who: p.Who(), Addr: p.Addr, Action: action, Target: target, Detail: detail, OK: err == nil}
-		if err != nil {
-			c.Error = err.Error()
-		}
-		s.audit.record(c)
+		_ = s.audited(p, action, func() (string, string, error) { return h(w, r, p) })
 	})
+}
+
+// audited makes a change for p and records it in the audit trail whatever
+// the outcome: who, what, when, and the error if it failed. The pages use
+// it; the API's change wrapper records the same entry.
+func (s *Server) audited(p Principal, action string, fn func() (target, detail string, err error)) error {
+	target, detail, err := fn()
+	c := Change{At: s.opts.Clock.Now().UTC(), Who: p.Who(), Addr: p.Addr, Action: action, Target: target, Detail: detail, OK: err == nil}
+	if err != nil {
+		c.Error = err.Error()
+	}
+	s.audit.record(c)
+	return err
+}
+
+// policyStatus is the status for an error from checking or applying a
+// change, as writePolicyError answers it.
+func policyStatus(err error) int {
+	var nf *notFoundError
+	var fe *fielderr.Error
+	switch {
+	case errors.As(err, &nf), errors.Is(err, policy.ErrNoOverride), errors.Is(err, policy.ErrNoAssignment):
+		return http.StatusNotFound
+	case errors.Is(err, policy.ErrConfigured), errors.Is(err, policy.ErrNameTaken):
+		return http.StatusConflict
+	case errors.Is(err, policy.ErrUnknownGroup), errors.As(err, &fe):
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusInternalServerError
+}
+
+// applyOverride checks req against the running policy (s.override) and
+// adds it. An override applied but not saved comes back with a warning.
+func (s *Server) applyOverride(req overrideRequest, kind policy.OverrideKind, p Principal) (ov policy.Override, warning, err error) {
+	if ov, err = s.override(req, kind, p); err != nil {
+		return ov, nil, err
+	}
+	ov, err = s.opts.Engine.Overrides().Add(ov)
+	if errors.Is(err, policy.ErrNotPersisted) {
+		return ov, err, nil
+	}
+	return ov, nil, err
 }
 
 // authorise answers 403 when no password is set and 401 without a valid
@@ -201,7 +235,7 @@ func (s *Server) statusOne(w http.ResponseWriter, r *http.Request, _ Principal) 
 	}
 	st, ok := s.opts.Engine.DeviceStatus(name, s.opts.Clock.Now())
 	if !ok {
-		writeError(w, http.StatusNotFound, "no device %q (GET /api/devices lists them)", name)
+		writeError(w, http.StatusNotFound, "no device %q", name)
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -307,20 +341,15 @@ func (s *Server) addOverride(w http.ResponseWriter, r *http.Request, p Principal
 	if !decode(w, r, &req) {
 		return "", "", errBadRequest
 	}
-	ov, err := s.override(req, kind, p)
-	target := firstNonEmpty(req.Device, req.Group)
+	ov, warning, err := s.applyOverride(req, kind, p)
 	if err != nil {
 		writePolicyError(w, err)
-		return target, "", err
-	}
-	if ov, err = s.opts.Engine.Overrides().Add(ov); err != nil && !errors.Is(err, policy.ErrNotPersisted) {
-		writePolicyError(w, err)
-		return target, "", err
+		return firstNonEmpty(req.Device, req.Group), "", err
 	}
 	detail := strings.TrimSpace(ov.What + " until " + ov.Until.In(s.opts.Engine.Location()).Format(time.RFC3339))
 	resp := map[string]any{"override": ov}
-	if err != nil {
-		resp["warning"] = err.Error()
+	if warning != nil {
+		resp["warning"] = warning.Error()
 	}
 	writeJSON(w, http.StatusCreated, resp)
 	return ov.Target(), detail + " (" + ov.ID + ")", nil
@@ -337,7 +366,7 @@ func (s *Server) override(req overrideRequest, kind policy.OverrideKind, p Princ
 	case req.Device != "":
 		name, ok := e.HasDevice(req.Device)
 		if !ok {
-			return ov, notFound("no device %q (GET /api/devices lists them)", req.Device)
+			return ov, notFound("no device %q", req.Device)
 		}
 		ov.Device = name
 	case req.Group != "":
@@ -372,192 +401,6 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, _ Principal) (st
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return id, "", nil
-}
-
-// period reads ?since= (default def) and returns [now-since, now).
-func (s *Server) period(w http.ResponseWriter, r *http.Request, def string) (since, until time.Time, ok bool) {
-	length, err := report.ParseLength(firstNonEmpty(r.URL.Query().Get("since"), def))
-	if err != nil {
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: err.Error(), Fields: map[string]string{"since": err.Error()}})
-		return since, until, false
-	}
-	until = s.opts.Clock.Now()
-	return until.Add(-length), until, true
-}
-
-func (s *Server) journalOn(w http.ResponseWriter) bool {
-	if s.opts.Journal == nil {
-		writeError(w, http.StatusNotFound, "the journal is off (journal.enabled: false), so there is no report or log")
-		return false
-	}
-	return true
-}
-
-// buildReport builds the report the request asks for.
-func (s *Server) buildReport(w http.ResponseWriter, r *http.Request) (*report.Report, bool) {
-	if !s.journalOn(w) {
-		return nil, false
-	}
-	since, until, ok := s.period(w, r, "7d")
-	if !ok {
-		return nil, false
-	}
-	device := r.URL.Query().Get("device")
-	if device != "" {
-		if _, known := s.opts.Engine.HasDevice(device); !known {
-			writeError(w, http.StatusNotFound, "no device %q", device)
-			return nil, false
-		}
-	}
-	rep, err := report.Build(r.Context(), s.opts.Journal, report.Options{Since: since, Until: until, Device: device,
-		Location: s.opts.Engine.Location(), Catalogue: s.opts.Catalogue, HelpCountries: s.opts.HelpCountries})
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "report: %v", err)
-		return nil, false
-	}
-	return rep, true
-}
-
-func (s *Server) report(w http.ResponseWriter, r *http.Request, _ Principal) {
-	if rep, ok := s.buildReport(w, r); ok {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_ = rep.JSON(w)
-	}
-}
-
-// logRows reads the journal rows the request asks for.
-func (s *Server) logRows(w http.ResponseWriter, r *http.Request) ([]journal.Row, bool) {
-	if !s.journalOn(w) {
-		return nil, false
-	}
-	since, until, ok := s.period(w, r, "24h")
-	if !ok {
-		return nil, false
-	}
-	q := r.URL.Query()
-	f := journal.Filter{Since: since, Until: until, Device: q.Get("device"), Action: journal.ActionBlock, Limit: 200}
-	switch q.Get("action") {
-	case "", "block":
-	case "allow":
-		f.Action = journal.ActionAllow
-	case "all":
-		f.Action = ""
-	default:
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "action: use block, allow or all", Fields: map[string]string{"action": "use block, allow or all"}})
-		return nil, false
-	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 5000 {
-			writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "limit: 1..5000", Fields: map[string]string{"limit": "1..5000"}})
-			return nil, false
-		}
-		f.Limit = n
-	}
-	rows, err := s.opts.Journal.Rows(r.Context(), f)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "journal: %v", err)
-		return nil, false
-	}
-	return rows, true
-}
-
-// logRow is one journal row as the API gives it.
-type logRow struct {
-	Minute   time.Time `json:"minute"`
-	Device   string    `json:"device"`
-	Client   string    `json:"client"`
-	Group    string    `json:"group"`
-	Name     string    `json:"name"`
-	Action   string    `json:"action"`
-	Reason   string    `json:"reason"`
-	Category string    `json:"category,omitempty"`
-	Service  string    `json:"service,omitempty"`
-	List     string    `json:"list,omitempty"`
-	Rule     string    `json:"rule,omitempty"`
-	Window   string    `json:"window,omitempty"`
-	Attempts int64     `json:"attempts"`
-	Queries  int64     `json:"queries"`
-}
-
-func (s *Server) log(w http.ResponseWriter, r *http.Request, _ Principal) {
-	rows, ok := s.logRows(w, r)
-	if !ok {
-		return
-	}
-	out := make([]logRow, len(rows))
-	for i, x := range rows {
-		out[i] = logRow{x.Minute, x.Device, x.Client, x.Group, x.Name, x.Action, x.Reason, x.Category, x.Service,
-			x.List, x.Rule, x.Window, x.Attempts, x.Queries}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"rows": out})
-}
-
-// listView is one list source's status.
-type listView struct {
-	Name       string    `json:"name"`
-	Kind       string    `json:"kind"`
-	Service    string    `json:"service,omitempty"`
-	Categories []string  `json:"categories"`
-	URL        string    `json:"url,omitempty"`
-	File       string    `json:"file,omitempty"`
-	Entries    int       `json:"entries"`
-	Skipped    int       `json:"skipped"`
-	LastUpdate time.Time `json:"last_update,omitzero"`
-	AgeSeconds int64     `json:"age_seconds"`
-	LastError  string    `json:"last_error,omitempty"`
-}
-
-func (s *Server) listViews() []listView {
-	out := []listView{}
-	for _, st := range s.opts.Backend.ListStatus() {
-		out = append(out, listView{Name: st.Name, Kind: st.Kind.String(), Service: st.Service, Categories: st.Categories,
-			URL: st.URL, File: st.File, Entries: st.Entries, Skipped: st.Skipped, LastUpdate: st.LastUpdate,
-			AgeSeconds: int64(st.Age / time.Second), LastError: st.LastError})
-	}
-	return out
-}
-
-func (s *Server) lists(w http.ResponseWriter, _ *http.Request, _ Principal) {
-	writeJSON(w, http.StatusOK, map[string]any{"lists": s.listViews()})
-}
-
-func (s *Server) refreshLists(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Minute)
-	defer cancel()
-	if err := s.opts.Backend.RefreshLists(ctx); err != nil {
-		writeError(w, http.StatusBadGateway, "lists: %v (the lists in use are kept)", err)
-		return "", "", err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"lists": s.listViews()})
-	return "", "", nil
-}
-
-func (s *Server) reload(w http.ResponseWriter, _ *http.Request, _ Principal) (string, string, error) {
-	if err := s.opts.Backend.RequestReload(); err != nil {
-		writeError(w, http.StatusUnprocessableEntity, "configuration not reloaded, the running one is kept: %v", err)
-		return "", "", err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"reloaded": true})
-	return "", "", nil
-}
-
-func (s *Server) auditTrail(w http.ResponseWriter, r *http.Request, _ Principal) {
-	n := 100
-	if l := r.URL.Query().Get("limit"); l != "" {
-		v, err := strconv.Atoi(l)
-		if err != nil || v < 1 || v > 1000 {
-			writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "limit: 1..1000", Fields: map[string]string{"limit": "1..1000"}})
-			return
-		}
-		n = v
-	}
-	changes, err := s.audit.recent(n)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "audit trail: %v", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"changes": changes})
 }
 
 // errBadRequest marks a request whose body was refused (already answered).
@@ -596,26 +439,21 @@ func notFound(format string, args ...any) error { return &notFoundError{fmt.Spri
 // writePolicyError answers an error from checking or applying a change:
 // 404 unknown thing, 409 conflict, 422 bad field, 500 otherwise.
 func writePolicyError(w http.ResponseWriter, err error) {
-	var nf *notFoundError
+	status := policyStatus(err)
+	body := apiError{Error: err.Error()}
 	var fe *fielderr.Error
 	switch {
-	case errors.As(err, &nf), errors.Is(err, policy.ErrNoOverride), errors.Is(err, policy.ErrNoAssignment):
-		writeError(w, http.StatusNotFound, "%v", err)
-	case errors.Is(err, policy.ErrConfigured), errors.Is(err, policy.ErrNameTaken):
-		writeError(w, http.StatusConflict, "%v", err)
 	case errors.Is(err, policy.ErrUnknownGroup):
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: err.Error(), Fields: map[string]string{"group": err.Error()}})
+		body.Fields = map[string]string{"group": err.Error()}
 	case errors.As(err, &fe):
-		fields := map[string]string{}
+		body.Fields = map[string]string{}
 		for _, e := range unjoin(err) {
 			if errors.As(e, &fe) {
-				fields[fe.Key] = fe.Msg
+				body.Fields[fe.Key] = fe.Msg
 			}
 		}
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: err.Error(), Fields: fields})
-	default:
-		writeError(w, http.StatusInternalServerError, "%v", err)
 	}
+	writeJSON(w, status, body)
 }
 
 // unjoin returns the errors joined in err, or err alone.

@@ -229,7 +229,7 @@ func RevokeToken(stateDir, name string) error {
 	return writeAdmin(stateDir, f)
 }
 
-// Tokens lists the API tokens, oldest first.
+// Tokens lists the API tokens, by name.
 func Tokens(stateDir string) ([]TokenInfo, error) {
 	f, err := readAdmin(stateDir)
 	if err != nil {
@@ -239,7 +239,7 @@ func Tokens(stateDir string) ([]TokenInfo, error) {
 	for i, t := range f.Tokens {
 		out[i] = TokenInfo{Name: t.Name, Created: t.Created}
 	}
-	slices.SortStableFunc(out, func(a, b TokenInfo) int { return a.Created.Compare(b.Created) })
+	slices.SortFunc(out, func(a, b TokenInfo) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 

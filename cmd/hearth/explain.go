@@ -129,11 +129,20 @@ func newExplainCmd(a *app) *cobra.Command {
 		if note != "" {
 			notes = append(notes, note)
 		}
+		// The devices named on the dashboard, read the same way.
+		assigned, note, err := openAssignmentsReadOnly(filepath.Join(cfg.StateDirectory(), "assignments.json"))
+		if err != nil {
+			return fail("devices named on the dashboard: %v", err)
+		}
+		if note != "" {
+			notes = append(notes, note)
+		}
 		engine, err := policy.NewEngine(cfg.Policy, policy.Options{
 			Clock:          explainClock(when),
 			Catalogue:      blocklists.Builtin(),
 			ListCategories: cfg.ListCategories(),
 			Overrides:      overrides,
+			Assignments:    assigned,
 		})
 		if err != nil {
 			return fail("%v", err)
@@ -150,7 +159,7 @@ func newExplainCmd(a *app) *cobra.Command {
 					notes = append(notes, "the server also knows devices by MAC address, from the neighbour table, which explain cannot read: for those use --device NAME")
 				}
 			}
-		} else if !deviceConfigured(cfg, device) {
+		} else if _, known := engine.HasDevice(device); !known {
 			fmt.Fprintf(a.stderr, "hearth: no device %q in the configuration\n%s", device, knownDevices(cfg))
 			return exitStatus(exitExplainFail)
 		}
@@ -249,13 +258,20 @@ func openOverridesReadOnly(path string, when time.Time) (*policy.Overrides, stri
 	return ov, note, nil
 }
 
-func deviceConfigured(cfg *config.Config, name string) bool {
-	for _, d := range cfg.Policy.Devices {
-		if strings.EqualFold(d.Name, name) {
-			return true
-		}
+// openAssignmentsReadOnly opens the devices named on the dashboard, skipping
+// (with a note) a file that is not JSON, which the server will set aside.
+func openAssignmentsReadOnly(path string) (*policy.Assignments, string, error) {
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, "", nil // NewEngine makes an empty store
+	case err != nil:
+		return nil, "", err
+	case !json.Valid(data):
+		return nil, path + " cannot be parsed: devices named on the dashboard were not taken into account", nil
 	}
-	return false
+	as, err := policy.OpenAssignments(path)
+	return as, "", err
 }
 
 // devicesByMAC reports whether some device is configured by MAC address.
