@@ -2,7 +2,7 @@
 # loadtest.sh: Hearth's throughput and latency under dnsperf, against a local upstream.
 #
 # usage: scripts/loadtest.sh            (DUR=seconds per run, default 10; COMPARE=0 skips compare.sh;
-#                                       ONLY=journal runs only section 8)
+#                                       ONLY=journal runs only section 8, ONLY=web only section 9)
 #
 # Everything runs on loopback. It builds Hearth and the bare miekg/dns responder
 # from ../shared/bench/limit (used as Hearth's upstream), then measures:
@@ -17,7 +17,10 @@
 #      (REPEATS, default 3), reported as the ratio of medians;
 #   8. the journal: 50,000 blocked lookups/s for JDUR seconds (default 30) from a child's device, with
 #      the journal on (and its log event per lookup) and then off: p99 of each, lookups written and
-#      dropped, and the journal's size per million lookups.
+#      dropped, and the journal's size per million lookups;
+#   9. the dashboard and metrics on vs off: the cache-hit mix with web.enabled true (the metrics
+#      observer on every query, /metrics scraped every second during the run) and false, alternated
+#      (REPEATS), reported as the ratio of medians.
 # Hearth is pinned to CPU 1, dnsperf and the upstream to CPU 0 (as compare.sh does).
 # Needs: go, taskset, python3, dnsperf (Debian package; installed here when missing and running as root).
 set -euo pipefail
@@ -54,7 +57,8 @@ taskset -c 0 "$work/limit" -addr 127.0.0.1:"$uport" >/dev/null 2>&1 & pids+=($!)
 # hearth_start PORT [ENV...]: start Hearth on CPU 1 against the local upstream.
 hearth_start() {
   local port=$1; shift
-  env HEARTH_LISTEN=127.0.0.1:"$port" HEARTH_UPSTREAMS_SERVERS=udp://127.0.0.1:"$uport" HEARTH_LOG_LEVEL=info "$@" \
+  env HEARTH_LISTEN=127.0.0.1:"$port" HEARTH_UPSTREAMS_SERVERS=udp://127.0.0.1:"$uport" HEARTH_LOG_LEVEL=info \
+    HEARTH_WEB_LISTEN=127.0.0.1:0 HEARTH_STATE_DIR="$work/state-$port" "$@" \
     taskset -c 1 "$work/hearth" serve >"$work/hearth-$port.log" 2>&1 &
   hpid=$!; pids+=($hpid)
   for _ in $(seq 100); do grep -q '"hearth started"' "$work/hearth-$port.log" && return 0; sleep 0.1; done
@@ -98,6 +102,7 @@ journal_section() {
     cat > "$work/journal-$mode.yaml" <<YAML
 listen: ["127.0.0.1:$jport"]
 state_dir: "$work/jstate"
+web: {listen: "127.0.0.1:0"}
 upstreams: {servers: ["udp://127.0.0.1:$uport"]}
 timezone: Europe/London
 identify: {neighbours: false}
@@ -127,7 +132,41 @@ PY
     fi
   done
 }
+# 9. The dashboard and metrics on vs off.
+web_section() {
+  echo "== dashboard and metrics on vs off (cache-hit mix; /metrics scraped every second while on)"
+  local reps=${REPEATS:-3} rep order mode port wport scraper
+  : > "$work/web-off.txt"; : > "$work/web-on.txt"
+  for rep in $(seq "$reps"); do
+    order="off on"; [ $((rep % 2)) = 0 ] && order="on off"   # alternate which goes first
+    for mode in $order; do
+      port=$(freeport); wport=$(freeport)
+      if [ "$mode" = on ]; then
+        hearth_start "$port" HEARTH_WEB_LISTEN=127.0.0.1:"$wport"
+        (while sleep 1; do curl -s -o /dev/null http://127.0.0.1:"$wport"/metrics || true; done) & scraper=$!
+      else
+        hearth_start "$port" HEARTH_WEB_ENABLED=false
+      fi
+      taskset -c 0 dnsperf -s 127.0.0.1 -p "$port" -d "$work/hit.txt" -n 1 >/dev/null 2>&1
+      perf "$port" "dashboard $mode" -c 4 -q 100
+      awk '/Queries per second:/{print $4}' "$work/out.txt" >> "$work/web-$mode.txt"
+      if [ "$mode" = on ]; then
+        echo "  scrape: $(curl -s http://127.0.0.1:"$wport"/metrics | grep -c '^hearth_') hearth_ samples, RSS $(( $(rss_kb "$hpid") / 1024 )) MiB"
+        kill "$scraper"; wait "$scraper" 2>/dev/null || true
+      fi
+      kill "$hpid"; wait "$hpid" 2>/dev/null || true
+    done
+  done
+  python3 - "$work/web-off.txt" "$work/web-on.txt" <<'PY'
+import statistics, sys
+off = statistics.median(float(x) for x in open(sys.argv[1]))
+on = statistics.median(float(x) for x in open(sys.argv[2]))
+print(f"dashboard on / off: {on:,.0f} / {off:,.0f} qps = {on/off:.3f} (median of the runs)")
+PY
+}
+
 if [ "${ONLY:-}" = journal ]; then journal_section; exit 0; fi
+if [ "${ONLY:-}" = web ]; then web_section; exit 0; fi
 
 port=$(freeport)
 hearth_start "$port"
@@ -162,6 +201,7 @@ if [ -f "$big" ]; then
   cat > "$work/big.yaml" <<YAML
 listen: ["127.0.0.1:$bport"]
 state_dir: "$work/state"
+web: {listen: "127.0.0.1:0"}
 upstreams:
   servers: ["udp://127.0.0.1:$uport"]
 lists:
@@ -193,6 +233,7 @@ mkdir -p "$work/pstate"
 cat > "$work/family.yaml" <<YAML
 listen: ["127.0.0.1:PORT"]
 state_dir: "$work/pstate"
+web: {listen: "127.0.0.1:0"}
 upstreams: {servers: ["udp://127.0.0.1:$uport"]}
 timezone: Europe/London
 calendar: {holidays: ["2026-12-19..2027-01-04"]}
@@ -236,6 +277,7 @@ print(f"policies on / off: {on:,.0f} / {off:,.0f} qps = {on/off:.3f} (median of 
 PY
 
 journal_section
+web_section
 
 if [ "$COMPARE" = 1 ]; then
   port=$(freeport)
@@ -246,6 +288,6 @@ if [ "$COMPARE" = 1 ]; then
   else
     echo "== compare.sh (cache hits, no list; ratio to the bare miekg/dns responder)"
     DUR=$DUR "$bench/compare.sh" "$work/hit.txt" "$port" -- env HEARTH_LISTEN=127.0.0.1:"$port" \
-      HEARTH_UPSTREAMS_SERVERS=udp://127.0.0.1:"$uport" HEARTH_LOG_LEVEL=warn "$work/hearth" serve
+      HEARTH_UPSTREAMS_SERVERS=udp://127.0.0.1:"$uport" HEARTH_LOG_LEVEL=warn HEARTH_WEB_LISTEN=127.0.0.1:0 "$work/hearth" serve
   fi
 fi
