@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hearth-dns/hearth/internal/atomicfile"
+
 	"github.com/rs/zerolog"
 
 	"github.com/hearth-dns/hearth/internal/clock"
@@ -323,15 +325,8 @@ func (j *Journal) open() bool {
 // moveAside renames a corrupt database (and its WAL, which must not be
 // replayed into the new file) to journal.db.corrupt-YYYYMMDDTHHMMSS.
 func (j *Journal) moveAside() (string, error) {
-	base := j.path + ".corrupt-" + j.clock.Now().UTC().Format("20060102T150405")
-	aside := base
-	for i := 1; ; i++ {
-		if _, err := os.Lstat(aside); errors.Is(err, os.ErrNotExist) {
-			break
-		}
-		aside = fmt.Sprintf("%s.%d", base, i)
-	}
-	if err := os.Rename(j.path, aside); err != nil {
+	aside, err := atomicfile.SetAside(j.path, j.clock.Now())
+	if err != nil {
 		return "", err
 	}
 	if err := os.Rename(j.path+"-wal", aside+"-wal"); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -76,8 +76,7 @@ func OpenAssignments(path string) (*Assignments, error) {
 		Assignments []Assignment `json:"assignments"`
 	}
 	if err := json.Unmarshal(data, &file); err != nil {
-		aside := path + ".corrupt-" + time.Now().UTC().Format("20060102T150405")
-		_ = os.Rename(path, aside)
+		aside, _ := atomicfile.SetAside(path, time.Now())
 		return a, fmt.Errorf("%s is damaged (%v): moved to %s, devices named on the dashboard are forgotten", path, err, aside)
 	}
 	for _, as := range file.Assignments {

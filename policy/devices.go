@@ -291,8 +291,7 @@ func OpenRegistry(path string) (*Registry, error) {
 		Devices []SeenDevice `json:"devices"`
 	}
 	if err := json.Unmarshal(data, &file); err != nil {
-		aside := path + ".corrupt-" + time.Now().UTC().Format("20060102T150405")
-		_ = os.Rename(path, aside)
+		aside, _ := atomicfile.SetAside(path, time.Now())
 		return r, fmt.Errorf("%s is damaged (%v): moved to %s, starting a new registry", path, err, aside)
 	}
 	for _, d := range file.Devices {

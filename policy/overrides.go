@@ -145,8 +145,8 @@ func OpenOverrides(path string, clk clock.Clock) (*Overrides, error) {
 		if err == nil {
 			err = fmt.Errorf("unsupported version %d (want %d)", f.Version, overridesVersion)
 		}
-		aside := path + ".corrupt-" + clk.Now().UTC().Format("20060102T150405")
-		if rerr := os.Rename(path, aside); rerr != nil {
+		aside, rerr := atomicfile.SetAside(path, clk.Now())
+		if rerr != nil {
 			return o, fmt.Errorf("policy: overrides: %s cannot be parsed (%v) nor moved aside (%w); starting with no overrides", path, err, rerr)
 		}
 		return o, fmt.Errorf("policy: overrides: %s cannot be parsed (%v); moved it to %s and starting with no overrides", path, err, aside)

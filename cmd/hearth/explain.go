@@ -235,17 +235,9 @@ func (c explainClock) Now() time.Time { return time.Time(c) }
 
 // openOverridesReadOnly opens the server's store of pauses and bonus time at
 // path, as of when, for reading: explain never adds, cancels or prunes.
-// OpenOverrides moves a file it cannot parse aside; explain leaves that to
-// the server, so a file that is not JSON is skipped with a note instead.
 func openOverridesReadOnly(path string, when time.Time) (*policy.Overrides, string, error) {
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, "", nil // NewEngine makes an empty store
-	case err != nil:
-		return nil, "", err
-	case !json.Valid(data):
-		return nil, path + " cannot be parsed: pauses and bonus time were not taken into account", nil
+	if ok, note, err := stateReadable(path, "pauses and bonus time"); !ok {
+		return nil, note, err // NewEngine makes an empty store
 	}
 	ov, err := policy.OpenOverrides(path, explainClock(when))
 	if ov == nil {
@@ -258,17 +250,27 @@ func openOverridesReadOnly(path string, when time.Time) (*policy.Overrides, stri
 	return ov, note, nil
 }
 
-// openAssignmentsReadOnly opens the devices named on the dashboard, skipping
-// (with a note) a file that is not JSON, which the server will set aside.
-func openAssignmentsReadOnly(path string) (*policy.Assignments, string, error) {
+// stateReadable tells whether explain should open the state file at path.
+// The Open functions move a file they cannot parse aside; explain leaves that
+// to the server, so a file that is not JSON is skipped with a note instead.
+// A missing file is skipped without one.
+func stateReadable(path, what string) (bool, string, error) {
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, "", nil // NewEngine makes an empty store
+		return false, "", nil
 	case err != nil:
-		return nil, "", err
+		return false, "", err
 	case !json.Valid(data):
-		return nil, path + " cannot be parsed: devices named on the dashboard were not taken into account", nil
+		return false, path + " cannot be parsed: " + what + " were not taken into account", nil
+	}
+	return true, "", nil
+}
+
+// openAssignmentsReadOnly opens the devices named on the dashboard.
+func openAssignmentsReadOnly(path string) (*policy.Assignments, string, error) {
+	if ok, note, err := stateReadable(path, "devices named on the dashboard"); !ok {
+		return nil, note, err // NewEngine makes an empty store
 	}
 	as, err := policy.OpenAssignments(path)
 	return as, "", err

@@ -3,8 +3,11 @@
 package atomicfile
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Write replaces path with b: a temporary file in the same directory
@@ -42,4 +45,19 @@ func Write(path string, b []byte, mode os.FileMode) error {
 		_ = d.Close()
 	}
 	return nil
+}
+
+// SetAside renames a damaged file to path+".corrupt-YYYYMMDDTHHMMSS" (now,
+// in UTC; ".1", ".2", ... added if that exists), so that a fresh one can be
+// started while the old stays for a look. It returns the new name.
+func SetAside(path string, now time.Time) (string, error) {
+	base := path + ".corrupt-" + now.UTC().Format("20060102T150405")
+	aside := base
+	for i := 1; ; i++ {
+		if _, err := os.Lstat(aside); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		aside = fmt.Sprintf("%s.%d", base, i)
+	}
+	return aside, os.Rename(path, aside)
 }
