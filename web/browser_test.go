@@ -25,7 +25,7 @@ import (
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver"
-	"github.com/hearth-dns/hearth/resolver/upstream"
+	"github.com/hearth-dns/hearth/resolver/resolvertest"
 )
 
 var updateScreens = flag.Bool("update", false, "write the dashboard's screenshots to docs/screenshots")
@@ -253,26 +253,8 @@ func chromium(t *testing.T, browser string) context.Context {
 func startPagesResolver(t *testing.T, f *pagesFixture) string {
 	t.Helper()
 	up := dnstest.NewServer(t)
-	cfg := resolver.Config{
-		Listen:       []string{"127.0.0.1:0"},
-		AllowClients: []string{"127.0.0.0/8"},
-		UDPSize:      1232,
-		Upstreams:    upstream.Config{Servers: []string{"udp://" + up.Addr}, Strategy: "ordered", Timeout: time.Second},
-		Cache:        resolver.CacheConfig{Size: 1000, MaxTTL: time.Hour, NegativeTTL: time.Hour},
-	}
-	srv, err := resolver.New(cfg, resolver.Options{Policy: f.engine, Journal: f.journal, Clock: f.clk, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	return srv.Addrs()[0].String()
+	opts := resolver.Options{Policy: f.engine, Journal: f.journal, Clock: f.clk, Logger: zerolog.Nop()}
+	return resolvertest.Start(t, resolvertest.Config(up.Addr), opts).Addrs()[0].String()
 }
 
 // dnsAskFrom asks for name's A record from the local address from, as the

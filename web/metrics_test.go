@@ -20,6 +20,7 @@ import (
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver"
+	"github.com/hearth-dns/hearth/resolver/resolvertest"
 	"github.com/hearth-dns/hearth/resolver/upstream"
 )
 
@@ -67,25 +68,9 @@ func newMetricsHarness(t *testing.T) *metricsHarness {
 		Journal:   func() (journal.Stats, bool) { return j.Stats(), true },
 		Lists:     lists.Status,
 	})
-	cfg := resolver.Config{
-		Listen:       []string{"127.0.0.1:0"},
-		AllowClients: []string{"127.0.0.1/32"}, // 127.0.0.2 is refused
-		UDPSize:      1232,
-		Upstreams:    upstream.Config{Servers: []string{"udp://" + h.up.Addr}, Strategy: "ordered", Timeout: time.Second},
-		Cache:        resolver.CacheConfig{Size: 1000, MaxTTL: time.Hour, NegativeTTL: time.Hour},
-	}
-	srv, err = resolver.New(cfg, resolver.Options{Policy: engine, Journal: j, Observer: h.metrics})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
+	cfg := resolvertest.Config(h.up.Addr)
+	cfg.AllowClients = []string{"127.0.0.1/32"} // 127.0.0.2 is refused
+	srv = resolvertest.Start(t, cfg, resolver.Options{Policy: engine, Journal: j, Observer: h.metrics})
 	h.srv, h.dnsAddr = srv, srv.Addrs()[0].String()
 	h.http = httptest.NewServer(h.metrics.Handler())
 	t.Cleanup(h.http.Close)

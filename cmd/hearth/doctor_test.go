@@ -26,6 +26,7 @@ import (
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver"
+	"github.com/hearth-dns/hearth/resolver/resolvertest"
 	"github.com/hearth-dns/hearth/web"
 )
 
@@ -334,19 +335,7 @@ func runHearthDNS(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := resolver.New(cfg.Config, resolver.Options{Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	return srv.Addrs()[0].String()
+	return resolvertest.Start(t, cfg.Config, resolver.Options{Logger: zerolog.Nop()}).Addrs()[0].String()
 }
 
 func TestDoctorListen(t *testing.T) {
