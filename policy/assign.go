@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/netip"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -65,19 +63,13 @@ func OpenAssignments(path string) (*Assignments, error) {
 	if path == "" {
 		return a, nil
 	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return a, nil
-	}
-	if err != nil {
-		return nil, err
-	}
 	var file struct {
 		Assignments []Assignment `json:"assignments"`
 	}
-	if err := json.Unmarshal(data, &file); err != nil {
-		aside, _ := atomicfile.SetAside(path, time.Now())
-		return a, fmt.Errorf("%s is damaged (%v): moved to %s, devices named on the dashboard are forgotten", path, err, aside)
+	if fatal, err := loadState(path, &file, "devices named on the dashboard are forgotten"); fatal {
+		return nil, err
+	} else if err != nil {
+		return a, err
 	}
 	for _, as := range file.Assignments {
 		if checkAssignment(as) == nil {

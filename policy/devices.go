@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/netip"
 	"os"
@@ -280,19 +279,13 @@ func NewRegistry(path string) *Registry { return &Registry{path: path, m: map[st
 // registry returned with the error.
 func OpenRegistry(path string) (*Registry, error) {
 	r := NewRegistry(path)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return r, nil
-	}
-	if err != nil {
-		return nil, err
-	}
 	var file struct {
 		Devices []SeenDevice `json:"devices"`
 	}
-	if err := json.Unmarshal(data, &file); err != nil {
-		aside, _ := atomicfile.SetAside(path, time.Now())
-		return r, fmt.Errorf("%s is damaged (%v): moved to %s, starting a new registry", path, err, aside)
+	if fatal, err := loadState(path, &file, "starting a new registry"); fatal {
+		return nil, err
+	} else if err != nil {
+		return r, err
 	}
 	for _, d := range file.Devices {
 		s := &Seen{key: d.Key, first: d.FirstSeen, device: d.Device, mac: d.MAC, addr: d.Addr, lease: d.Lease}

@@ -2,8 +2,10 @@ package policy
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -200,5 +202,33 @@ func TestWeek(t *testing.T) {
 	}
 	if kids.Rules[0].Mode != "always" || len(kids.Rules[0].Spans) != 0 {
 		t.Errorf("household rule = %+v", kids.Rules[0])
+	}
+}
+
+func TestAssignmentsDamaged(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "assignments.json")
+	if err := os.WriteFile(path, []byte(`{"assignments": [`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store, err := OpenAssignments(path)
+	if store == nil || err == nil || !strings.Contains(err.Error(), "moved to "+path+".corrupt-") {
+		t.Fatalf("OpenAssignments = %v, %v", store, err)
+	}
+	if len(store.List()) != 0 {
+		t.Errorf("a damaged file gave %v", store.List())
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the damaged file was not moved aside: %v", err)
+	}
+	// The next save starts a fresh file.
+	e, err := NewEngine(family(), Options{ListCategories: listCats, Assignments: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Assign(Assignment{Key: "ip:127.0.0.77", Name: "guest", Group: "kids"}); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := OpenAssignments(path); err != nil || len(again.List()) != 1 {
+		t.Errorf("after a save: %v, %v", again.List(), err)
 	}
 }
