@@ -101,10 +101,9 @@ func (s *Server) Start() error {
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      3 * time.Minute, // a list refresh may take up to 2 minutes
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
 	}
 	s.done = make(chan error, 1)
 	go func() { s.done <- s.srv.Serve(ln) }()
