@@ -15,25 +15,6 @@ import (
 	"github.com/hearth-dns/hearth/policy"
 )
 
-// discardWriter is a dns.ResponseWriter that keeps only the last reply size.
-type discardWriter struct {
-	remote net.Addr
-	last   []byte // valid until the next query reuses the buffer
-}
-
-func (w *discardWriter) LocalAddr() net.Addr         { return w.remote }
-func (w *discardWriter) RemoteAddr() net.Addr        { return w.remote }
-func (w *discardWriter) Write(b []byte) (int, error) { w.last = b; return len(b), nil }
-func (w *discardWriter) WriteMsg(m *dns.Msg) error {
-	var err error
-	w.last, err = m.Pack()
-	return err
-}
-func (w *discardWriter) Close() error        { return nil }
-func (w *discardWriter) TsigStatus() error   { return nil }
-func (w *discardWriter) TsigTimersOnly(bool) {}
-func (w *discardWriter) Hijack()             {}
-
 // BenchmarkCacheHit measures the handler on a cache hit, from an unpacked
 // query (what miekg/dns hands to ServeDNS) to the reply bytes.
 func BenchmarkCacheHit(b *testing.B) {
@@ -63,14 +44,14 @@ func BenchmarkCacheHit(b *testing.B) {
 			if bc.edns {
 				req.SetEdns0(1232, false)
 			}
-			w := &discardWriter{remote: &net.UDPAddr{IP: net.IPv4(192, 168, 1, 20), Port: 5353}}
+			w := dnstest.NewDiscardWriter(net.IPv4(192, 168, 1, 20))
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
 				s.ServeDNS(w, req)
 			}
 			r := new(dns.Msg)
-			if err := r.Unpack(w.last); err != nil || r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 || up.Queries() != 1 {
+			if err := r.Unpack(w.Last); err != nil || r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 || up.Queries() != 1 {
 				b.Fatalf("last reply %v (%v) after %d upstream queries; want an answer from the cache", r, err, up.Queries())
 			}
 		})
@@ -86,13 +67,13 @@ func BenchmarkCacheMiss(b *testing.B) {
 	s, _ := start(b, cfg, nil)
 	req := new(dns.Msg)
 	req.SetQuestion("www.example.com.", dns.TypeA)
-	w := &discardWriter{remote: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5353}}
+	w := dnstest.NewDiscardWriter(net.IPv4(127, 0, 0, 1))
 	b.ReportAllocs()
 	for b.Loop() {
 		s.ServeDNS(w, req)
 	}
-	if r := new(dns.Msg); r.Unpack(w.last) != nil || len(r.Answer) != 1 {
-		b.Fatalf("last reply %x is not an answer", w.last)
+	if r := new(dns.Msg); r.Unpack(w.Last) != nil || len(r.Answer) != 1 {
+		b.Fatalf("last reply %x is not an answer", w.Last)
 	}
 }
 
@@ -177,13 +158,13 @@ func BenchmarkBlocked(b *testing.B) {
 			req := new(dns.Msg)
 			req.SetQuestion("www.roblox.com.", dns.TypeA)
 			req.SetEdns0(1232, false)
-			w := &discardWriter{remote: &net.UDPAddr{IP: net.IPv4(192, 168, 1, 20), Port: 5353}}
+			w := dnstest.NewDiscardWriter(net.IPv4(192, 168, 1, 20))
 			b.ReportAllocs()
 			for b.Loop() {
 				s.ServeDNS(w, req)
 			}
 			r := new(dns.Msg)
-			if err := r.Unpack(w.last); err != nil || r.Rcode != dns.RcodeNameError {
+			if err := r.Unpack(w.Last); err != nil || r.Rcode != dns.RcodeNameError {
 				b.Fatalf("last reply %v (%v); want NXDOMAIN", r, err)
 			}
 		})

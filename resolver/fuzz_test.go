@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/miekg/dns"
 )
 
@@ -90,10 +91,10 @@ func FuzzServeDNS(f *testing.F) {
 		if acceptQuery(h) != dns.MsgAccept {
 			return // miekg/dns answers these itself
 		}
-		w := &discardWriter{remote: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5353}}
+		w := dnstest.NewDiscardWriter(net.IPv4(127, 0, 0, 1))
 		s.ServeDNS(w, req)
 		r := new(dns.Msg)
-		if err := r.Unpack(w.last); err != nil {
+		if err := r.Unpack(w.Last); err != nil {
 			t.Fatalf("reply does not unpack: %v", err)
 		}
 		if r.Id != req.Id || !r.Response {

@@ -181,13 +181,13 @@ func TestObserverPanicIsAnError(t *testing.T) {
 	defer s.Shutdown(t.Context())
 	req := new(dns.Msg)
 	req.SetQuestion("www.example.com.", dns.TypeANY) // answered locally, so written at once
-	w := &panicWriter{discardWriter: discardWriter{remote: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5353}}}
+	w := &panicWriter{DiscardWriter: *dnstest.NewDiscardWriter(net.IPv4(127, 0, 0, 1))}
 	s.ServeDNS(w, req)
 	if queries, _, _, _ := obs.take(); !slices.Equal(queries, []string{"udp error"}) {
 		t.Errorf("Query %q, want [udp error]", queries)
 	}
 	r := new(dns.Msg)
-	if err := r.Unpack(w.last); err != nil || r.Rcode != dns.RcodeServerFailure {
+	if err := r.Unpack(w.Last); err != nil || r.Rcode != dns.RcodeServerFailure {
 		t.Errorf("reply %v (%v), want SERVFAIL", r, err)
 	}
 }
@@ -204,7 +204,7 @@ func TestObserverNilPointer(t *testing.T) {
 
 // panicWriter panics on the first Write, as a bug in the pipeline would.
 type panicWriter struct {
-	discardWriter
+	dnstest.DiscardWriter
 	panicked bool
 }
 
@@ -213,5 +213,5 @@ func (w *panicWriter) Write(b []byte) (int, error) {
 		w.panicked = true
 		panic("boom")
 	}
-	return w.discardWriter.Write(b)
+	return w.DiscardWriter.Write(b)
 }

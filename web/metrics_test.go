@@ -410,25 +410,6 @@ func TestMetricsBlockedWithoutCategory(t *testing.T) {
 	}
 }
 
-// discardWriter is a dns.ResponseWriter that keeps only the last reply.
-type discardWriter struct {
-	remote net.Addr
-	last   []byte
-}
-
-func (w *discardWriter) LocalAddr() net.Addr         { return w.remote }
-func (w *discardWriter) RemoteAddr() net.Addr        { return w.remote }
-func (w *discardWriter) Write(b []byte) (int, error) { w.last = b; return len(b), nil }
-func (w *discardWriter) WriteMsg(m *dns.Msg) error {
-	var err error
-	w.last, err = m.Pack()
-	return err
-}
-func (w *discardWriter) Close() error        { return nil }
-func (w *discardWriter) TsigStatus() error   { return nil }
-func (w *discardWriter) TsigTimersOnly(bool) {}
-func (w *discardWriter) Hijack()             {}
-
 // TestMetricsCacheHitDoesNotAllocate: with Metrics as the Observer, a cache
 // hit (query counter, cache counter) still allocates nothing, and a blocked
 // answer's series lookup adds no allocation once the series exists.
@@ -437,7 +418,7 @@ func TestMetricsCacheHitDoesNotAllocate(t *testing.T) {
 	h.ask(t, "udp", "127.0.0.1", "www.example.com.", dns.TypeA)
 	req := new(dns.Msg)
 	req.SetQuestion("WWW.Example.com.", dns.TypeA)
-	w := &discardWriter{remote: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5353}}
+	w := dnstest.NewDiscardWriter(net.IPv4(127, 0, 0, 1))
 	if n := testing.AllocsPerRun(200, func() { h.srv.ServeDNS(w, req) }); n != 0 {
 		t.Errorf("cache hit with metrics: %v allocs, want 0", n)
 	}
@@ -475,7 +456,7 @@ func BenchmarkMetricsCacheHit(b *testing.B) {
 	defer s.Shutdown(context.Background())
 	req := new(dns.Msg)
 	req.SetQuestion("WWW.Example.com.", dns.TypeA)
-	w := &discardWriter{remote: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5353}}
+	w := dnstest.NewDiscardWriter(net.IPv4(127, 0, 0, 1))
 	s.ServeDNS(w, req) // the miss that fills the cache
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -483,7 +464,7 @@ func BenchmarkMetricsCacheHit(b *testing.B) {
 		s.ServeDNS(w, req)
 	}
 	r := new(dns.Msg)
-	if err := r.Unpack(w.last); err != nil || len(r.Answer) != 1 || up.Queries() != 1 {
+	if err := r.Unpack(w.Last); err != nil || len(r.Answer) != 1 || up.Queries() != 1 {
 		b.Fatalf("last reply %v (%v) after %d upstream queries; want an answer from the cache", r, err, up.Queries())
 	}
 }
