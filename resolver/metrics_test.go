@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-dns/hearth/policy/policytest"
+
 	"github.com/miekg/dns"
 
-	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/dnstest"
-	"github.com/hearth-dns/hearth/policy"
 )
 
 // recorder is an Observer that keeps what it is told, as text.
@@ -77,22 +77,8 @@ var _ Observer = (*recorder)(nil)
 // a real server in front of a real upstream with the household's policy, and
 // checks what the Observer is told.
 func TestObserverSeesEveryExit(t *testing.T) {
-	lists, err := blocklists.New(blocklists.Config{Refresh: time.Hour, Sources: []blocklists.SourceConfig{
-		{Name: "my-ads", Category: "ads", Domains: []string{"||ads.example^"}},
-	}}, blocklists.Options{Dir: t.TempDir(), Catalogue: blocklists.Builtin()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	compiled, err := lists.Compile()
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := clocktest.New(thursday(12, 0, 0))
-	engine, err := policy.NewEngine(household(), policy.Options{ListCategories: []string{"ads"}, Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine.SetLists(compiled)
+	engine := policytest.Engine(t, household(), clk)
 	up := dnstest.NewServer(t)
 	up.SetHandler(chainHandler)
 	cfg := testConfig("udp://" + up.Addr)

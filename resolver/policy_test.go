@@ -11,10 +11,10 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/policytest"
 )
 
 // Integration tests of the policy inside the resolver: a real engine over the
@@ -93,31 +93,8 @@ type policyHarness struct {
 // engine's lists are the built-in catalogue plus an inline "ads" list.
 func policyServer(t *testing.T, cfg policy.Config, now time.Time) *policyHarness {
 	t.Helper()
-	listCats := []string{"ads"}
-	if errs := cfg.Validate(blocklists.Builtin(), listCats); len(errs) > 0 {
-		t.Fatalf("policy config: %v", errs)
-	}
-	lists, err := blocklists.New(blocklists.Config{Refresh: time.Hour, Sources: []blocklists.SourceConfig{
-		{Name: "my-ads", Category: "ads", Domains: []string{"||ads.example^"}},
-	}}, blocklists.Options{Dir: t.TempDir(), Catalogue: blocklists.Builtin()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	compiled, err := lists.Compile()
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := clocktest.New(now)
-	// The store gets the fake clock too: overrides start at its Now.
-	store, err := policy.OpenOverrides("", clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine, err := policy.NewEngine(cfg, policy.Options{ListCategories: listCats, Clock: clk, Overrides: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine.SetLists(compiled)
+	engine := policytest.Engine(t, cfg, clk)
 	h := &policyHarness{up: dnstest.NewServer(t), engine: engine, clk: clk}
 	h.setHandler(dnstest.DefaultHandler)
 	_, h.addr = startWith(t, testConfig("udp://"+h.up.Addr), Options{Policy: engine, Clock: clk})

@@ -17,10 +17,10 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/policytest"
 )
 
 // Tests of the pages over real HTTP on loopback: a real policy engine for a
@@ -84,31 +84,7 @@ func pagesHousehold() policy.Config {
 // with the built-in catalogue and an inline "ads" list.
 func pagesEngine(t testing.TB, clk *clocktest.Fake) *policy.Engine {
 	t.Helper()
-	cfg := pagesHousehold()
-	listCats := []string{"ads"}
-	if errs := cfg.Validate(blocklists.Builtin(), listCats); len(errs) > 0 {
-		t.Fatalf("policy config: %v", errs)
-	}
-	lists, err := blocklists.New(blocklists.Config{Refresh: time.Hour, Sources: []blocklists.SourceConfig{
-		{Name: "my-ads", Category: "ads", Domains: []string{"||ads.example^"}},
-	}}, blocklists.Options{Dir: t.TempDir(), Catalogue: blocklists.Builtin()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	compiled, err := lists.Compile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := policy.OpenOverrides("", clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := policy.NewEngine(cfg, policy.Options{ListCategories: listCats, Clock: clk, Overrides: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.SetLists(compiled)
-	return e
+	return policytest.Engine(t, pagesHousehold(), clk)
 }
 
 // pagesFixture is the dashboard, its engine, journal and a browser-like
