@@ -353,23 +353,14 @@ func (c *Catalogue) suggest(key string) string {
 			}
 		}
 	}
-	best, bestDist := "", -1
-	consider := func(id string) {
-		d := suggest.Distance(key, id)
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = id, d
-		}
-	}
+	ids := make([]string, 0, len(c.Categories)+len(c.Services))
 	for _, cat := range c.Categories {
-		consider(cat.ID)
+		ids = append(ids, cat.ID)
 	}
 	for _, svc := range c.Services {
-		consider(svc.ID)
+		ids = append(ids, svc.ID)
 	}
-	if limit := max(2, len(key)/3); bestDist > limit {
-		return ""
-	}
-	return best
+	return suggest.Closest(key, ids)
 }
 
 // alnum keeps the letters and digits of s.

@@ -1,48 +1,37 @@
 package blocklists
 
 // The compiled domain set: which sources block or allow a name, through
-// which rule, in about 12.5 bytes per distinct name and one pass over the
-// name's bytes per query.
+// which rule, with one pass over the name's bytes per query.
 //
-// Design (measured on the 1,213,879-line union in shared/testdata; the
-// figures are in the Matcher doc, the benchmarks in matcher_bench_test.go):
+// Design (the reasoning and its measurements are in docs/performance.md,
+// "How the list matcher is built"; the benchmarks in matcher_bench_test.go):
 //
 //   - Names are not stored. Each is reduced to a 64-bit key: FNV-1a over
 //     its bytes read from the end, from a random seed drawn per Builder,
 //     finished with murmur3's fmix64. Read from the end, the hash state at
 //     each label boundary is that suffix's, so Match gets the keys of all
-//     suffixes in one pass (hashing each suffix anew with hash/maphash made
-//     a 9-label name cost 2.5x more). A lookup can wrongly hit with
-//     probability about n/2^64 per suffix (6.6e-14 for 1.2M names, ~2e-13
-//     per query: once in ~10^13 queries); it can never wrongly miss. The
-//     seed changes with every build, so a colliding name does not stay
-//     blocked past the next one. The price: Match.Rule must be a substring
-//     of the queried name (it is, by the Match contract), and a Matcher
-//     cannot list its names. Keeping the text instead, in a byte arena with
-//     an offset table, would cost ~20 bytes of text + ~5 of index per name
-//     (~30 MB for 1.2M); Blocky's same-length sorted strings ~22 bytes.
+//     suffixes in one pass. A lookup can wrongly hit with probability about
+//     n/2^64 per suffix; it can never wrongly miss, and the seed changes
+//     with every build. The price: Match.Rule must be a substring of the
+//     queried name (it is, by the Match contract), and a Matcher cannot
+//     list its names.
 //   - Keys sit in one open-addressing table of uint64 ordered as a sorted
 //     array with gaps ("ordered linear probing", Amble & Knuth): a key's
 //     home slot is key*size>>64, which keeps the table in key order, and
 //     each key sits at or after its home, in a gap-free run from it. A
 //     lookup reads from the home slot until it meets the key, a bigger key
-//     or a gap: at load 0.8 that is ~3 slots (one cache line) for hits and
-//     misses alike. Plain linear probing reads ~13 slots on a miss at that
-//     load, and most suffixes of a query are misses.
+//     or a gap, for hits and misses alike.
 //   - Each slot has a uint16 (uint32 past 65,536 combinations, through a
 //     second uint16 array allocated only then) indexing an interned table of
 //     the distinct (blockExact, blockSub, allowExact, allowSub) source-set
-//     combinations; real data has a handful per source, so it is tiny.
+//     combinations.
 //   - Match first computes every suffix's key and reads its home slot (key
-//     and value), then tests them: the reads do not wait on each other, so
-//     a cold name costs about one memory latency, not one per label.
+//     and value), then tests them: the reads do not wait on each other.
 //   - Building is streaming: Add appends 10 bytes per entry (key and a
-//     source+kind tag) to chunks of at most 32K entries (no copying or
-//     garbage as they grow); Build sizes the table once for load 0.8,
-//     inserts (merging the same name from several entries or sources),
-//     frees each chunk once inserted, and repacks the table to the
-//     distinct count when duplicates left it sparse. No name string is
-//     held: a parsed line's string is garbage at once.
+//     source+kind tag) to chunks of at most 32K entries; Build sizes the
+//     table once, inserts (merging the same name from several entries or
+//     sources), frees each chunk once inserted, and repacks the table to the
+//     distinct count when duplicates left it sparse. No name string is held.
 
 import (
 	"fmt"
@@ -209,18 +198,8 @@ func (b *Builder) Build() *Matcher {
 
 // Matcher is a compiled set of entries from up to MaxSources sources. It is
 // immutable and safe for concurrent use without locks; a nil or empty
-// Matcher matches nothing.
-//
-// Measured on a 2-core VM (Go 1.26; random reads of a 16 MB array take
-// 170-210 ns there) with the 1,213,879-line union (1,213,194 names):
-//
-//	heap kept by the Matcher        14.5 MB (12.5 B/name)
-//	gunzip + Parse + Add + Build    0.53-0.63 s (Build alone 0.1 s)
-//	process RSS of that build       8.8 MB before, 43 MB peak, 26 MB after
-//	Match, 12.5K names cycling      hit 215-400 ns, miss 155-250 ns,
-//	(cold cache lines; noisy VM)    a.b.c.d.e.f.<listed> 460-600 ns
-//	Match, 64 names cycling         hit ~85 ns, miss ~60 ns, deep ~120 ns
-//	allocations per Match           0
+// Matcher matches nothing. Match allocates nothing; its cost and the
+// memory a Matcher keeps are measured in docs/performance.md.
 type Matcher struct {
 	seed   uint64
 	t      table

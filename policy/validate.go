@@ -525,7 +525,7 @@ func (c *compiler) devices(p *plan, list []DeviceConfig, groups []string) {
 			d.group = g
 		} else {
 			msg := fmt.Sprintf("no group %q", gname)
-			if hint := closest(gname, groups); hint != "" {
+			if hint := suggest.Closest(gname, groups); hint != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", hint)
 			}
 			c.fail(key+".group", "%s; groups: %s", msg, strings.Join(groups, ", "))
@@ -568,17 +568,4 @@ func (c *compiler) devices(p *plan, list []DeviceConfig, groups []string) {
 	}
 	// Most specific prefix first, so 192.168.1.40 wins over 192.168.1.0/24.
 	slices.SortStableFunc(p.byIP, func(a, b ipDevice) int { return b.prefix.Bits() - a.prefix.Bits() })
-}
-
-func closest(s string, options []string) string {
-	best, bestD := "", 1<<30
-	for _, o := range options {
-		if d := suggest.Distance(s, o); d < bestD {
-			best, bestD = o, d
-		}
-	}
-	if bestD <= max(2, len(s)/3) {
-		return best
-	}
-	return ""
 }

@@ -365,13 +365,11 @@ func clearItems(where map[string]string, key string) {
 
 func unknownEnvWarning(name string, s *schema) string {
 	msg := fmt.Sprintf("env %s: not a Hearth setting, ignored", name)
-	best, bestD := "", 1<<30
+	envs := make([]string, 0, len(s.env))
 	for env := range s.env {
-		if d := suggest.Distance(name, env); d < bestD || (d == bestD && env < best) {
-			best, bestD = env, d
-		}
+		envs = append(envs, env)
 	}
-	if bestD <= max(2, (len(name)-len(envPrefix))/4) {
+	if best := suggest.Closest(name, envs); best != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", best)
 	}
 	return msg

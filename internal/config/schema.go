@@ -137,22 +137,7 @@ func (s *schema) suggest(unknown string) string {
 	if len(byName) == 1 {
 		return byName[0]
 	}
-	return closest(unknown, s.sortedKeys())
-}
-
-// closest returns the name in names nearest to unknown by edit distance
-// (case aside), or "" when none is near enough to be a likely typo.
-func closest(unknown string, names []string) string {
-	best, bestD := "", 1<<30
-	for _, n := range names {
-		if d := suggest.Distance(strings.ToLower(unknown), n); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if bestD <= max(2, len(unknown)/4) {
-		return best
-	}
-	return ""
+	return suggest.Closest(strings.ToLower(unknown), s.sortedKeys())
 }
 
 func (s *schema) sortedKeys() []string {

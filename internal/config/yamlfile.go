@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hearth-dns/hearth/internal/fielderr"
+	"github.com/hearth-dns/hearth/internal/suggest"
 )
 
 // fileInfo is what the YAML nodes of a configuration file say: the line of
@@ -200,7 +201,7 @@ func (fi *fileInfo) walkMapping(name string, m *yaml.Node, path string, t reflec
 			fx := slices.IndexFunc(fields, func(f field) bool { return f.name == k.Value })
 			if fx < 0 {
 				msg := fmt.Sprintf("unknown key %q", p)
-				if hint := closest(k.Value, fieldNames(t)); hint != "" {
+				if hint := suggest.Closest(strings.ToLower(k.Value), fieldNames(t)); hint != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", hint)
 				}
 				fi.problems = append(fi.problems, &Error{Where: at, Err: errors.New(msg)})

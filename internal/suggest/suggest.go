@@ -22,3 +22,21 @@ func Distance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Closest returns the option nearest to s by edit distance, or "" when
+// none is near enough to be a likely typo: within max(2, len(s)/4) edits.
+// Ties go to the option that sorts first, so the hint does not depend on
+// the order options come in. Every "did you mean" in Hearth uses it.
+func Closest(s string, options []string) string {
+	best, bestD := "", -1
+	for _, o := range options {
+		d := Distance(s, o)
+		if bestD < 0 || d < bestD || d == bestD && o < best {
+			best, bestD = o, d
+		}
+	}
+	if bestD < 0 || bestD > max(2, len(s)/4) {
+		return ""
+	}
+	return best
+}
