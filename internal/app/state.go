@@ -13,8 +13,12 @@ import (
 // The policy's saved state, opened through one seam: when the policy's state
 // files move to their own package, only these lines change.
 var (
-	openOverrides   = func(dir string) (*policy.Overrides, error) { return policy.OpenOverrides(filepath.Join(dir, policy.OverridesFile), nil) }
-	openRegistry    = func(dir string) (*policy.Registry, error) { return policy.OpenRegistry(filepath.Join(dir, policy.DevicesFile)) }
+	openOverrides = func(dir string) (*policy.Overrides, error) {
+		return policy.OpenOverrides(filepath.Join(dir, policy.OverridesFile), nil)
+	}
+	openRegistry = func(dir string) (*policy.Registry, error) {
+		return policy.OpenRegistry(filepath.Join(dir, policy.DevicesFile))
+	}
 	openAssignments = func(dir string) (*policy.Assignments, error) {
 		return policy.OpenAssignments(filepath.Join(dir, policy.AssignmentsFile))
 	}
