@@ -45,10 +45,14 @@ func (c Config) Validate(prefix string) []error {
 	return errs
 }
 
-// DefaultPath returns cfg.Path, or journal.db in the state directory dir.
+// FileName is the journal's database in the state directory, unless
+// journal.path says otherwise.
+const FileName = "journal.db"
+
+// DefaultPath returns cfg.Path, or FileName in the state directory dir.
 func DefaultPath(cfg Config, dir string) string {
 	if cfg.Path != "" {
 		return cfg.Path
 	}
-	return filepath.Join(dir, "journal.db")
+	return filepath.Join(dir, FileName)
 }

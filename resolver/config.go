@@ -160,3 +160,10 @@ func isPrivatePrefix(p netip.Prefix) bool {
 	}
 	return false
 }
+
+// Equal reports whether c and o describe the same cache: a reload keeps the
+// cached answers only then. Every field matters.
+func (c CacheConfig) Equal(o CacheConfig) bool {
+	return c.Size == o.Size && c.MinTTL == o.MinTTL && c.MaxTTL == o.MaxTTL && c.NegativeTTL == o.NegativeTTL &&
+		c.Prefetch == o.Prefetch && c.ServeStale == o.ServeStale && c.StaleMaxAge == o.StaleMaxAge
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"reflect"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -133,7 +132,7 @@ func (s *Server) build(cfg Config, old *pipeline) (*pipeline, error) {
 		}
 	}
 	p.budget = min(cfg.Upstreams.Timeout*time.Duration(max(1, len(cfg.Upstreams.Servers))), 10*time.Second)
-	if old != nil && reflect.DeepEqual(old.cfg.Cache, cfg.Cache) {
+	if old != nil && old.cfg.Cache.Equal(cfg.Cache) {
 		p.cache = old.cache
 	} else {
 		p.cache = newCache(cfg.Cache)
@@ -162,6 +161,13 @@ func (s *Server) listen(addr string) error {
 	if err != nil {
 		return err
 	}
+	s.startListener(addr, pc, ln)
+	return nil
+}
+
+// startListener starts the UDP and TCP servers of addr on their bound sockets.
+// Called with s.mu held.
+func (s *Server) startListener(addr string, pc net.PacketConn, ln net.Listener) {
 	l := &listener{addr: pc.LocalAddr()}
 	l.udp = &dns.Server{PacketConn: pc, Handler: s, UDPSize: 4096, MsgAcceptFunc: acceptQuery}
 	l.tcp = &dns.Server{Listener: ln, Handler: s, MsgAcceptFunc: acceptQuery,
@@ -178,7 +184,6 @@ func (s *Server) listen(addr string) error {
 	}
 	s.listeners[addr] = l
 	s.log.Info().Str("listen", l.addr.String()).Msg("listening on UDP and TCP")
-	return nil
 }
 
 // bindPair binds addr over UDP, then TCP on the port UDP got. With port 0
@@ -247,38 +252,108 @@ func (s *Server) Addrs() []net.Addr {
 	return out
 }
 
-// Reload swaps in a new configuration. The new pipeline and any new listen
-// addresses are set up first; if anything fails the running configuration
-// stays, untouched.
-func (s *Server) Reload(cfg Config) error {
+// Prepared is a resolver configuration built aside: its pipeline (with its
+// upstreams) made and its new listen addresses bound, nothing yet serving
+// with it. Commit puts it in force; Discard drops it. It is the resolver's
+// half of a reload that applies in full or not at all.
+type Prepared struct {
+	old   *pipeline // the pipeline it was prepared against
+	pipe  *pipeline
+	bound map[string]boundPair // new listen addresses, bound, not serving
+	done  bool
+}
+
+type boundPair struct {
+	pc net.PacketConn
+	ln net.Listener
+}
+
+// Prepare validates cfg and builds what it needs aside: the pipeline (the
+// cache is kept when its settings are unchanged) and a socket pair for each
+// new listen address. On any problem nothing is left behind and the running
+// configuration is untouched. The caller commits or discards the result
+// before preparing another.
+func (s *Server) Prepare(cfg Config) (*Prepared, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.pipe.Load()
 	p, err := s.build(cfg, old)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	want := make(map[string]bool)
-	var added []string
+	pr := &Prepared{old: old, pipe: p, bound: map[string]boundPair{}}
 	for _, addr := range cfg.Listen {
-		want[addr] = true
-		if s.listeners[addr] == nil {
-			if err := s.listen(addr); err != nil {
-				for _, a := range added {
-					s.stopListener(context.Background(), a)
-				}
-				p.close()
-				return err
-			}
-			added = append(added, addr)
+		if s.listeners[addr] != nil || pr.bound[addr].pc != nil {
+			continue
 		}
+		pc, ln, err := bindPair(addr)
+		if err != nil {
+			s.discardLocked(pr)
+			return nil, err
+		}
+		pr.bound[addr] = boundPair{pc, ln}
 	}
-	s.pipe.Store(p)
+	return pr, nil
+}
+
+// Commit puts pr in force: new listeners start serving on their bound
+// sockets, the new pipeline answers from now on, listeners on addresses no
+// longer configured stop, and the old upstreams close once queries in flight
+// are surely done. It fails only when pr is stale (the server changed since
+// Prepare, or pr was committed or discarded): then pr is discarded and the
+// running configuration stays.
+func (s *Server) Commit(pr *Prepared) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.pipe.Load()
+	if pr.done || pr.old != old {
+		s.discardLocked(pr)
+		return errors.New("resolver: configuration prepared against an older one; nothing changed")
+	}
+	pr.done = true
+	for addr, b := range pr.bound {
+		s.startListener(addr, b.pc, b.ln)
+	}
+	s.pipe.Store(pr.pipe)
+	want := make(map[string]bool, len(pr.pipe.cfg.Listen))
+	for _, addr := range pr.pipe.cfg.Listen {
+		want[addr] = true
+	}
 	s.stopListeners(context.Background(), want)
 	// Queries still in flight may be using the old upstreams: close them
 	// once those queries are surely done.
 	time.AfterFunc(old.budget+time.Second, old.close)
 	return nil
+}
+
+// Discard drops a prepared configuration that will not be committed: its
+// sockets and upstreams close. The running configuration is untouched.
+func (s *Server) Discard(pr *Prepared) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.discardLocked(pr)
+}
+
+func (s *Server) discardLocked(pr *Prepared) {
+	if pr.done {
+		return
+	}
+	pr.done = true
+	for _, b := range pr.bound {
+		b.pc.Close()
+		b.ln.Close()
+	}
+	pr.pipe.close()
+}
+
+// Reload swaps in a new configuration: Prepare, then Commit. If anything
+// fails the running configuration stays, untouched.
+func (s *Server) Reload(cfg Config) error {
+	pr, err := s.Prepare(cfg)
+	if err != nil {
+		return err
+	}
+	return s.Commit(pr)
 }
 
 // stopListeners shuts down every listener whose address is not in keep.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	hearthapp "github.com/hearth-dns/hearth/internal/app"
 	"github.com/hearth-dns/hearth/internal/config"
 )
 
@@ -58,13 +59,13 @@ func (a *app) serve(ctx context.Context, opts config.LoadOptions) error {
 		defer signal.Stop(ch)
 		sigs = ch
 	}
-	h, err := startHearth(ctx, cfg, log, logs.jsonOut)
+	h, err := hearthapp.Start(ctx, cfg, hearthapp.Options{Logger: log, EventOutput: logs.jsonOut, Version: version})
 	if err != nil {
 		fmt.Fprintf(a.stderr, "hearth: cannot start: %v\n", err)
 		return exitStatus(exitError)
 	}
 	listen := cfg.Listen
-	if addrs := h.srv.Addrs(); len(addrs) > 0 {
+	if addrs := h.Addrs(); len(addrs) > 0 {
 		listen = make([]string, len(addrs))
 		for i, ad := range addrs {
 			listen[i] = ad.String()
@@ -98,7 +99,7 @@ type reloadRequester interface {
 	ReloadRequests() <-chan chan error
 }
 
-var _ server = (*hearth)(nil)
+var _ server = (*hearthapp.Hearth)(nil)
 
 // run serves until ctx ends or SIGINT/SIGTERM arrives, then shuts srv down,
 // waiting at most shutdownTimeout. SIGHUP loads the configuration again:

@@ -1,0 +1,201 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hearth-dns/hearth/blocklists"
+	"github.com/hearth-dns/hearth/internal/config"
+	"github.com/hearth-dns/hearth/journal"
+	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/resolver"
+	"github.com/hearth-dns/hearth/resolver/upstream"
+	"github.com/hearth-dns/hearth/web"
+)
+
+// firstCompileWait bounds how long start-up waits for the lists before
+// answering DNS anyway: the family's internet must not wait on a list.
+const firstCompileWait = 30 * time.Second
+
+// Options carries what the configuration file cannot.
+type Options struct {
+	Logger zerolog.Logger
+	// EventOutput, if not nil, is the JSON log's destination, where the
+	// journal writes its per-lookup events in batches.
+	EventOutput io.Writer
+	// Version is the build's version, for the lists' User-Agent and the
+	// dashboard.
+	Version string
+}
+
+// Hearth is the running process: the DNS server, the policy engine and the
+// lists that feed it, the journal and the dashboard.
+type Hearth struct {
+	log        zerolog.Logger
+	version    string
+	srv        *resolver.Server
+	engine     *policy.Engine
+	lists      *runningLists
+	gen        atomic.Uint64 // which runningLists may update the engine
+	stopEngine context.CancelFunc
+	engineDone chan struct{}
+	journal    *journal.Journal
+	journalCfg journal.Config
+	web        *web.Server  // nil: the dashboard is off or could not start
+	metrics    *web.Metrics // nil: the dashboard is off
+	webCfg     web.Config
+	listsMu    sync.Mutex      // guards lists: replaced by Reload, read by the dashboard
+	reloadMu   sync.Mutex      // one Reload at a time
+	reloads    chan chan error // the dashboard's reload requests, served by the caller's loop
+}
+
+// Start builds everything from cfg, compiles the lists (waiting up to
+// firstCompileWait, so filtering is on from the first query), then starts
+// the DNS listeners and the dashboard.
+func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error) {
+	log := opts.Logger
+	h := &Hearth{log: log, version: opts.Version, reloads: make(chan chan error)}
+	var err error
+	if h.engine, err = newEngine(cfg, log); err != nil {
+		return nil, err
+	}
+	// The journal never fails to open: without its database it keeps
+	// events in memory and says so loudly.
+	h.journalCfg = cfg.Journal
+	ropts := resolver.Options{Logger: log, Policy: h.engine}
+	if cfg.Journal.Enabled {
+		h.journal = journal.Open(cfg.Journal, journal.Options{Logger: log, Dir: cfg.StateDirectory(), EventOutput: opts.EventOutput})
+		ropts.Journal = h.journal
+	}
+	if cfg.Web.Enabled {
+		// The sources are read at scrape time, once h.srv and h.lists are set.
+		h.metrics = web.NewMetrics(web.MetricsSources{
+			Upstreams: func() []upstream.Stat { return h.srv.UpstreamStats() },
+			Journal: func() (journal.Stats, bool) {
+				if h.journal == nil {
+					return journal.Stats{}, false
+				}
+				return h.journal.Stats(), true
+			},
+			Lists: h.ListStatus,
+		})
+		ropts.Observer = h.metrics
+	}
+	if h.srv, err = resolver.New(cfg.Config, ropts); err != nil {
+		h.closeJournal(context.Background())
+		return nil, err
+	}
+	setup := listsSetupOf(cfg)
+	lists, err := h.newLists(setup)
+	if err != nil {
+		return nil, err
+	}
+	h.lists = h.runLists(setup, lists)
+	ctx, cancel := context.WithCancel(context.Background())
+	h.stopEngine, h.engineDone = cancel, make(chan struct{})
+	go func() {
+		defer close(h.engineDone)
+		logged := map[string]time.Time{} // a problem is logged hourly, not every refresh
+		h.engine.Run(ctx, func(err error) {
+			if t, ok := logged[err.Error()]; !ok || time.Since(t) > time.Hour {
+				logged[err.Error()] = time.Now()
+				log.Warn().Err(err).Msg("device identification")
+			}
+		})
+	}()
+	if err := h.srv.Start(); err != nil {
+		h.stopEngine()
+		<-h.engineDone
+		h.lists.stop()
+		h.closeJournal(context.Background())
+		return nil, err
+	}
+	h.startWeb(cfg)
+	return h, nil
+}
+
+// startWeb starts the dashboard. One that cannot start (its port taken) is
+// logged loudly and DNS goes on: the family's internet comes first.
+func (h *Hearth) startWeb(cfg *config.Config) {
+	h.webCfg = cfg.Web
+	if !cfg.Web.Enabled {
+		return
+	}
+	allow := cfg.Web.AllowClients
+	if len(allow) == 0 {
+		allow = cfg.AllowClients
+	}
+	nets, err := web.Prefixes(allow) // validated with the configuration
+	if err != nil {
+		h.log.Error().Err(err).Msg("dashboard not started")
+		return
+	}
+	srv := web.New(web.Options{
+		Config: cfg.Web, Engine: h.engine, Backend: h, Journal: h.journal, Metrics: h.metrics, StateDir: cfg.StateDirectory(),
+		AllowClients: nets, HelpCountries: cfg.Policy.Help.Countries, Catalogue: blocklists.Builtin(),
+		Logger: h.log, Version: h.version,
+	})
+	if err := srv.Start(); err != nil {
+		h.log.Error().Err(err).Msg("dashboard not started; DNS is unaffected")
+		return
+	}
+	h.web = srv
+}
+
+// Addrs returns the DNS server's bound UDP addresses (useful with port 0).
+func (h *Hearth) Addrs() []net.Addr { return h.srv.Addrs() }
+
+// RequestReload asks the caller's loop (which reads ReloadRequests) to load
+// the configuration again, as SIGHUP does, and returns its outcome (for the
+// dashboard's "reload").
+func (h *Hearth) RequestReload() error {
+	done := make(chan error, 1)
+	select {
+	case h.reloads <- done:
+	case <-time.After(10 * time.Second):
+		return errors.New("hearth is busy (shutting down?); try again")
+	}
+	return <-done
+}
+
+// ReloadRequests is where the caller's loop takes the dashboard's reload
+// requests, serving each with Reload and answering on the channel sent.
+func (h *Hearth) ReloadRequests() <-chan chan error { return h.reloads }
+
+// Shutdown stops the dashboard and the listeners (in-flight requests and
+// queries finish), then the lists.
+func (h *Hearth) Shutdown(ctx context.Context) error {
+	var werr error
+	if h.web != nil {
+		werr = h.web.Shutdown(ctx)
+	}
+	err := errors.Join(h.srv.Shutdown(ctx), werr)
+	h.stopEngine()
+	<-h.engineDone
+	h.lists.stop()
+	// After the listeners: the last queries' lookups are in the queue.
+	h.closeJournal(ctx)
+	return err
+}
+
+// closeJournal flushes the journal and says what it wrote and dropped.
+func (h *Hearth) closeJournal(ctx context.Context) {
+	if h.journal == nil {
+		return
+	}
+	err := h.journal.Close(ctx)
+	st := h.journal.Stats()
+	ev := h.log.Info()
+	if err != nil {
+		ev = h.log.Error().Err(err)
+	}
+	ev.Uint64("written", st.Written).Uint64("dropped", st.Dropped).Int64("rows", st.Rows).
+		Int64("size_bytes", st.SizeBytes).Bool("in_memory", st.InMemory).Msg("journal closed")
+}

@@ -1,0 +1,9 @@
+// Package app runs Hearth: it starts the policy engine with its saved state,
+// the lists (one generation per lists setup, kept current in the background),
+// the resolver, the journal and the dashboard; it reloads a configuration as
+// one generation, in full or not at all; and it shuts them down in order. It
+// also tunes the memory limit after each list compile.
+//
+// cmd/hearth keeps flags, loading the configuration, signals and printing:
+// it calls Start, Reload and Shutdown.
+package app

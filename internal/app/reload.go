@@ -1,0 +1,73 @@
+package app
+
+import (
+	"slices"
+
+	"github.com/hearth-dns/hearth/blocklists"
+	"github.com/hearth-dns/hearth/internal/config"
+	"github.com/hearth-dns/hearth/web"
+)
+
+// Reload applies cfg as one generation, in full or not at all:
+//
+//  1. prepare every part aside: new Lists if their setup changed, the
+//     resolver's pipeline with its new listen ports bound, the compiled
+//     policy. Any part that refuses leaves everything as it was, and its
+//     error is returned;
+//  2. commit the resolver and the policy together (neither can fail now),
+//     then run the new lists; the old ones keep filtering until the new ones
+//     have compiled.
+//
+// Journal and dashboard settings apply at the next start (a warning says so).
+func (h *Hearth) Reload(cfg *config.Config) error {
+	h.reloadMu.Lock()
+	defer h.reloadMu.Unlock()
+
+	// 1. Prepare.
+	setup := listsSetupOf(cfg)
+	var lists *blocklists.Lists
+	if !setup.Equal(h.lists.setup) {
+		var err error
+		if lists, err = h.newLists(setup); err != nil {
+			return err
+		}
+	}
+	res, err := h.srv.Prepare(cfg.Config)
+	if err != nil {
+		return err
+	}
+	pol, err := h.engine.Prepare(cfg.Policy, cfg.ListCategories())
+	if err != nil {
+		h.srv.Discard(res)
+		return err
+	}
+
+	// 2. Commit.
+	if err := h.srv.Commit(res); err != nil {
+		return err // only if another change came between: nothing changed
+	}
+	h.engine.Apply(pol)
+	if cfg.Journal != h.journalCfg {
+		h.log.Warn().Msg("journal settings changed: they apply after a restart")
+	}
+	if !webSettingsEqual(cfg.Web, h.webCfg) {
+		h.log.Warn().Msg("web settings changed: they apply after a restart")
+	}
+	if lists != nil {
+		old := h.lists
+		rl := h.runLists(setup, lists)
+		h.listsMu.Lock()
+		h.lists = rl
+		h.listsMu.Unlock()
+		old.stop()
+	}
+	return nil
+}
+
+// webSettingsEqual reports whether the dashboard's settings are unchanged.
+// Every field matters. (web.Config is the dashboard's; this comparison lives
+// here, with its only user.)
+func webSettingsEqual(a, b web.Config) bool {
+	return a.Enabled == b.Enabled && a.Listen == b.Listen && slices.Equal(a.AllowClients, b.AllowClients) &&
+		a.SessionTTL == b.SessionTTL
+}

@@ -1,0 +1,77 @@
+package policy
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPrepareApply: a prepared policy changes nothing until applied; a bad
+// one is refused at Prepare and the running one stays.
+func TestPrepareApply(t *testing.T) {
+	withBlock := func(block ...string) Config {
+		c := family()
+		c.Blocking.Block = block
+		return c
+	}
+	e, err := NewEngine(withBlock("old.example"), Options{ListCategories: listCats})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	blocked := func(name string) bool {
+		d, err := e.DecideFor(name, "", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Action == Block
+	}
+	pp, err := e.Prepare(withBlock("new.example"), listCats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !blocked("old.example") || blocked("new.example") {
+		t.Fatal("Prepare changed the running policy")
+	}
+	if _, err := e.Prepare(withBlock("no-such-category"), listCats); err == nil || !strings.Contains(err.Error(), "blocking.block") {
+		t.Fatalf("Prepare(bad) = %v, want a problem with blocking.block", err)
+	}
+	e.Apply(pp)
+	if blocked("old.example") || !blocked("new.example") {
+		t.Fatal("Apply did not put the prepared policy in force")
+	}
+	e.Apply(pp) // again: from a fresh compile, same outcome
+	if !blocked("new.example") {
+		t.Fatal("a second Apply lost the policy")
+	}
+}
+
+// TestReadSeenDevicesLeavesDamagedFile: the read-only reader reports a file
+// it cannot parse and leaves it in place.
+func TestReadSeenDevicesLeavesDamagedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), DevicesFile)
+	if devs, err := ReadSeenDevices(path); err != nil || devs != nil {
+		t.Fatalf("missing file: %v, %v", devs, err)
+	}
+	if err := os.WriteFile(path, []byte("[]"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadSeenDevices(path); err == nil || !strings.Contains(err.Error(), "cannot be parsed") {
+		t.Fatalf("damaged file: %v", err)
+	}
+	if data, err := os.ReadFile(path); err != nil || string(data) != "[]" {
+		t.Fatalf("file changed: %q, %v", data, err)
+	}
+	r := NewRegistry(path)
+	r.m["ip:192.0.2.1"] = &Seen{key: "ip:192.0.2.1", addr: "192.0.2.1"}
+	r.dirty = true
+	if err := r.Save(); err != nil {
+		t.Fatal(err)
+	}
+	devs, err := ReadSeenDevices(path)
+	if err != nil || len(devs) != 1 || devs[0].Addr != "192.0.2.1" {
+		t.Fatalf("ReadSeenDevices = %+v, %v", devs, err)
+	}
+}
