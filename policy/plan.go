@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hearth-dns/hearth/blocklists"
+	"github.com/hearth-dns/hearth/policy/schedule"
 )
 
 // plan is a validated configuration, compiled for deciding: groups with
@@ -17,7 +18,7 @@ import (
 type plan struct {
 	cfg        Config
 	loc        *time.Location
-	cal        *Calendar
+	cal        *schedule.Calendar
 	dom        *blocklists.Matcher
 	domInfo    []string // per dom SourceID, the config key of the entries
 	help       blocklists.SourceID
@@ -136,11 +137,11 @@ func (p *plan) trusted(remote netip.Addr) bool {
 // liveSchedule is a Schedule with its current state cached: Active and Next
 // are computed once per change, not per query.
 type liveSchedule struct {
-	s           *Schedule
-	list        []Window // the usual windows
-	text        string   // the usual windows, in words
-	holidayText string   // the holiday windows, if any, as "holidays ..."
-	cal         *Calendar
+	s           *schedule.Schedule
+	list        []schedule.Window // the usual windows
+	text        string            // the usual windows, in words
+	holidayText string            // the holiday windows, if any, as "holidays ..."
+	cal         *schedule.Calendar
 	st          atomic.Pointer[schedState]
 }
 
@@ -162,8 +163,8 @@ func (l *liveSchedule) state(now time.Time) *schedState {
 	}
 	if l.cal != nil {
 		_, st.holiday = l.cal.On(now)
-		y, m, d := now.In(l.s.loc).Date()
-		if midnight := time.Date(y, m, d+1, 0, 0, 0, 0, l.s.loc).Unix(); midnight < st.until {
+		y, m, d := now.In(l.s.Location()).Date()
+		if midnight := time.Date(y, m, d+1, 0, 0, 0, 0, l.s.Location()).Unix(); midnight < st.until {
 			st.until = midnight // the holiday flag may change then
 		}
 	}

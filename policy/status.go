@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hearth-dns/hearth/policy/schedule"
 )
 
 // DeviceStatus is what a device may do at one instant, and until when: the
@@ -251,19 +253,19 @@ func (e *Engine) Week() []GroupWeek {
 }
 
 // spansOf lays windows out on the week, Sunday first.
-func spansOf(ws []Window) []DaySpan {
+func spansOf(ws []schedule.Window) []DaySpan {
 	out := []DaySpan{}
 	for _, w := range ws {
 		for d := time.Sunday; d <= time.Saturday; d++ {
-			if !w.on(d) {
+			if !w.On(d) {
 				continue
 			}
-			start, end := int(w.start), int(w.end)
+			start, end := w.Start(), w.End()
 			if end > start {
 				out = append(out, DaySpan{d, start, end})
 				continue
 			}
-			out = append(out, DaySpan{d, start, minutesPerDay})
+			out = append(out, DaySpan{d, start, 24 * 60})
 			if end > 0 {
 				out = append(out, DaySpan{(d + 1) % 7, 0, end})
 			}
