@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hearth-dns/hearth/blocklists"
+	"github.com/hearth-dns/hearth/policy/identity"
 	"github.com/hearth-dns/hearth/policy/schedule"
 )
 
@@ -123,17 +124,6 @@ func (p *plan) deviceFor(addr netip.Addr, mac net.HardwareAddr) *device {
 	return nil
 }
 
-// trusted reports whether a query's claims (MAC, client subnet) from remote
-// may be believed.
-func (p *plan) trusted(remote netip.Addr) bool {
-	for _, f := range p.forwarders {
-		if f.Contains(remote) {
-			return true
-		}
-	}
-	return false
-}
-
 // liveSchedule is a Schedule with its current state cached: Active and Next
 // are computed once per change, not per query.
 type liveSchedule struct {
@@ -183,14 +173,13 @@ func (l *liveSchedule) windows(st *schedState) string {
 // bound is a plan bound to compiled lists: what Decide reads.
 type bound struct {
 	plan  *plan
-	lists *blocklists.Compiled // may be nil before the first compile
-	ids   identCache
+	lists *blocklists.Compiled    // may be nil before the first compile
+	ids   *identity.Cache[*ident] // who each client is, under this plan
 }
 
 // bind resolves every name set of p against the sources of c.
 func bind(p *plan, c *blocklists.Compiled) *bound {
-	b := &bound{plan: p, lists: c}
-	b.ids.init()
+	b := &bound{plan: p, lists: c, ids: identity.NewCache[*ident]()}
 	var srcs []blocklists.SourceInfo
 	if c != nil {
 		srcs = c.Sources

@@ -31,7 +31,7 @@ import (
 	"github.com/hearth-dns/hearth/internal/clock"
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/journal"
-	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
 	"github.com/hearth-dns/hearth/resolver/upstream"
 	"github.com/hearth-dns/hearth/web"
 )
@@ -892,7 +892,7 @@ func (d *doctor) checkRouter(ctx context.Context, cfg *config.Config) {
 
 // seenDevices reads the device registry at path, read-only: a registry it
 // cannot parse is reported and left as it is (OpenRegistry would set it aside).
-func seenDevices(path string) ([]policy.SeenDevice, error) {
+func seenDevices(path string) ([]state.SeenDevice, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -901,12 +901,12 @@ func seenDevices(path string) ([]policy.SeenDevice, error) {
 		return nil, fmt.Errorf("%s cannot be read: %v", path, err)
 	}
 	var file struct {
-		Devices []policy.SeenDevice `json:"devices"`
+		Devices []state.SeenDevice `json:"devices"`
 	}
 	if err := json.Unmarshal(data, &file); err != nil {
 		return nil, fmt.Errorf("%s cannot be parsed: %v", path, err)
 	}
-	reg, err := policy.OpenRegistry(path)
+	reg, err := state.OpenRegistry(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}

@@ -24,7 +24,7 @@ import (
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/hearth-dns/hearth/journal"
-	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
 	"github.com/hearth-dns/hearth/resolver"
 	"github.com/hearth-dns/hearth/resolver/resolvertest"
 	"github.com/hearth-dns/hearth/web"
@@ -181,27 +181,27 @@ func wantFinding(t *testing.T, out, level, title string, body ...string) doctorF
 
 // writeDevices adds to the state directory's device registry one unnamed
 // device per address, last seen ago before doctorNow.
-func writeDevices(t *testing.T, state string, ago time.Duration, addrs ...string) {
+func writeDevices(t *testing.T, dir string, ago time.Duration, addrs ...string) {
 	t.Helper()
 	for _, a := range addrs {
-		writeSeen(t, state, policy.SeenDevice{Key: "ip:" + a, Addr: a, LastSeen: doctorNow.Add(-ago)})
+		writeSeen(t, dir, state.SeenDevice{Key: "ip:" + a, Addr: a, LastSeen: doctorNow.Add(-ago)})
 	}
 }
 
 // writeNamedDevice adds a configured device, seen an hour before doctorNow.
-func writeNamedDevice(t *testing.T, state, name, addr string) {
+func writeNamedDevice(t *testing.T, dir, name, addr string) {
 	t.Helper()
-	writeSeen(t, state, policy.SeenDevice{Key: "ip:" + addr, Device: name, Addr: addr, LastSeen: doctorNow.Add(-time.Hour)})
+	writeSeen(t, dir, state.SeenDevice{Key: "ip:" + addr, Device: name, Addr: addr, LastSeen: doctorNow.Add(-time.Hour)})
 }
 
-// writeSeen adds sd to the registry in state/devices.json, kept as the
+// writeSeen adds sd to the registry in dir/devices.json, kept as the
 // server keeps it.
-func writeSeen(t *testing.T, state string, sd policy.SeenDevice) {
+func writeSeen(t *testing.T, dir string, sd state.SeenDevice) {
 	t.Helper()
-	path := filepath.Join(state, "devices.json")
+	path := filepath.Join(dir, "devices.json")
 	var file struct {
-		Version int                 `json:"version"`
-		Devices []policy.SeenDevice `json:"devices"`
+		Version int                `json:"version"`
+		Devices []state.SeenDevice `json:"devices"`
 	}
 	if data, err := os.ReadFile(path); err == nil {
 		if err := json.Unmarshal(data, &file); err != nil {
@@ -214,7 +214,7 @@ func writeSeen(t *testing.T, state string, sd policy.SeenDevice) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(state, 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, data, 0o600); err != nil {

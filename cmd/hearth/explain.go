@@ -19,6 +19,8 @@ import (
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/identity"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // `hearth explain`: what the policy decides for one name, for one device, at
@@ -151,7 +153,7 @@ func newExplainCmd(a *app) *cobra.Command {
 
 		// The device, then the decision.
 		if client != "" {
-			info := engine.Identify(policy.ClientInfo{Addr: addr, Remote: addr})
+			info := engine.Lookup(identity.ClientInfo{Addr: addr, Remote: addr})
 			device = info.Device
 			if device == "" {
 				notes = append(notes, fmt.Sprintf("no device is configured with address %s: decided as an unknown device, in group %s", addr, info.Group))
@@ -235,11 +237,11 @@ func (c explainClock) Now() time.Time { return time.Time(c) }
 
 // openOverridesReadOnly opens the server's store of pauses and bonus time at
 // path, as of when, for reading: explain never adds, cancels or prunes.
-func openOverridesReadOnly(path string, when time.Time) (*policy.Overrides, string, error) {
+func openOverridesReadOnly(path string, when time.Time) (*state.Overrides, string, error) {
 	if ok, note, err := stateReadable(path, "pauses and bonus time"); !ok {
 		return nil, note, err // NewEngine makes an empty store
 	}
-	ov, err := policy.OpenOverrides(path, explainClock(when))
+	ov, err := state.OpenOverrides(path, explainClock(when))
 	if ov == nil {
 		return nil, "", err
 	}
@@ -268,11 +270,11 @@ func stateReadable(path, what string) (bool, string, error) {
 }
 
 // openAssignmentsReadOnly opens the devices named on the dashboard.
-func openAssignmentsReadOnly(path string) (*policy.Assignments, string, error) {
+func openAssignmentsReadOnly(path string) (*state.Assignments, string, error) {
 	if ok, note, err := stateReadable(path, "devices named on the dashboard"); !ok {
 		return nil, note, err // NewEngine makes an empty store
 	}
-	as, err := policy.OpenAssignments(path)
+	as, err := state.OpenAssignments(path)
 	return as, "", err
 }
 
@@ -341,7 +343,7 @@ type explainedOverride struct {
 }
 
 func newExplained(name string, when time.Time, client netip.Addr, d *policy.Decision, cfg *config.Config,
-	ovs *policy.Overrides, notes []string) *explained {
+	ovs *state.Overrides, notes []string) *explained {
 	x := &explained{
 		Name: name, At: when, Action: d.Action.String(), Reason: d.Reason.String(), Summary: d.Short(),
 		Device: d.Device, Group: d.Group, Rule: d.Rule, RuleText: d.RuleText,

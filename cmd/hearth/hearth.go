@@ -20,6 +20,8 @@ import (
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/identity"
+	"github.com/hearth-dns/hearth/policy/state"
 	"github.com/hearth-dns/hearth/resolver"
 	"github.com/hearth-dns/hearth/resolver/upstream"
 	"github.com/hearth-dns/hearth/web"
@@ -210,21 +212,21 @@ func (h *hearth) ReloadRequests() <-chan chan error { return h.reloads }
 // aside and reported, never a reason not to start.
 func newEngine(cfg *config.Config, log zerolog.Logger) (*policy.Engine, error) {
 	dir := cfg.StateDirectory()
-	overrides, err := policy.OpenOverrides(filepath.Join(dir, "overrides.json"), nil)
+	overrides, err := state.OpenOverrides(filepath.Join(dir, "overrides.json"), nil)
 	if err != nil {
 		if overrides == nil {
 			return nil, fmt.Errorf("state: %w", err)
 		}
 		log.Error().Err(err).Msg("pauses and bonus time")
 	}
-	devices, err := policy.OpenRegistry(filepath.Join(dir, "devices.json"))
+	devices, err := state.OpenRegistry(filepath.Join(dir, "devices.json"))
 	if err != nil {
 		if devices == nil {
 			return nil, fmt.Errorf("state: %w", err)
 		}
 		log.Error().Err(err).Msg("devices seen")
 	}
-	assigned, err := policy.OpenAssignments(filepath.Join(dir, "assignments.json"))
+	assigned, err := state.OpenAssignments(filepath.Join(dir, "assignments.json"))
 	if err != nil {
 		if assigned == nil {
 			return nil, fmt.Errorf("state: %w", err)
@@ -232,7 +234,7 @@ func newEngine(cfg *config.Config, log zerolog.Logger) (*policy.Engine, error) {
 		log.Error().Err(err).Msg("devices named on the dashboard")
 	}
 	opts := policy.Options{ListCategories: cfg.ListCategories(), Overrides: overrides, Devices: devices, Assignments: assigned,
-		Neighbours: policy.NewNeighbours(policy.NeighbourSources{})} // read only while identify.neighbours is on
+		Neighbours: identity.NewNeighbours(identity.NeighbourSources{})} // read only while identify.neighbours is on
 	return policy.NewEngine(cfg.Policy, opts)
 }
 
