@@ -841,7 +841,7 @@ func (d *doctor) checkRouter(ctx context.Context, cfg *config.Config) {
 			}
 		}
 	}
-	devices, err := seenDevices(filepath.Join(cfg.StateDirectory(), "devices.json"))
+	devices, err := seenDevices(filepath.Join(cfg.StateDirectory(), state.DevicesFile))
 	if err != nil {
 		notes = append(notes, err.Error())
 	}
@@ -891,24 +891,14 @@ func (d *doctor) checkRouter(ctx context.Context, cfg *config.Config) {
 }
 
 // seenDevices reads the device registry at path, read-only: a registry it
-// cannot parse is reported and left as it is (OpenRegistry would set it aside).
+// cannot parse is reported and left as it is.
 func seenDevices(path string) ([]state.SeenDevice, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
+	reg, err := state.OpenRegistryReadOnly(path)
+	if reg == nil {
 		return nil, fmt.Errorf("%s cannot be read: %v", path, err)
 	}
-	var file struct {
-		Devices []state.SeenDevice `json:"devices"`
-	}
-	if err := json.Unmarshal(data, &file); err != nil {
-		return nil, fmt.Errorf("%s cannot be parsed: %v", path, err)
-	}
-	reg, err := state.OpenRegistry(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, err
 	}
 	return reg.List(), nil
 }

@@ -2,12 +2,9 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -124,20 +121,20 @@ func newExplainCmd(a *app) *cobra.Command {
 
 		// The overrides as of that time: those that ended before it do not
 		// matter, whatever the real clock says.
-		overrides, note, err := openOverridesReadOnly(filepath.Join(cfg.StateDirectory(), "overrides.json"), when)
-		if err != nil {
+		overrides, err := state.OpenOverridesReadOnly(filepath.Join(cfg.StateDirectory(), state.OverridesFile), explainClock(when))
+		if overrides == nil {
 			return fail("pauses and bonus time: %v", err)
 		}
-		if note != "" {
-			notes = append(notes, note)
+		if err != nil {
+			notes = append(notes, err.Error())
 		}
 		// The devices named on the dashboard, read the same way.
-		assigned, note, err := openAssignmentsReadOnly(filepath.Join(cfg.StateDirectory(), "assignments.json"))
-		if err != nil {
+		assigned, err := state.OpenAssignmentsReadOnly(filepath.Join(cfg.StateDirectory(), state.AssignmentsFile))
+		if assigned == nil {
 			return fail("devices named on the dashboard: %v", err)
 		}
-		if note != "" {
-			notes = append(notes, note)
+		if err != nil {
+			notes = append(notes, err.Error())
 		}
 		engine, err := policy.NewEngine(cfg.Policy, policy.Options{
 			Clock:          explainClock(when),
@@ -234,49 +231,6 @@ func parseExplainAt(s string, now time.Time, loc *time.Location) (time.Time, err
 type explainClock time.Time
 
 func (c explainClock) Now() time.Time { return time.Time(c) }
-
-// openOverridesReadOnly opens the server's store of pauses and bonus time at
-// path, as of when, for reading: explain never adds, cancels or prunes.
-func openOverridesReadOnly(path string, when time.Time) (*state.Overrides, string, error) {
-	if ok, note, err := stateReadable(path, "pauses and bonus time"); !ok {
-		return nil, note, err // NewEngine makes an empty store
-	}
-	ov, err := state.OpenOverrides(path, explainClock(when))
-	if ov == nil {
-		return nil, "", err
-	}
-	note := ""
-	if err != nil {
-		note = err.Error()
-	}
-	return ov, note, nil
-}
-
-// stateReadable tells whether explain should open the state file at path.
-// The Open functions move a file they cannot parse aside; explain leaves that
-// to the server, so a file that is not JSON is skipped with a note instead.
-// A missing file is skipped without one.
-func stateReadable(path, what string) (bool, string, error) {
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return false, "", nil
-	case err != nil:
-		return false, "", err
-	case !json.Valid(data):
-		return false, path + " cannot be parsed: " + what + " were not taken into account", nil
-	}
-	return true, "", nil
-}
-
-// openAssignmentsReadOnly opens the devices named on the dashboard.
-func openAssignmentsReadOnly(path string) (*state.Assignments, string, error) {
-	if ok, note, err := stateReadable(path, "devices named on the dashboard"); !ok {
-		return nil, note, err // NewEngine makes an empty store
-	}
-	as, err := state.OpenAssignments(path)
-	return as, "", err
-}
 
 // devicesByMAC reports whether some device is configured by MAC address.
 func devicesByMAC(cfg *config.Config) bool {

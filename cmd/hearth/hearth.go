@@ -212,21 +212,21 @@ func (h *hearth) ReloadRequests() <-chan chan error { return h.reloads }
 // aside and reported, never a reason not to start.
 func newEngine(cfg *config.Config, log zerolog.Logger) (*policy.Engine, error) {
 	dir := cfg.StateDirectory()
-	overrides, err := state.OpenOverrides(filepath.Join(dir, "overrides.json"), nil)
+	overrides, err := state.OpenOverrides(filepath.Join(dir, state.OverridesFile), nil)
 	if err != nil {
 		if overrides == nil {
 			return nil, fmt.Errorf("state: %w", err)
 		}
 		log.Error().Err(err).Msg("pauses and bonus time")
 	}
-	devices, err := state.OpenRegistry(filepath.Join(dir, "devices.json"))
+	devices, err := state.OpenRegistry(filepath.Join(dir, state.DevicesFile))
 	if err != nil {
 		if devices == nil {
 			return nil, fmt.Errorf("state: %w", err)
 		}
 		log.Error().Err(err).Msg("devices seen")
 	}
-	assigned, err := state.OpenAssignments(filepath.Join(dir, "assignments.json"))
+	assigned, err := state.OpenAssignments(filepath.Join(dir, state.AssignmentsFile))
 	if err != nil {
 		if assigned == nil {
 			return nil, fmt.Errorf("state: %w", err)

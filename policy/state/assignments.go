@@ -41,15 +41,32 @@ const maxAssignments = 1024
 // Assignments is the store of assignments, kept in one JSON file beside the
 // other state. Safe for concurrent use.
 type Assignments struct {
-	path string // "" keeps them in memory
-	mu   sync.Mutex
-	list []Assignment // sorted by Name
+	path     string // "" keeps them in memory
+	readOnly bool
+	mu       sync.Mutex
+	list     []Assignment // sorted by Name
 }
 
 // OpenAssignments loads the store at path ("" for memory only). A missing
 // file is an empty store; a damaged one is renamed aside and an empty store
 // returned with an error saying so.
 func OpenAssignments(path string) (*Assignments, error) {
+	return openAssignments(path, "")
+}
+
+// OpenAssignmentsReadOnly loads the store at path for a program that must
+// not write (hearth explain): a damaged file is left where it is, an empty
+// store returned with an error saying so, and Set and Remove fail with
+// ErrReadOnly. A file that cannot be read returns a nil store.
+func OpenAssignmentsReadOnly(path string) (*Assignments, error) {
+	a, err := openAssignments(path, "devices named on the dashboard")
+	if a != nil {
+		a.readOnly = true
+	}
+	return a, err
+}
+
+func openAssignments(path, readOnly string) (*Assignments, error) {
 	a := &Assignments{path: path}
 	if path == "" {
 		return a, nil
@@ -57,7 +74,7 @@ func OpenAssignments(path string) (*Assignments, error) {
 	var file struct {
 		Assignments []Assignment `json:"assignments"`
 	}
-	if fatal, err := loadState(path, &file, "devices named on the dashboard are forgotten"); fatal {
+	if fatal, err := loadState(path, &file, "devices named on the dashboard are forgotten", readOnly); fatal {
 		return nil, err
 	} else if err != nil {
 		return a, err
@@ -81,6 +98,9 @@ func (a *Assignments) List() []Assignment {
 // Set replaces the assignment with as.Key (or adds it) and saves. It checks
 // nothing against the configuration: use Engine.Assign, which does.
 func (a *Assignments) Set(as Assignment) error {
+	if a.readOnly {
+		return ErrReadOnly
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	next := slices.DeleteFunc(slices.Clone(a.list), func(x Assignment) bool { return x.Key == as.Key })
@@ -95,6 +115,9 @@ func (a *Assignments) Set(as Assignment) error {
 // Remove deletes the assignment with key and saves (ErrNoAssignment if
 // none).
 func (a *Assignments) Remove(key string) error {
+	if a.readOnly {
+		return ErrReadOnly
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	i := slices.IndexFunc(a.list, func(x Assignment) bool { return x.Key == key })

@@ -66,11 +66,28 @@ func NewRegistry(path string) *Registry { return &Registry{path: path, m: map[st
 // registry; a damaged one is renamed aside and reported, and an empty
 // registry returned with the error.
 func OpenRegistry(path string) (*Registry, error) {
+	return openRegistry(path, "")
+}
+
+// OpenRegistryReadOnly loads the registry at path for a program that must
+// not write (hearth doctor): a damaged file is left where it is and
+// reported, with an empty registry; the registry returned is kept in memory
+// (Save and Flush write nothing). A file that cannot be read returns a nil
+// registry.
+func OpenRegistryReadOnly(path string) (*Registry, error) {
+	r, err := openRegistry(path, "devices seen")
+	if r != nil {
+		r.path = ""
+	}
+	return r, err
+}
+
+func openRegistry(path, readOnly string) (*Registry, error) {
 	r := NewRegistry(path)
 	var file struct {
 		Devices []SeenDevice `json:"devices"`
 	}
-	if fatal, err := loadState(path, &file, "starting a new registry"); fatal {
+	if fatal, err := loadState(path, &file, "starting a new registry", readOnly); fatal {
 		return nil, err
 	} else if err != nil {
 		return r, err
