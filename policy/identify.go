@@ -1,137 +1,143 @@
 package policy
 
 import (
-	"encoding/base64"
-	"net"
+	"context"
+	"fmt"
 	"net/netip"
+	"time"
 
-	"github.com/miekg/dns"
+	"github.com/hearth-dns/hearth/policy/identity"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
-// EDNS0 options a router may add to say which device asked. dnsmasq sends
-// one of the two MAC options:
-//
-//   - --add-mac: code 65001 (EDNSMACOption), the raw hardware address
-//     (6 bytes for Ethernet).
-//   - --add-mac=base64 and --add-mac=text: code 65073 (EDNSDeviceIDOption,
-//     the Nominum device id), holding the Ethernet address either as 8
-//     characters of standard base64 without padding or as "aa:bb:cc:dd:ee:ff".
-//
-// Both are accepted; the text form is accepted under 65001 too. Anything else
-// in these options (other vendors' device ids) is ignored.
-const (
-	EDNSMACOption      uint16 = 65001
-	EDNSDeviceIDOption uint16 = 65073
-)
+// Identification is a step of its own, before deciding. A query is matched
+// to a device once per client address (or per MAC address a trusted router
+// sent), and the result cached (identity.Cache) until the configuration, the
+// lists or the neighbour table change; the hot path reads no file and, for a
+// known client, takes only a read lock. Identifying records the sighting in
+// the registry of devices seen; deciding records nothing.
 
-// ClientInfo is what a query says about the client that sent it.
-//
-// MAC and an ECS address are claims made inside the packet: any client can
-// put them there. Trust them only when Remote is a forwarder you configured
-// (the home router); otherwise use Direct().
-type ClientInfo struct {
-	// Addr is the client's address: the packet's source, or the address a
-	// forwarder put in a /32 or /128 EDNS Client Subnet option.
-	Addr netip.Addr
-	// Remote is the packet's source address (IPv4-mapped IPv6 unmapped).
-	Remote netip.Addr
-	// MAC is the hardware address from a MAC or device-id option, or nil.
-	MAC net.HardwareAddr
-	// ECS is the EDNS Client Subnet source prefix (masked), if the query had
-	// one; a /32 or /128 one also sets Addr.
-	ECS netip.Prefix
+// ident is what the cache keeps per client.
+type ident struct {
+	dev  *device // nil: unknown, in the default group
+	seen *state.Seen
 }
 
-// Forwarded reports whether the query claims a client other than its sender.
-func (c ClientInfo) Forwarded() bool { return c.Addr != c.Remote || c.MAC != nil }
-
-// Direct drops what the packet claims and keeps only its source address: use
-// it for queries that do not come from a trusted forwarder.
-func (c ClientInfo) Direct() ClientInfo { return ClientInfo{Addr: c.Remote, Remote: c.Remote} }
-
-// ClientFromQuery reads the client's identity from a query received from
-// remote: the MAC options above and EDNS Client Subnet. It does not allocate
-// for a query without an OPT record, nor for ECS; decoding a MAC option
-// allocates the returned slice.
-func ClientFromQuery(remote netip.Addr, req *dns.Msg) ClientInfo {
-	remote = remote.Unmap()
-	c := ClientInfo{Addr: remote, Remote: remote}
-	opt := req.IsEdns0()
-	if opt == nil {
-		return c
-	}
-	for _, o := range opt.Option {
-		switch o := o.(type) {
-		case *dns.EDNS0_SUBNET:
-			p, ok := ecsPrefix(o)
-			if !ok {
-				continue
-			}
-			c.ECS = p
-			if p.IsSingleIP() {
-				c.Addr = p.Addr()
-			}
-		case *dns.EDNS0_LOCAL:
-			if c.MAC != nil {
-				continue // first MAC option wins
-			}
-			c.MAC = macFromOption(o.Code, o.Data)
-		}
-	}
-	return c
+// Who is a client identified: its device (or none: an unknown device, in the
+// default group) and its address as believed, as of one policy state. The
+// zero Who is an unknown device. Pass it to DecideInto.
+type Who struct {
+	b    *bound
+	dev  *device
+	addr netip.Addr
 }
 
-// ecsPrefix returns the source prefix of an ECS option. A /0 prefix (a client
-// asking that no subnet be used) and inconsistent options are ignored.
-func ecsPrefix(o *dns.EDNS0_SUBNET) (netip.Prefix, bool) {
-	a, ok := netip.AddrFromSlice(o.Address)
-	if !ok || o.SourceNetmask == 0 {
-		return netip.Prefix{}, false
+// Device is the configured name of the device, or "" if unknown.
+func (w Who) Device() string {
+	if w.dev == nil {
+		return ""
 	}
-	switch o.Family {
-	case 1:
-		if !a.Unmap().Is4() {
-			return netip.Prefix{}, false
-		}
-		a = a.Unmap()
-	case 2:
-		a = netip.AddrFrom16(a.As16())
-	default:
-		return netip.Prefix{}, false
-	}
-	p, err := a.Prefix(int(o.SourceNetmask))
-	if err != nil {
-		return netip.Prefix{}, false
-	}
-	if p.IsSingleIP() {
-		// A /128 holding an IPv4-mapped address names an IPv4 client.
-		p = netip.PrefixFrom(p.Addr().Unmap(), p.Addr().Unmap().BitLen())
-	}
-	return p, true
+	return w.dev.name
 }
 
-// macFromOption decodes a MAC or device-id option, or returns nil.
-func macFromOption(code uint16, data []byte) net.HardwareAddr {
-	switch {
-	case code != EDNSMACOption && code != EDNSDeviceIDOption:
-		return nil
-	case len(data) == 17: // "aa:bb:cc:dd:ee:ff"
-		m, err := net.ParseMAC(string(data))
-		if err != nil || zeroMAC(m) {
-			return nil
-		}
-		return m
-	case code == EDNSDeviceIDOption && len(data) == 8: // base64, no padding
-		var m [6]byte
-		if n, err := base64.RawStdEncoding.Decode(m[:], data); err != nil || n != 6 || zeroMAC(m[:]) {
-			return nil
-		}
-		return net.HardwareAddr(append([]byte(nil), m[:]...))
-	case code == EDNSMACOption && (len(data) == 6 || len(data) == 8 || len(data) == 20):
-		if zeroMAC(data) {
-			return nil
-		}
-		return net.HardwareAddr(append([]byte(nil), data...))
+// Addr is the client's address as believed: the packet's source, or the
+// address a trusted router named.
+func (w Who) Addr() netip.Addr { return w.addr }
+
+func (w *Who) group(b *bound) *group {
+	if w.dev != nil {
+		return w.dev.group
 	}
-	return nil
+	return b.plan.deflt
+}
+
+// Identify finds the device behind a query and records the sighting in the
+// registry of devices seen (last-seen at most once a second). For a client
+// already cached it takes a read lock and allocates nothing.
+func (e *Engine) Identify(client *identity.ClientInfo, now time.Time) Who {
+	b := e.cur.Load()
+	ci := client.Trusted(b.plan.forwarders)
+	gen := e.src.Gen()
+	id, ok := b.ids.Get(&ci, gen)
+	if !ok {
+		id = e.identifySlow(b, &ci, gen, now)
+	}
+	id.seen.Touch(now.Unix())
+	return Who{b: b, dev: id.dev, addr: ci.Addr}
+}
+
+func (e *Engine) identifySlow(b *bound, ci *identity.ClientInfo, gen uint64, now time.Time) *ident {
+	mac := e.src.MAC(ci.Addr, ci.MAC)
+	dev := b.plan.deviceFor(ci.Addr, mac)
+	lease := e.src.Lease(mac, ci.Addr)
+	name := ""
+	if dev != nil {
+		name = dev.name
+	}
+	id := &ident{dev: dev, seen: e.opts.Devices.Observe(name, mac, ci.Addr, lease, now)}
+	b.ids.Put(ci, gen, id)
+	return id
+}
+
+// DeviceInfo says who a client is, for the explain command and the API.
+type DeviceInfo struct {
+	Device string // configured name; "" if unknown
+	Group  string
+	MAC    string
+	Lease  string
+}
+
+// Lookup reports which device a client is, without recording it.
+func (e *Engine) Lookup(ci identity.ClientInfo) DeviceInfo {
+	b := e.cur.Load()
+	ci = ci.Trusted(b.plan.forwarders)
+	mac := e.src.MAC(ci.Addr, ci.MAC)
+	dev := b.plan.deviceFor(ci.Addr, mac)
+	info := DeviceInfo{Group: b.plan.deflt.name, Lease: e.src.Lease(mac, ci.Addr)}
+	if dev != nil {
+		info.Device, info.Group = dev.name, dev.group.name
+	}
+	if mac != nil {
+		info.MAC = mac.String()
+	}
+	return info
+}
+
+// RefreshIdentity reads the neighbour tables and the lease file again (as
+// identify: says), so the next query from each client is identified afresh.
+// Errors are returned for logging; what was read still applies.
+func (e *Engine) RefreshIdentity(ctx context.Context) error {
+	cfg := e.cur.Load().plan.cfg.Identify
+	t, err := e.src.Refresh(ctx, cfg.Neighbours, cfg.Leases)
+	if t != nil {
+		e.opts.Devices.Relabel(t.Name)
+	}
+	return err
+}
+
+// Run refreshes identification every identify.refresh, prunes expired
+// overrides and saves the device registry, until ctx ends (then saves once
+// more). report is told of each problem.
+func (e *Engine) Run(ctx context.Context, report func(error)) {
+	for {
+		if err := e.RefreshIdentity(ctx); err != nil {
+			report(err)
+		}
+		if err := e.opts.Overrides.Prune(e.opts.Clock.Now()); err != nil {
+			report(fmt.Errorf("overrides: %w", err))
+		}
+		if err := e.opts.Devices.Save(); err != nil {
+			report(fmt.Errorf("device registry: %w", err))
+		}
+		t := time.NewTimer(e.cur.Load().plan.cfg.Identify.Refresh)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			if err := e.opts.Devices.Flush(); err != nil {
+				report(fmt.Errorf("device registry: %w", err))
+			}
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hearth-dns/hearth/blocklists"
+	"github.com/hearth-dns/hearth/policy/identity"
+	"github.com/hearth-dns/hearth/policy/schedule"
 )
 
 // plan is a validated configuration, compiled for deciding: groups with
@@ -17,7 +19,7 @@ import (
 type plan struct {
 	cfg        Config
 	loc        *time.Location
-	cal        *Calendar
+	cal        *schedule.Calendar
 	dom        *blocklists.Matcher
 	domInfo    []string // per dom SourceID, the config key of the entries
 	help       blocklists.SourceID
@@ -122,25 +124,14 @@ func (p *plan) deviceFor(addr netip.Addr, mac net.HardwareAddr) *device {
 	return nil
 }
 
-// trusted reports whether a query's claims (MAC, client subnet) from remote
-// may be believed.
-func (p *plan) trusted(remote netip.Addr) bool {
-	for _, f := range p.forwarders {
-		if f.Contains(remote) {
-			return true
-		}
-	}
-	return false
-}
-
 // liveSchedule is a Schedule with its current state cached: Active and Next
 // are computed once per change, not per query.
 type liveSchedule struct {
-	s           *Schedule
-	list        []Window // the usual windows
-	text        string   // the usual windows, in words
-	holidayText string   // the holiday windows, if any, as "holidays ..."
-	cal         *Calendar
+	s           *schedule.Schedule
+	list        []schedule.Window // the usual windows
+	text        string            // the usual windows, in words
+	holidayText string            // the holiday windows, if any, as "holidays ..."
+	cal         *schedule.Calendar
 	st          atomic.Pointer[schedState]
 }
 
@@ -162,8 +153,8 @@ func (l *liveSchedule) state(now time.Time) *schedState {
 	}
 	if l.cal != nil {
 		_, st.holiday = l.cal.On(now)
-		y, m, d := now.In(l.s.loc).Date()
-		if midnight := time.Date(y, m, d+1, 0, 0, 0, 0, l.s.loc).Unix(); midnight < st.until {
+		y, m, d := now.In(l.s.Location()).Date()
+		if midnight := time.Date(y, m, d+1, 0, 0, 0, 0, l.s.Location()).Unix(); midnight < st.until {
 			st.until = midnight // the holiday flag may change then
 		}
 	}
@@ -182,14 +173,13 @@ func (l *liveSchedule) windows(st *schedState) string {
 // bound is a plan bound to compiled lists: what Decide reads.
 type bound struct {
 	plan  *plan
-	lists *blocklists.Compiled // may be nil before the first compile
-	ids   identCache
+	lists *blocklists.Compiled    // may be nil before the first compile
+	ids   *identity.Cache[*ident] // who each client is, under this plan
 }
 
 // bind resolves every name set of p against the sources of c.
 func bind(p *plan, c *blocklists.Compiled) *bound {
-	b := &bound{plan: p, lists: c}
-	b.ids.init()
+	b := &bound{plan: p, lists: c, ids: identity.NewCache[*ident]()}
 	var srcs []blocklists.SourceInfo
 	if c != nil {
 		srcs = c.Sources

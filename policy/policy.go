@@ -12,6 +12,8 @@ import (
 
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock"
+	"github.com/hearth-dns/hearth/policy/identity"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // Action is what to do with a query.
@@ -193,7 +195,7 @@ func firstNonEmpty(s ...string) string {
 // Query is what Decide needs to know about one query.
 type Query struct {
 	Name   string // lowercase, trailing dot optional; not retained
-	Client ClientInfo
+	Client identity.ClientInfo
 	Now    time.Time
 }
 
@@ -204,26 +206,25 @@ type Options struct {
 	// ListCategories are the categories of the configured lists.
 	ListCategories []string
 	// Overrides holds pauses and bonus time; nil: an in-memory store.
-	Overrides *Overrides
+	Overrides *state.Overrides
 	// Devices remembers the devices seen; nil: an in-memory registry.
-	Devices *Registry
+	Devices *state.Registry
 	// Neighbours maps addresses to MAC addresses; nil: not used.
-	Neighbours *Neighbours
+	Neighbours *identity.Neighbours
 	// Assignments holds the devices named on the dashboard; nil: an
 	// in-memory store.
-	Assignments *Assignments
+	Assignments *state.Assignments
 }
 
 // Engine holds the current policy bound to the current lists, swapped
 // atomically: Decide takes no lock on the common path.
 type Engine struct {
-	opts    Options
-	mu      sync.Mutex // serialises SetConfig and SetLists
-	cfg     Config
-	lists   *blocklists.Compiled
-	state   atomic.Pointer[bound]
-	leases  atomic.Pointer[leaseTable]
-	neighGn atomic.Uint64 // bumped after each neighbour refresh
+	opts  Options
+	mu    sync.Mutex // serialises SetConfig and SetLists
+	cfg   Config
+	lists *blocklists.Compiled
+	cur   atomic.Pointer[bound]
+	src   identity.Sources // neighbour tables and leases
 }
 
 // NewEngine returns an engine for cfg, which must have passed Validate. It
@@ -236,15 +237,16 @@ func NewEngine(cfg Config, opts Options) (*Engine, error) {
 		opts.Catalogue = blocklists.Builtin()
 	}
 	if opts.Overrides == nil {
-		opts.Overrides, _ = OpenOverrides("", opts.Clock)
+		opts.Overrides, _ = state.OpenOverrides("", opts.Clock)
 	}
 	if opts.Devices == nil {
-		opts.Devices = NewRegistry("")
+		opts.Devices = state.NewRegistry("")
 	}
 	if opts.Assignments == nil {
-		opts.Assignments, _ = OpenAssignments("")
+		opts.Assignments, _ = state.OpenAssignments("")
 	}
 	e := &Engine{opts: opts}
+	e.src.Neighbours = opts.Neighbours
 	if err := e.SetConfig(cfg, opts.ListCategories); err != nil {
 		return nil, err
 	}
@@ -263,7 +265,7 @@ func (e *Engine) SetConfig(cfg Config, listCategories []string) error {
 	}
 	e.cfg, e.opts.ListCategories = cfg, listCategories
 	assign(p, e.opts.Assignments.List())
-	e.state.Store(bind(p, e.lists))
+	e.cur.Store(bind(p, e.lists))
 	return nil
 }
 
@@ -281,40 +283,45 @@ func (e *Engine) SetLists(c *blocklists.Compiled) {
 func (e *Engine) rebindLocked() {
 	p, _ := compile(e.cfg, e.opts.Catalogue, e.opts.ListCategories)
 	assign(p, e.opts.Assignments.List())
-	e.state.Store(bind(p, e.lists))
+	e.cur.Store(bind(p, e.lists))
 }
 
 // Overrides returns the engine's store of pauses and bonus time.
-func (e *Engine) Overrides() *Overrides { return e.opts.Overrides }
+func (e *Engine) Overrides() *state.Overrides { return e.opts.Overrides }
 
 // Devices returns the registry of devices seen.
-func (e *Engine) Devices() *Registry { return e.opts.Devices }
+func (e *Engine) Devices() *state.Registry { return e.opts.Devices }
 
 // Location returns the household's zone.
-func (e *Engine) Location() *time.Location { return e.state.Load().plan.loc }
+func (e *Engine) Location() *time.Location { return e.cur.Load().plan.loc }
 
-// Decide identifies the query's device and decides for it.
+// Decide identifies the query's device (recording the sighting, as
+// Identify does) and decides for it.
 func (e *Engine) Decide(q Query) Decision {
 	var d Decision
-	e.DecideInto(&d, q.Name, &q.Client, q.Now)
+	e.DecideInto(&d, q.Name, e.Identify(&q.Client, q.Now), q.Now)
 	d.Own(q.Name)
 	return d
 }
 
-// DecideInto is Decide for the hot path: it writes into d (overwriting it),
-// so a Decision is not copied around, and keeps nothing of name (Entry stays
-// empty: call d.Own(name) for it).
-func (e *Engine) DecideInto(d *Decision, name string, client *ClientInfo, now time.Time) {
-	b := e.state.Load()
-	id, addr := e.identify(b, client, now)
-	b.decide(d, name, id.dev, id.group(b), now, e.opts.Overrides.Snapshot())
-	d.Client = addr
+// DecideInto decides for who (from Identify) at now, on the hot path: it
+// writes into d (overwriting it), so a Decision is not copied around, and
+// keeps nothing of name (Entry stays empty: call d.Own(name) for it). It
+// has no side effects, takes no lock and allocates nothing. It decides with
+// the policy who was identified under, so both steps see one configuration.
+func (e *Engine) DecideInto(d *Decision, name string, who Who, now time.Time) {
+	b := who.b
+	if b == nil {
+		b = e.cur.Load()
+	}
+	b.decide(d, name, who.dev, who.group(b), now, e.opts.Overrides.Snapshot())
+	d.Client = who.addr
 }
 
 // DecideFor decides for a named device ("" for an unknown device in the
 // default group) without identifying it: for `hearth explain`.
 func (e *Engine) DecideFor(name, deviceName string, now time.Time) (Decision, error) {
-	b := e.state.Load()
+	b := e.cur.Load()
 	var dev *device
 	if deviceName != "" {
 		for _, d := range b.plan.devices {
@@ -350,7 +357,7 @@ func (e *Engine) DecideFor(name, deviceName string, now time.Time) (Decision, er
 //  7. safe search: the search engines' names rewritten to safe endpoints;
 //  8. otherwise allowed, with the earliest instant a matching scheduled
 //     rule would block (Next), so answers are not cached past it.
-func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time.Time, ovs []Override) {
+func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time.Time, ovs []state.Override) {
 	p := b.plan
 	*d = Decision{Group: g.name, TTL: g.ttl, Response: &g.response, LogAllowed: g.logAll}
 	if dev != nil {
@@ -382,7 +389,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 	// 3. Pause.
 	for i := range ovs {
 		o := &ovs[i]
-		if o.Kind == OverridePause && o.Active(now) && o.appliesTo(dev, g) {
+		if o.Kind == state.OverridePause && o.Active(now) && appliesTo(o, dev, g) {
 			d.Action, d.Reason, d.Rule, d.Override, d.Next = Block, ReasonPause, "pause", o.ID, o.Until
 			d.RuleText = "paused until " + o.Until.In(p.loc).Format("Mon 15:04")
 			d.TTL = capTTL(d.TTL, now, o.Until)
@@ -505,10 +512,10 @@ func (b *bound) describeLists(d *Decision, name string, n *nameSet, mL *blocklis
 
 // bonusFor returns an active bonus for the device or group that covers one
 // of the hit sources (by service or category), or nil.
-func (b *bound) bonusFor(ovs []Override, now time.Time, dev *device, g *group, hit blocklists.Sources) *Override {
+func (b *bound) bonusFor(ovs []state.Override, now time.Time, dev *device, g *group, hit blocklists.Sources) *state.Override {
 	for i := range ovs {
 		o := &ovs[i]
-		if o.Kind != OverrideBonus || !o.Active(now) || !o.appliesTo(dev, g) || hit.Empty() {
+		if o.Kind != state.OverrideBonus || !o.Active(now) || !appliesTo(o, dev, g) || hit.Empty() {
 			continue
 		}
 		for _, src := range b.lists.Sources {
@@ -528,7 +535,7 @@ func (b *bound) bonusFor(ovs []Override, now time.Time, dev *device, g *group, h
 	return nil
 }
 
-func (o *Override) appliesTo(dev *device, g *group) bool {
+func appliesTo(o *state.Override, dev *device, g *group) bool {
 	if o.Device != "" {
 		return dev != nil && strings.EqualFold(o.Device, dev.name)
 	}

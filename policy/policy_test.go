@@ -14,6 +14,8 @@ import (
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/fielderr"
+	"github.com/hearth-dns/hearth/policy/identity"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // compiled builds the real catalogue plus two inline lists.
@@ -90,7 +92,7 @@ func newFamilyEngine(t testing.TB, cfg Config) *Engine {
 	if err := os.WriteFile(arp, []byte(table), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	n := NewNeighbours(NeighbourSources{ProcARP: arp, IPNeigh: []string{"true"}})
+	n := identity.NewNeighbours(identity.NeighbourSources{ProcARP: arp, IPNeigh: []string{"true"}})
 	clk := clocktest.New(at("2026-11-26 12:00:00"))
 	e, err := NewEngine(cfg, Options{ListCategories: listCats, Neighbours: n, Clock: clk})
 	if err != nil {
@@ -103,9 +105,9 @@ func newFamilyEngine(t testing.TB, cfg Config) *Engine {
 	return e
 }
 
-func client(addr string) ClientInfo {
+func client(addr string) identity.ClientInfo {
 	a := netip.MustParseAddr(addr)
-	return ClientInfo{Addr: a, Remote: a}
+	return identity.ClientInfo{Addr: a, Remote: a}
 }
 
 func TestDecideFamily(t *testing.T) {
@@ -116,7 +118,7 @@ func TestDecideFamily(t *testing.T) {
 	parent := client("127.0.0.5") // by prefix
 	tests := []struct {
 		name   string
-		who    ClientInfo
+		who    identity.ClientInfo
 		when   string
 		want   Action
 		reason Reason
@@ -253,21 +255,21 @@ func TestIdentify(t *testing.T) {
 	router := netip.MustParseAddr("127.0.0.53")
 	stranger := netip.MustParseAddr("127.0.0.77")
 	tests := []struct {
-		who    ClientInfo
+		who    identity.ClientInfo
 		device string
 		group  string
 	}{
-		{client("127.0.0.20"), "alex-tablet", "kids"},                                               // neighbour table
-		{client("127.0.0.40"), "sam-switch", "kids"},                                                // address
-		{client("127.0.0.9"), "parents-laptop", "adults"},                                           // prefix
-		{client("127.0.0.99"), "", "default"},                                                       // unknown
-		{ClientInfo{Addr: router, Remote: router, MAC: mac}, "alex-tablet", "kids"},                 // trusted MAC option
-		{ClientInfo{Addr: stranger, Remote: stranger, MAC: mac}, "", "default"},                     // untrusted: ignored
-		{ClientInfo{Addr: netip.MustParseAddr("127.0.0.40"), Remote: router}, "sam-switch", "kids"}, // trusted ECS /32
-		{ClientInfo{Addr: netip.MustParseAddr("127.0.0.40"), Remote: stranger}, "", "default"},      // untrusted ECS
+		{client("127.0.0.20"), "alex-tablet", "kids"},                                                        // neighbour table
+		{client("127.0.0.40"), "sam-switch", "kids"},                                                         // address
+		{client("127.0.0.9"), "parents-laptop", "adults"},                                                    // prefix
+		{client("127.0.0.99"), "", "default"},                                                                // unknown
+		{identity.ClientInfo{Addr: router, Remote: router, MAC: mac}, "alex-tablet", "kids"},                 // trusted MAC option
+		{identity.ClientInfo{Addr: stranger, Remote: stranger, MAC: mac}, "", "default"},                     // untrusted: ignored
+		{identity.ClientInfo{Addr: netip.MustParseAddr("127.0.0.40"), Remote: router}, "sam-switch", "kids"}, // trusted ECS /32
+		{identity.ClientInfo{Addr: netip.MustParseAddr("127.0.0.40"), Remote: stranger}, "", "default"},      // untrusted ECS
 	}
 	for _, tc := range tests {
-		got := e.Identify(tc.who)
+		got := e.Lookup(tc.who)
 		if got.Device != tc.device || got.Group != tc.group {
 			t.Errorf("%+v: got %q/%q, want %q/%q", tc.who, got.Device, got.Group, tc.device, tc.group)
 		}
@@ -278,7 +280,7 @@ func TestIdentify(t *testing.T) {
 	}
 	// Every client is remembered, unknown ones included.
 	seen := e.Devices().List()
-	keys := map[string]SeenDevice{}
+	keys := map[string]state.SeenDevice{}
 	for _, s := range seen {
 		keys[s.Key] = s
 	}
@@ -290,38 +292,13 @@ func TestIdentify(t *testing.T) {
 	}
 }
 
-func TestRegistryPersists(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "devices.json")
-	r := NewRegistry(path)
-	now := at("2026-11-26 12:00:00")
-	r.observe(nil, nil, netip.MustParseAddr("192.168.1.7"), "kids-phone", now)
-	if err := r.Save(); err != nil {
-		t.Fatal(err)
-	}
-	r2, err := OpenRegistry(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := r2.List()
-	if len(got) != 1 || got[0].Key != "ip:192.168.1.7" || got[0].Lease != "kids-phone" || !got[0].FirstSeen.Equal(now) {
-		t.Errorf("after reload: %+v", got)
-	}
-	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	r3, err := OpenRegistry(path)
-	if err == nil || r3 == nil || len(r3.List()) != 0 || !strings.Contains(err.Error(), "damaged") {
-		t.Errorf("damaged registry: %v", err)
-	}
-}
-
 func TestOverridesDecide(t *testing.T) {
 	e := newFamilyEngine(t, family())
 	alex, sam := client("127.0.0.20"), client("127.0.0.40")
 	now := at("2026-11-26 19:30:00")
 	until := now.Add(30 * time.Minute)
 	e.opts.Clock.(*clocktest.Fake).Set(now)
-	p, err := e.Overrides().Add(Override{Kind: OverridePause, Device: "alex-tablet", Until: until})
+	p, err := e.Overrides().Add(state.Override{Kind: state.OverridePause, Device: "alex-tablet", Until: until})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +321,7 @@ func TestOverridesDecide(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Bonus time for gaming lifts the after-school rule for the group.
-	b, err := e.Overrides().Add(Override{Kind: OverrideBonus, Group: "kids", What: "gaming", Until: until})
+	b, err := e.Overrides().Add(state.Override{Kind: state.OverrideBonus, Group: "kids", What: "gaming", Until: until})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,9 +415,13 @@ func TestDecideAllocs(t *testing.T) {
 	now := at("2026-11-26 17:00:00")
 	for _, name := range []string{"www.example.com", "www.roblox.com", "www.youtube.com", "discord.com", "school.example.org", "childline.org.uk", "www.google.com"} {
 		var d Decision
-		e.DecideInto(&d, name, &alex, now) // warm the schedule states
-		if n := testing.AllocsPerRun(100, func() { e.DecideInto(&d, name, &alex, now) }); n != 0 {
-			t.Errorf("Decide(%s) allocates %.0f times", name, n)
+		e.DecideInto(&d, name, e.Identify(&alex, now), now) // warm the cache and the schedule states
+		if n := testing.AllocsPerRun(100, func() { e.Identify(&alex, now) }); n != 0 {
+			t.Errorf("Identify (cached) allocates %.0f times", n)
+		}
+		who := e.Identify(&alex, now)
+		if n := testing.AllocsPerRun(100, func() { e.DecideInto(&d, name, who, now) }); n != 0 {
+			t.Errorf("DecideInto(%s) allocates %.0f times", name, n)
 		}
 	}
 }
@@ -467,7 +448,7 @@ func BenchmarkDecide(b *testing.B) {
 		b.Fatal(err)
 	}
 	e.SetLists(compiled(b, blocklists.SourceConfig{Name: "big", Category: "big", File: path}))
-	if n := e.state.Load().lists.Matcher.Len(); n < 1_000_000 {
+	if n := e.cur.Load().lists.Matcher.Len(); n < 1_000_000 {
 		b.Fatalf("matcher holds %d entries", n)
 	}
 	kid := client("127.0.0.40")
@@ -477,7 +458,7 @@ func BenchmarkDecide(b *testing.B) {
 			b.ReportAllocs()
 			var d Decision
 			for b.Loop() {
-				e.DecideInto(&d, name, &kid, now)
+				e.DecideInto(&d, name, e.Identify(&kid, now), now)
 			}
 		})
 	}

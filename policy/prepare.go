@@ -41,5 +41,5 @@ func (e *Engine) Apply(pp *PreparedPolicy) {
 	}
 	e.cfg, e.opts.ListCategories = pp.cfg, pp.listCategories
 	assign(p, e.opts.Assignments.List())
-	e.state.Store(bind(p, e.lists))
+	e.cur.Store(bind(p, e.lists))
 }

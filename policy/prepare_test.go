@@ -1,8 +1,6 @@
 package policy
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -45,33 +43,5 @@ func TestPrepareApply(t *testing.T) {
 	e.Apply(pp) // again: from a fresh compile, same outcome
 	if !blocked("new.example") {
 		t.Fatal("a second Apply lost the policy")
-	}
-}
-
-// TestReadSeenDevicesLeavesDamagedFile: the read-only reader reports a file
-// it cannot parse and leaves it in place.
-func TestReadSeenDevicesLeavesDamagedFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), DevicesFile)
-	if devs, err := ReadSeenDevices(path); err != nil || devs != nil {
-		t.Fatalf("missing file: %v, %v", devs, err)
-	}
-	if err := os.WriteFile(path, []byte("[]"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ReadSeenDevices(path); err == nil || !strings.Contains(err.Error(), "cannot be parsed") {
-		t.Fatalf("damaged file: %v", err)
-	}
-	if data, err := os.ReadFile(path); err != nil || string(data) != "[]" {
-		t.Fatalf("file changed: %q, %v", data, err)
-	}
-	r := NewRegistry(path)
-	r.m["ip:192.0.2.1"] = &Seen{key: "ip:192.0.2.1", addr: "192.0.2.1"}
-	r.dirty = true
-	if err := r.Save(); err != nil {
-		t.Fatal(err)
-	}
-	devs, err := ReadSeenDevices(path)
-	if err != nil || len(devs) != 1 || devs[0].Addr != "192.0.2.1" {
-		t.Fatalf("ReadSeenDevices = %+v, %v", devs, err)
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hearth-dns/hearth/policy/schedule"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // DeviceStatus is what a device may do at one instant, and until when: the
@@ -16,10 +19,10 @@ type DeviceStatus struct {
 	// State sums it up: "paused", "bedtime", "limited" (some rule blocks
 	// now), "open" (no rule blocks now).
 	State   string           `json:"state"`
-	Pause   *Override        `json:"pause,omitempty"`
+	Pause   *state.Override  `json:"pause,omitempty"`
 	Bedtime *ScheduleStatus  `json:"bedtime,omitempty"` // nil: the group has none
 	Rules   []RuleStatus     `json:"rules"`
-	Bonuses []Override       `json:"bonuses"`
+	Bonuses []state.Override `json:"bonuses"`
 	Blocked []string         `json:"blocked"`        // what rules block now: categories, services, domains
 	Allowed []string         `json:"allowed"`        // what scheduled rules let through now
 	Until   time.Time        `json:"until,omitzero"` // when State or what is blocked next changes
@@ -56,7 +59,7 @@ type RuleStatus struct {
 // then those named on the dashboard, then the unknown devices (default
 // group).
 func (e *Engine) Status(now time.Time) []DeviceStatus {
-	b := e.state.Load()
+	b := e.cur.Load()
 	ovs := e.opts.Overrides.List(now)
 	out := make([]DeviceStatus, 0, len(b.plan.devices)+1)
 	for _, d := range b.plan.devices {
@@ -68,7 +71,7 @@ func (e *Engine) Status(now time.Time) []DeviceStatus {
 // DeviceStatus returns one device's status ("" for unknown devices), and
 // false if there is no such device.
 func (e *Engine) DeviceStatus(name string, now time.Time) (DeviceStatus, bool) {
-	b := e.state.Load()
+	b := e.cur.Load()
 	ovs := e.opts.Overrides.List(now)
 	if name == "" {
 		return b.status(nil, b.plan.deflt, now, ovs), true
@@ -84,7 +87,7 @@ func (e *Engine) DeviceStatus(name string, now time.Time) (DeviceStatus, bool) {
 // HasDevice reports whether name is a configured or dashboard-named device,
 // and gives its name as written.
 func (e *Engine) HasDevice(name string) (string, bool) {
-	for _, d := range e.state.Load().plan.devices {
+	for _, d := range e.cur.Load().plan.devices {
 		if strings.EqualFold(d.name, name) {
 			return d.name, true
 		}
@@ -94,16 +97,16 @@ func (e *Engine) HasDevice(name string) (string, bool) {
 
 // HasGroup reports whether the configuration has the group.
 func (e *Engine) HasGroup(name string) bool {
-	_, ok := e.state.Load().plan.groups[name]
+	_, ok := e.cur.Load().plan.groups[name]
 	return ok
 }
 
 // GroupNames returns the groups' names, "default" first.
-func (e *Engine) GroupNames() []string { return groupNamesOf(e.state.Load().plan) }
+func (e *Engine) GroupNames() []string { return groupNamesOf(e.cur.Load().plan) }
 
-func (b *bound) status(d *device, g *group, now time.Time, ovs []Override) DeviceStatus {
+func (b *bound) status(d *device, g *group, now time.Time, ovs []state.Override) DeviceStatus {
 	p := b.plan
-	st := DeviceStatus{Group: g.name, Source: "unknown", State: "open", Rules: []RuleStatus{}, Bonuses: []Override{},
+	st := DeviceStatus{Group: g.name, Source: "unknown", State: "open", Rules: []RuleStatus{}, Bonuses: []state.Override{},
 		Blocked: []string{}, Allowed: []string{}}
 	if d != nil {
 		st.Name, st.Key, st.Source = d.name, d.key, "config"
@@ -114,7 +117,7 @@ func (b *bound) status(d *device, g *group, now time.Time, ovs []Override) Devic
 		if d.assigned == "" {
 			dc := p.cfg.Devices[d.idx]
 			st.Device.IP, st.Device.MAC = dc.IP, dc.MAC
-		} else if mac, addr, _ := ParseDeviceKey(d.assigned); mac != nil {
+		} else if mac, addr, _ := state.ParseDeviceKey(d.assigned); mac != nil {
 			st.Device.MAC = []string{mac.String()}
 		} else {
 			st.Device.IP = []string{addr.String()}
@@ -122,15 +125,15 @@ func (b *bound) status(d *device, g *group, now time.Time, ovs []Override) Devic
 	}
 	until := time.Time{}
 	for _, o := range ovs {
-		if !o.appliesTo(d, g) {
+		if !appliesTo(&o, d, g) {
 			continue
 		}
 		switch o.Kind {
-		case OverridePause:
+		case state.OverridePause:
 			if st.Pause == nil {
 				st.Pause = &o
 			}
-		case OverrideBonus:
+		case state.OverrideBonus:
 			st.Bonuses = append(st.Bonuses, o)
 		}
 	}
@@ -221,7 +224,7 @@ type DaySpan struct {
 
 // Week returns every group's rules laid out on a week.
 func (e *Engine) Week() []GroupWeek {
-	p := e.state.Load().plan
+	p := e.cur.Load().plan
 	out := make([]GroupWeek, 0, len(p.groupList))
 	for _, g := range p.groupList {
 		gw := GroupWeek{Group: g.name, Devices: []string{}, Rules: []WeekRule{}}
@@ -251,19 +254,19 @@ func (e *Engine) Week() []GroupWeek {
 }
 
 // spansOf lays windows out on the week, Sunday first.
-func spansOf(ws []Window) []DaySpan {
+func spansOf(ws []schedule.Window) []DaySpan {
 	out := []DaySpan{}
 	for _, w := range ws {
 		for d := time.Sunday; d <= time.Saturday; d++ {
-			if !w.on(d) {
+			if !w.On(d) {
 				continue
 			}
-			start, end := int(w.start), int(w.end)
+			start, end := w.Start(), w.End()
 			if end > start {
 				out = append(out, DaySpan{d, start, end})
 				continue
 			}
-			out = append(out, DaySpan{d, start, minutesPerDay})
+			out = append(out, DaySpan{d, start, 24 * 60})
 			if end > 0 {
 				out = append(out, DaySpan{(d + 1) % 7, 0, end})
 			}

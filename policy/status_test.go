@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 func TestStatus(t *testing.T) {
@@ -51,14 +53,14 @@ func TestStatus(t *testing.T) {
 	}
 
 	// Bonus time for gaming at 20:00 lifts the rule; a pause wins over all.
-	if _, err := e.Overrides().Add(Override{Kind: OverrideBonus, Device: "sam-switch", What: "gaming", Until: at("2026-11-26 20:30:00")}); err != nil {
+	if _, err := e.Overrides().Add(state.Override{Kind: state.OverrideBonus, Device: "sam-switch", What: "gaming", Until: at("2026-11-26 20:30:00")}); err != nil {
 		t.Fatal(err)
 	}
 	st, _ = e.DeviceStatus("sam-switch", at("2026-11-26 20:00:00"))
 	if slices.Contains(st.Blocked, "gaming") || !slices.Contains(st.Allowed, "gaming") || len(st.Bonuses) != 1 {
 		t.Errorf("with bonus: blocked %v allowed %v bonuses %v", st.Blocked, st.Allowed, st.Bonuses)
 	}
-	if _, err := e.Overrides().Add(Override{Kind: OverridePause, Group: "kids", Until: at("2026-11-26 20:15:00")}); err != nil {
+	if _, err := e.Overrides().Add(state.Override{Kind: state.OverridePause, Group: "kids", Until: at("2026-11-26 20:15:00")}); err != nil {
 		t.Fatal(err)
 	}
 	st, _ = e.DeviceStatus("sam-switch", at("2026-11-26 20:00:00"))
@@ -78,7 +80,7 @@ func TestStatus(t *testing.T) {
 func TestAssign(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "assignments.json")
-	store, err := OpenAssignments(path)
+	store, err := state.OpenAssignments(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,20 +97,20 @@ func TestAssign(t *testing.T) {
 	}
 
 	errCases := []struct {
-		as   Assignment
+		as   state.Assignment
 		want error
 	}{
-		{Assignment{Key: "ip:127.0.0.77", Name: "alex-tablet", Group: "kids"}, ErrConfigured}, // a name from the file
-		{Assignment{Key: "ip:127.0.0.40", Name: "switch-2", Group: "kids"}, ErrConfigured},    // an address from the file
-		{Assignment{Key: "mac:3c:22:fb:12:34:56", Name: "tab", Group: "kids"}, ErrConfigured}, // a MAC from the file
-		{Assignment{Key: "ip:127.0.0.77", Name: "guest", Group: "teens"}, ErrUnknownGroup},
+		{state.Assignment{Key: "ip:127.0.0.77", Name: "alex-tablet", Group: "kids"}, ErrConfigured}, // a name from the file
+		{state.Assignment{Key: "ip:127.0.0.40", Name: "switch-2", Group: "kids"}, ErrConfigured},    // an address from the file
+		{state.Assignment{Key: "mac:3c:22:fb:12:34:56", Name: "tab", Group: "kids"}, ErrConfigured}, // a MAC from the file
+		{state.Assignment{Key: "ip:127.0.0.77", Name: "guest", Group: "teens"}, ErrUnknownGroup},
 	}
 	for _, c := range errCases {
 		if err := e.Assign(c.as); !errors.Is(err, c.want) {
 			t.Errorf("Assign(%+v) = %v, want %v", c.as, err, c.want)
 		}
 	}
-	for _, bad := range []Assignment{{Key: "127.0.0.77", Name: "x"}, {Key: "ip:127.0.0.77", Name: ""}, {Key: "ip:127.0.0.77", Name: " x"}} {
+	for _, bad := range []state.Assignment{{Key: "127.0.0.77", Name: "x"}, {Key: "ip:127.0.0.77", Name: ""}, {Key: "ip:127.0.0.77", Name: " x"}} {
 		if err := e.Assign(bad); err == nil {
 			t.Errorf("Assign(%+v) accepted", bad)
 		}
@@ -116,17 +118,17 @@ func TestAssign(t *testing.T) {
 
 	// In a /28 of the file (parents-laptop), a single address is more
 	// specific and may be named.
-	if err := e.Assign(Assignment{Key: "ip:127.0.0.77", Name: "Robin's phone", Group: "kids", By: "test"}); err != nil {
+	if err := e.Assign(state.Assignment{Key: "ip:127.0.0.77", Name: "Robin's phone", Group: "kids", By: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Assign(Assignment{Key: "ip:127.0.0.5", Name: "robin's PHONE", Group: "kids"}); !errors.Is(err, ErrNameTaken) {
+	if err := e.Assign(state.Assignment{Key: "ip:127.0.0.5", Name: "robin's PHONE", Group: "kids"}); !errors.Is(err, ErrNameTaken) {
 		t.Errorf("same name twice: %v", err)
 	}
 	d := e.Decide(Query{Name: "example.com", Client: unknown, Now: now})
 	if d.Action != Block || d.Reason != ReasonBedtime || d.Device != "Robin's phone" {
 		t.Fatalf("after assigning: %+v", d)
 	}
-	if err := e.Assign(Assignment{Key: "ip:127.0.0.5", Name: "guest-laptop", Group: "kids"}); err != nil {
+	if err := e.Assign(state.Assignment{Key: "ip:127.0.0.5", Name: "guest-laptop", Group: "kids"}); err != nil {
 		t.Fatal(err)
 	}
 	if d := e.Decide(Query{Name: "example.com", Client: client("127.0.0.5"), Now: now}); d.Device != "guest-laptop" {
@@ -134,7 +136,7 @@ func TestAssign(t *testing.T) {
 	}
 
 	// Kept across a restart, and across a reload that drops the group.
-	store2, err := OpenAssignments(path)
+	store2, err := state.OpenAssignments(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +171,7 @@ func TestAssign(t *testing.T) {
 	if err := e.Unassign("ip:127.0.0.77"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Unassign("ip:127.0.0.77"); !errors.Is(err, ErrNoAssignment) {
+	if err := e.Unassign("ip:127.0.0.77"); !errors.Is(err, state.ErrNoAssignment) {
 		t.Errorf("second unassign: %v", err)
 	}
 	if d := e.Decide(Query{Name: "example.com", Client: unknown, Now: now}); d.Device != "" {
@@ -210,9 +212,9 @@ func TestAssignmentsDamaged(t *testing.T) {
 	if err := os.WriteFile(path, []byte(`{"assignments": [`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	store, err := OpenAssignments(path)
+	store, err := state.OpenAssignments(path)
 	if store == nil || err == nil || !strings.Contains(err.Error(), "moved to "+path+".corrupt-") {
-		t.Fatalf("OpenAssignments = %v, %v", store, err)
+		t.Fatalf("state.OpenAssignments = %v, %v", store, err)
 	}
 	if len(store.List()) != 0 {
 		t.Errorf("a damaged file gave %v", store.List())
@@ -225,10 +227,10 @@ func TestAssignmentsDamaged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Assign(Assignment{Key: "ip:127.0.0.77", Name: "guest", Group: "kids"}); err != nil {
+	if err := e.Assign(state.Assignment{Key: "ip:127.0.0.77", Name: "guest", Group: "kids"}); err != nil {
 		t.Fatal(err)
 	}
-	if again, err := OpenAssignments(path); err != nil || len(again.List()) != 1 {
+	if again, err := state.OpenAssignments(path); err != nil || len(again.List()) != 1 {
 		t.Errorf("after a save: %v, %v", again.List(), err)
 	}
 }

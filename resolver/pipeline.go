@@ -117,17 +117,19 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 		return ResultLocal
 	}
 
-	// 4. Decide: a blocked name is answered here, before the cache, so a
-	// change of rules applies at once. An allowed name whose decision
+	// 4. Identify the device (recording the sighting), then decide, which
+	// has no side effects: a blocked name is answered here, before the
+	// cache, so a change of rules applies at once. An allowed name whose decision
 	// changes at a known instant (a window closing) is not given a TTL
 	// that outlives it.
 	clock := s.clock.Now()
-	var client policy.ClientInfo
+	var who policy.Who
 	var d policy.Decision
 	if s.policy != nil {
 		name := unsafe.String(&lname[0], len(lname))
-		client = policy.ClientFromQuery(remote, req)
-		s.policy.DecideInto(&d, name, &client, clock)
+		client := ClientFromQuery(remote, req)
+		who = s.policy.Identify(&client, clock)
+		s.policy.DecideInto(&d, name, who, clock)
 		switch d.Action {
 		case policy.Block:
 			d.Own(name)
@@ -150,7 +152,7 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 		hit := e != nil && e.servable(now)
 		s.obs.Cache(hit)
 		if hit {
-			if len(e.cnames) > 0 && s.chainBlocked(w, &r, &client, clock, &d, e.cnames) {
+			if len(e.cnames) > 0 && s.chainBlocked(w, &r, who, clock, &d, e.cnames) {
 				return ResultBlocked
 			}
 			s.writeEntry(w, &r, e, now)
@@ -168,13 +170,13 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 	ans := s.resolve(p, &r, key)
 	switch {
 	case ans.entry != nil:
-		if len(ans.entry.cnames) > 0 && s.chainBlocked(w, &r, &client, clock, &d, ans.entry.cnames) {
+		if len(ans.entry.cnames) > 0 && s.chainBlocked(w, &r, who, clock, &d, ans.entry.cnames) {
 			return ResultBlocked
 		}
 		s.writeEntry(w, &r, ans.entry, s.clock.Now().UnixNano())
 		return ResultAllowed
 	case ans.msg != nil:
-		if cn := cnameTargets(ans.msg); len(cn) > 0 && s.chainBlocked(w, &r, &client, clock, &d, cn) {
+		if cn := cnameTargets(ans.msg); len(cn) > 0 && s.chainBlocked(w, &r, who, clock, &d, cn) {
 			return ResultBlocked
 		}
 		m := ans.msg.Copy()
@@ -191,18 +193,18 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 }
 
 // chainBlocked checks the CNAME targets of an answer against the policy, as
-// if each had been asked: if one is blocked, so is the answer (a blocked
+// if each had been asked by who (identified in step 4): if one is blocked, so is the answer (a blocked
 // service must not be reachable through a name that points at it). It
 // answers the query itself when it reports true, and lowers r.maxTTL to the
 // chain's next change otherwise. Help sites and allow entries are trusted
 // whole: their chains are not checked.
-func (s *Server) chainBlocked(w dns.ResponseWriter, r *request, client *policy.ClientInfo, now time.Time, first *policy.Decision, targets []string) bool {
+func (s *Server) chainBlocked(w dns.ResponseWriter, r *request, who policy.Who, now time.Time, first *policy.Decision, targets []string) bool {
 	if s.policy == nil || first.Reason == policy.ReasonHelp || first.Reason == policy.ReasonAllowList {
 		return false
 	}
 	var d policy.Decision
 	for _, t := range targets {
-		s.policy.DecideInto(&d, t, client, now)
+		s.policy.DecideInto(&d, t, who, now)
 		switch d.Action {
 		case policy.Block:
 			d.Own(t)

@@ -14,7 +14,9 @@ import (
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/identity"
 	"github.com/hearth-dns/hearth/policy/policytest"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // Integration tests of the policy inside the resolver: a real engine over the
@@ -158,7 +160,7 @@ func withMAC(t *testing.T, mac string) qopt {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return withOption(&dns.EDNS0_LOCAL{Code: policy.EDNSMACOption, Data: hw})
+	return withOption(&dns.EDNS0_LOCAL{Code: EDNSMACOption, Data: hw})
 }
 
 // withECS is an EDNS Client Subnet option naming one IPv4 client.
@@ -557,7 +559,7 @@ func TestPolicyPauseOverride(t *testing.T) {
 	now := thursday(12, 0, 0)
 	h := policyServer(t, household(), now)
 	ovs := h.engine.Overrides()
-	p, err := ovs.Add(policy.Override{Kind: policy.OverridePause, Device: "alex-tablet", Until: now.Add(30 * time.Minute)})
+	p, err := ovs.Add(state.Override{Kind: state.OverridePause, Device: "alex-tablet", Until: now.Add(30 * time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -586,7 +588,7 @@ func TestPolicyPauseOverride(t *testing.T) {
 	kids.BlockResponse = policy.ResponseNullIP
 	cfg.Groups["kids"] = kids
 	h = policyServer(t, cfg, now)
-	if _, err := h.engine.Overrides().Add(policy.Override{Kind: policy.OverridePause, Group: "kids", Until: now.Add(4 * time.Second)}); err != nil {
+	if _, err := h.engine.Overrides().Add(state.Override{Kind: state.OverridePause, Group: "kids", Until: now.Add(4 * time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	wantBlocked(t, "kid, pause ending", h.ask(t, kidIP, "example.com.", dns.TypeA),
@@ -615,8 +617,8 @@ func TestPolicyIdentityUnknownMACWithECS(t *testing.T) {
 		}
 		// What `hearth explain` reports (Identify, uncached) for the kid.
 		hw, _ := net.ParseMAC(hopMAC)
-		ci := policy.ClientInfo{Addr: netip.MustParseAddr(kidIP), Remote: netip.MustParseAddr(routerIP), MAC: hw}
-		if got := h.engine.Identify(ci); got.Device != "alex-tablet" {
+		ci := identity.ClientInfo{Addr: netip.MustParseAddr(kidIP), Remote: netip.MustParseAddr(routerIP), MAC: hw}
+		if got := h.engine.Lookup(ci); got.Device != "alex-tablet" {
 			t.Errorf("Identify(%+v) = %+v, want alex-tablet", ci, got)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hearth-dns/hearth/internal/fielderr"
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // routes lists every path. Reads need a login (or a token); changes need
@@ -99,7 +100,7 @@ func policyStatus(err error) int {
 	var nf *notFoundError
 	var fe *fielderr.Error
 	switch {
-	case errors.As(err, &nf), errors.Is(err, policy.ErrNoOverride), errors.Is(err, policy.ErrNoAssignment):
+	case errors.As(err, &nf), errors.Is(err, state.ErrNoOverride), errors.Is(err, state.ErrNoAssignment):
 		return http.StatusNotFound
 	case errors.Is(err, policy.ErrConfigured), errors.Is(err, policy.ErrNameTaken):
 		return http.StatusConflict
@@ -111,12 +112,12 @@ func policyStatus(err error) int {
 
 // applyOverride checks req against the running policy (s.override) and
 // adds it. An override applied but not saved comes back with a warning.
-func (s *Server) applyOverride(req overrideRequest, kind policy.OverrideKind, p Principal) (ov policy.Override, warning, err error) {
+func (s *Server) applyOverride(req overrideRequest, kind state.OverrideKind, p Principal) (ov state.Override, warning, err error) {
 	if ov, err = s.override(req, kind, p); err != nil {
 		return ov, nil, err
 	}
 	ov, err = s.opts.Engine.Overrides().Add(ov)
-	if errors.Is(err, policy.ErrNotPersisted) {
+	if errors.Is(err, state.ErrNotPersisted) {
 		return ov, err, nil
 	}
 	return ov, nil, err
@@ -243,7 +244,7 @@ func (s *Server) statusOne(w http.ResponseWriter, r *http.Request, _ Principal) 
 
 // deviceView is one device seen, with its name and group if it has one.
 type deviceView struct {
-	policy.SeenDevice
+	state.SeenDevice
 	Name   string `json:"name"`
 	Group  string `json:"group"`
 	Source string `json:"source"` // "config", "dashboard" or "unknown"
@@ -251,7 +252,7 @@ type deviceView struct {
 
 func (s *Server) deviceList() []deviceView {
 	e := s.opts.Engine
-	assigned := map[string]policy.Assignment{}
+	assigned := map[string]state.Assignment{}
 	for _, a := range e.Assignments().List() {
 		assigned[a.Key] = a
 	}
@@ -291,7 +292,7 @@ func (s *Server) nameDevice(w http.ResponseWriter, r *http.Request, p Principal)
 	if !decode(w, r, &req) {
 		return key, "", errBadRequest
 	}
-	err := s.opts.Engine.Assign(policy.Assignment{Key: key, Name: req.Name, Group: req.Group, By: p.Who() + " " + p.Addr})
+	err := s.opts.Engine.Assign(state.Assignment{Key: key, Name: req.Name, Group: req.Group, By: p.Who() + " " + p.Addr})
 	detail := fmt.Sprintf("name %q, group %q", req.Name, req.Group)
 	if err != nil {
 		writePolicyError(w, err)
@@ -329,14 +330,14 @@ type overrideRequest struct {
 }
 
 func (s *Server) pause(w http.ResponseWriter, r *http.Request, p Principal) (string, string, error) {
-	return s.addOverride(w, r, p, policy.OverridePause)
+	return s.addOverride(w, r, p, state.OverridePause)
 }
 
 func (s *Server) bonus(w http.ResponseWriter, r *http.Request, p Principal) (string, string, error) {
-	return s.addOverride(w, r, p, policy.OverrideBonus)
+	return s.addOverride(w, r, p, state.OverrideBonus)
 }
 
-func (s *Server) addOverride(w http.ResponseWriter, r *http.Request, p Principal, kind policy.OverrideKind) (string, string, error) {
+func (s *Server) addOverride(w http.ResponseWriter, r *http.Request, p Principal, kind state.OverrideKind) (string, string, error) {
 	var req overrideRequest
 	if !decode(w, r, &req) {
 		return "", "", errBadRequest
@@ -357,9 +358,9 @@ func (s *Server) addOverride(w http.ResponseWriter, r *http.Request, p Principal
 
 // override checks a request against the running policy: an unknown device
 // or group is a 404, an unknown category a 422.
-func (s *Server) override(req overrideRequest, kind policy.OverrideKind, p Principal) (policy.Override, error) {
+func (s *Server) override(req overrideRequest, kind state.OverrideKind, p Principal) (state.Override, error) {
 	e := s.opts.Engine
-	ov := policy.Override{Kind: kind, Group: req.Group, What: req.What, Until: req.Until, By: p.Who()}
+	ov := state.Override{Kind: kind, Group: req.Group, What: req.What, Until: req.Until, By: p.Who()}
 	switch {
 	case req.Device != "" && req.Group != "":
 		return ov, fielderr.New("device", "%q: set a device or a group (%q), not both", req.Device, req.Group)
@@ -376,14 +377,14 @@ func (s *Server) override(req overrideRequest, kind policy.OverrideKind, p Princ
 	default:
 		return ov, fielderr.New("device", "set a device or a group")
 	}
-	if kind == policy.OverrideBonus && req.What != "" && !e.Blockable(req.What) {
+	if kind == state.OverrideBonus && req.What != "" && !e.Blockable(req.What) {
 		return ov, fielderr.New("what", "%q is not a category or service (see `hearth services`)", req.What)
 	}
 	switch {
 	case req.Minutes != 0 && !req.Until.IsZero():
 		return ov, fielderr.New("minutes", "set minutes or until, not both")
-	case req.Minutes < 0 || req.Minutes > int(policy.MaxOverride/time.Minute):
-		return ov, fielderr.New("minutes", "%d is outside 1..%d", req.Minutes, int(policy.MaxOverride/time.Minute))
+	case req.Minutes < 0 || req.Minutes > int(state.MaxOverride/time.Minute):
+		return ov, fielderr.New("minutes", "%d is outside 1..%d", req.Minutes, int(state.MaxOverride/time.Minute))
 	case req.Minutes > 0:
 		ov.Until = s.opts.Clock.Now().Add(time.Duration(req.Minutes) * time.Minute)
 	case req.Until.IsZero():
@@ -395,7 +396,7 @@ func (s *Server) override(req overrideRequest, kind policy.OverrideKind, p Princ
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {
 	id := r.PathValue("id")
 	err := s.opts.Engine.Overrides().Cancel(id)
-	if err != nil && !errors.Is(err, policy.ErrNotPersisted) {
+	if err != nil && !errors.Is(err, state.ErrNotPersisted) {
 		writePolicyError(w, err)
 		return id, "", err
 	}

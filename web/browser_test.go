@@ -23,7 +23,7 @@ import (
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/hearth-dns/hearth/journal"
-	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
 	"github.com/hearth-dns/hearth/resolver"
 	"github.com/hearth-dns/hearth/resolver/resolvertest"
 )
@@ -55,7 +55,7 @@ func TestDashboardInChromium(t *testing.T) {
 	// name on the dashboard, the other stays unknown.
 	dnsAskFrom(t, dnsAddr, "127.0.0.77", "www.example.com")
 	dnsAskFrom(t, dnsAddr, pagesGuestIP, "www.example.com")
-	if err := f.engine.Assign(policy.Assignment{Key: "ip:127.0.0.77", Name: "guest-phone", Group: "default", By: "test"}); err != nil {
+	if err := f.engine.Assign(state.Assignment{Key: "ip:127.0.0.77", Name: "guest-phone", Group: "default", By: "test"}); err != nil {
 		t.Fatal(err)
 	}
 

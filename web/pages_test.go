@@ -20,7 +20,9 @@ import (
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/identity"
 	"github.com/hearth-dns/hearth/policy/policytest"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // Tests of the pages over real HTTP on loopback: a real policy engine for a
@@ -204,7 +206,7 @@ func (f *pagesFixture) seed(days int) {
 // see makes the engine see a device at addr, as a query from it would.
 func (f *pagesFixture) see(addr string) {
 	a := netip.MustParseAddr(addr)
-	f.engine.Decide(policy.Query{Name: "example.com", Client: policy.ClientInfo{Addr: a, Remote: a}, Now: f.clk.Now()})
+	f.engine.Decide(policy.Query{Name: "example.com", Client: identity.ClientInfo{Addr: a, Remote: a}, Now: f.clk.Now()})
 }
 
 // do sends a request and returns the response with its body read.
@@ -454,7 +456,7 @@ func TestPagesPauseBonusCancel(t *testing.T) {
 	resp, _ := f.post("/now/pause", url.Values{"csrf": {csrf}, "device": {"alex-tablet"}, "minutes": {"30"}})
 	wantRedirect(t, "pause", resp, "/now")
 	ovs := f.engine.Overrides().List(f.clk.Now())
-	if len(ovs) != 1 || ovs[0].Kind != policy.OverridePause || ovs[0].Device != "alex-tablet" ||
+	if len(ovs) != 1 || ovs[0].Kind != state.OverridePause || ovs[0].Device != "alex-tablet" ||
 		!ovs[0].Until.Equal(pagesNoon.Add(30*time.Minute)) || ovs[0].By != "dashboard" {
 		t.Fatalf("overrides after the pause: %+v", ovs)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hearth-dns/hearth/internal/fielderr"
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // The five pages: Now, Report, Devices, Rules and Log (pages.go has the
@@ -205,14 +206,14 @@ func overrideForm(r *http.Request) (overrideRequest, error) {
 }
 
 func (ps *pageSet) pause(r *http.Request, p Principal) (string, string, string, error) {
-	return ps.addOverride(r, p, policy.OverridePause)
+	return ps.addOverride(r, p, state.OverridePause)
 }
 
 func (ps *pageSet) bonus(r *http.Request, p Principal) (string, string, string, error) {
-	return ps.addOverride(r, p, policy.OverrideBonus)
+	return ps.addOverride(r, p, state.OverrideBonus)
 }
 
-func (ps *pageSet) addOverride(r *http.Request, p Principal, kind policy.OverrideKind) (target, detail, flash string, err error) {
+func (ps *pageSet) addOverride(r *http.Request, p Principal, kind state.OverrideKind) (target, detail, flash string, err error) {
 	req, err := overrideForm(r)
 	target = firstNonEmpty(req.Device, req.Group)
 	if err != nil {
@@ -225,7 +226,7 @@ func (ps *pageSet) addOverride(r *http.Request, p Principal, kind policy.Overrid
 	loc := ps.s.opts.Engine.Location()
 	detail = strings.TrimSpace(ov.What+" until "+ov.Until.In(loc).Format(time.RFC3339)) + " (" + ov.ID + ")"
 	until := clockText(ov.Until, ps.s.opts.Clock.Now(), loc)
-	if kind == policy.OverridePause {
+	if kind == state.OverridePause {
 		flash = "Paused " + overrideTarget(ov) + " until " + until + "."
 	} else {
 		flash = upperFirst(ps.s.word(ov.What)) + " allowed on " + overrideTarget(ov) + " until " + until + "."
@@ -237,7 +238,7 @@ func (ps *pageSet) addOverride(r *http.Request, p Principal, kind policy.Overrid
 }
 
 // overrideTarget names an override's device or group for a message.
-func overrideTarget(o policy.Override) string {
+func overrideTarget(o state.Override) string {
 	if o.Device != "" {
 		return o.Device
 	}
@@ -250,14 +251,14 @@ func (ps *pageSet) cancel(r *http.Request, _ Principal) (string, string, string,
 	flash := "Ended."
 	for _, o := range ovs.List(ps.s.opts.Clock.Now()) {
 		if o.ID == id {
-			if o.Kind == policy.OverridePause {
+			if o.Kind == state.OverridePause {
 				flash = "The pause on " + overrideTarget(o) + " has ended."
 			} else {
 				flash = "Bonus time for " + ps.s.word(o.What) + " on " + overrideTarget(o) + " has ended."
 			}
 		}
 	}
-	if err := ovs.Cancel(id); err != nil && !errors.Is(err, policy.ErrNotPersisted) {
+	if err := ovs.Cancel(id); err != nil && !errors.Is(err, state.ErrNotPersisted) {
 		return id, "", "", err
 	}
 	return id, "", flash, nil
@@ -405,7 +406,7 @@ func (ps *pageSet) nameDevice(r *http.Request, p Principal) (string, string, str
 	if !ps.knownKey(key) {
 		return key, detail, "", notFound("no device %q has been seen", key)
 	}
-	err := e.Assign(policy.Assignment{Key: key, Name: name, Group: group, By: p.Who() + " " + p.Addr})
+	err := e.Assign(state.Assignment{Key: key, Name: name, Group: group, By: p.Who() + " " + p.Addr})
 	if err != nil {
 		return key, detail, "", err
 	}

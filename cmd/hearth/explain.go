@@ -2,12 +2,9 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -19,6 +16,8 @@ import (
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/identity"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // `hearth explain`: what the policy decides for one name, for one device, at
@@ -122,20 +121,20 @@ func newExplainCmd(a *app) *cobra.Command {
 
 		// The overrides as of that time: those that ended before it do not
 		// matter, whatever the real clock says.
-		overrides, note, err := openOverridesReadOnly(filepath.Join(cfg.StateDirectory(), "overrides.json"), when)
-		if err != nil {
+		overrides, err := state.OpenOverridesReadOnly(filepath.Join(cfg.StateDirectory(), state.OverridesFile), explainClock(when))
+		if overrides == nil {
 			return fail("pauses and bonus time: %v", err)
 		}
-		if note != "" {
-			notes = append(notes, note)
+		if err != nil {
+			notes = append(notes, err.Error())
 		}
 		// The devices named on the dashboard, read the same way.
-		assigned, note, err := openAssignmentsReadOnly(filepath.Join(cfg.StateDirectory(), "assignments.json"))
-		if err != nil {
+		assigned, err := state.OpenAssignmentsReadOnly(filepath.Join(cfg.StateDirectory(), state.AssignmentsFile))
+		if assigned == nil {
 			return fail("devices named on the dashboard: %v", err)
 		}
-		if note != "" {
-			notes = append(notes, note)
+		if err != nil {
+			notes = append(notes, err.Error())
 		}
 		engine, err := policy.NewEngine(cfg.Policy, policy.Options{
 			Clock:          explainClock(when),
@@ -151,7 +150,7 @@ func newExplainCmd(a *app) *cobra.Command {
 
 		// The device, then the decision.
 		if client != "" {
-			info := engine.Identify(policy.ClientInfo{Addr: addr, Remote: addr})
+			info := engine.Lookup(identity.ClientInfo{Addr: addr, Remote: addr})
 			device = info.Device
 			if device == "" {
 				notes = append(notes, fmt.Sprintf("no device is configured with address %s: decided as an unknown device, in group %s", addr, info.Group))
@@ -233,49 +232,6 @@ type explainClock time.Time
 
 func (c explainClock) Now() time.Time { return time.Time(c) }
 
-// openOverridesReadOnly opens the server's store of pauses and bonus time at
-// path, as of when, for reading: explain never adds, cancels or prunes.
-func openOverridesReadOnly(path string, when time.Time) (*policy.Overrides, string, error) {
-	if ok, note, err := stateReadable(path, "pauses and bonus time"); !ok {
-		return nil, note, err // NewEngine makes an empty store
-	}
-	ov, err := policy.OpenOverrides(path, explainClock(when))
-	if ov == nil {
-		return nil, "", err
-	}
-	note := ""
-	if err != nil {
-		note = err.Error()
-	}
-	return ov, note, nil
-}
-
-// stateReadable tells whether explain should open the state file at path.
-// The Open functions move a file they cannot parse aside; explain leaves that
-// to the server, so a file that is not JSON is skipped with a note instead.
-// A missing file is skipped without one.
-func stateReadable(path, what string) (bool, string, error) {
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return false, "", nil
-	case err != nil:
-		return false, "", err
-	case !json.Valid(data):
-		return false, path + " cannot be parsed: " + what + " were not taken into account", nil
-	}
-	return true, "", nil
-}
-
-// openAssignmentsReadOnly opens the devices named on the dashboard.
-func openAssignmentsReadOnly(path string) (*policy.Assignments, string, error) {
-	if ok, note, err := stateReadable(path, "devices named on the dashboard"); !ok {
-		return nil, note, err // NewEngine makes an empty store
-	}
-	as, err := policy.OpenAssignments(path)
-	return as, "", err
-}
-
 // devicesByMAC reports whether some device is configured by MAC address.
 func devicesByMAC(cfg *config.Config) bool {
 	for _, d := range cfg.Policy.Devices {
@@ -341,7 +297,7 @@ type explainedOverride struct {
 }
 
 func newExplained(name string, when time.Time, client netip.Addr, d *policy.Decision, cfg *config.Config,
-	ovs *policy.Overrides, notes []string) *explained {
+	ovs *state.Overrides, notes []string) *explained {
 	x := &explained{
 		Name: name, At: when, Action: d.Action.String(), Reason: d.Reason.String(), Summary: d.Short(),
 		Device: d.Device, Group: d.Group, Rule: d.Rule, RuleText: d.RuleText,

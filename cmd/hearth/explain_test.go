@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
-	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // explainFixture is the household of the issue: Europe/London, two kids'
@@ -57,9 +57,9 @@ func (f *explainFixture) run(t *testing.T, args ...string) (int, string, string)
 
 // addOverride writes ov to the state directory's overrides.json as the
 // server would, with the server's clock at now.
-func (f *explainFixture) addOverride(t *testing.T, now time.Time, ov policy.Override) policy.Override {
+func (f *explainFixture) addOverride(t *testing.T, now time.Time, ov state.Override) state.Override {
 	t.Helper()
-	store, err := policy.OpenOverrides(filepath.Join(f.stateDir, "overrides.json"), clocktest.New(now))
+	store, err := state.OpenOverrides(filepath.Join(f.stateDir, "overrides.json"), clocktest.New(now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestExplainOverrides(t *testing.T) {
 	// Thursday afternoon, the server's clock; a parent pauses the kids
 	// until 20:00 and gives alex-tablet gaming bonus time until 21:00.
 	now := explainLondon(t, "2026-11-26 18:00")
-	pause := f.addOverride(t, now, policy.Override{Kind: policy.OverridePause, Group: "kids",
+	pause := f.addOverride(t, now, state.Override{Kind: state.OverridePause, Group: "kids",
 		Until: explainLondon(t, "2026-11-26 20:00"), By: "cli"})
 
 	code, out, errOut := f.run(t, "--device", "sam-switch", "--at", "2026-11-26 19:00", "example.com")
@@ -319,7 +319,7 @@ func TestExplainOverrides(t *testing.T) {
 		t.Errorf("before the pause: status %d\n%s", code, out)
 	}
 
-	bonus := f.addOverride(t, now, policy.Override{Kind: policy.OverrideBonus, Device: "alex-tablet", What: "gaming",
+	bonus := f.addOverride(t, now, state.Override{Kind: state.OverrideBonus, Device: "alex-tablet", What: "gaming",
 		Until: explainLondon(t, "2026-11-26 21:00"), By: "dashboard"})
 	code, out, _ = f.run(t, "--device", "alex-tablet", "--at", "2026-11-26 20:30", "www.roblox.com")
 	if code != 0 {
@@ -330,7 +330,7 @@ func TestExplainOverrides(t *testing.T) {
 		"changes at Thu 2026-11-26 21:00 GMT (in 30m)\n"})
 
 	// explain only reads the store: the file still holds both overrides.
-	store, err := policy.OpenOverrides(filepath.Join(f.stateDir, "overrides.json"), clocktest.New(now))
+	store, err := state.OpenOverrides(filepath.Join(f.stateDir, "overrides.json"), clocktest.New(now))
 	if err != nil {
 		t.Fatal(err)
 	}

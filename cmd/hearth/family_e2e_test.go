@@ -14,7 +14,7 @@ import (
 
 	"github.com/hearth-dns/hearth/internal/clock"
 	"github.com/hearth-dns/hearth/internal/dnstest"
-	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // familyConfig writes a configuration in which 127.0.0.2 is a child's device
@@ -74,11 +74,11 @@ func TestServeProcessFamily(t *testing.T) {
 	path := filepath.Join(dir, "hearth.yaml")
 	familyConfig(t, path, listen, "udp://"+up.Addr, "{block: [gaming]}")
 
-	ov, err := policy.OpenOverrides(filepath.Join(dir, "overrides.json"), clock.System{})
+	ov, err := state.OpenOverrides(filepath.Join(dir, "overrides.json"), clock.System{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ov.Add(policy.Override{Kind: policy.OverridePause, Group: "default", Until: time.Now().Add(time.Hour), By: "test"}); err != nil {
+	if _, err := ov.Add(state.Override{Kind: state.OverridePause, Group: "default", Until: time.Now().Add(time.Hour), By: "test"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -114,7 +114,7 @@ func TestServeProcessFamily(t *testing.T) {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	p.await(t, "hearth stopped")
 	<-p.done
-	reg, err := policy.OpenRegistry(filepath.Join(dir, "devices.json"))
+	reg, err := state.OpenRegistry(filepath.Join(dir, "devices.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

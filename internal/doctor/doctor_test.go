@@ -25,7 +25,7 @@ import (
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/hearth-dns/hearth/journal"
-	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
 	"github.com/hearth-dns/hearth/resolver"
 	"github.com/hearth-dns/hearth/resolver/resolvertest"
 	"github.com/hearth-dns/hearth/web"
@@ -46,10 +46,10 @@ type doctorSetup struct {
 
 // writeDoctorConfig writes s to a file; it returns the file and the state
 // directory (not created).
-func writeDoctorConfig(t *testing.T, s doctorSetup) (path, state string) {
+func writeDoctorConfig(t *testing.T, s doctorSetup) (path, stateDir string) {
 	t.Helper()
 	dir := t.TempDir()
-	state = filepath.Join(dir, "state")
+	stateDir = filepath.Join(dir, "state")
 	if s.listen == nil {
 		s.listen = []string{freePort(t)}
 	}
@@ -67,12 +67,12 @@ func writeDoctorConfig(t *testing.T, s doctorSetup) (path, state string) {
 		return "[" + strings.Join(q, ", ") + "]"
 	}
 	yaml := fmt.Sprintf("listen: %s\nstate_dir: %q\ntimezone: Europe/London\nupstreams:\n  servers: %s\n  strategy: ordered\n  timeout: %s\n%s",
-		quote(s.listen), state, quote(s.upstreams), s.timeout, s.extra)
+		quote(s.listen), stateDir, quote(s.upstreams), s.timeout, s.extra)
 	path = filepath.Join(dir, "hearth.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return path, state
+	return path, stateDir
 }
 
 // doctorFakes gives the doctor a set, synchronised clock at doctorNow,
@@ -198,27 +198,27 @@ func wantFinding(t *testing.T, out, level, title string, body ...string) doctorF
 
 // writeDevices adds to the state directory's device registry one unnamed
 // device per address, last seen ago before doctorNow.
-func writeDevices(t *testing.T, state string, ago time.Duration, addrs ...string) {
+func writeDevices(t *testing.T, stateDir string, ago time.Duration, addrs ...string) {
 	t.Helper()
 	for _, a := range addrs {
-		writeSeen(t, state, policy.SeenDevice{Key: "ip:" + a, Addr: a, LastSeen: doctorNow.Add(-ago)})
+		writeSeen(t, stateDir, state.SeenDevice{Key: "ip:" + a, Addr: a, LastSeen: doctorNow.Add(-ago)})
 	}
 }
 
 // writeNamedDevice adds a configured device, seen an hour before doctorNow.
-func writeNamedDevice(t *testing.T, state, name, addr string) {
+func writeNamedDevice(t *testing.T, stateDir, name, addr string) {
 	t.Helper()
-	writeSeen(t, state, policy.SeenDevice{Key: "ip:" + addr, Device: name, Addr: addr, LastSeen: doctorNow.Add(-time.Hour)})
+	writeSeen(t, stateDir, state.SeenDevice{Key: "ip:" + addr, Device: name, Addr: addr, LastSeen: doctorNow.Add(-time.Hour)})
 }
 
 // writeSeen adds sd to the registry in state/devices.json, kept as the
 // server keeps it.
-func writeSeen(t *testing.T, state string, sd policy.SeenDevice) {
+func writeSeen(t *testing.T, stateDir string, sd state.SeenDevice) {
 	t.Helper()
-	path := filepath.Join(state, "devices.json")
+	path := filepath.Join(stateDir, "devices.json")
 	var file struct {
-		Version int                 `json:"version"`
-		Devices []policy.SeenDevice `json:"devices"`
+		Version int                `json:"version"`
+		Devices []state.SeenDevice `json:"devices"`
 	}
 	if data, err := os.ReadFile(path); err == nil {
 		if err := json.Unmarshal(data, &file); err != nil {
@@ -231,7 +231,7 @@ func writeSeen(t *testing.T, state string, sd policy.SeenDevice) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(state, 0o700); err != nil {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, data, 0o600); err != nil {
@@ -242,9 +242,9 @@ func writeSeen(t *testing.T, state string, sd policy.SeenDevice) {
 // TestDoctorHealthy is a household where everything is right: exit 0 and
 // nothing but ok.
 func TestDoctorHealthy(t *testing.T) {
-	path, state := writeDoctorConfig(t, doctorSetup{})
-	writeDevices(t, state, time.Hour, "192.168.1.20", "192.168.1.21", "fd00::22")
-	if err := web.SetPassword(state, "family-secret-1"); err != nil {
+	path, stateDir := writeDoctorConfig(t, doctorSetup{})
+	writeDevices(t, stateDir, time.Hour, "192.168.1.20", "192.168.1.21", "fd00::22")
+	if err := web.SetPassword(stateDir, "family-secret-1"); err != nil {
 		t.Fatal(err)
 	}
 	code, out := runDoctor(t, path, nil)
@@ -258,7 +258,7 @@ func TestDoctorHealthy(t *testing.T) {
 	wantFinding(t, out, "ok", "clock: Thu 2026-11-26 12:00 UTC, synchronised")
 	wantFinding(t, out, "ok", "timezone Europe/London: it is Thu 2026-11-26 12:00 GMT in the household now", "clock in the house")
 	wantFinding(t, out, "ok", "lists: compiled from the cached copies")
-	wantFinding(t, out, "ok", "journal directory "+state+": writable")
+	wantFinding(t, out, "ok", "journal directory "+stateDir+": writable")
 	wantFinding(t, out, "ok", "disk: 8.0 GB free")
 	wantFinding(t, out, "ok", "not created yet")
 	wantFinding(t, out, "ok", "router: queries from 3 devices in the last 24 hours (192.168.1.20, 192.168.1.21, fd00::22)")
@@ -267,12 +267,12 @@ func TestDoctorHealthy(t *testing.T) {
 // TestDoctorFreshInstall: Hearth has not run yet, so there is no state
 // directory; the doctor does not create it.
 func TestDoctorFreshInstall(t *testing.T) {
-	path, state := writeDoctorConfig(t, doctorSetup{})
+	path, stateDir := writeDoctorConfig(t, doctorSetup{})
 	_, out := runDoctor(t, path, nil)
-	wantFinding(t, out, "ok", "journal directory "+state+": not there yet; Hearth creates it ("+filepath.Dir(state)+" is writable)")
-	wantFinding(t, out, "ok", "journal "+filepath.Join(state, "journal.db")+": not created yet")
+	wantFinding(t, out, "ok", "journal directory "+stateDir+": not there yet; Hearth creates it ("+filepath.Dir(stateDir)+" is writable)")
+	wantFinding(t, out, "ok", "journal "+filepath.Join(stateDir, "journal.db")+": not created yet")
 	wantFinding(t, out, "warn", "router: no queries seen from the household", "Hearth may not have run yet")
-	if _, err := os.Stat(state); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(stateDir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the doctor created the state directory (%v)", err)
 	}
 }
@@ -415,8 +415,8 @@ func TestDoctorListen(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			addr := tt.listen(t)
-			path, state := writeDoctorConfig(t, doctorSetup{listen: []string{addr}})
-			writeDevices(t, state, time.Hour, "192.168.1.20", "192.168.1.21")
+			path, stateDir := writeDoctorConfig(t, doctorSetup{listen: []string{addr}})
+			writeDevices(t, stateDir, time.Hour, "192.168.1.20", "192.168.1.21")
 			_, out := runDoctor(t, path, func(d *Doctor) {
 				if tt.bind != nil {
 					d.bind = tt.bind
@@ -505,8 +505,8 @@ func TestDoctorUpstreams(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			servers := tt.servers(t)
-			path, state := writeDoctorConfig(t, doctorSetup{upstreams: servers, timeout: tt.timeout})
-			writeDevices(t, state, time.Hour, "192.168.1.20", "192.168.1.21")
+			path, stateDir := writeDoctorConfig(t, doctorSetup{upstreams: servers, timeout: tt.timeout})
+			writeDevices(t, stateDir, time.Hour, "192.168.1.20", "192.168.1.21")
 			_, out := runDoctor(t, path, func(d *Doctor) {
 				d.rootCAs = ca.Pool
 				if tt.slow > 0 {
@@ -541,8 +541,8 @@ func TestDoctorClock(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path, state := writeDoctorConfig(t, doctorSetup{})
-			writeDevices(t, state, time.Hour, "192.168.1.20", "192.168.1.21")
+			path, stateDir := writeDoctorConfig(t, doctorSetup{})
+			writeDevices(t, stateDir, time.Hour, "192.168.1.20", "192.168.1.21")
 			_, out := runDoctor(t, path, func(d *Doctor) {
 				d.clock = clocktest.New(tt.now)
 				d.syncProbe = func() (bool, error) { return tt.synced, tt.err }
@@ -582,8 +582,8 @@ func TestDoctorLists(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	lists := fmt.Sprintf("lists:\n  refresh: 24h\n  sources:\n    - {name: web, category: ads, url: %q}\n    - {name: mine, category: ads, domains: [mine.example]}\n", srv.URL+"/list.txt")
-	path, state := writeDoctorConfig(t, doctorSetup{extra: lists})
-	writeDevices(t, state, time.Hour, "192.168.1.20", "192.168.1.21")
+	path, stateDir := writeDoctorConfig(t, doctorSetup{extra: lists})
+	writeDevices(t, stateDir, time.Hour, "192.168.1.20", "192.168.1.21")
 
 	// Never downloaded, and the doctor does not download it.
 	code, out := runDoctor(t, path, nil)
@@ -640,12 +640,12 @@ func TestDoctorJournal(t *testing.T) {
 		wantFinding(t, out, "warn", "disk: only 60 MB free for the journal", "df -h", "journal.max_size_mb (200 MB)")
 	})
 	t.Run("writable, database opens", func(t *testing.T) {
-		path, state := writeDoctorConfig(t, doctorSetup{})
-		recordLookups(t, state, "", "192.168.1.20")
+		path, stateDir := writeDoctorConfig(t, doctorSetup{})
+		recordLookups(t, stateDir, "", "192.168.1.20")
 		_, out := runDoctor(t, path, nil)
-		wantFinding(t, out, "ok", "journal directory "+state+": writable")
-		wantFinding(t, out, "ok", "journal "+filepath.Join(state, "journal.db")+": opens")
-		entries, err := os.ReadDir(state)
+		wantFinding(t, out, "ok", "journal directory "+stateDir+": writable")
+		wantFinding(t, out, "ok", "journal "+filepath.Join(stateDir, "journal.db")+": opens")
+		entries, err := os.ReadDir(stateDir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -656,15 +656,15 @@ func TestDoctorJournal(t *testing.T) {
 		}
 	})
 	t.Run("damaged database", func(t *testing.T) {
-		path, state := writeDoctorConfig(t, doctorSetup{})
-		if err := os.MkdirAll(state, 0o700); err != nil {
+		path, stateDir := writeDoctorConfig(t, doctorSetup{})
+		if err := os.MkdirAll(stateDir, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(state, "journal.db"), []byte("not a database"), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(stateDir, "journal.db"), []byte("not a database"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		_, out := runDoctor(t, path, nil)
-		wantFinding(t, out, "warn", "journal "+filepath.Join(state, "journal.db")+": ", "set aside")
+		wantFinding(t, out, "warn", "journal "+filepath.Join(stateDir, "journal.db")+": ", "set aside")
 	})
 	t.Run("off", func(t *testing.T) {
 		path, _ := writeDoctorConfig(t, doctorSetup{extra: "journal: {enabled: false}\n"})
@@ -676,10 +676,10 @@ func TestDoctorJournal(t *testing.T) {
 // recordLookups writes a journal in the state directory with one blocked
 // lookup from each client (of device, "" for unknown) an hour before
 // doctorNow.
-func recordLookups(t *testing.T, state, device string, clients ...string) {
+func recordLookups(t *testing.T, stateDir, device string, clients ...string) {
 	t.Helper()
 	j := journal.Open(journal.Config{RetentionDays: 60, MaxSizeMB: 10, Queue: 1000, FlushInterval: 100 * time.Millisecond},
-		journal.Options{Dir: state, Clock: clocktest.New(doctorNow)})
+		journal.Options{Dir: stateDir, Clock: clocktest.New(doctorNow)})
 	for _, c := range clients {
 		j.Record(journal.Event{Time: doctorNow.Add(-time.Hour), Device: device, Client: netip.MustParseAddr(c), Group: "default",
 			Name: "ads.example", Qtype: 1, Action: journal.ActionBlock, Reason: "rule", Rule: "blocking.block", Response: "nxdomain"})
@@ -693,7 +693,7 @@ func TestDoctorRouter(t *testing.T) {
 	const fix = "fix: set the router's DHCP DNS server to this machine's address (192.168.1.10)"
 	tests := []struct {
 		name        string
-		setup       func(t *testing.T, state string)
+		setup       func(t *testing.T, stateDir string)
 		level, line string
 	}{
 		{
@@ -703,61 +703,61 @@ func TestDoctorRouter(t *testing.T) {
 		},
 		{
 			name:  "one address",
-			setup: func(t *testing.T, state string) { writeDevices(t, state, time.Hour, "192.168.1.20") },
+			setup: func(t *testing.T, stateDir string) { writeDevices(t, stateDir, time.Hour, "192.168.1.20") },
 			level: "warn", line: "router: queries from only one device in the last 24 hours (192.168.1.20)",
 		},
 		{
 			name: "only this machine",
-			setup: func(t *testing.T, state string) {
-				writeDevices(t, state, time.Hour, "127.0.0.1", "192.168.1.10", "::1")
+			setup: func(t *testing.T, stateDir string) {
+				writeDevices(t, stateDir, time.Hour, "127.0.0.1", "192.168.1.10", "::1")
 			},
 			level: "warn", line: "router: queries only from this machine in the last 24 hours",
 		},
 		{
 			name: "three, two of them long ago",
-			setup: func(t *testing.T, state string) {
-				writeDevices(t, state, time.Hour, "192.168.1.20")
-				writeDevices(t, state, 25*time.Hour, "192.168.1.21", "192.168.1.22")
+			setup: func(t *testing.T, stateDir string) {
+				writeDevices(t, stateDir, time.Hour, "192.168.1.20")
+				writeDevices(t, stateDir, 25*time.Hour, "192.168.1.21", "192.168.1.22")
 			},
 			level: "warn", line: "router: queries from only one device in the last 24 hours (192.168.1.20)",
 		},
 		{
 			name: "three in the last day",
-			setup: func(t *testing.T, state string) {
-				writeDevices(t, state, time.Hour, "192.168.1.22", "192.168.1.20", "192.168.1.10")
-				writeDevices(t, state, 23*time.Hour, "192.168.1.21")
+			setup: func(t *testing.T, stateDir string) {
+				writeDevices(t, stateDir, time.Hour, "192.168.1.22", "192.168.1.20", "192.168.1.10")
+				writeDevices(t, stateDir, 23*time.Hour, "192.168.1.21")
 			},
 			level: "ok", line: "router: queries from 3 devices in the last 24 hours (192.168.1.20, 192.168.1.21, 192.168.1.22)",
 		},
 		{
 			name:  "two clients in the journal",
-			setup: func(t *testing.T, state string) { recordLookups(t, state, "", "192.168.1.30", "192.168.1.31") },
+			setup: func(t *testing.T, stateDir string) { recordLookups(t, stateDir, "", "192.168.1.30", "192.168.1.31") },
 			level: "ok", line: "router: queries from 2 devices in the last 24 hours (192.168.1.30, 192.168.1.31)",
 		},
 		{
 			name: "one named device over IPv4 and IPv6",
-			setup: func(t *testing.T, state string) {
-				recordLookups(t, state, "alex-tablet", "192.168.1.20", "fd00::20")
-				writeNamedDevice(t, state, "alex-tablet", "192.168.1.20")
+			setup: func(t *testing.T, stateDir string) {
+				recordLookups(t, stateDir, "alex-tablet", "192.168.1.20", "fd00::20")
+				writeNamedDevice(t, stateDir, "alex-tablet", "192.168.1.20")
 			},
 			level: "warn", line: "router: queries from only one device in the last 24 hours (alex-tablet)",
 		},
 		{
 			name: "named devices and addresses",
-			setup: func(t *testing.T, state string) {
-				recordLookups(t, state, "sam-switch", "192.168.1.40")
-				writeNamedDevice(t, state, "alex-tablet", "192.168.1.20")
-				writeDevices(t, state, time.Hour, "192.168.1.100", "192.168.1.9")
+			setup: func(t *testing.T, stateDir string) {
+				recordLookups(t, stateDir, "sam-switch", "192.168.1.40")
+				writeNamedDevice(t, stateDir, "alex-tablet", "192.168.1.20")
+				writeDevices(t, stateDir, time.Hour, "192.168.1.100", "192.168.1.9")
 			},
 			level: "ok", line: "router: queries from 4 devices in the last 24 hours (alex-tablet, sam-switch, 192.168.1.9, 192.168.1.100)",
 		},
 		{
 			name: "damaged registry is left alone",
-			setup: func(t *testing.T, state string) {
-				if err := os.MkdirAll(state, 0o700); err != nil {
+			setup: func(t *testing.T, stateDir string) {
+				if err := os.MkdirAll(stateDir, 0o700); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(filepath.Join(state, "devices.json"), []byte("{not json"), 0o600); err != nil {
+				if err := os.WriteFile(filepath.Join(stateDir, "devices.json"), []byte("{not json"), 0o600); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -766,8 +766,8 @@ func TestDoctorRouter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path, state := writeDoctorConfig(t, doctorSetup{})
-			tt.setup(t, state)
+			path, stateDir := writeDoctorConfig(t, doctorSetup{})
+			tt.setup(t, stateDir)
 			_, out := runDoctor(t, path, nil)
 			var body []string
 			if tt.level == "warn" {
@@ -777,11 +777,11 @@ func TestDoctorRouter(t *testing.T) {
 		})
 	}
 	// The damaged registry is still there, not set aside.
-	path, state := writeDoctorConfig(t, doctorSetup{})
-	if err := os.MkdirAll(state, 0o700); err != nil {
+	path, stateDir := writeDoctorConfig(t, doctorSetup{})
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	reg := filepath.Join(state, "devices.json")
+	reg := filepath.Join(stateDir, "devices.json")
 	if err := os.WriteFile(reg, []byte("[]"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -795,7 +795,7 @@ func TestDoctorRouter(t *testing.T) {
 // TestDoctorDashboard: the dashboard's port free, held by Hearth's
 // dashboard, or by another program; its password unset or damaged.
 func TestDoctorDashboard(t *testing.T) {
-	path, state := writeDoctorConfig(t, doctorSetup{})
+	path, stateDir := writeDoctorConfig(t, doctorSetup{})
 	free := freePort(t)
 	code, out := runDoctorEnv(t, []string{"HEARTH_WEB_LISTEN=" + free}, path, nil)
 	if code != 0 {
@@ -823,10 +823,10 @@ func TestDoctorDashboard(t *testing.T) {
 	}
 	wantFinding(t, out, "FAIL", "dashboard "+taken+": in use by another program", "set web.listen to a free port")
 
-	if err := os.MkdirAll(state, 0o700); err != nil {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(state, web.AdminFile), []byte("{not json"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(stateDir, web.AdminFile), []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, out = runDoctorEnv(t, []string{"HEARTH_WEB_LISTEN=" + free}, path, nil)

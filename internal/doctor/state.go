@@ -1,15 +1,23 @@
 package doctor
 
 import (
+	"fmt"
 	"path/filepath"
 
-	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // readSeenDevices reads the registry of devices seen in the state directory
-// without changing it (a damaged one is reported and left where it is). The
-// one place the doctor reaches the policy's saved state: when the state files
-// move to their own package, only this line changes.
-var readSeenDevices = func(stateDir string) ([]policy.SeenDevice, error) {
-	return policy.ReadSeenDevices(filepath.Join(stateDir, policy.DevicesFile))
+// without changing it: a registry it cannot parse is reported and left as
+// it is.
+func readSeenDevices(stateDir string) ([]state.SeenDevice, error) {
+	path := filepath.Join(stateDir, state.DevicesFile)
+	reg, err := state.OpenRegistryReadOnly(path)
+	if reg == nil {
+		return nil, fmt.Errorf("%s cannot be read: %v", path, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return reg.List(), nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock"
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // ListCategories are the categories of the inline list.
@@ -34,7 +35,7 @@ func Engine(t testing.TB, cfg policy.Config, clk clock.Clock) *policy.Engine {
 		t.Fatal(err)
 	}
 	// The store gets the clock too: overrides start at its Now.
-	store, err := policy.OpenOverrides("", clk)
+	store, err := state.OpenOverrides("", clk)
 	if err != nil {
 		t.Fatal(err)
 	}

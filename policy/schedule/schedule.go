@@ -1,4 +1,4 @@
-package policy
+package schedule
 
 import (
 	"fmt"
@@ -197,6 +197,58 @@ func (w Window) String() string {
 
 // on reports whether an occurrence of w starts on weekday d.
 func (w Window) on(d time.Weekday) bool { return w.days&(1<<d) != 0 }
+
+// On reports whether an occurrence of w starts on weekday d.
+func (w Window) On(d time.Weekday) bool { return w.on(d) }
+
+// Start is when an occurrence starts, in minutes after midnight (0..1439).
+func (w Window) Start() int { return int(w.start) }
+
+// End is when an occurrence ends, in minutes after midnight (1..1440); an
+// End not after Start is on the next day (the window crosses midnight).
+func (w Window) End() int { return int(w.end) }
+
+// DayName is the three-letter name of d: "sun", "mon", ...
+func DayName(d time.Weekday) string { return dayNames[d] }
+
+// Overlap reports whether a and b cover a common minute of the week,
+// and the first such (day, minute of day).
+func Overlap(a, b Window) (time.Weekday, int, bool) {
+	var week weekBits
+	mark := func(w Window, check bool) (int, bool) {
+		for d := range 7 {
+			if !w.on(time.Weekday(d)) {
+				continue
+			}
+			end := int(w.end)
+			if w.end < w.start {
+				end += minutesPerDay
+			}
+			for m := int(w.start); m < end; m++ {
+				i := (d*minutesPerDay + m) % (7 * minutesPerDay)
+				if check {
+					if weekBit(&week, i) {
+						return i, true
+					}
+				} else {
+					setWeekBit(&week, i)
+				}
+			}
+		}
+		return 0, false
+	}
+	mark(a, false)
+	if i, ok := mark(b, true); ok {
+		return time.Weekday(i / minutesPerDay), i % minutesPerDay, true
+	}
+	return 0, 0, false
+}
+
+// weekBits has a bit per minute of the week.
+type weekBits [(7*minutesPerDay + 63) / 64]uint64
+
+func weekBit(w *weekBits, i int) bool { return w[i/64]&(1<<(i%64)) != 0 }
+func setWeekBit(w *weekBits, i int)   { w[i/64] |= 1 << (i % 64) }
 
 // Schedule is a set of windows in one zone, optionally with a holiday
 // calendar: on a holiday day the holiday windows apply instead of the usual

@@ -1,4 +1,4 @@
-package policy
+package identity
 
 import (
 	"bytes"
@@ -158,4 +158,39 @@ func hexColon(s string) ([]byte, bool) {
 		out = append(out, byte(v))
 	}
 	return out, true
+}
+
+// LeaseTable is a lease file as read: host names by MAC and by address.
+type LeaseTable struct {
+	byMAC  map[string]string
+	byAddr map[netip.Addr]string
+}
+
+// Name returns the host name leased to mac or, failing that, to a; "" if
+// none (or t is nil).
+func (t *LeaseTable) Name(mac net.HardwareAddr, a netip.Addr) string {
+	if t == nil {
+		return ""
+	}
+	if mac != nil {
+		if n, ok := t.byMAC[string(mac)]; ok {
+			return n
+		}
+	}
+	return t.byAddr[a]
+}
+
+// NewLeaseTable indexes the named leases.
+func NewLeaseTable(leases []Lease) *LeaseTable {
+	t := &LeaseTable{byMAC: map[string]string{}, byAddr: map[netip.Addr]string{}}
+	for _, l := range leases {
+		if l.Name == "" {
+			continue
+		}
+		if l.MAC != nil {
+			t.byMAC[string(l.MAC)] = l.Name
+		}
+		t.byAddr[l.Addr] = l.Name
+	}
+	return t
 }

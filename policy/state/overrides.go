@@ -1,4 +1,4 @@
-package policy
+package state
 
 import (
 	"cmp"
@@ -100,9 +100,10 @@ func (o Override) checkShape() []error {
 // follows the order of changes); readers use the snapshot, which is
 // replaced, never modified, on every change. Safe for concurrent use.
 type Overrides struct {
-	path string // "" keeps everything in memory
-	clk  clock.Clock
-	snap atomic.Pointer[[]Override] // sorted by Until then ID
+	path     string // "" keeps everything in memory
+	readOnly bool   // OpenOverridesReadOnly: changes fail with ErrReadOnly
+	clk      clock.Clock
+	snap     atomic.Pointer[[]Override] // sorted by Until then ID
 
 	mu         sync.Mutex
 	unsaved    bool // the last save failed; Prune retries it
@@ -125,10 +126,23 @@ type overridesFile struct {
 // and the caller should log the error and carry on. A file that cannot be
 // read returns a nil store and the error. Expired overrides are dropped.
 func OpenOverrides(path string, clk clock.Clock) (*Overrides, error) {
+	return openOverrides(path, clk, false)
+}
+
+// OpenOverridesReadOnly loads the store at path as of clk's time, for a
+// program that must not write (hearth explain): a file that cannot be
+// parsed is left where it is and an empty store comes back with an error
+// saying so; Add, Cancel and Prune fail with ErrReadOnly. Otherwise it is
+// OpenOverrides.
+func OpenOverridesReadOnly(path string, clk clock.Clock) (*Overrides, error) {
+	return openOverrides(path, clk, true)
+}
+
+func openOverrides(path string, clk clock.Clock, readOnly bool) (*Overrides, error) {
 	if clk == nil {
 		clk = clock.System{}
 	}
-	o := &Overrides{path: path, clk: clk}
+	o := &Overrides{path: path, clk: clk, readOnly: readOnly}
 	o.snap.Store(&[]Override{})
 	if path == "" {
 		return o, nil
@@ -144,6 +158,9 @@ func OpenOverrides(path string, clk clock.Clock) (*Overrides, error) {
 	if err := json.Unmarshal(b, &f); err != nil || f.Version != overridesVersion {
 		if err == nil {
 			err = fmt.Errorf("unsupported version %d (want %d)", f.Version, overridesVersion)
+		}
+		if readOnly {
+			return o, damagedReadOnly(path, "pauses and bonus time", err)
 		}
 		aside, rerr := atomicfile.SetAside(path, clk.Now())
 		if rerr != nil {
@@ -178,6 +195,9 @@ func OpenOverrides(path string, clk clock.Clock) (*Overrides, error) {
 // "until"), and nothing is added. If saving fails, the override still
 // applies: Add returns it with an error wrapping ErrNotPersisted.
 func (o *Overrides) Add(ov Override) (Override, error) {
+	if o.readOnly {
+		return Override{}, ErrReadOnly
+	}
 	now := o.clk.Now()
 	errs := ov.checkShape()
 	switch {
@@ -210,6 +230,9 @@ func (o *Overrides) Add(ov Override) (Override, error) {
 // unknown ID gives an error wrapping ErrNoOverride. If saving fails, the
 // override is still gone from memory and the error wraps ErrNotPersisted.
 func (o *Overrides) Cancel(id string) error {
+	if o.readOnly {
+		return ErrReadOnly
+	}
 	o.mu.Lock()
 	cur := *o.snap.Load()
 	i := slices.IndexFunc(cur, func(x Override) bool { return x.ID == id })
@@ -246,6 +269,9 @@ func (o *Overrides) Snapshot() []Override {
 // Prune drops the overrides that have ended by now and saves the store if
 // anything changed, or if the last save failed.
 func (o *Overrides) Prune(now time.Time) error {
+	if o.readOnly {
+		return ErrReadOnly
+	}
 	o.mu.Lock()
 	cur := *o.snap.Load()
 	keep := 0

@@ -12,6 +12,7 @@ import (
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/fielderr"
 	"github.com/hearth-dns/hearth/internal/suggest"
+	"github.com/hearth-dns/hearth/policy/schedule"
 )
 
 // Block responses (blocking.response, groups.*.block_response). A value that
@@ -156,11 +157,11 @@ func compile(cfg Config, cat *blocklists.Catalogue, listCats []string) (*plan, [
 		loc = time.UTC
 	}
 	p.loc = loc
-	p.cal = NewCalendar(loc)
+	p.cal = schedule.NewCalendar(loc)
 	for i, h := range cfg.Calendar.Holidays {
 		key := indexKey("calendar.holidays", i)
 		spec, label, _ := strings.Cut(strings.TrimSpace(h), " ")
-		r, err := ParseDateRange(spec)
+		r, err := schedule.ParseDateRange(spec)
 		if err != nil {
 			c.fail(key, "%v; write a range like 2026-12-19..2027-01-04, optionally followed by a label", err)
 			continue
@@ -417,7 +418,7 @@ func (c *compiler) rule(p *plan, key string, rc RuleConfig) *rule {
 // schedule parses a window list and its holiday replacement.
 func (c *compiler) schedule(p *plan, key string, list []string, hkey string, hlist []string) *liveSchedule {
 	ws := c.windows(key, list)
-	s := NewSchedule(p.loc, ws)
+	s := schedule.NewSchedule(p.loc, ws)
 	ls := &liveSchedule{list: ws, text: windowsText(ws)}
 	if len(hlist) > 0 {
 		hw := c.windows(hkey, hlist)
@@ -429,7 +430,7 @@ func (c *compiler) schedule(p *plan, key string, list []string, hkey string, hli
 	return ls
 }
 
-func windowsText(ws []Window) string {
+func windowsText(ws []schedule.Window) string {
 	parts := make([]string, len(ws))
 	for i, w := range ws {
 		parts[i] = w.String()
@@ -437,12 +438,12 @@ func windowsText(ws []Window) string {
 	return strings.Join(parts, ", ")
 }
 
-func (c *compiler) windows(key string, list []string) []Window {
-	var ws []Window
+func (c *compiler) windows(key string, list []string) []schedule.Window {
+	var ws []schedule.Window
 	var keys []string
 	for i, s := range list {
 		k := indexKey(key, i)
-		w, err := ParseWindow(s)
+		w, err := schedule.ParseWindow(s)
 		if err != nil {
 			c.fail(k, "%v", err)
 			continue
@@ -452,53 +453,14 @@ func (c *compiler) windows(key string, list []string) []Window {
 	}
 	for i := range ws {
 		for j := i + 1; j < len(ws); j++ {
-			if day, minute, ok := windowsOverlap(ws[i], ws[j]); ok {
+			if day, minute, ok := schedule.Overlap(ws[i], ws[j]); ok {
 				c.fail(keys[j], "window %q overlaps %q (both cover %s %02d:%02d): merge them into one", ws[j], ws[i],
-					dayNames[day], minute/60, minute%60)
+					schedule.DayName(day), minute/60, minute%60)
 			}
 		}
 	}
 	return ws
 }
-
-// windowsOverlap reports whether a and b cover a common minute of the week,
-// and the first such (day, minute of day).
-func windowsOverlap(a, b Window) (time.Weekday, int, bool) {
-	var week weekBits
-	mark := func(w Window, check bool) (int, bool) {
-		for d := range 7 {
-			if !w.on(time.Weekday(d)) {
-				continue
-			}
-			end := int(w.end)
-			if w.end < w.start {
-				end += minutesPerDay
-			}
-			for m := int(w.start); m < end; m++ {
-				i := (d*minutesPerDay + m) % (7 * minutesPerDay)
-				if check {
-					if weekBit(&week, i) {
-						return i, true
-					}
-				} else {
-					setWeekBit(&week, i)
-				}
-			}
-		}
-		return 0, false
-	}
-	mark(a, false)
-	if i, ok := mark(b, true); ok {
-		return time.Weekday(i / minutesPerDay), i % minutesPerDay, true
-	}
-	return 0, 0, false
-}
-
-// weekBits has a bit per minute of the week.
-type weekBits [(7*minutesPerDay + 63) / 64]uint64
-
-func weekBit(w *weekBits, i int) bool { return w[i/64]&(1<<(i%64)) != 0 }
-func setWeekBit(w *weekBits, i int)   { w[i/64] |= 1 << (i % 64) }
 
 func (c *compiler) devices(p *plan, list []DeviceConfig, groups []string) {
 	names := map[string]int{}
