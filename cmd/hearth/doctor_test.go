@@ -689,7 +689,7 @@ func recordLookups(t *testing.T, state, device string, clients ...string) {
 		journal.Options{Dir: state, Clock: clocktest.New(doctorNow)})
 	for _, c := range clients {
 		j.Record(journal.Event{Time: doctorNow.Add(-time.Hour), Device: device, Client: netip.MustParseAddr(c), Group: "default",
-			Name: "ads.example", Qtype: 1, Action: journal.ActionBlock, Reason: "rule", Rule: "blocking.block", Response: "nxdomain"})
+			Name: "ads.example", Qtype: 1, Action: journal.ActionBlock, Reason: policy.ReasonRule, Rule: "blocking.block", Response: "nxdomain"})
 	}
 	if err := j.Close(context.Background()); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hearth-dns/hearth/journal"
+	"github.com/hearth-dns/hearth/policy"
 )
 
 // seededJournal writes a configuration and a journal in which alex-tablet
@@ -31,7 +32,7 @@ func seededJournal(t *testing.T) string {
 		journal.Options{Dir: dir})
 	client := netip.MustParseAddr("192.168.1.20")
 	base := journal.Event{Device: "alex-tablet", Group: "kids", Client: client, Action: journal.ActionBlock,
-		Reason: "rule", Rule: "groups.kids.rules[0]", Response: "nxdomain"}
+		Reason: policy.ReasonRule, Rule: "groups.kids.rules[0]", Response: "nxdomain"}
 	for range 3 {
 		for _, qt := range []uint16{1, 28} {
 			e := base
@@ -40,7 +41,7 @@ func seededJournal(t *testing.T) string {
 		}
 	}
 	e := base
-	e.Time, e.Name, e.Qtype, e.Category, e.Service, e.Reason = time.Now().Add(-48*time.Hour), "discord.com", 1, "chat", "discord", "bedtime"
+	e.Time, e.Name, e.Qtype, e.Category, e.Service, e.Reason = time.Now().Add(-48*time.Hour), "discord.com", 1, "chat", "discord", policy.ReasonBedtime
 	j.Record(e)
 	if err := j.Close(context.Background()); err != nil {
 		t.Fatal(err)
@@ -133,7 +134,7 @@ func TestLogFollow(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	for range 2 {
 		j.Record(journal.Event{Time: time.Now(), Device: "alex-tablet", Group: "kids", Client: netip.MustParseAddr("192.168.1.20"),
-			Name: "www.omegle.com", Qtype: 1, Action: journal.ActionBlock, Reason: "rule", Category: "chat", Service: "random-video-chat"})
+			Name: "www.omegle.com", Qtype: 1, Action: journal.ActionBlock, Reason: policy.ReasonRule, Category: "chat", Service: "random-video-chat"})
 	}
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d", code)
