@@ -118,6 +118,9 @@ func Matched(f *verdict.Facts) string {
 func RuleLine(f *verdict.Facts) string {
 	switch f.Reason {
 	case verdict.ReasonRule, verdict.ReasonWindow, verdict.ReasonBonus:
+		if f.RuleText == "" { // a journal row keeps no rule text
+			return f.Rule
+		}
 		return f.Rule + ": " + f.RuleText
 	case verdict.ReasonHelp, verdict.ReasonPause:
 		return ""
