@@ -75,8 +75,8 @@ func TestWords(t *testing.T) {
 			matched: "entry ||school.example^", rule: "groups.kids.allow", log: "allowed", dash: "on the allow list",
 		},
 		{
-			name: "safe search, journaled as allowed",
-			f:    verdict.Facts{Action: verdict.Allow, Reason: verdict.ReasonSafeSearch, Rule: "groups.kids.safe_search"},
+			name:  "safe search, journaled as allowed",
+			f:     verdict.Facts{Action: verdict.Allow, Reason: verdict.ReasonSafeSearch, Rule: "groups.kids.safe_search"},
 			short: "safe-search ", why: "safe search: the search engine's safe version is answered instead",
 			rule: "groups.kids.safe_search", log: "rewritten to safe search", dash: "safe search",
 		},
