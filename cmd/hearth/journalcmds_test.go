@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -43,6 +44,9 @@ func seededJournal(t *testing.T) string {
 	e := base
 	e.Time, e.Name, e.Qtype, e.Category, e.Service, e.Reason = time.Now().Add(-48*time.Hour), "discord.com", 1, "chat", "discord", policy.ReasonBedtime
 	j.Record(e)
+	// A safe-search rewrite, journaled as allowed (the group logs allowed lookups).
+	j.Record(journal.Event{Time: time.Now().Add(-5 * time.Minute), Device: "alex-tablet", Group: "kids", Client: client,
+		Name: "www.google.com", Qtype: 1, Action: journal.ActionAllow, Reason: policy.ReasonSafeSearch, Rule: "groups.kids.safe_search"})
 	if err := j.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +71,17 @@ func TestLogCommand(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], "roblox") || !strings.Contains(lines[1], "discord.com") || !strings.Contains(lines[1], "bedtime") {
 		t.Errorf("log --since 3d, newest first:\n%s", out)
+	}
+
+	if strings.Contains(out.String(), "www.google.com") {
+		t.Errorf("log without --allowed shows an allowed rewrite:\n%s", out)
+	}
+	a, out, _ = testApp()
+	if code := execute(context.Background(), a, []string{"log", "-c", path, "--allowed"}); code != 0 {
+		t.Fatalf("--allowed: exit %d", code)
+	}
+	if !regexp.MustCompile(`alex-tablet +www\.google\.com +1 try +rewritten to safe search`).MatchString(out.String()) {
+		t.Errorf("log --allowed, the safe-search rewrite:\n%s", out)
 	}
 
 	a, _, errOut = testApp()
