@@ -8,10 +8,11 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"github.com/hearth-dns/hearth/internal/suggest"
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/hearth-dns/hearth/internal/suggest"
 
 	"go.yaml.in/yaml/v3"
 )

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"path/filepath"
 	"testing"
+
+	"github.com/hearth-dns/hearth/policy/verdict"
 )
 
 // BenchmarkWriteBatch is one commit of 5,000 busy rows (a second of the
@@ -22,7 +24,7 @@ func BenchmarkWriteBatch(b *testing.B) {
 	client := netip.MustParseAddr("192.168.1.20")
 	for i := range 5000 {
 		k := key{minute: 29_000_000, device: "kid-laptop", client: client, name: fmt.Sprintf("p%d.roblox.com", i), action: ActionBlock}
-		rows[k] = &vals{group: "kids", reason: "rule", category: "gaming", service: "roblox", rule: "groups.kids.rules[0]", response: "nxdomain", a: 10}
+		rows[k] = &vals{group: "kids", reason: verdict.ReasonRule, category: "gaming", service: "roblox", rule: "groups.kids.rules[0]", response: "nxdomain", a: 10}
 	}
 	if n, err := st.write(ctx, rows, nil); err != nil || n != 5000 {
 		b.Fatalf("first write: %d new rows, %v", n, err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
+	"github.com/hearth-dns/hearth/policy/verdict"
 )
 
 // household makes lookups the way a household of 30 devices does: names
@@ -54,7 +55,7 @@ func (h *household) events(n int, start time.Time, span time.Duration) []Event {
 		tries := 1
 		if ni%5 == 0 {
 			cat := categories[ni%len(categories)]
-			e.Action, e.Reason, e.Category, e.List = ActionBlock, "rule", cat, "hagezi-"+cat
+			e.Action, e.Reason, e.Category, e.List = ActionBlock, verdict.ReasonRule, cat, "hagezi-"+cat
 			e.Rule, e.Response = "groups.kids.block[0]", "nxdomain"
 			tries += h.rng.IntN(4)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
+	"github.com/hearth-dns/hearth/policy/verdict"
 )
 
 // t0 is the tests' "now": a Monday noon.
@@ -92,7 +93,7 @@ var (
 func blocked(at time.Time, device string, client netip.Addr, name string, qtype uint16) Event {
 	return Event{
 		Time: at, Device: device, Group: "kids", Client: client, Name: name, Qtype: qtype,
-		Action: ActionBlock, Reason: "rule", Category: "gambling", List: "hagezi-gambling",
+		Action: ActionBlock, Reason: verdict.ReasonRule, Category: "gambling", List: "hagezi-gambling",
 		Rule: "groups.kids.block[0]", Response: "nxdomain",
 	}
 }

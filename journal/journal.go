@@ -7,8 +7,11 @@
 package journal
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
+
+	"github.com/hearth-dns/hearth/policy/verdict"
 )
 
 // Event is one lookup as the DNS path hands it over.
@@ -19,10 +22,12 @@ type Event struct {
 	Client netip.Addr
 	Name   string // lowercase, no trailing dot; the caller's own copy
 	Qtype  uint16
-	Action string // ActionBlock or ActionAllow
+	// Action is ActionBlock or ActionAllow; a safe-search rewrite is
+	// recorded as allowed, with verdict.ReasonSafeSearch.
+	Action verdict.Action
 	// From the policy's Decision:
-	Reason   string // "rule", "bedtime", "pause", "device", ...
-	Mode     string // for rules with windows: "outside" or "during"
+	Reason   verdict.Reason
+	Mode     verdict.Mode // for rules with windows: outside or during
 	Category string
 	Service  string
 	List     string
@@ -31,10 +36,10 @@ type Event struct {
 	Response string // how it was answered: "nxdomain", "null_ip", "refused", "address"
 }
 
-// Actions.
+// Actions the journal records.
 const (
-	ActionBlock = "block"
-	ActionAllow = "allow"
+	ActionBlock = verdict.Block
+	ActionAllow = verdict.Allow
 )
 
 // Row is what the journal stores: the lookups of one device (by name and
@@ -45,9 +50,9 @@ type Row struct {
 	Client   string
 	Group    string
 	Name     string
-	Action   string
-	Reason   string
-	Mode     string
+	Action   verdict.Action
+	Reason   verdict.Reason
+	Mode     verdict.Mode
 	Category string
 	Service  string
 	List     string
@@ -65,6 +70,71 @@ type Row struct {
 type Filter struct {
 	Since, Until time.Time // [Since, Until); zero: unbounded
 	Device       string    // a configured device name or a client address; "" for all
-	Action       string    // ActionBlock, ActionAllow, or "" for both
+	Action       Actions   // AnyAction (the zero value), OnlyBlocked or OnlyAllowed
 	Limit        int       // at most this many rows, newest first; 0: all, oldest first
+}
+
+// Actions selects rows by their action, for a Filter.
+type Actions uint8
+
+const (
+	AnyAction   Actions = iota // blocked and allowed
+	OnlyBlocked                // ActionBlock
+	OnlyAllowed                // ActionAllow (safe-search rewrites included)
+)
+
+// action is the one action f selects; ok is false for AnyAction.
+func (f Actions) action() (a verdict.Action, ok bool) {
+	switch f {
+	case OnlyBlocked:
+		return ActionBlock, true
+	case OnlyAllowed:
+		return ActionAllow, true
+	}
+	return 0, false
+}
+
+// Facts are the row's decision, for policy/words.
+func (r *Row) Facts() verdict.Facts {
+	return verdict.Facts{
+		Action: r.Action, Reason: r.Reason, Mode: r.Mode, Device: r.Device, Group: r.Group,
+		Rule: r.Rule, Category: r.Category, Service: r.Service, List: r.List, Window: r.Window,
+	}
+}
+
+// The journal stores action, reason and mode by their stable names
+// (verdict's), a scheduled-less mode as "". Reading a row parses them once
+// and refuses a name it does not know.
+
+func modeName(m verdict.Mode) string {
+	if m == verdict.ModeAlways {
+		return ""
+	}
+	return m.String()
+}
+
+// parseDecision reads the stored names into r.
+func (r *Row) parseDecision(action, reason, mode string) error {
+	var err error
+	if r.Action, err = verdict.ParseAction(action); err != nil {
+		return r.badRow(err)
+	}
+	if r.Reason, err = verdict.ParseReason(reason); err != nil {
+		return r.badRow(err)
+	}
+	if r.Mode, err = verdict.ParseMode(mode); err != nil {
+		return r.badRow(err)
+	}
+	return nil
+}
+
+func (r *Row) badRow(err error) error {
+	return fmt.Errorf("journal: the row of %s for %s at %s: %w (written by a newer hearth?)",
+		r.Device+r.Client, r.Name, r.Minute.Format(time.RFC3339), err)
+}
+
+// Has reports whether f selects rows of action a.
+func (f Actions) Has(a verdict.Action) bool {
+	want, ok := f.action()
+	return !ok || a == want
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/fielderr"
+	"github.com/hearth-dns/hearth/policy/verdict"
 )
 
 func TestRecordAndRead(t *testing.T) {
@@ -33,7 +34,7 @@ func TestRecordAndRead(t *testing.T) {
 	}
 	want := Row{
 		Minute: m0, Device: "kid-laptop", Client: "192.168.1.20", Group: "kids", Name: "casino.example",
-		Action: ActionBlock, Reason: "rule", Category: "gambling", List: "hagezi-gambling",
+		Action: ActionBlock, Reason: verdict.ReasonRule, Category: "gambling", List: "hagezi-gambling",
 		Rule: "groups.kids.block[0]", Response: "nxdomain", Queries: 2, Attempts: 1,
 	}
 	if all[0] != want {
@@ -50,8 +51,8 @@ func TestRecordAndRead(t *testing.T) {
 		{"client address of an unknown device", Filter{Device: "192.168.1.99"}, []string{"/poker.example"}},
 		{"client address of a known device", Filter{Device: "192.168.1.20"}, []string{"kid-laptop/casino.example", "kid-laptop/school.example"}},
 		{"IPv4-mapped address", Filter{Device: "::ffff:192.168.1.99"}, []string{"/poker.example"}},
-		{"blocked only", Filter{Action: ActionBlock, Device: "kid-laptop"}, []string{"kid-laptop/casino.example"}},
-		{"allowed only", Filter{Action: ActionAllow}, []string{"kid-laptop/school.example"}},
+		{"blocked only", Filter{Action: OnlyBlocked, Device: "kid-laptop"}, []string{"kid-laptop/casino.example"}},
+		{"allowed only", Filter{Action: OnlyAllowed}, []string{"kid-laptop/school.example"}},
 		{"since the second minute", Filter{Since: m1}, []string{"/poker.example", "tablet/casino.example"}},
 		{"since within the first minute leaves it out", Filter{Since: m0.Add(time.Second)}, []string{"/poker.example", "tablet/casino.example"}},
 		{"until the second minute", Filter{Until: m1}, []string{"kid-laptop/casino.example", "kid-laptop/school.example"}},
@@ -219,7 +220,7 @@ func TestLogBlocked(t *testing.T) {
 	cfg.LogBlocked = true
 	f := newFixture(t, cfg)
 	e := blocked(t0, "kid-laptop", kid, "casino.example", 28)
-	e.Service, e.Window, e.Mode = "pokerstars", "school-nights", "during"
+	e.Service, e.Window, e.Mode = "pokerstars", "school-nights", verdict.ModeDuring
 	f.j.Record(e)
 	f.j.Record(e) // one event per lookup, not per row
 	f.j.Record(allowed(t0, "kid-laptop", kid, "school.example", 1))

@@ -72,7 +72,7 @@ func (m *memStore) query(f Filter) []Row {
 		switch {
 		case hasLo && k.minute < lo, hasHi && k.minute >= hi:
 			continue
-		case f.Action != "" && k.action != f.Action:
+		case !f.Action.Has(k.action):
 			continue
 		case f.Device != "" && k.device != name && (client == "" || addrString(k.client) != client):
 			continue

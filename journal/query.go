@@ -76,8 +76,8 @@ func queryRows(ctx context.Context, db *sql.DB, f Filter) ([]Row, error) {
 			where, args = append(where, "device = ?"), append(args, name)
 		}
 	}
-	if f.Action != "" {
-		where, args = append(where, `"action" = ?`), append(args, f.Action)
+	if a, ok := f.Action.action(); ok {
+		where, args = append(where, `"action" = ?`), append(args, a.String())
 	}
 	q := selectRows
 	if len(where) > 0 {
@@ -99,11 +99,15 @@ func queryRows(ctx context.Context, db *sql.DB, f Filter) ([]Row, error) {
 	for rows.Next() {
 		var r Row
 		var m, a, aaaa, other int64
-		if err := rows.Scan(&m, &r.Device, &r.Client, &r.Group, &r.Name, &r.Action, &r.Reason, &r.Mode,
+		var action, reason, mode string
+		if err := rows.Scan(&m, &r.Device, &r.Client, &r.Group, &r.Name, &action, &reason, &mode,
 			&r.Category, &r.Service, &r.List, &r.Rule, &r.Window, &r.Response, &a, &aaaa, &other); err != nil {
 			return nil, fmt.Errorf("journal: reading rows: %w", err)
 		}
 		r.Minute = minuteTime(m)
+		if err := r.parseDecision(action, reason, mode); err != nil {
+			return nil, err
+		}
 		r.Queries, r.Attempts = a+aaaa+other, max(a, aaaa, other)
 		out = append(out, r)
 	}

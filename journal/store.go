@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hearth-dns/hearth/policy/verdict"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -81,13 +82,15 @@ type key struct {
 	device string
 	client netip.Addr
 	name   string
-	action string
+	action verdict.Action
 }
 
 // vals is the rest of a row: the decision's details (the last ones win)
 // and the counts by query type.
 type vals struct {
-	group, reason, mode, category, service, list, rule, window, response string
+	group, category, service, list, rule, window, response string
+	reason                                                 verdict.Reason
+	mode                                                   verdict.Mode
 
 	a, aaaa, other int64
 }
@@ -289,7 +292,7 @@ const upsertChunk = 64
 func upsertRows(ctx context.Context, tx *sql.Tx, rows map[key]*vals) (inserted int64, err error) {
 	type skey struct {
 		minute                       int64
-		device, client, name, action string
+		device, client, name, action string // as stored
 	}
 	var full *sql.Stmt
 	chunk := make(map[skey]*vals, upsertChunk)
@@ -333,10 +336,10 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows map[key]*vals) (inserted i
 		return res.Err()
 	}
 	for k, v := range rows {
-		sk := skey{k.minute, k.device, addrString(k.client), k.name, k.action}
+		sk := skey{k.minute, k.device, addrString(k.client), k.name, k.action.String()}
 		chunk[sk] = v
 		args = append(args, sk.minute, sk.device, sk.client, sk.name, sk.action,
-			v.group, v.reason, v.mode, v.category, v.service, v.list, v.rule, v.window, v.response,
+			v.group, v.reason.String(), modeName(v.mode), v.category, v.service, v.list, v.rule, v.window, v.response,
 			v.a, v.aaaa, v.other)
 		if len(chunk) == upsertChunk {
 			if err := run(); err != nil {

@@ -97,7 +97,7 @@ func (j *Journal) add(e *Event) {
 			Str("name", e.Name).Str("type", dns.Type(e.Qtype).String()).
 			Str("category", e.Category).Str("service", e.Service).Str("list", e.List).
 			Str("rule", e.Rule).Str("window", e.Window).Str("response", e.Response).
-			Str("reason", e.Reason).Str("mode", e.Mode).
+			Str("reason", e.Reason.String()).Str("mode", modeName(e.Mode)).
 			Msg("blocked")
 	}
 }

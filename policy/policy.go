@@ -14,51 +14,8 @@ import (
 	"github.com/hearth-dns/hearth/internal/clock"
 	"github.com/hearth-dns/hearth/policy/identity"
 	"github.com/hearth-dns/hearth/policy/state"
+	"github.com/hearth-dns/hearth/policy/verdict"
 )
-
-// Action is what to do with a query.
-type Action uint8
-
-const (
-	Allow   Action = iota
-	Block          // answer with the Decision's Response
-	Rewrite        // answer with a CNAME to Target (safe search)
-)
-
-func (a Action) String() string {
-	switch a {
-	case Block:
-		return "block"
-	case Rewrite:
-		return "rewrite"
-	}
-	return "allow"
-}
-
-// Reason says which step of the policy decided.
-type Reason uint8
-
-const (
-	ReasonNone       Reason = iota // nothing applies: allowed
-	ReasonHelp                     // a child-help site: always allowed, never journaled
-	ReasonAllowList                // the device's or group's allow entries
-	ReasonPause                    // a pause override
-	ReasonBedtime                  // the group's bedtime windows
-	ReasonDevice                   // the device's own block entries
-	ReasonRule                     // a rule (household or group); see Rule
-	ReasonWindow                   // a scheduled rule matched but its window allows it now
-	ReasonBonus                    // bonus time lifted a rule
-	ReasonSafeSearch               // rewritten to the engine's safe endpoint
-)
-
-var reasonNames = [...]string{"none", "help", "allow-list", "pause", "bedtime", "device", "rule", "window", "bonus", "safe-search"}
-
-func (r Reason) String() string {
-	if int(r) < len(reasonNames) {
-		return reasonNames[r]
-	}
-	return "reason(" + fmt.Sprint(uint8(r)) + ")"
-}
 
 // Decision is the outcome for one query, with everything that explains it.
 // The query log, the report, the EDE text and `hearth explain` all read this
@@ -95,7 +52,10 @@ type Decision struct {
 	Via             string    // set by the resolver: the CNAME target that was blocked
 	Quiet           bool      // never journaled (help sites)
 	LogAllowed      bool      // the group journals allowed lookups too
-	Mode            string    // for a scheduled rule: "outside" (allowed only inside its windows) or "during"
+	Mode            Mode      // for a scheduled rule: outside (allowed only inside its windows) or during
+	// CheckChain says whether the CNAME targets of an allowed answer must
+	// be decided too. Help sites and allow entries are trusted whole.
+	CheckChain bool
 }
 
 // Own fills in Entry from the queried name (a copy: name need not outlive d).
@@ -129,67 +89,6 @@ func (d *Decision) EntryText() string {
 		return "||" + d.Entry + "^"
 	}
 	return d.Entry
-}
-
-// Short is the reason in a few words, for an EDE text and log lines:
-// "gaming/roblox outside mon-fri 16:00-19:00", "bedtime", "paused".
-func (d *Decision) Short() string {
-	switch d.Reason {
-	case ReasonPause:
-		return d.RuleText
-	case ReasonBedtime:
-		return "bedtime " + d.Window
-	}
-	var b strings.Builder
-	b.Grow(96)
-	if d.Reason != ReasonDevice && d.Reason != ReasonRule {
-		b.WriteString(d.Reason.String())
-		b.WriteByte(' ')
-	}
-	if d.Via != "" {
-		b.WriteString("CNAME ")
-		b.WriteString(d.Via)
-		b.WriteString(": ")
-	}
-	// What matched: "gaming/roblox ||roblox.com^", "ads/my-list tracker.example".
-	b.WriteString(d.Category)
-	if s := firstNonEmpty(d.Service, d.List); s != "" {
-		if d.Category != "" {
-			b.WriteByte('/')
-		}
-		b.WriteString(s)
-	}
-	if d.Entry != "" {
-		if d.Category != "" || d.Service != "" || d.List != "" {
-			b.WriteByte(' ')
-		}
-		if d.EntrySubdomains {
-			b.WriteString("||")
-		}
-		b.WriteString(d.Entry)
-		if d.EntrySubdomains {
-			b.WriteByte('^')
-		}
-	}
-	if d.Reason == ReasonDevice || d.Reason == ReasonRule {
-		b.WriteString(" (")
-		b.WriteString(d.Rule)
-		if d.Window != "" {
-			b.WriteString(", allowed ")
-			b.WriteString(d.Window)
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // Query is what Decide needs to know about one query.
@@ -359,7 +258,7 @@ func (e *Engine) DecideFor(name, deviceName string, now time.Time) (Decision, er
 //     rule would block (Next), so answers are not cached past it.
 func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time.Time, ovs []state.Override) {
 	p := b.plan
-	*d = Decision{Group: g.name, TTL: g.ttl, Response: &g.response, LogAllowed: g.logAll}
+	*d = Decision{Group: g.name, TTL: g.ttl, Response: &g.response, LogAllowed: g.logAll, CheckChain: true}
 	if dev != nil {
 		d.Device = dev.name
 	}
@@ -373,7 +272,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 
 	// 1. Help.
 	if mD.Block.Has(p.help) {
-		d.Reason, d.Rule, d.Quiet = ReasonHelp, "help", true
+		d.Reason, d.Rule, d.Quiet, d.CheckChain = ReasonHelp, "help", true, false
 		d.setEntry(name, mD.Rule, true)
 		return
 	}
@@ -392,7 +291,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 		if o.Kind == state.OverridePause && o.Active(now) && appliesTo(o, dev, g) {
 			d.Action, d.Reason, d.Rule, d.Override, d.Next = Block, ReasonPause, "pause", o.ID, o.Until
 			d.RuleText = "paused until " + o.Until.In(p.loc).Format("Mon 15:04")
-			d.TTL = capTTL(d.TTL, now, o.Until)
+			d.TTL = verdict.CapTTL(d.TTL, now, o.Until)
 			return
 		}
 	}
@@ -401,7 +300,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 		if st := g.bedtime.state(now); st.active {
 			d.Action, d.Reason, d.Rule = Block, ReasonBedtime, g.bedtimeKey
 			d.Window, d.Next, d.RuleText = g.bedtime.windows(st), st.next, "bedtime"
-			d.TTL = capTTL(d.TTL, now, st.next)
+			d.TTL = verdict.CapTTL(d.TTL, now, st.next)
 			return
 		}
 	}
@@ -428,7 +327,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 				next = earliest(next, st.next)
 				if d.Reason == ReasonNone {
 					d.Reason, d.Rule, d.RuleText, d.Window = ReasonWindow, r.key, r.text, r.sched.windows(st)
-					d.Mode = modeNames[r.mode]
+					d.Mode = r.mode.verdict()
 				}
 				return false
 			}
@@ -439,10 +338,10 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 			return false
 		}
 		d.Action, d.Reason, d.Rule, d.RuleText = Block, ReasonRule, r.key, r.text
-		d.Window, d.Override, d.Mode = "", "", modeNames[r.mode]
+		d.Window, d.Override, d.Mode = "", "", r.mode.verdict()
 		if st != nil {
 			d.Window, d.Next = r.sched.windows(st), st.next
-			d.TTL = capTTL(d.TTL, now, st.next)
+			d.TTL = verdict.CapTTL(d.TTL, now, st.next)
 		}
 		if r.forceNX {
 			d.Response = &nxResponse
@@ -469,7 +368,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 }
 
 func (b *bound) allowed(d *Decision, name string, n *nameSet, key string, mL, mD *blocklists.Match) {
-	d.Reason, d.Rule = ReasonAllowList, key
+	d.Reason, d.Rule, d.CheckChain = ReasonAllowList, key, false
 	if !mD.Block.And(n.dom).Empty() {
 		d.setEntry(name, mD.Rule, true)
 		return
@@ -547,16 +446,6 @@ func earliest(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// capTTL limits ttl to the seconds until t (rounded up, at least 1), if t
-// is set.
-func capTTL(ttl uint32, now, t time.Time) uint32 {
-	if t.IsZero() || ttl == 0 {
-		return ttl
-	}
-	left := int64((t.Sub(now) + time.Second - 1) / time.Second)
-	return uint32(max(1, min(int64(ttl), left)))
 }
 
 // firstSource returns the lowest SourceID in a non-empty set.

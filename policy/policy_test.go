@@ -205,6 +205,10 @@ func TestDecideFamily(t *testing.T) {
 			if d.Action != tc.want || d.Reason != tc.reason || d.Rule != tc.rule {
 				t.Fatalf("got %s/%s (%s), want %s/%s (%s); %+v", d.Action, d.Reason, d.Rule, tc.want, tc.reason, tc.rule, d)
 			}
+			// Help sites and allow entries are trusted whole: their CNAME chains are not checked.
+			if trusted := tc.reason == ReasonHelp || tc.reason == ReasonAllowList; d.CheckChain == trusted {
+				t.Errorf("CheckChain = %v for %s", d.CheckChain, d.Reason)
+			}
 			var next time.Time
 			if tc.next != "" {
 				next = at(tc.next)

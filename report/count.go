@@ -11,6 +11,7 @@ import (
 
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/journal"
+	"github.com/hearth-dns/hearth/policy/verdict"
 )
 
 const (
@@ -182,13 +183,13 @@ func (t *tally) device(n *namer, r *Report) Device {
 		}
 		d.Hours[row.Minute.In(r.loc).Hour()] += a
 		switch {
-		case row.Reason == "bedtime":
+		case row.Reason == verdict.ReasonBedtime:
 			d.When.Bedtime += a
-		case row.Reason == "rule" && row.Mode == "outside":
+		case row.Reason == verdict.ReasonRule && row.Mode == verdict.ModeOutside:
 			d.When.Outside += a
-		case row.Reason == "rule" && row.Mode == "during":
+		case row.Reason == verdict.ReasonRule && row.Mode == verdict.ModeDuring:
 			d.When.During += a
-		case row.Reason == "pause":
+		case row.Reason == verdict.ReasonPause:
 			d.When.Pause += a
 		default:
 			d.When.Anytime += a

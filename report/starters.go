@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hearth-dns/hearth/journal"
+	"github.com/hearth-dns/hearth/policy/verdict"
 )
 
 // Starter is one conversation starter, shown once for the whole report
@@ -159,7 +160,7 @@ func starters(n *namer, device string, rows []journal.Row, news []Service, r *Re
 		if slices.Contains(strangerServices, row.Service) {
 			strangers.add(row, "")
 		}
-		if h := row.Minute.In(r.loc).Hour(); chat && (row.Reason == "bedtime" || h >= nightFrom || h < nightUntil) {
+		if h := row.Minute.In(r.loc).Hour(); chat && (row.Reason == verdict.ReasonBedtime || h >= nightFrom || h < nightUntil) {
 			night.add(row, "chat sites")
 		}
 		if slices.Contains(gameChatServices, row.Service) {

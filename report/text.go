@@ -11,6 +11,9 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hearth-dns/hearth/policy/verdict"
+	"github.com/hearth-dns/hearth/policy/words"
 )
 
 const textWidth = 40
@@ -179,8 +182,8 @@ type whenItem struct {
 func whenItems(w When) []whenItem {
 	all := []whenItem{
 		{"at bedtime", w.Bedtime},
-		{"outside allowed hours", w.Outside},
-		{"during blocked hours (school, homework)", w.During},
+		{words.ModePhrase(verdict.ModeOutside), w.Outside},
+		{words.ModePhrase(verdict.ModeDuring) + " (school, homework)", w.During},
 		{"during a pause", w.Pause},
 		{"blocked at all hours", w.Anytime},
 	}

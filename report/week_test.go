@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearth-dns/hearth/journal"
+	"github.com/hearth-dns/hearth/policy/verdict"
 )
 
 // london is the household's zone in the seeded week, which spans the
@@ -58,7 +59,18 @@ func rowsFrom(t testing.TB, start time.Time, loc *time.Location, seeds []seed) [
 		}
 		y, m, d := start.In(loc).Date()
 		minute := time.Date(y, m, d+s.day, hm.Hour(), hm.Minute(), 0, 0, loc).UTC()
-		action := cmp.Or(s.action, journal.ActionBlock)
+		action, err := verdict.ParseAction(cmp.Or(s.action, "block"))
+		if err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+		reason, err := verdict.ParseReason(cmp.Or(s.reason, "none"))
+		if err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+		mode, err := verdict.ParseMode(s.mode)
+		if err != nil {
+			t.Fatalf("seed: %v", err)
+		}
 		name := cmp.Or(s.name, s.svc+".example")
 		client := s.client
 		if client == "" && s.dev != "" {
@@ -66,7 +78,7 @@ func rowsFrom(t testing.TB, start time.Time, loc *time.Location, seeds []seed) [
 		}
 		rows = append(rows, journal.Row{
 			Minute: minute, Device: s.dev, Client: client, Group: "kids", Name: name,
-			Action: action, Reason: s.reason, Mode: s.mode, Category: s.cat, Service: s.svc,
+			Action: action, Reason: reason, Mode: mode, Category: s.cat, Service: s.svc,
 			Rule: "groups.kids.rules[0]", Response: "nxdomain",
 			Queries: 2 * s.attempts, Attempts: s.attempts,
 		})
@@ -158,7 +170,7 @@ func (f *fakeSource) Rows(_ context.Context, flt journal.Filter) ([]journal.Row,
 		switch {
 		case !flt.Since.IsZero() && r.Minute.Before(flt.Since),
 			!flt.Until.IsZero() && !r.Minute.Before(flt.Until),
-			flt.Action != "" && r.Action != flt.Action,
+			!flt.Action.Has(r.Action),
 			flt.Device != "" && r.Device != flt.Device && r.Client != flt.Device:
 			continue
 		}

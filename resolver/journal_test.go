@@ -13,6 +13,7 @@ import (
 	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/verdict"
 )
 
 // events collects what the resolver hands to the journal.
@@ -73,7 +74,7 @@ func TestJournalEvents(t *testing.T) {
 	got := sink.take()
 	want := journal.Event{
 		Time: now, Device: "kid-laptop", Group: "kids", Client: netip.MustParseAddr("127.0.0.1"),
-		Name: "www.roblox.com", Qtype: dns.TypeAAAA, Action: journal.ActionBlock, Reason: "rule", Mode: "outside",
+		Name: "www.roblox.com", Qtype: dns.TypeAAAA, Action: journal.ActionBlock, Reason: policy.ReasonRule, Mode: verdict.ModeOutside,
 		Category: "gaming", Service: "roblox", Rule: "groups.kids.rules[0]", Window: "weekdays 16:00-19:00", Response: "nxdomain",
 	}
 	if len(got) != 1 || got[0] != want {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/verdict"
 	"github.com/hearth-dns/hearth/resolver/upstream"
 )
 
@@ -137,12 +138,15 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 			s.answerBlocked(w, &r, &d)
 			return ResultBlocked
 		case policy.Rewrite:
+			if d.LogAllowed {
+				s.record(&r, name, &d, clock)
+			}
 			return s.answerRewrite(p, w, &r, &d, clock)
 		}
 		if d.LogAllowed {
 			s.record(&r, name, &d, clock)
 		}
-		r.maxTTL = ttlUntil(clock, d.Next)
+		r.maxTTL = verdict.TTLUntil(clock, d.Next)
 	}
 
 	// 5. Cache.
@@ -196,10 +200,10 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 // if each had been asked by who (identified in step 4): if one is blocked, so is the answer (a blocked
 // service must not be reachable through a name that points at it). It
 // answers the query itself when it reports true, and lowers r.maxTTL to the
-// chain's next change otherwise. Help sites and allow entries are trusted
-// whole: their chains are not checked.
+// chain's next change otherwise. The first decision says whether its chain
+// needs checking (the policy trusts help sites and allow entries whole).
 func (s *Server) chainBlocked(w dns.ResponseWriter, r *request, who policy.Who, now time.Time, first *policy.Decision, targets []string) bool {
-	if s.policy == nil || first.Reason == policy.ReasonHelp || first.Reason == policy.ReasonAllowList {
+	if s.policy == nil || !first.CheckChain {
 		return false
 	}
 	var d policy.Decision
@@ -212,7 +216,7 @@ func (s *Server) chainBlocked(w dns.ResponseWriter, r *request, who policy.Who, 
 			s.answerBlocked(w, r, &d)
 			return true
 		case policy.Allow:
-			r.maxTTL = min(r.maxTTL, ttlUntil(now, d.Next))
+			r.maxTTL = min(r.maxTTL, verdict.TTLUntil(now, d.Next))
 		}
 	}
 	return false
@@ -220,6 +224,8 @@ func (s *Server) chainBlocked(w dns.ResponseWriter, r *request, who policy.Who, 
 
 // record hands a lookup to the journal. Help sites (Quiet) never go there.
 // lname is the lowercased name with its trailing dot, if the caller has it.
+// A safe-search rewrite goes there as allowed (the lookup went through, to
+// the safe endpoint), its reason saying so.
 func (s *Server) record(r *request, lname string, d *policy.Decision, now time.Time) {
 	if s.journal == nil || d.Quiet {
 		return
@@ -233,22 +239,13 @@ func (s *Server) record(r *request, lname string, d *policy.Decision, now time.T
 	e := journal.Event{
 		Time: now, Device: d.Device, Group: d.Group, Client: d.Client,
 		Name: name, Qtype: r.qtype,
-		Action: journal.ActionAllow, Reason: d.Reason.String(), Mode: d.Mode,
+		Action: journal.ActionAllow, Reason: d.Reason, Mode: d.Mode,
 		Category: d.Category, Service: d.Service, List: d.List, Rule: d.Rule, Window: d.Window,
 	}
 	if d.Action == policy.Block {
 		e.Action, e.Response = journal.ActionBlock, d.Response.Kind.String()
 	}
 	s.journal.Record(e)
-}
-
-// ttlUntil is the largest TTL that does not outlive t (no limit if t is zero).
-func ttlUntil(now, t time.Time) uint32 {
-	if t.IsZero() {
-		return math.MaxUint32
-	}
-	secs := (t.Sub(now) + time.Second - 1) / time.Second
-	return uint32(max(1, min(secs, math.MaxUint32)))
 }
 
 // answer is the outcome of one upstream resolution, shared by every query

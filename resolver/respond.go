@@ -9,6 +9,8 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/verdict"
+	"github.com/hearth-dns/hearth/policy/words"
 )
 
 // Writing answers. Everything goes through writeEntry (cached wire bytes,
@@ -152,7 +154,8 @@ func (s *Server) answerBlocked(w dns.ResponseWriter, r *request, d *policy.Decis
 // blockText is the EDE text of a blocked answer:
 // "hearth: gaming/roblox (groups.kids.rules[1], allowed weekdays 16:00-19:00)".
 func blockText(d *policy.Decision) string {
-	return "hearth: " + d.Short()
+	f := d.Facts()
+	return "hearth: " + words.Short(&f)
 }
 
 // answerRewrite answers a name the policy rewrites (safe search): a CNAME to
@@ -191,7 +194,7 @@ func (s *Server) answerRewrite(p *pipeline, w dns.ResponseWriter, r *request, d 
 	cname := &dns.CNAME{Hdr: dns.RR_Header{Name: r.name, Rrtype: dns.TypeCNAME, Class: dns.ClassINET, Ttl: rewriteTTL}, Target: target}
 	m.Answer = append([]dns.RR{cname}, got.Answer...)
 	m.Ns = got.Ns
-	capTTLs(m, ttlUntil(clock, d.Next))
+	capTTLs(m, verdict.TTLUntil(clock, d.Next))
 	s.writeMsg(w, r, m)
 	if m.Rcode == dns.RcodeServerFailure || m.Rcode == dns.RcodeRefused {
 		return ResultError // the upstreams' own failure, passed on

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hearth-dns/hearth/journal"
+	"github.com/hearth-dns/hearth/policy/verdict"
 	"github.com/hearth-dns/hearth/report"
 )
 
@@ -77,13 +78,13 @@ func (s *Server) logRows(w http.ResponseWriter, r *http.Request) ([]journal.Row,
 		return nil, false
 	}
 	q := r.URL.Query()
-	f := journal.Filter{Since: since, Until: until, Device: q.Get("device"), Action: journal.ActionBlock, Limit: 200}
+	f := journal.Filter{Since: since, Until: until, Device: q.Get("device"), Action: journal.OnlyBlocked, Limit: 200}
 	switch q.Get("action") {
 	case "", "block":
 	case "allow":
-		f.Action = journal.ActionAllow
+		f.Action = journal.OnlyAllowed
 	case "all":
-		f.Action = ""
+		f.Action = journal.AnyAction
 	default:
 		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "action: use block, allow or all", Fields: map[string]string{"action": "use block, allow or all"}})
 		return nil, false
@@ -106,20 +107,20 @@ func (s *Server) logRows(w http.ResponseWriter, r *http.Request) ([]journal.Row,
 
 // logRow is one journal row as the API gives it.
 type logRow struct {
-	Minute   time.Time `json:"minute"`
-	Device   string    `json:"device"`
-	Client   string    `json:"client"`
-	Group    string    `json:"group"`
-	Name     string    `json:"name"`
-	Action   string    `json:"action"`
-	Reason   string    `json:"reason"`
-	Category string    `json:"category,omitempty"`
-	Service  string    `json:"service,omitempty"`
-	List     string    `json:"list,omitempty"`
-	Rule     string    `json:"rule,omitempty"`
-	Window   string    `json:"window,omitempty"`
-	Attempts int64     `json:"attempts"`
-	Queries  int64     `json:"queries"`
+	Minute   time.Time      `json:"minute"`
+	Device   string         `json:"device"`
+	Client   string         `json:"client"`
+	Group    string         `json:"group"`
+	Name     string         `json:"name"`
+	Action   verdict.Action `json:"action"` // its stable name: "block", "allow"
+	Reason   verdict.Reason `json:"reason"` // its stable name: "rule", "bedtime", "safe-search"...
+	Category string         `json:"category,omitempty"`
+	Service  string         `json:"service,omitempty"`
+	List     string         `json:"list,omitempty"`
+	Rule     string         `json:"rule,omitempty"`
+	Window   string         `json:"window,omitempty"`
+	Attempts int64          `json:"attempts"`
+	Queries  int64          `json:"queries"`
 }
 
 func (s *Server) log(w http.ResponseWriter, r *http.Request, _ Principal) {

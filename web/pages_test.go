@@ -181,7 +181,7 @@ func (f *pagesFixture) seed(days int) {
 			}
 			for n := range s.attempts + (days-d)%3 {
 				f.journal.Record(journal.Event{Time: at.Add(time.Duration(n) * time.Second), Device: s.device, Group: "kids",
-					Client: netip.MustParseAddr(s.client), Name: s.name, Qtype: 1, Action: journal.ActionBlock, Reason: "rule",
+					Client: netip.MustParseAddr(s.client), Name: s.name, Qtype: 1, Action: journal.ActionBlock, Reason: policy.ReasonRule,
 					Category: s.category, Service: s.service, Rule: s.rule, Response: "nxdomain"})
 			}
 			want++

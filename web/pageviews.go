@@ -14,6 +14,7 @@ import (
 	"github.com/hearth-dns/hearth/internal/fielderr"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/policy/state"
+	"github.com/hearth-dns/hearth/policy/words"
 )
 
 // The five pages: Now, Report, Devices, Rules and Log (pages.go has the
@@ -559,12 +560,6 @@ type logLine struct {
 	Unit                            string // "try" or "tries"
 }
 
-// reasonWords say why a lookup was decided so, for the log.
-var reasonWords = map[string]string{
-	"allow-list": "on the allow list", "pause": "paused", "bedtime": "bedtime", "device": "blocked for this device",
-	"rule": "by a rule", "window": "allowed at this time", "bonus": "bonus time", "safe-search": "safe search",
-}
-
 func (ps *pageSet) log(r *http.Request, v *view) int {
 	q := r.URL.Query()
 	d := logData{Device: q.Get("device"), Since: firstNonEmpty(q.Get("since"), "24h"), Action: firstNonEmpty(q.Get("action"), "block"),
@@ -589,15 +584,10 @@ func (ps *pageSet) log(r *http.Request, v *view) int {
 		case x.Category != "":
 			why = append(why, ps.s.word(x.Category))
 		}
-		if w := reasonWords[x.Reason]; w != "" {
+		if w := words.Reason(x.Reason); w != "" {
 			why = append(why, w)
-		} else if x.Reason != "" {
-			why = append(why, x.Reason)
 		}
-		action := "blocked"
-		if x.Action == "allow" {
-			action = "allowed"
-		}
+		action := words.Outcome(x.Action, "")
 		tries := "tries"
 		if x.Attempts == 1 {
 			tries = "try"

@@ -18,6 +18,7 @@ import (
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/policy/identity"
 	"github.com/hearth-dns/hearth/policy/state"
+	"github.com/hearth-dns/hearth/policy/words"
 )
 
 // `hearth explain`: what the policy decides for one name, for one device, at
@@ -298,8 +299,9 @@ type explainedOverride struct {
 
 func newExplained(name string, when time.Time, client netip.Addr, d *policy.Decision, cfg *config.Config,
 	ovs *state.Overrides, notes []string) *explained {
+	f := d.Facts()
 	x := &explained{
-		Name: name, At: when, Action: d.Action.String(), Reason: d.Reason.String(), Summary: d.Short(),
+		Name: name, At: when, Action: d.Action.String(), Reason: d.Reason.String(), Summary: words.Short(&f),
 		Device: d.Device, Group: d.Group, Rule: d.Rule, RuleText: d.RuleText,
 		Category: d.Category, Service: d.Service, List: d.List, Entry: d.EntryText(), Window: d.Window,
 		Target: d.Target, Quiet: d.Quiet, Notes: notes,
@@ -369,14 +371,8 @@ func helpSiteOf(entry string, cfg *config.Config) string {
 
 // print writes the decision for a parent: the outcome, then labelled lines.
 func (x *explained) print(w io.Writer, d *policy.Decision) {
-	switch d.Action {
-	case policy.Block:
-		fmt.Fprintln(w, "blocked")
-	case policy.Rewrite:
-		fmt.Fprintln(w, "rewritten to "+d.Target)
-	default:
-		fmt.Fprintln(w, "allowed")
-	}
+	f := d.Facts()
+	fmt.Fprintln(w, words.Outcome(d.Action, d.Target))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	line := func(label, text string) {
 		if text != "" {
@@ -392,22 +388,15 @@ func (x *explained) print(w io.Writer, d *policy.Decision) {
 	}
 	line("device", who)
 	line("at", x.At.Format("Mon 2006-01-02 15:04 MST"))
-	line("why", explainReasonText(d))
-	rule := d.Rule
-	switch d.Reason {
-	case policy.ReasonRule, policy.ReasonWindow, policy.ReasonBonus:
-		rule = d.Rule + ": " + d.RuleText
-	case policy.ReasonHelp, policy.ReasonPause:
-		rule = ""
-	}
-	line("rule", rule)
+	line("why", words.Why(&f))
+	line("rule", words.RuleLine(&f))
 	if d.Window != "" && !strings.Contains(d.RuleText, d.Window) {
 		line("windows", d.Window)
 	}
 	if d.Reason == policy.ReasonHelp {
 		line("help site", x.Help+": "+d.Entry)
 	} else {
-		line("matched", explainMatchedText(d))
+		line("matched", words.Matched(&f))
 	}
 	if o := x.Override; o != nil {
 		by := ""
@@ -429,63 +418,6 @@ func (x *explained) print(w io.Writer, d *policy.Decision) {
 		line("note", n)
 	}
 	_ = tw.Flush()
-}
-
-// explainReasonText is the Decision's reason in words.
-func explainReasonText(d *policy.Decision) string {
-	switch d.Reason {
-	case policy.ReasonHelp:
-		return "a help site: always reachable, never logged"
-	case policy.ReasonAllowList:
-		if strings.HasPrefix(d.Rule, "devices[") {
-			return "on the device's allow list, which no rule, bedtime or pause overrides"
-		}
-		return "on the allow list of group " + d.Group + ", which no rule, bedtime or pause overrides"
-	case policy.ReasonPause:
-		return d.RuleText + ": everything but allowed and help sites is blocked"
-	case policy.ReasonBedtime:
-		return "bedtime: everything but allowed and help sites is blocked"
-	case policy.ReasonDevice:
-		return "on the device's own block list"
-	case policy.ReasonRule:
-		if d.Rule == "blocking.block" {
-			return "blocked for every device (blocking.block)"
-		}
-		return "a rule of group " + d.Group + " blocks it"
-	case policy.ReasonWindow:
-		return "a rule blocks it at other times; its windows allow it now"
-	case policy.ReasonBonus:
-		return "bonus time lifts the rule that would block it"
-	case policy.ReasonSafeSearch:
-		return "safe search: the search engine's safe version is answered instead"
-	}
-	return "no rule blocks it"
-}
-
-// explainMatchedText says what matched: "roblox (gaming), entry ||roblox.com^",
-// "list ads-web (ads), entry ||ads.example^", "entry ||example.org^".
-func explainMatchedText(d *policy.Decision) string {
-	var what string
-	switch {
-	case d.Service != "":
-		what = d.Service
-	case d.List != "":
-		what = "list " + d.List
-	}
-	if d.Category != "" {
-		if what == "" {
-			what = d.Category
-		} else {
-			what += " (" + d.Category + ")"
-		}
-	}
-	if e := d.EntryText(); e != "" {
-		if what == "" {
-			return "entry " + e
-		}
-		what += ", entry " + e
-	}
-	return what
 }
 
 // explainUntilText is a duration as a parent reads it: 45s, 1h15m, 2d3h.

@@ -33,7 +33,7 @@ func journaledAttempts(t *testing.T, dir string) int64 {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	rows, err := r.Rows(context.Background(), journal.Filter{Device: "kid-tablet", Action: journal.ActionBlock})
+	rows, err := r.Rows(context.Background(), journal.Filter{Device: "kid-tablet", Action: journal.OnlyBlocked})
 	if err != nil {
 		t.Fatal(err)
 	}

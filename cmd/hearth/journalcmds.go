@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/journal"
+	"github.com/hearth-dns/hearth/policy/words"
 	"github.com/hearth-dns/hearth/report"
 )
 
@@ -142,9 +142,9 @@ func newLogCmd(a *app) *cobra.Command {
 		}
 		defer r.Close()
 		loc := householdZone(cfg)
-		f := journal.Filter{Since: time.Now().Add(-length), Device: device, Action: journal.ActionBlock}
+		f := journal.Filter{Since: time.Now().Add(-length), Device: device, Action: journal.OnlyBlocked}
 		if allowed {
-			f.Action = ""
+			f.Action = journal.AnyAction
 		}
 		rows, err := r.Rows(c.Context(), f)
 		if err != nil {
@@ -169,7 +169,7 @@ func newLogCmd(a *app) *cobra.Command {
 
 // rowKey names a journal row: its counts grow while its minute lasts.
 func rowKey(r journal.Row) string {
-	return r.Minute.Format(time.RFC3339) + "\x00" + r.Device + "\x00" + r.Client + "\x00" + r.Name + "\x00" + r.Action
+	return r.Minute.Format(time.RFC3339) + "\x00" + r.Device + "\x00" + r.Client + "\x00" + r.Name + "\x00" + r.Action.String()
 }
 
 // followLog polls the journal every second, printing rows that are new or
@@ -230,26 +230,6 @@ func tries(n int64) string {
 
 // why is a row's reason in a few words: "gaming/roblox, outside allowed hours".
 func why(r journal.Row) string {
-	if r.Action == journal.ActionAllow {
-		return "allowed"
-	}
-	what := r.Category
-	if s := r.Service; s != "" {
-		what = strings.TrimPrefix(what+"/"+s, "/")
-	} else if r.List != "" {
-		what = strings.TrimPrefix(what+"/"+r.List, "/")
-	}
-	switch {
-	case r.Reason == "bedtime":
-		return "bedtime"
-	case r.Reason == "pause":
-		return "paused"
-	case r.Mode == "outside":
-		return what + ", outside allowed hours"
-	case r.Mode == "during":
-		return what + ", during blocked hours"
-	case what == "":
-		return r.Reason + " " + r.Rule
-	}
-	return what
+	f := r.Facts()
+	return words.LogWhy(&f)
 }

@@ -8,12 +8,14 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hearth-dns/hearth/journal"
+	"github.com/hearth-dns/hearth/policy"
 )
 
 // seededJournal writes a configuration and a journal in which alex-tablet
@@ -31,7 +33,7 @@ func seededJournal(t *testing.T) string {
 		journal.Options{Dir: dir})
 	client := netip.MustParseAddr("192.168.1.20")
 	base := journal.Event{Device: "alex-tablet", Group: "kids", Client: client, Action: journal.ActionBlock,
-		Reason: "rule", Rule: "groups.kids.rules[0]", Response: "nxdomain"}
+		Reason: policy.ReasonRule, Rule: "groups.kids.rules[0]", Response: "nxdomain"}
 	for range 3 {
 		for _, qt := range []uint16{1, 28} {
 			e := base
@@ -40,8 +42,11 @@ func seededJournal(t *testing.T) string {
 		}
 	}
 	e := base
-	e.Time, e.Name, e.Qtype, e.Category, e.Service, e.Reason = time.Now().Add(-48*time.Hour), "discord.com", 1, "chat", "discord", "bedtime"
+	e.Time, e.Name, e.Qtype, e.Category, e.Service, e.Reason = time.Now().Add(-48*time.Hour), "discord.com", 1, "chat", "discord", policy.ReasonBedtime
 	j.Record(e)
+	// A safe-search rewrite, journaled as allowed (the group logs allowed lookups).
+	j.Record(journal.Event{Time: time.Now().Add(-5 * time.Minute), Device: "alex-tablet", Group: "kids", Client: client,
+		Name: "www.google.com", Qtype: 1, Action: journal.ActionAllow, Reason: policy.ReasonSafeSearch, Rule: "groups.kids.safe_search"})
 	if err := j.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -66,6 +71,17 @@ func TestLogCommand(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], "roblox") || !strings.Contains(lines[1], "discord.com") || !strings.Contains(lines[1], "bedtime") {
 		t.Errorf("log --since 3d, newest first:\n%s", out)
+	}
+
+	if strings.Contains(out.String(), "www.google.com") {
+		t.Errorf("log without --allowed shows an allowed rewrite:\n%s", out)
+	}
+	a, out, _ = testApp()
+	if code := execute(context.Background(), a, []string{"log", "-c", path, "--allowed"}); code != 0 {
+		t.Fatalf("--allowed: exit %d", code)
+	}
+	if !regexp.MustCompile(`alex-tablet +www\.google\.com +1 try +rewritten to safe search`).MatchString(out.String()) {
+		t.Errorf("log --allowed, the safe-search rewrite:\n%s", out)
 	}
 
 	a, _, errOut = testApp()
@@ -133,7 +149,7 @@ func TestLogFollow(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	for range 2 {
 		j.Record(journal.Event{Time: time.Now(), Device: "alex-tablet", Group: "kids", Client: netip.MustParseAddr("192.168.1.20"),
-			Name: "www.omegle.com", Qtype: 1, Action: journal.ActionBlock, Reason: "rule", Category: "chat", Service: "random-video-chat"})
+			Name: "www.omegle.com", Qtype: 1, Action: journal.ActionBlock, Reason: policy.ReasonRule, Category: "chat", Service: "random-video-chat"})
 	}
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d", code)

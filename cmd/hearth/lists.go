@@ -15,6 +15,7 @@ import (
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/words"
 )
 
 // `hearth lists`: what the blocklists hold, downloading them now, and why a
@@ -287,7 +288,8 @@ func explain(w io.Writer, name string, c *blocklists.Compiled, block policy.Conf
 	}
 	tw.Flush()
 	if d, err := engine.DecideFor(name, "", time.Now()); err == nil && d.Action == policy.Block && d.Rule == "blocking.block" {
-		fmt.Fprintf(w, "%s: blocked for everyone: %s\n", name, d.Short())
+		f := d.Facts()
+		fmt.Fprintf(w, "%s: blocked for everyone: %s\n", name, words.Short(&f))
 		return
 	}
 	fmt.Fprintf(w, "%s: listed, but not in blocking.block; `hearth explain --device NAME %s` shows what a device's group does\n", name, name)

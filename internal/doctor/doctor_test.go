@@ -26,6 +26,7 @@ import (
 	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy/state"
+	"github.com/hearth-dns/hearth/policy/verdict"
 	"github.com/hearth-dns/hearth/resolver"
 	"github.com/hearth-dns/hearth/resolver/resolvertest"
 	"github.com/hearth-dns/hearth/web"
@@ -682,7 +683,7 @@ func recordLookups(t *testing.T, stateDir, device string, clients ...string) {
 		journal.Options{Dir: stateDir, Clock: clocktest.New(doctorNow)})
 	for _, c := range clients {
 		j.Record(journal.Event{Time: doctorNow.Add(-time.Hour), Device: device, Client: netip.MustParseAddr(c), Group: "default",
-			Name: "ads.example", Qtype: 1, Action: journal.ActionBlock, Reason: "rule", Rule: "blocking.block", Response: "nxdomain"})
+			Name: "ads.example", Qtype: 1, Action: journal.ActionBlock, Reason: verdict.ReasonRule, Rule: "blocking.block", Response: "nxdomain"})
 	}
 	if err := j.Close(context.Background()); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,39 @@
+package verdict
+
+// Facts are what explains one decision, whether it comes from the policy
+// (policy.Decision.Facts) or from the journal (journal.Row.Facts). The words
+// for a parent, a log line or an EDE text are all made from these
+// (policy/words), so the same decision reads the same everywhere.
+//
+// A journal row does not keep RuleText, Entry or Via: those are empty.
+type Facts struct {
+	Action Action
+	Reason Reason
+	Mode   Mode // for a scheduled rule (ReasonRule, ReasonWindow)
+	Device string
+	Group  string
+	// Rule is the deciding rule's place in the configuration:
+	// "groups.kids.rules[1]", "blocking.block", "groups.kids.bedtime".
+	Rule     string
+	RuleText string // the rule in words; for a pause "paused until Mon 21:00"
+	Category string
+	Service  string
+	List     string
+	// Entry is the matched entry's domain, EntrySubdomains whether it
+	// covers subdomains ("||discord.gg^") or only the name itself.
+	Entry           string
+	EntrySubdomains bool
+	Window          string // the windows in force
+	Via             string // the CNAME target that was blocked
+}
+
+// EntryText writes the entry as a list would: "||discord.gg^" or "ads.example".
+func (f *Facts) EntryText() string {
+	if f.Entry == "" {
+		return ""
+	}
+	if f.EntrySubdomains {
+		return "||" + f.Entry + "^"
+	}
+	return f.Entry
+}

@@ -1,0 +1,225 @@
+package words
+
+import (
+	"strings"
+
+	"github.com/hearth-dns/hearth/policy/verdict"
+)
+
+// Short is the reason in a few words, for an EDE text and log lines:
+// "gaming/roblox ||roblox.com^ (groups.kids.rules[1], allowed mon-fri 16:00-19:00)",
+// "bedtime 21:00-07:00", "paused until Mon 21:00".
+func Short(f *verdict.Facts) string {
+	switch f.Reason {
+	case verdict.ReasonPause:
+		return f.RuleText
+	case verdict.ReasonBedtime:
+		return "bedtime " + f.Window
+	}
+	byRule := f.Reason == verdict.ReasonDevice || f.Reason == verdict.ReasonRule
+	var b strings.Builder
+	b.Grow(96)
+	if !byRule {
+		b.WriteString(f.Reason.String())
+		b.WriteByte(' ')
+	}
+	if f.Via != "" {
+		b.WriteString("CNAME ")
+		b.WriteString(f.Via)
+		b.WriteString(": ")
+	}
+	// What matched: "gaming/roblox ||roblox.com^", "ads/my-list tracker.example".
+	b.WriteString(f.Category)
+	if s := firstNonEmpty(f.Service, f.List); s != "" {
+		if f.Category != "" {
+			b.WriteByte('/')
+		}
+		b.WriteString(s)
+	}
+	if f.Entry != "" {
+		if f.Category != "" || f.Service != "" || f.List != "" {
+			b.WriteByte(' ')
+		}
+		b.WriteString(f.EntryText())
+	}
+	if byRule {
+		b.WriteString(" (")
+		b.WriteString(f.Rule)
+		if f.Window != "" {
+			b.WriteString(", allowed ")
+			b.WriteString(f.Window)
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// Why is the reason as a sentence for a parent (`hearth explain`'s "why").
+func Why(f *verdict.Facts) string {
+	switch f.Reason {
+	case verdict.ReasonHelp:
+		return "a help site: always reachable, never logged"
+	case verdict.ReasonAllowList:
+		if strings.HasPrefix(f.Rule, "devices[") {
+			return "on the device's allow list, which no rule, bedtime or pause overrides"
+		}
+		return "on the allow list of group " + f.Group + ", which no rule, bedtime or pause overrides"
+	case verdict.ReasonPause:
+		return f.RuleText + ": everything but allowed and help sites is blocked"
+	case verdict.ReasonBedtime:
+		return "bedtime: everything but allowed and help sites is blocked"
+	case verdict.ReasonDevice:
+		return "on the device's own block list"
+	case verdict.ReasonRule:
+		if f.Rule == "blocking.block" {
+			return "blocked for every device (blocking.block)"
+		}
+		return "a rule of group " + f.Group + " blocks it"
+	case verdict.ReasonWindow:
+		return "a rule blocks it at other times; its windows allow it now"
+	case verdict.ReasonBonus:
+		return "bonus time lifts the rule that would block it"
+	case verdict.ReasonSafeSearch:
+		return "safe search: the search engine's safe version is answered instead"
+	}
+	return "no rule blocks it"
+}
+
+// Matched says what matched (`hearth explain`'s "matched"):
+// "roblox (gaming), entry ||roblox.com^", "list ads-web (ads), entry
+// ||ads.example^", "entry ||example.org^"; "" if nothing did.
+func Matched(f *verdict.Facts) string {
+	var what string
+	switch {
+	case f.Service != "":
+		what = f.Service
+	case f.List != "":
+		what = "list " + f.List
+	}
+	if f.Category != "" {
+		if what == "" {
+			what = f.Category
+		} else {
+			what += " (" + f.Category + ")"
+		}
+	}
+	if e := f.EntryText(); e != "" {
+		if what == "" {
+			return "entry " + e
+		}
+		what += ", entry " + e
+	}
+	return what
+}
+
+// RuleLine is the rule as `hearth explain` shows it: its key, with its
+// words for a rule ("groups.kids.rules[1]: gaming outside ..."), nothing
+// for a help site or a pause (their own lines say it).
+func RuleLine(f *verdict.Facts) string {
+	switch f.Reason {
+	case verdict.ReasonRule, verdict.ReasonWindow, verdict.ReasonBonus:
+		if f.RuleText == "" { // a journal row keeps no rule text
+			return f.Rule
+		}
+		return f.Rule + ": " + f.RuleText
+	case verdict.ReasonHelp, verdict.ReasonPause:
+		return ""
+	}
+	return f.Rule
+}
+
+// Outcome is the action as a parent reads it: "blocked", "allowed", or
+// "rewritten to forcesafesearch.google.com" when the target is known.
+func Outcome(a verdict.Action, target string) string {
+	switch a {
+	case verdict.Block:
+		return "blocked"
+	case verdict.Rewrite:
+		if target == "" {
+			return "rewritten"
+		}
+		return "rewritten to " + target
+	}
+	return "allowed"
+}
+
+// What is the list source that matched, as "category/service" or
+// "category/list": "gaming/roblox", "ads/hagezi-pro", "chat".
+func What(f *verdict.Facts) string {
+	what := f.Category
+	if s := firstNonEmpty(f.Service, f.List); s != "" {
+		what = strings.TrimPrefix(what+"/"+s, "/")
+	}
+	return what
+}
+
+// ModePhrase says when a scheduled rule blocks, as the log and the report
+// put it: "outside allowed hours", "during blocked hours"; "" otherwise.
+func ModePhrase(m verdict.Mode) string {
+	switch m {
+	case verdict.ModeOutside:
+		return "outside allowed hours"
+	case verdict.ModeDuring:
+		return "during blocked hours"
+	}
+	return ""
+}
+
+// LogWhy is a journal row's reason in a few words, for `hearth log`:
+// "gaming/roblox, outside allowed hours", "bedtime", "paused", "allowed",
+// "rewritten to safe search".
+func LogWhy(f *verdict.Facts) string {
+	switch {
+	case f.Reason == verdict.ReasonSafeSearch:
+		return "rewritten to safe search"
+	case f.Action == verdict.Allow:
+		return "allowed"
+	case f.Reason == verdict.ReasonBedtime:
+		return "bedtime"
+	case f.Reason == verdict.ReasonPause:
+		return "paused"
+	}
+	what := What(f)
+	if p := ModePhrase(f.Mode); p != "" {
+		return what + ", " + p
+	}
+	if what == "" {
+		return f.Reason.String() + " " + f.Rule
+	}
+	return what
+}
+
+// Reason is a reason as the dashboard's log puts it, after what matched:
+// "paused", "by a rule", "safe search"; "" when there is nothing to add.
+func Reason(r verdict.Reason) string {
+	switch r {
+	case verdict.ReasonAllowList:
+		return "on the allow list"
+	case verdict.ReasonPause:
+		return "paused"
+	case verdict.ReasonBedtime:
+		return "bedtime"
+	case verdict.ReasonDevice:
+		return "blocked for this device"
+	case verdict.ReasonRule:
+		return "by a rule"
+	case verdict.ReasonWindow:
+		return "allowed at this time"
+	case verdict.ReasonBonus:
+		return "bonus time"
+	case verdict.ReasonSafeSearch:
+		return "safe search"
+	case verdict.ReasonHelp:
+		return "help site"
+	}
+	return ""
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
