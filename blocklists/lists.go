@@ -244,6 +244,22 @@ func defaultClient() *http.Client {
 	return &http.Client{Transport: t, Timeout: 2 * time.Minute}
 }
 
+// ShortAge writes how long ago a list was updated or confirmed, as
+// `hearth lists` and `hearth doctor` print it: "45s", "12m", "30h", "4d".
+func ShortAge(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+}
+
 // SourceStatus is what Status reports of one source.
 type SourceStatus struct {
 	Name       string

@@ -129,3 +129,18 @@ func TestRunRetriesWithoutCopy(t *testing.T) {
 		t.Fatal("no retry a minute after a failure")
 	}
 }
+
+func TestShortAge(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{-time.Second, "0s"}, {45 * time.Second, "45s"}, {12*time.Minute + 59*time.Second, "12m"},
+		{47 * time.Hour, "47h"}, {48 * time.Hour, "2d"}, {100 * time.Hour, "4d"},
+	} {
+		if got := ShortAge(tc.d); got != tc.want {
+			t.Errorf("ShortAge(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}

@@ -81,15 +81,7 @@ func (d *Decision) setEntry(name, rule string, subdomains bool) {
 }
 
 // EntryText writes the entry as a list would: "||discord.gg^" or "ads.example".
-func (d *Decision) EntryText() string {
-	if d.Entry == "" {
-		return ""
-	}
-	if d.EntrySubdomains {
-		return "||" + d.Entry + "^"
-	}
-	return d.Entry
-}
+func (d *Decision) EntryText() string { return verdict.EntryText(d.Entry, d.EntrySubdomains) }
 
 // Query is what Decide needs to know about one query.
 type Query struct {

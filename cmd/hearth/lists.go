@@ -193,7 +193,7 @@ func printStatus(w io.Writer, status []blocklists.SourceStatus, now time.Time) {
 		updated, age := "-", "-"
 		if !st.LastUpdate.IsZero() {
 			updated = st.LastUpdate.Local().Format("2006-01-02 15:04")
-			age = shortAge(now.Sub(st.LastUpdate))
+			age = blocklists.ShortAge(now.Sub(st.LastUpdate))
 		}
 		errText := st.LastError
 		if errText == "" {
@@ -233,21 +233,6 @@ func skipped(st blocklists.SourceStatus) string {
 		more = ", ..."
 	}
 	return fmt.Sprintf("%d (lines %s%s)", st.Skipped, strings.Join(lines, ", "), more)
-}
-
-// shortAge is a duration as people say it: 45s, 12m, 5h, 3d.
-func shortAge(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d/time.Hour))
-	}
-	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 }
 
 // explain writes which sources match name, through which rule, and whether

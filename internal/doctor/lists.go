@@ -50,7 +50,7 @@ func (d *Doctor) checkLists(cfg *config.Config) {
 				Fix: update + " (a running Hearth keeps trying by itself)"})
 		case st.URL != "" && now.Sub(confirmed) > stale:
 			d.report(Finding{Status: Warn,
-				Text:  fmt.Sprintf("%s: last confirmed %s ago, more than %d x lists.refresh (%s)", title, shortAge(now.Sub(confirmed)), doctorStaleLists, stale),
+				Text:  fmt.Sprintf("%s: last confirmed %s ago, more than %d x lists.refresh (%s)", title, blocklists.ShortAge(now.Sub(confirmed)), doctorStaleLists, stale),
 				Notes: errNote(st.LastError),
 				Fix:   "Hearth refreshes lists while it runs: check that it runs, then " + update})
 		case st.LastError != "":
@@ -63,7 +63,7 @@ func (d *Doctor) checkLists(cfg *config.Config) {
 			}
 			f := Finding{Status: OK, Text: title + ": " + entries}
 			if !st.LastUpdate.IsZero() {
-				f.Text += ", updated " + shortAge(now.Sub(st.LastUpdate)) + " ago"
+				f.Text += ", updated " + blocklists.ShortAge(now.Sub(st.LastUpdate)) + " ago"
 			}
 			d.report(f)
 		}
@@ -82,20 +82,4 @@ func errNote(e string) []string {
 		return nil
 	}
 	return []string{"last error: " + e}
-}
-
-// shortAge is a duration as people say it: 45s, 12m, 5h, 3d (as `hearth
-// lists` writes it).
-func shortAge(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d/time.Hour))
-	}
-	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 }

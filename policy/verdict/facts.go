@@ -28,12 +28,16 @@ type Facts struct {
 }
 
 // EntryText writes the entry as a list would: "||discord.gg^" or "ads.example".
-func (f *Facts) EntryText() string {
-	if f.Entry == "" {
+func (f *Facts) EntryText() string { return EntryText(f.Entry, f.EntrySubdomains) }
+
+// EntryText writes a matched entry as a list would: "||discord.gg^" when it
+// covers subdomains, else the name alone ("ads.example"); "" for none.
+func EntryText(entry string, subdomains bool) string {
+	if entry == "" {
 		return ""
 	}
-	if f.EntrySubdomains {
-		return "||" + f.Entry + "^"
+	if subdomains {
+		return "||" + entry + "^"
 	}
-	return f.Entry
+	return entry
 }
