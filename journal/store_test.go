@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -379,28 +378,33 @@ func TestReaderWhileWriting(t *testing.T) {
 	defer r.Close()
 
 	const n = 3000
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
 		for i := range n {
 			j.enqueue(blocked(t0.Add(time.Duration(i)*time.Second), "kid-laptop", kid, fmt.Sprintf("n%d.example", i), 1))
 		}
 		j.sync()
-	})
-	// Each read sees a committed state: whole batches, never fewer rows
-	// than the read before.
+	}()
+	// Each read, while the writer commits, sees a committed state: whole
+	// batches, never fewer rows than the read before; after the last
+	// commit, every row.
 	last := 0
 	for done := false; !done; {
+		select {
+		case <-written:
+			done = true
+		default:
+		}
 		rows := readAll(t, r, Filter{})
 		if len(rows) < last {
 			t.Fatalf("read %d rows after %d", len(rows), last)
 		}
 		last = len(rows)
-		done = last == n+1
-		if !done {
-			time.Sleep(time.Millisecond)
-		}
 	}
-	wg.Wait()
+	if last != n+1 {
+		t.Fatalf("read %d rows after the last commit, want %d", last, n+1)
+	}
 	if n, err := r.Dropped(context.Background(), time.Time{}, time.Time{}); err != nil || n != 0 {
 		t.Errorf("dropped %d, %v", n, err)
 	}
