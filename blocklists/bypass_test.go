@@ -1,12 +1,7 @@
 package blocklists
 
 import (
-	"encoding/json"
-	"errors"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -68,72 +63,5 @@ func TestCatalogueBypass(t *testing.T) {
 		if coveredBy(name, relay.Domains) {
 			t.Errorf("icloud-private-relay blocks %s, which iCloud needs", name)
 		}
-	}
-}
-
-// TestCatalogueBypassCrossCheck reads the public DoH lists in the shared test
-// data (GPL-3.0, never copied) and checks that every host of doh-resolvers
-// is in one of them, to catch typos; and that icloud-private-relay has
-// every name of AdGuard's icloud_private_relay service.
-func TestCatalogueBypassCrossCheck(t *testing.T) {
-	dir := filepath.Join("..", "..", "shared", "testdata")
-	known := map[string]bool{}
-	for _, f := range []string{"doh-bypass/dibdot-doh-domains_overall.txt", "doh-bypass/hagezi-doh.domains.txt"} {
-		data, err := os.ReadFile(filepath.Join(dir, f))
-		if errors.Is(err, os.ErrNotExist) {
-			t.Skipf("%s is absent", f)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, line := range strings.Split(string(data), "\n") {
-			if line = strings.TrimSpace(line); line != "" && line[0] != '#' {
-				known[strings.ToLower(line)] = true
-				n++
-			}
-		}
-		t.Logf("%s: %d names", f, n)
-	}
-	doh, ok := Builtin().Service("doh-resolvers")
-	if !ok {
-		t.Fatal("no doh-resolvers service")
-	}
-	for _, d := range doh.Domains {
-		if !known[d] {
-			t.Errorf("doh-resolvers: %s is in neither public DoH list (typo?)", d)
-		}
-	}
-
-	data, err := os.ReadFile(filepath.Join(dir, "services", "adguard-services-rules-only.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reg struct {
-		Services []struct {
-			ID    string   `json:"id"`
-			Rules []string `json:"rules"`
-		} `json:"services"`
-	}
-	if err := json.Unmarshal(data, &reg); err != nil {
-		t.Fatal(err)
-	}
-	relay, _ := Builtin().Service("icloud-private-relay")
-	found := false
-	for _, s := range reg.Services {
-		if s.ID != "icloud_private_relay" {
-			continue
-		}
-		found = true
-		for _, r := range s.Rules {
-			// ||mask.icloud.com^$dnsrewrite=NXDOMAIN;;
-			name, _, _ := strings.Cut(strings.TrimPrefix(r, "||"), "^")
-			if relay == nil || !coveredBy(name, relay.Domains) {
-				t.Errorf("icloud-private-relay does not cover %s (registry rule %s)", name, r)
-			}
-		}
-	}
-	if !found {
-		t.Error("registry has no icloud_private_relay service")
 	}
 }

@@ -410,20 +410,21 @@ func (l *Lists) firstDue() time.Time {
 }
 
 // sleepUntil waits until the clock reads t or later, or ctx ends (false).
-// It reads the clock at least every l.poll, so a clock that jumps (a
-// suspended laptop, a test's fake clock) is noticed.
+// It waits on the clock's own timers when it has them (clock.Timers: a
+// test's fake clock wakes it when moved), and reads the clock at least every
+// l.poll, so a clock that jumps (a suspended laptop) is noticed.
 func (l *Lists) sleepUntil(ctx context.Context, t time.Time) bool {
 	for {
 		d := t.Sub(l.clock.Now())
 		if d <= 0 {
 			return ctx.Err() == nil
 		}
-		timer := time.NewTimer(min(d, l.poll))
+		wake, stop := clock.After(l.clock, min(d, l.poll))
 		select {
 		case <-ctx.Done():
-			timer.Stop()
+			stop()
 			return false
-		case <-timer.C:
+		case <-wake:
 		}
 	}
 }

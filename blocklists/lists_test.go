@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 )
 
 // TestRun drives Run with a fake clock: a compile at once from disk, a
@@ -14,7 +16,6 @@ func TestRun(t *testing.T) {
 	srv := newListServer(t, "one.example\n")
 	l, clk, logs := testLists(t, "", SourceConfig{Name: "l", Category: "ads", URL: srv.URL},
 		SourceConfig{Name: "inline", Category: "ads", Domains: []string{"inline.example"}})
-	l.poll = 5 * time.Millisecond
 
 	updates := make(chan *Compiled, 10)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -44,10 +45,11 @@ func TestRun(t *testing.T) {
 	// Nothing happens before the interval, even if the list changes.
 	srv.set(func(s *listServer) { s.body = "two.example\n" })
 	clk.Advance(50 * time.Minute)
+	asleep(t, clk, logs)
 	select {
 	case <-updates:
 		t.Fatal("an update before the interval")
-	case <-time.After(50 * time.Millisecond):
+	default:
 	}
 	// After it (plus at most 10%), the new list arrives.
 	clk.Advance(16 * time.Minute)
@@ -56,13 +58,10 @@ func TestRun(t *testing.T) {
 	}
 	// A refresh that changes nothing calls no one.
 	clk.Advance(2 * time.Hour)
-	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "list not modified"); {
-		if time.Now().After(deadline) {
-			t.Fatalf("no refresh after the interval:\n%s", logs)
-		}
-		time.Sleep(5 * time.Millisecond)
+	asleep(t, clk, logs)
+	if !strings.Contains(logs.String(), "list not modified") {
+		t.Fatalf("no refresh after the interval:\n%s", logs)
 	}
-	time.Sleep(20 * time.Millisecond)
 	select {
 	case <-updates:
 		t.Error("an update without a change")
@@ -77,6 +76,15 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// asleep waits until Run sleeps on the fake clock's timer: whatever it did
+// since it last woke (a download, a compile, onUpdate) is done.
+func asleep(t *testing.T, clk *clocktest.Fake, logs *logBuffer) {
+	t.Helper()
+	if !clk.WaitTimers(1, 5*time.Second) {
+		t.Fatalf("Run does not sleep on the clock\nlog:\n%v", logs)
+	}
+}
+
 // TestRunFresh: a restart with a recent copy compiles it and waits for the
 // interval before asking the server.
 func TestRunFresh(t *testing.T) {
@@ -88,7 +96,6 @@ func TestRunFresh(t *testing.T) {
 
 	l, clk, _ := testLists(t, dir, src)
 	clk.Advance(10 * time.Minute)
-	l.poll = 5 * time.Millisecond
 	updates := make(chan *Compiled, 10)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -96,7 +103,7 @@ func TestRunFresh(t *testing.T) {
 	if c := <-updates; !blocks(c, "one.example") {
 		t.Error("the cached copy was not compiled")
 	}
-	time.Sleep(50 * time.Millisecond)
+	asleep(t, clk, nil)
 	srv.mu.Lock()
 	n := len(srv.requests)
 	srv.mu.Unlock()
@@ -111,13 +118,12 @@ func TestRunRetriesWithoutCopy(t *testing.T) {
 	srv := newListServer(t, "one.example\n")
 	srv.set(func(s *listServer) { s.status = 503 })
 	l, clk, _ := testLists(t, "", SourceConfig{Name: "l", Category: "ads", URL: srv.URL})
-	l.poll = 5 * time.Millisecond
 	updates := make(chan *Compiled, 10)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go l.Run(ctx, func(c *Compiled) { updates <- c })
 	<-updates
-	time.Sleep(50 * time.Millisecond)
+	asleep(t, clk, nil) // after the failed download
 	srv.set(func(s *listServer) { s.status = 0 })
 	clk.Advance(70 * time.Second)
 	select {

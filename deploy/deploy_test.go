@@ -1,11 +1,11 @@
-// Package deploy_test checks what ships Hearth: the release builds of
-// scripts/release.sh (static binaries for every target, stamped, the arm64 one
-// serving DNS under qemu-user), the systemd unit, deploy/install.sh, and the
-// container files. It needs bash, and the Debian packages qemu-user-static (or
-// qemu-user) and systemd, which .ci/run installs when missing.
-//
-// The release build compiles four targets: about 4 s with a warm Go build
-// cache, several minutes on a cold one. `go test -short` skips what needs it.
+//go:build release
+
+// The release checks (run by .ci/run as `go test -tags release ./deploy/...`):
+// scripts/release.sh builds every target once; each is a static binary for its
+// machine, stamped, listed in SHA256SUMS; the ARM builds run under qemu-user
+// (the Debian package qemu-user-static or qemu-user, which .ci/run installs;
+// a missing qemu fails the test). `go test -short` skips the release build.
+
 package deploy_test
 
 import (
@@ -17,7 +17,6 @@ import (
 	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,57 +32,13 @@ import (
 	"github.com/hearth-dns/hearth/internal/dnstest"
 )
 
-// What the test release build is stamped with.
-const (
-	stampVersion = "v9.8.7-deploytest"
-	stampCommit  = "0123456789abcdef0123456789abcdef01234567"
-	stampEpoch   = "1767225600" // 2026-01-01T00:00:00Z
-	stampDate    = "2026-01-01T00:00:00Z"
-)
-
-// repoRoot is the repository, one up from this package.
-var repoRoot = func() string {
-	wd, err := os.Getwd()
-	if err != nil {
-		panic(err)
-	}
-	return filepath.Dir(wd)
-}()
-
 // The release build is made once and shared by the tests that need it.
 var release struct {
 	once sync.Once
-	dir  string // set by TestMain; removed after the tests
+	dir  string // under scratch
 	err  error
 	out  []byte
 	took time.Duration
-}
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "hearth-release-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	release.dir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// releaseEnv is the environment of release.sh runs: the stamp, and nothing
-// from the caller that would change the build.
-func releaseEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch k {
-		case "VERSION", "COMMIT", "SOURCE_DATE_EPOCH", "TARGETS", "GOOS", "GOARCH", "GOARM", "CGO_ENABLED":
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, "VERSION="+stampVersion, "COMMIT="+stampCommit, "SOURCE_DATE_EPOCH="+stampEpoch)
 }
 
 // releaseDir runs scripts/release.sh for every target (once) and returns its
@@ -96,6 +51,7 @@ func releaseDir(t *testing.T) string {
 	first := false
 	release.once.Do(func() {
 		first = true
+		release.dir = filepath.Join(scratch, "release")
 		start := time.Now()
 		cmd := exec.Command("bash", filepath.Join(repoRoot, "scripts", "release.sh"), release.dir)
 		cmd.Env = releaseEnv()
@@ -111,8 +67,8 @@ func releaseDir(t *testing.T) string {
 	return release.dir
 }
 
-// hostBinary is the release build that runs on this machine, if any.
-func hostBinary(t *testing.T) string {
+// releaseHostBinary is the release build that runs on this machine, if any.
+func releaseHostBinary(t *testing.T) string {
 	t.Helper()
 	if runtime.GOOS != "linux" || (runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64") {
 		t.Skipf("no release build runs natively on %s/%s", runtime.GOOS, runtime.GOARCH)
@@ -180,7 +136,7 @@ func TestReleaseBuilds(t *testing.T) {
 		})
 	}
 
-	out, err := exec.Command(hostBinary(t), "version").CombinedOutput()
+	out, err := exec.Command(releaseHostBinary(t), "version").CombinedOutput()
 	if err != nil {
 		t.Fatalf("hearth version: %v\n%s", err, out)
 	}
@@ -380,19 +336,6 @@ func TestReleaseARM64ServesUnderQEMU(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(state, "journal.db")); err != nil {
 		t.Errorf("no journal in HEARTH_STATE_DIR: %v", err)
 	}
-}
-
-// childEnv is this process's environment without anything that would
-// configure Hearth: HEARTH_* variables and systemd's STATE_DIRECTORY.
-func childEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "HEARTH_") || strings.HasPrefix(kv, "STATE_DIRECTORY=") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
 }
 
 // freePort returns a loopback address free for both UDP and TCP just now.

@@ -14,7 +14,7 @@ import (
 // TestScriptsSyntax runs `bash -n` on the shell scripts, and shellcheck when
 // it is installed.
 func TestScriptsSyntax(t *testing.T) {
-	scripts := []string{"install.sh", filepath.Join(repoRoot, "scripts", "release.sh")}
+	scripts := []string{"install.sh", filepath.Join(repoRoot, "scripts", "release.sh"), filepath.Join(repoRoot, "scripts", "shared-data-checks.sh")}
 	for _, s := range scripts {
 		if out, err := exec.Command("bash", "-n", s).CombinedOutput(); err != nil {
 			t.Errorf("bash -n %s: %v\n%s", s, err, out)

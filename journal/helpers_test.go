@@ -122,7 +122,8 @@ func totalQueries(rows []Row) int64 {
 	return n
 }
 
-// enqueue queues e like Record, but waits for room instead of dropping it.
+// enqueue queues e like Record, but when the queue is full has the writer
+// take it (and commit) instead of dropping e.
 func (j *Journal) enqueue(e Event) {
 	for {
 		j.qmu.Lock()
@@ -132,6 +133,6 @@ func (j *Journal) enqueue(e Event) {
 			return
 		}
 		j.qmu.Unlock()
-		time.Sleep(time.Millisecond)
+		j.sync()
 	}
 }

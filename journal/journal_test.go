@@ -18,6 +18,7 @@ import (
 )
 
 func TestRecordAndRead(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, testConfig())
 	j := f.j
 	m0, m1 := t0.Add(-2*time.Minute), t0.Add(-time.Minute)
@@ -81,6 +82,7 @@ func TestRecordAndRead(t *testing.T) {
 // A burst of retries within a minute is one row that counts them, also
 // when the burst spans two commits.
 func TestBurst(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, testConfig())
 	j := f.j
 	minute := t0.Truncate(time.Minute)
@@ -107,6 +109,7 @@ func TestBurst(t *testing.T) {
 
 // The last values of a row's details win; the counts add up.
 func TestLastValuesWin(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, testConfig())
 	j := f.j
 	e := blocked(t0, "kid-laptop", kid, "casino.example", 1)
@@ -122,6 +125,7 @@ func TestLastValuesWin(t *testing.T) {
 }
 
 func TestDropsWhenQueueFull(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig()
 	cfg.Queue = 10
 	f := newFixture(t, cfg)
@@ -165,6 +169,7 @@ func TestDropsWhenQueueFull(t *testing.T) {
 }
 
 func TestCloseFlushes(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig() // commits hourly: only Close writes
 	f := newFixture(t, cfg)
 	for i := range 500 {
@@ -191,6 +196,7 @@ func TestCloseFlushes(t *testing.T) {
 }
 
 func TestCloseContext(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, testConfig())
 	release := f.j.stall()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -216,6 +222,7 @@ func TestRecordAllocs(t *testing.T) {
 }
 
 func TestLogBlocked(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig()
 	cfg.LogBlocked = true
 	f := newFixture(t, cfg)
@@ -253,6 +260,7 @@ func TestLogBlocked(t *testing.T) {
 }
 
 func TestNoLogBlocked(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, testConfig())
 	f.j.Record(blocked(t0, "kid-laptop", kid, "casino.example", 1))
 	f.j.sync()
@@ -262,6 +270,7 @@ func TestNoLogBlocked(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	good := Config{RetentionDays: 60, MaxSizeMB: 200, Queue: 65536, FlushInterval: time.Second}
 	if errs := good.Validate("journal"); len(errs) != 0 {
 		t.Errorf("defaults: %v", errs)
@@ -303,6 +312,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestDefaultPath(t *testing.T) {
+	t.Parallel()
 	if p := DefaultPath(Config{}, "/var/lib/hearth"); p != "/var/lib/hearth/journal.db" {
 		t.Errorf("default: %s", p)
 	}
@@ -312,6 +322,7 @@ func TestDefaultPath(t *testing.T) {
 }
 
 func TestMinutes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		t        time.Time
 		of, next int64
@@ -329,6 +340,7 @@ func TestMinutes(t *testing.T) {
 }
 
 func TestFileURI(t *testing.T) {
+	t.Parallel()
 	if got := fileURI("/var/lib/a?b#c%d/journal.db"); got != "file:/var/lib/a%3fb%23c%25d/journal.db" {
 		t.Errorf("got %s", got)
 	}
@@ -337,6 +349,7 @@ func TestFileURI(t *testing.T) {
 // TestLogBlockedBatched: with EventOutput the per-lookup events are written
 // in batches (fewer writes than lines), each line whole.
 func TestLogBlockedBatched(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig()
 	cfg.LogBlocked = true
 	out := &countingWriter{}

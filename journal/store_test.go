@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 )
 
 func TestSchema(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, testConfig())
 	db, err := sql.Open("sqlite", fileURI(f.path())+"?mode=ro")
 	if err != nil {
@@ -48,6 +48,7 @@ func TestSchema(t *testing.T) {
 }
 
 func TestRetention(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig()
 	cfg.RetentionDays = 7
 	f := newFixture(t, cfg)
@@ -98,6 +99,7 @@ func recordRows(j *Journal, n int) {
 }
 
 func TestSizeCap(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "journal.db")
@@ -161,6 +163,7 @@ func TestSizeCap(t *testing.T) {
 }
 
 func TestReadOnlyDirectory(t *testing.T) {
+	t.Parallel()
 	check := func(t *testing.T, dir, path string) *fixture {
 		t.Helper()
 		f := &fixture{clock: clocktest.New(t0), log: &syncBuffer{}, dir: dir}
@@ -253,6 +256,7 @@ func TestReadOnlyDirectory(t *testing.T) {
 
 // A failed commit moves the batch to memory; the retry moves it back.
 func TestWriteFailure(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, testConfig())
 	j := f.j
 	j.Record(blocked(t0, "kid-laptop", kid, "casino.example", 1))
@@ -281,6 +285,7 @@ func TestWriteFailure(t *testing.T) {
 }
 
 func TestMemoryBound(t *testing.T) {
+	t.Parallel()
 	m := newMemStore(3)
 	batch := func(names ...string) map[key]*vals {
 		b := map[key]*vals{}
@@ -311,6 +316,7 @@ func TestMemoryBound(t *testing.T) {
 }
 
 func TestCorruptFile(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		damage func(t *testing.T, path string)
@@ -366,6 +372,7 @@ func TestCorruptFile(t *testing.T) {
 }
 
 func TestReaderWhileWriting(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig()
 	cfg.FlushInterval = 5 * time.Millisecond
 	f := newFixture(t, cfg)
@@ -379,34 +386,40 @@ func TestReaderWhileWriting(t *testing.T) {
 	defer r.Close()
 
 	const n = 3000
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
 		for i := range n {
 			j.enqueue(blocked(t0.Add(time.Duration(i)*time.Second), "kid-laptop", kid, fmt.Sprintf("n%d.example", i), 1))
 		}
 		j.sync()
-	})
-	// Each read sees a committed state: whole batches, never fewer rows
-	// than the read before.
+	}()
+	// Each read, while the writer commits, sees a committed state: whole
+	// batches, never fewer rows than the read before; after the last
+	// commit, every row.
 	last := 0
 	for done := false; !done; {
+		select {
+		case <-written:
+			done = true
+		default:
+		}
 		rows := readAll(t, r, Filter{})
 		if len(rows) < last {
 			t.Fatalf("read %d rows after %d", len(rows), last)
 		}
 		last = len(rows)
-		done = last == n+1
-		if !done {
-			time.Sleep(time.Millisecond)
-		}
 	}
-	wg.Wait()
+	if last != n+1 {
+		t.Fatalf("read %d rows after the last commit, want %d", last, n+1)
+	}
 	if n, err := r.Dropped(context.Background(), time.Time{}, time.Time{}); err != nil || n != 0 {
 		t.Errorf("dropped %d, %v", n, err)
 	}
 }
 
 func TestOpenReaderErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "journal.db")
 	if _, err := OpenReader(path); err == nil || !strings.Contains(err.Error(), "nothing has been recorded yet") || !strings.Contains(err.Error(), path) {
@@ -422,6 +435,7 @@ func TestOpenReaderErrors(t *testing.T) {
 
 // A newer schema is neither touched nor moved aside.
 func TestNewerSchema(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, testConfig())
 	if _, err := f.j.st.db.Exec("PRAGMA user_version = 99"); err != nil {
 		t.Fatal(err)
@@ -449,6 +463,7 @@ func TestNewerSchema(t *testing.T) {
 // After kill -9 the database opens cleanly and holds every committed
 // batch. The lookups come from a child process (this test binary again).
 func TestKill9(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts a child process")
 	}
@@ -493,6 +508,7 @@ func TestKill9(t *testing.T) {
 // TestKill9Child is TestKill9's child: it records until killed, committing
 // often and saying how much it committed.
 func TestKill9Child(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv("JOURNAL_KILL9_DIR")
 	if dir == "" {
 		t.Skip("run by TestKill9")

@@ -16,6 +16,7 @@ import (
 // TestTextFits checks the text report fits a phone: lines of at most 40
 // columns (a single word longer than that may stand alone), ASCII only.
 func TestTextFits(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	if err := weekReport(t).Text(&b); err != nil {
 		t.Fatal(err)
@@ -53,6 +54,7 @@ func TestTextFits(t *testing.T) {
 }
 
 func TestWrap(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	w := &textWriter{w: &b}
 	w.wrap("- ", "  ", "Random video chat (Omegle and its successors): 3")
@@ -65,6 +67,7 @@ func TestWrap(t *testing.T) {
 }
 
 func TestJSON(t *testing.T) {
+	t.Parallel()
 	r := weekReport(t)
 	var b bytes.Buffer
 	if err := r.JSON(&b); err != nil {
@@ -97,6 +100,7 @@ func TestJSON(t *testing.T) {
 // descriptions) and has one SVG per chart: two per device with blocked
 // tries.
 func TestHTML(t *testing.T) {
+	t.Parallel()
 	r := weekReport(t)
 	var b bytes.Buffer
 	if err := r.HTML(&b); err != nil {
@@ -283,6 +287,7 @@ func nodeText(n *html.Node) string {
 
 // TestEscaping gives a device a name with markup: it must come out as text.
 func TestEscaping(t *testing.T) {
+	t.Parallel()
 	loc := london(t)
 	src := &fakeSource{rows: rowsFrom(t, weekSince(loc), loc, []seed{
 		{day: 1, hm: "22:00", dev: `<img src="https://x.example/a.png">&`, reason: "bedtime", cat: "chat", svc: "discord", attempts: 2},
@@ -302,6 +307,7 @@ func TestEscaping(t *testing.T) {
 
 // TestEmpty writes a report of a quiet week with nothing before it.
 func TestEmpty(t *testing.T) {
+	t.Parallel()
 	loc := london(t)
 	r, err := Build(context.Background(), &fakeSource{}, weekOptions(loc))
 	if err != nil {

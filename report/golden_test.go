@@ -30,6 +30,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestTextGolden(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	if err := weekReport(t).Text(&b); err != nil {
 		t.Fatal(err)
@@ -38,6 +39,7 @@ func TestTextGolden(t *testing.T) {
 }
 
 func TestHTMLGolden(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	if err := weekReport(t).HTML(&b); err != nil {
 		t.Fatal(err)

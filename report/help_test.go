@@ -9,6 +9,7 @@ import (
 )
 
 func TestHelpGB(t *testing.T) {
+	t.Parallel()
 	help, err := helpFor(nil) // the default: gb
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +41,7 @@ func TestHelpGB(t *testing.T) {
 }
 
 func TestHelpCountries(t *testing.T) {
+	t.Parallel()
 	help, err := helpFor([]string{"ie", " GB ", "uk", "us", "au"})
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +69,7 @@ func TestHelpCountries(t *testing.T) {
 }
 
 func TestParseHelpErrors(t *testing.T) {
+	t.Parallel()
 	const bad = `
 countries:
   gb:

@@ -18,6 +18,7 @@ import (
 // Reader as `hearth report` does, and checks the report is the one the
 // in-memory rows give.
 func TestFromJournal(t *testing.T) {
+	t.Parallel()
 	loc := london(t)
 	rows := rowsFrom(t, weekSince(loc), loc, weekSeeds)
 	path := filepath.Join(t.TempDir(), "journal.db")

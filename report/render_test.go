@@ -18,6 +18,7 @@ import (
 // README's screenshot, docs/report.png. Chromium is Debian's package,
 // installed by scripts/install-chromium.sh when missing (as root).
 func TestHTMLRendersInChromium(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("../scripts/install-chromium.sh").Output()
 	if err != nil {
 		t.Fatalf("no Chromium (%v): run scripts/install-chromium.sh, or sudo apt-get install chromium", err)

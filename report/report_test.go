@@ -16,6 +16,7 @@ import (
 func pct(p int64) *int64 { return &p }
 
 func TestBuildWeek(t *testing.T) {
+	t.Parallel()
 	r := weekReport(t)
 	if !r.History {
 		t.Errorf("History = false, want true")
@@ -236,6 +237,7 @@ func checkStarters(t *testing.T, got []Starter, want map[string][]string) {
 // that only that starter appears. Each week's rows are also recorded two
 // weeks earlier, so that nothing is new unless the case says so.
 func TestStarters(t *testing.T) {
+	t.Parallel()
 	loc := london(t)
 	since := time.Date(2026, 3, 2, 0, 0, 0, 0, loc) // a week without a clock change
 	until := since.AddDate(0, 0, 7)
@@ -382,6 +384,7 @@ func TestStarters(t *testing.T) {
 }
 
 func TestChange(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		cur, prev int64
 		want      string
@@ -407,6 +410,7 @@ func TestChange(t *testing.T) {
 }
 
 func TestBuildOneDevice(t *testing.T) {
+	t.Parallel()
 	loc := london(t)
 	src := &fakeSource{rows: rowsFrom(t, weekSince(loc), loc, weekSeeds)}
 	opts := weekOptions(loc)
@@ -439,6 +443,7 @@ func TestBuildOneDevice(t *testing.T) {
 }
 
 func TestBuildErrors(t *testing.T) {
+	t.Parallel()
 	loc := london(t)
 	opts := weekOptions(loc)
 	broken := errors.New("disk on fire")
@@ -458,6 +463,7 @@ func TestBuildErrors(t *testing.T) {
 }
 
 func TestNoHistory(t *testing.T) {
+	t.Parallel()
 	loc := london(t)
 	src := &fakeSource{rows: rowsFrom(t, weekSince(loc), loc, []seed{
 		{day: 1, hm: "22:00", dev: "Tablet", reason: "bedtime", cat: "chat", svc: "discord", attempts: 4},

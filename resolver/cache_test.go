@@ -149,7 +149,7 @@ func TestServeStaleOff(t *testing.T) {
 }
 
 func TestPrefetchRefreshesPopularEntries(t *testing.T) {
-	up, _, addr, clk := upstreamAndServer(t, nil)
+	up, s, addr, clk := upstreamAndServer(t, nil)
 	for range 3 {
 		ask(t, addr, "popular.example.", dns.TypeA)
 	}
@@ -159,8 +159,7 @@ func TestPrefetchRefreshesPopularEntries(t *testing.T) {
 		t.Errorf("answer before refresh TTL %d, want 20 (served from cache)", got)
 	}
 	ask(t, addr, "rare.example.", dns.TypeA)
-	eventually(t, "the prefetch", func() bool { return up.Queries() == 3 })
-	time.Sleep(20 * time.Millisecond)
+	eventually(t, "the prefetch", func() bool { return up.Queries() == 3 && len(s.prefetchSlots) == 0 })
 	if n := up.Queries(); n != 3 {
 		t.Fatalf("upstream saw %d queries, want 3 (only the popular entry prefetched)", n)
 	}

@@ -130,8 +130,11 @@ func TestServeProcessAPI(t *testing.T) {
 	if code := execute(t.Context(), passwd, []string{"passwd", "--config", path}); code != 0 {
 		t.Fatalf("hearth passwd: exit %d: %s", code, stderr)
 	}
-	time.Sleep(1100 * time.Millisecond) // the dashboard looks at the file at most once a second
-	c.want(http.StatusUnauthorized, "GET", "/api/status", nil)
+	// The dashboard looks at the file at most once a second.
+	waitUntil(t, "the dashboard sees the password", 5*time.Second, func() bool {
+		got, _ := c.do("GET", "/api/status", nil)
+		return got == http.StatusUnauthorized
+	})
 	c.want(http.StatusUnauthorized, "POST", "/api/login", map[string]string{"password": "wrong-password"})
 	login := c.want(http.StatusOK, "POST", "/api/login", map[string]string{"password": "family-secret-1"})
 	csrf, _ := login["csrf"].(string)
@@ -239,8 +242,14 @@ func TestServeProcessAPI(t *testing.T) {
 			break
 		}
 	}
-	time.Sleep(1100 * time.Millisecond) // admin.json is looked at once a second
 	script := newAPIClient(t, base, "127.0.0.1")
+	script.token = token
+	// admin.json is looked at once a second.
+	waitUntil(t, "the dashboard sees the token", 5*time.Second, func() bool {
+		got, _ := script.do("GET", "/api/overrides", nil)
+		return got == http.StatusOK
+	})
+	script.token = ""
 	script.want(http.StatusUnauthorized, "GET", "/api/overrides", nil)
 	script.token = token
 	script.want(http.StatusOK, "GET", "/api/overrides", nil)
@@ -249,11 +258,12 @@ func TestServeProcessAPI(t *testing.T) {
 	script.want(http.StatusUnauthorized, "GET", "/api/overrides", nil)
 
 	// The journal: the blocked lookups, and the report's data.
-	time.Sleep(1200 * time.Millisecond) // one flush interval
-	logOut := c.want(http.StatusOK, "GET", "/api/log?since=1h", nil)
-	if !strings.Contains(fmt.Sprint(logOut["rows"]), "www.roblox.com") {
-		t.Errorf("log rows = %v", logOut["rows"])
-	}
+	// The journal commits once a flush interval (1 s).
+	var logOut map[string]any
+	waitUntil(t, "the blocked lookup in /api/log", 5*time.Second, func() bool {
+		logOut = c.want(http.StatusOK, "GET", "/api/log?since=1h", nil)
+		return strings.Contains(fmt.Sprint(logOut["rows"]), "www.roblox.com")
+	})
 	rep := c.want(http.StatusOK, "GET", "/api/report?since=1d", nil)
 	if !strings.Contains(fmt.Sprint(rep["devices"]), "kid-tablet") {
 		t.Errorf("report devices = %v", rep["devices"])

@@ -146,7 +146,11 @@ func TestLogFollow(t *testing.T) {
 	a.stdout = &lockedBuffer{buf: out}
 	done := make(chan int)
 	go func() { done <- execute(ctx, a, []string{"log", "-c", path, "--follow"}) }()
-	time.Sleep(500 * time.Millisecond)
+	// Once it has printed the seeded lookup, it has read the journal: what is
+	// recorded from now on is new.
+	waitUntil(t, "hearth log prints the seeded lookup", 3*time.Second, func() bool {
+		return strings.Contains(a.stdout.(*lockedBuffer).String(), "www.roblox.com")
+	})
 	for range 2 {
 		j.Record(journal.Event{Time: time.Now(), Device: "alex-tablet", Group: "kids", Client: netip.MustParseAddr("192.168.1.20"),
 			Name: "www.omegle.com", Qtype: 1, Action: journal.ActionBlock, Reason: policy.ReasonRule, Category: "chat", Service: "random-video-chat"})

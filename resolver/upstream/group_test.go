@@ -137,10 +137,18 @@ func TestGroupFastestPrefersFaster(t *testing.T) {
 	if last > 80*time.Millisecond {
 		t.Errorf("last query took %v, want the fast server's answer", last)
 	}
-	time.Sleep(300 * time.Millisecond) // let the race losers finish and be measured
-	st := g.Stats()
-	if st[2].Queries < 9 || st[2].Latency >= st[0].Latency || st[2].Latency >= st[1].Latency {
-		t.Errorf("stats %+v: want the fast server in almost every race and with the lowest latency", st)
+	// The race losers answer later (100 ms) and are measured then.
+	wantStats := func(st []Stat) bool {
+		return st[2].Queries >= 9 && st[2].Latency < st[0].Latency && st[2].Latency < st[1].Latency
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for st := g.Stats(); !wantStats(st); st = g.Stats() {
+		if time.Now().After(deadline) {
+			t.Fatalf("stats %+v: want the fast server in almost every race and with the lowest latency", st)
+		}
+		<-tick.C
 	}
 	if order := g.order(); order[0].up.String() != fast.Addr {
 		t.Errorf("best upstream %s, want %s", order[0].up, fast.Addr)
