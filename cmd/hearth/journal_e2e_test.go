@@ -28,7 +28,7 @@ func journalConfig(t *testing.T, dir, listen, upstream string, journalPath ...st
 
 func journaledAttempts(t *testing.T, dir string) int64 {
 	t.Helper()
-	r, err := journal.OpenReader(filepath.Join(dir, "journal.db"))
+	r, err := journal.OpenReader(filepath.Join(dir, journal.FileName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,12 +65,12 @@ func TestJournalSurvivesKill(t *testing.T) {
 	}
 	// Committed within the flush interval (1 s), with room for a busy machine.
 	waitUntil(t, "the early lookups journaled", 2500*time.Millisecond, func() bool {
-		r, err := journal.OpenReader(filepath.Join(dir, "journal.db"))
+		r, err := journal.OpenReader(filepath.Join(dir, journal.FileName))
 		if err != nil {
 			return false // nothing committed yet
 		}
 		defer r.Close()
-		rows, err := r.Rows(context.Background(), journal.Filter{Device: "kid-tablet", Action: journal.ActionBlock})
+		rows, err := r.Rows(context.Background(), journal.Filter{Device: "kid-tablet", Action: journal.OnlyBlocked})
 		var n int64
 		for _, row := range rows {
 			n += row.Attempts
