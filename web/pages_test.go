@@ -366,7 +366,7 @@ func TestPagesRender(t *testing.T) {
 		{"/now", []string{"<h1>Now</h1>", "alex-tablet", "jo-laptop", "parents-phone", "Unknown devices",
 			`<span class="badge">Gaming blocked until 16:00</span>`, "Gaming (except Minecraft) blocked until 16:00",
 			"Chat and messaging allowed until 21:00", "Video and streaming allowed until 17:00", "Gambling always blocked",
-			"Bedtime from 21:30", `<span class="badge">Open now</span>`, `<span class="badge">Social media blocked until 15:30</span>`, "Pause 30 min", "Bonus 30 min: Gaming", `data-device="alex-tablet"`,
+			"Bedtime from 21:30", `<span class="badge">Ads always blocked</span>`, `<span class="badge">Social media blocked until 15:30</span>`, "Pause 30 min", "Bonus 30 min: Gaming", `data-device="alex-tablet"`,
 			"Ads always blocked", "Social media blocked until 15:30"}},
 		{"/report", []string{`<h1>Hearth report</h1>`, "alex-tablet", "<svg", `class="bar"`, `<div class="report-main">`,
 			`href="/report/full?device=&amp;since=7d"`, `<label for="since">`, `<option value="7d" selected>`}},

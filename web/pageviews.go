@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -51,7 +50,7 @@ type bonusChoice struct{ What, Label string }
 
 func (ps *pageSet) now(_ *http.Request, v *view) int {
 	s := ps.s
-	st := s.statusNow()
+	st := s.svc.Status()
 	loc := s.opts.Engine.Location()
 	at := func(t time.Time) string { return clockText(t, st.Now, loc) }
 	d := nowData{Minutes: bonusMinutes, Conflicts: st.Conflicts}
@@ -72,22 +71,7 @@ func (ps *pageSet) now(_ *http.Request, v *view) int {
 			meta = append(meta, strings.Join(append(append([]string{}, ref.IP...), ref.MAC...), ", "))
 		}
 		nd.Meta = strings.Join(meta, " · ")
-		switch ds.State {
-		case "paused":
-			nd.StateText = "Paused until " + at(ds.Until)
-		case "bedtime":
-			nd.StateText = "Bedtime until " + at(ds.Until)
-		default:
-			// What is always blocked (ads, say) does not make a device
-			// limited in a parent's eyes: a rule with times does.
-			nd.State, nd.StateText = "limited", ps.timedBlocks(ds, at)
-			if nd.StateText == "" {
-				nd.State, nd.StateText = "open", "Open now"
-				if !ds.Until.IsZero() {
-					nd.StateText = "Open until " + at(ds.Until)
-				}
-			}
-		}
+		nd.StateText = ps.stateText(ds, at)
 		if ds.Pause != nil {
 			nd.Pause = &nowOverride{ds.Pause.ID, "Paused until " + at(ds.Pause.Until) + " (set by " + ds.Pause.By + ")"}
 		}
@@ -107,6 +91,28 @@ func (ps *pageSet) now(_ *http.Request, v *view) int {
 	}
 	v.Data = d
 	return http.StatusOK
+}
+
+// stateText says a device's state (the policy's, never recomputed here)
+// in words: "Paused until 18:30", "Gaming blocked until 16:00", "Ads
+// always blocked", "Open until 16:00".
+func (ps *pageSet) stateText(ds policy.DeviceStatus, at func(time.Time) string) string {
+	switch ds.State {
+	case "paused":
+		return "Paused until " + at(ds.Until)
+	case "bedtime":
+		return "Bedtime until " + at(ds.Until)
+	case "limited":
+		// A rule with times first: it is what a parent may lift.
+		if text := ps.timedBlocks(ds, at); text != "" {
+			return text
+		}
+		return upperFirst(ps.s.words(ds.Blocked)) + " always blocked"
+	}
+	if ds.Until.IsZero() {
+		return "Open now"
+	}
+	return "Open until " + at(ds.Until)
 }
 
 // ruleLine says what a rule does now: "Gaming allowed until 16:00".
@@ -190,6 +196,8 @@ func contains(list []string, s string) bool {
 }
 
 // overrideForm reads a pause or bonus form: device or group, what, minutes.
+// The form's own words for minutes that are not a number; the rules of
+// overrides are the policy's (service.AddOverride).
 func overrideForm(r *http.Request) (overrideRequest, error) {
 	req := overrideRequest{Device: r.PostFormValue("device"), Group: r.PostFormValue("group"), What: r.PostFormValue("what")}
 	m := strings.TrimSpace(r.PostFormValue("minutes"))
@@ -218,13 +226,13 @@ func (ps *pageSet) addOverride(r *http.Request, p Principal, kind policy.Overrid
 	if err != nil {
 		return target, "", "", err
 	}
-	ov, warning, err := ps.s.applyOverride(req, kind, p)
+	ov, warning, err := ps.s.svc.AddOverride(policy.OverrideRequest{Kind: kind, Device: req.Device, Group: req.Group,
+		What: req.What, Minutes: req.Minutes, By: p.Who()})
 	if err != nil {
 		return target, "", "", err
 	}
-	loc := ps.s.opts.Engine.Location()
-	detail = strings.TrimSpace(ov.What+" until "+ov.Until.In(loc).Format(time.RFC3339)) + " (" + ov.ID + ")"
-	until := clockText(ov.Until, ps.s.opts.Clock.Now(), loc)
+	detail = ps.s.overrideDetail(ov)
+	until := clockText(ov.Until, ps.s.opts.Clock.Now(), ps.s.opts.Engine.Location())
 	if kind == policy.OverridePause {
 		flash = "Paused " + overrideTarget(ov) + " until " + until + "."
 	} else {
@@ -246,21 +254,16 @@ func overrideTarget(o policy.Override) string {
 
 func (ps *pageSet) cancel(r *http.Request, _ Principal) (string, string, string, error) {
 	id := r.PostFormValue("id")
-	ovs := ps.s.opts.Engine.Overrides()
-	flash := "Ended."
-	for _, o := range ovs.List(ps.s.opts.Clock.Now()) {
-		if o.ID == id {
-			if o.Kind == policy.OverridePause {
-				flash = "The pause on " + overrideTarget(o) + " has ended."
-			} else {
-				flash = "Bonus time for " + ps.s.word(o.What) + " on " + overrideTarget(o) + " has ended."
-			}
-		}
-	}
-	if err := ovs.Cancel(id); err != nil && !errors.Is(err, policy.ErrNotPersisted) {
+	o, err := ps.s.svc.CancelOverride(id)
+	switch {
+	case err != nil:
 		return id, "", "", err
+	case o.ID == "":
+		return id, "", "Ended.", nil
+	case o.Kind == policy.OverridePause:
+		return id, "", "The pause on " + overrideTarget(o) + " has ended.", nil
 	}
-	return id, "", flash, nil
+	return id, "", "Bonus time for " + ps.s.word(o.What) + " on " + overrideTarget(o) + " has ended.", nil
 }
 
 // The Report page: the weekly report (report's own HTML, charts and all)
@@ -285,12 +288,10 @@ func (ps *pageSet) report(r *http.Request, v *view) int {
 	d.Lengths = withOption(d.Lengths, d.Since)
 	d.Full = "/report/full?" + url.Values{"since": {d.Since}, "device": {d.Device}}.Encode()
 	v.Data = d
-	c := newCaptured()
-	rep, ok := ps.s.buildReport(c, r)
-	if !ok {
-		status, msg := c.problem()
-		v.Error = msg
-		return status
+	rep, err := ps.s.svc.Report(r.Context(), reportQuery{Since: q.Get("since"), Device: q.Get("device")})
+	if err != nil {
+		v.Error = errorText(err)
+		return statusOf(err)
 	}
 	var body bytes.Buffer
 	if err := rep.HTMLFragment(&body); err != nil {
@@ -308,11 +309,10 @@ func (ps *pageSet) reportFull(w http.ResponseWriter, r *http.Request) {
 	if _, ok := ps.principal(w, r); !ok {
 		return
 	}
-	c := newCaptured()
-	rep, ok := ps.s.buildReport(c, r)
-	if !ok {
-		status, msg := c.problem()
-		ps.fail(w, r, status, msg)
+	q := r.URL.Query()
+	rep, err := ps.s.svc.Report(r.Context(), reportQuery{Since: q.Get("since"), Device: q.Get("device")})
+	if err != nil {
+		ps.fail(w, r, statusOf(err), errorText(err))
 		return
 	}
 	var page bytes.Buffer
@@ -370,7 +370,7 @@ func (ps *pageSet) devices(_ *http.Request, v *view) int {
 	s := ps.s
 	now, loc := s.opts.Clock.Now(), s.opts.Engine.Location()
 	d := devicesData{Groups: s.opts.Engine.GroupNames(), Conflicts: s.opts.Engine.Conflicts()}
-	for i, dv := range s.deviceList() {
+	for i, dv := range s.svc.Devices() {
 		row := deviceRow{ID: fmt.Sprintf("d%d", i+1), Title: dv.Name, Key: dv.Key, Name: dv.Name, Group: dv.Group, Source: dv.Source}
 		switch dv.Source {
 		case "config":
@@ -399,43 +399,23 @@ func (ps *pageSet) devices(_ *http.Request, v *view) int {
 }
 
 func (ps *pageSet) nameDevice(r *http.Request, p Principal) (string, string, string, error) {
-	e := ps.s.opts.Engine
 	key, name, group := r.PostFormValue("key"), strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("group")
 	detail := fmt.Sprintf("name %q, group %q", name, group)
-	if !ps.knownKey(key) {
+	// The page only offers the devices seen.
+	if !ps.s.svc.Seen(key) {
 		return key, detail, "", notFound("no device %q has been seen", key)
 	}
-	err := e.Assign(policy.Assignment{Key: key, Name: name, Group: group, By: p.Who() + " " + p.Addr})
+	err := ps.s.svc.NameDevice(policy.Assignment{Key: key, Name: name, Group: group, By: p.Who() + " " + p.Addr})
 	if err != nil {
 		return key, detail, "", err
 	}
 	return key, detail, fmt.Sprintf("%s is in the %s group from its next lookup.", name, firstNonEmpty(group, policy.DefaultGroup)), nil
 }
 
-// knownKey reports whether key is a device seen or named on the dashboard.
-func (ps *pageSet) knownKey(key string) bool {
-	for _, d := range ps.s.opts.Engine.Devices().List() {
-		if d.Key == key {
-			return true
-		}
-	}
-	for _, a := range ps.s.opts.Engine.Assignments().List() {
-		if a.Key == key {
-			return true
-		}
-	}
-	return false
-}
-
 func (ps *pageSet) forgetDevice(r *http.Request, _ Principal) (string, string, string, error) {
 	key := r.PostFormValue("key")
-	name := key
-	for _, a := range ps.s.opts.Engine.Assignments().List() {
-		if a.Key == key {
-			name = a.Name
-		}
-	}
-	if err := ps.s.opts.Engine.Unassign(key); err != nil {
+	name, err := ps.s.svc.ForgetDevice(key)
+	if err != nil {
 		return key, "", "", err
 	}
 	return key, "", "The name " + name + " is forgotten: the device is unknown again.", nil
@@ -572,12 +552,10 @@ func (ps *pageSet) log(r *http.Request, v *view) int {
 		Actions: []option{{"block", "Blocked"}, {"allow", "Allowed (groups that log them)"}, {"all", "All"}}}
 	d.Devices, d.Lengths = withOption(d.Devices, d.Device), withOption(d.Lengths, d.Since)
 	v.Data = d
-	c := newCaptured()
-	rows, ok := ps.s.logRows(c, r)
-	if !ok {
-		status, msg := c.problem()
-		v.Error = msg
-		return status
+	rows, err := ps.s.svc.Log(r.Context(), logQuery{Since: q.Get("since"), Device: q.Get("device"), Action: q.Get("action"), Limit: q.Get("limit")})
+	if err != nil {
+		v.Error = errorText(err)
+		return statusOf(err)
 	}
 	now, loc := ps.s.opts.Clock.Now(), ps.s.opts.Engine.Location()
 	for _, x := range rows {
@@ -604,7 +582,7 @@ func (ps *pageSet) log(r *http.Request, v *view) int {
 		d.Rows = append(d.Rows, logLine{When: clockText(x.Minute, now, loc), Device: firstNonEmpty(x.Device, x.Client),
 			Name: x.Name, Action: action, Why: strings.Join(why, ", "), Tries: x.Attempts, Unit: tries})
 	}
-	d.Limit = 200
+	d.Limit = logLimit
 	v.Data = d
 	return http.StatusOK
 }
