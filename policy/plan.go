@@ -56,8 +56,6 @@ func (n *nameSet) hit(mL, mD *blocklists.Match) bool {
 
 type ruleMode uint8
 
-var modeNames = [...]string{always: "", outside: "outside", during: "during"}
-
 const (
 	always  ruleMode = iota
 	outside          // blocked except inside the windows

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hearth-dns/hearth/policy/schedule"
 	"github.com/hearth-dns/hearth/policy/state"
+	"github.com/hearth-dns/hearth/policy/verdict"
 )
 
 // DeviceStatus is what a device may do at one instant, and until when: the
@@ -44,15 +45,15 @@ type ScheduleStatus struct {
 
 // RuleStatus is one rule's state at an instant.
 type RuleStatus struct {
-	Key      string    `json:"key"`
-	Text     string    `json:"text"`
-	Block    []string  `json:"block"`
-	Except   []string  `json:"except,omitempty"`
-	Mode     string    `json:"mode"` // "always", "outside" or "during"
-	Windows  string    `json:"windows,omitempty"`
-	Blocking bool      `json:"blocking"`        // the rule blocks now
-	Bonus    []string  `json:"bonus,omitempty"` // what bonus time lifts now
-	Next     time.Time `json:"next,omitzero"`   // when Blocking changes
+	Key      string       `json:"key"`
+	Text     string       `json:"text"`
+	Block    []string     `json:"block"`
+	Except   []string     `json:"except,omitempty"`
+	Mode     verdict.Mode `json:"mode"` // "always", "outside" or "during"
+	Windows  string       `json:"windows,omitempty"`
+	Blocking bool         `json:"blocking"`        // the rule blocks now
+	Bonus    []string     `json:"bonus,omitempty"` // what bonus time lifts now
+	Next     time.Time    `json:"next,omitzero"`   // when Blocking changes
 }
 
 // Status returns every device's status at now: the devices of hearth.yaml,
@@ -147,10 +148,10 @@ func (b *bound) status(d *device, g *group, now time.Time, ovs []state.Override)
 		rules = append([]*rule{p.household}, rules...)
 	}
 	for _, r := range rules {
-		rs := RuleStatus{Key: r.key, Text: r.text, Block: r.block.words(), Except: r.except.words(), Mode: "always", Blocking: true}
+		rs := RuleStatus{Key: r.key, Text: r.text, Block: r.block.words(), Except: r.except.words(), Mode: verdict.ModeAlways, Blocking: true}
 		if r.sched != nil {
 			s := r.sched.state(now)
-			rs.Mode, rs.Windows, rs.Next = modeNames[r.mode], r.sched.windows(s), s.next
+			rs.Mode, rs.Windows, rs.Next = r.mode.verdict(), r.sched.windows(s), s.next
 			rs.Blocking = s.active == (r.mode == during)
 			until = earliest(until, s.next)
 		}
@@ -206,12 +207,12 @@ type GroupWeek struct {
 // minutes; for an "outside" rule they are when it lets things through, for
 // "during" and bedtime when it blocks, for "always" there are none.
 type WeekRule struct {
-	Key      string    `json:"key"`
-	Text     string    `json:"text"`
-	Mode     string    `json:"mode"`
-	Block    []string  `json:"block,omitempty"`
-	Spans    []DaySpan `json:"spans"`
-	Holidays string    `json:"holidays,omitempty"` // the holiday windows, in words
+	Key      string       `json:"key"`
+	Text     string       `json:"text"`
+	Mode     verdict.Mode `json:"mode"`
+	Block    []string     `json:"block,omitempty"`
+	Spans    []DaySpan    `json:"spans"`
+	Holidays string       `json:"holidays,omitempty"` // the holiday windows, in words
 }
 
 // DaySpan is [Start, End) minutes after midnight on Day (0 Sunday). A
@@ -234,7 +235,7 @@ func (e *Engine) Week() []GroupWeek {
 			}
 		}
 		if g.bedtime != nil {
-			gw.Bedtime = &WeekRule{Key: g.bedtimeKey, Text: "bedtime " + g.bedtime.text, Mode: "during",
+			gw.Bedtime = &WeekRule{Key: g.bedtimeKey, Text: "bedtime " + g.bedtime.text, Mode: verdict.ModeDuring,
 				Spans: spansOf(g.bedtime.list), Holidays: g.bedtime.holidayText}
 		}
 		rules := g.rules
@@ -242,9 +243,9 @@ func (e *Engine) Week() []GroupWeek {
 			rules = append([]*rule{p.household}, rules...)
 		}
 		for _, r := range rules {
-			wr := WeekRule{Key: r.key, Text: r.text, Mode: "always", Block: r.block.words(), Spans: []DaySpan{}}
+			wr := WeekRule{Key: r.key, Text: r.text, Mode: verdict.ModeAlways, Block: r.block.words(), Spans: []DaySpan{}}
 			if r.sched != nil {
-				wr.Mode, wr.Spans, wr.Holidays = modeNames[r.mode], spansOf(r.sched.list), r.sched.holidayText
+				wr.Mode, wr.Spans, wr.Holidays = r.mode.verdict(), spansOf(r.sched.list), r.sched.holidayText
 			}
 			gw.Rules = append(gw.Rules, wr)
 		}

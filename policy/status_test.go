@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hearth-dns/hearth/policy/state"
+	"github.com/hearth-dns/hearth/policy/verdict"
 )
 
 func TestStatus(t *testing.T) {
@@ -42,7 +43,7 @@ func TestStatus(t *testing.T) {
 		t.Errorf("bedtime = %+v", st.Bedtime)
 	}
 	games := st.Rules[3] // after blocking.block, bypass protection, rules[0]
-	if games.Key != "groups.kids.rules[1]" || games.Blocking || games.Mode != "outside" || !games.Next.Equal(at("2026-11-26 19:00:00")) {
+	if games.Key != "groups.kids.rules[1]" || games.Blocking || games.Mode != verdict.ModeOutside || !games.Next.Equal(at("2026-11-26 19:00:00")) {
 		t.Errorf("gaming rule = %+v", games)
 	}
 
@@ -199,10 +200,10 @@ func TestWeek(t *testing.T) {
 		t.Errorf("Sunday's spans = %v %v", bt.Spans[0], bt.Spans[1])
 	}
 	games := kids.Rules[3] // after blocking.block, bypass protection, rules[0]
-	if games.Mode != "outside" || len(games.Spans) != 7 || games.Holidays != "holidays daily 10:00-20:00" {
+	if games.Mode != verdict.ModeOutside || len(games.Spans) != 7 || games.Holidays != "holidays daily 10:00-20:00" {
 		t.Errorf("gaming rule = %+v", games)
 	}
-	if kids.Rules[0].Mode != "always" || len(kids.Rules[0].Spans) != 0 {
+	if kids.Rules[0].Mode != verdict.ModeAlways || len(kids.Rules[0].Spans) != 0 {
 		t.Errorf("household rule = %+v", kids.Rules[0])
 	}
 }

@@ -3,16 +3,11 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/hearth-dns/hearth/internal/fielderr"
-	"github.com/hearth-dns/hearth/policy"
-	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // routes lists every path. Reads need a login (or a token); changes need
@@ -92,35 +87,6 @@ func (s *Server) audited(p Principal, action string, fn func() (target, detail s
 	}
 	s.audit.record(c)
 	return err
-}
-
-// policyStatus is the status for an error from checking or applying a
-// change, as writePolicyError answers it.
-func policyStatus(err error) int {
-	var nf *notFoundError
-	var fe *fielderr.Error
-	switch {
-	case errors.As(err, &nf), errors.Is(err, state.ErrNoOverride), errors.Is(err, state.ErrNoAssignment):
-		return http.StatusNotFound
-	case errors.Is(err, policy.ErrConfigured), errors.Is(err, policy.ErrNameTaken):
-		return http.StatusConflict
-	case errors.Is(err, policy.ErrUnknownGroup), errors.As(err, &fe):
-		return http.StatusUnprocessableEntity
-	}
-	return http.StatusInternalServerError
-}
-
-// applyOverride checks req against the running policy (s.override) and
-// adds it. An override applied but not saved comes back with a warning.
-func (s *Server) applyOverride(req overrideRequest, kind state.OverrideKind, p Principal) (ov state.Override, warning, err error) {
-	if ov, err = s.override(req, kind, p); err != nil {
-		return ov, nil, err
-	}
-	ov, err = s.opts.Engine.Overrides().Add(ov)
-	if errors.Is(err, state.ErrNotPersisted) {
-		return ov, err, nil
-	}
-	return ov, nil, err
 }
 
 // authorise answers 403 when no password is set and 401 without a valid
@@ -207,203 +173,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// statusView is GET /api/status.
-type statusView struct {
-	Now       time.Time             `json:"now"`
-	Zone      string                `json:"zone"`
-	Devices   []policy.DeviceStatus `json:"devices"`
-	Conflicts []string              `json:"conflicts"`
-}
-
-func (s *Server) statusNow() statusView {
-	now := s.opts.Clock.Now()
-	conflicts := s.opts.Engine.Conflicts()
-	if conflicts == nil {
-		conflicts = []string{}
-	}
-	return statusView{Now: now.In(s.opts.Engine.Location()), Zone: s.opts.Engine.Location().String(),
-		Devices: s.opts.Engine.Status(now), Conflicts: conflicts}
-}
-
-func (s *Server) status(w http.ResponseWriter, _ *http.Request, _ Principal) {
-	writeJSON(w, http.StatusOK, s.statusNow())
-}
-
-func (s *Server) statusOne(w http.ResponseWriter, r *http.Request, _ Principal) {
-	name := r.PathValue("device")
-	if name == "unknown" {
-		name = ""
-	}
-	st, ok := s.opts.Engine.DeviceStatus(name, s.opts.Clock.Now())
-	if !ok {
-		writeError(w, http.StatusNotFound, "no device %q", name)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
-}
-
-// deviceView is one device seen, with its name and group if it has one.
-type deviceView struct {
-	state.SeenDevice
-	Name   string `json:"name"`
-	Group  string `json:"group"`
-	Source string `json:"source"` // "config", "dashboard" or "unknown"
-}
-
-func (s *Server) deviceList() []deviceView {
-	e := s.opts.Engine
-	assigned := map[string]state.Assignment{}
-	for _, a := range e.Assignments().List() {
-		assigned[a.Key] = a
-	}
-	groups := map[string]string{}
-	for _, gw := range e.Week() {
-		for _, d := range gw.Devices {
-			groups[d] = gw.Group
-		}
-	}
-	out := []deviceView{}
-	for _, sd := range e.Devices().List() {
-		v := deviceView{SeenDevice: sd, Name: sd.Device, Group: policy.DefaultGroup, Source: "unknown"}
-		if g, ok := groups[sd.Device]; ok && sd.Device != "" {
-			v.Group, v.Source = g, "config"
-			if a, ok := assigned[sd.Key]; ok && a.Name == sd.Device {
-				v.Source = "dashboard"
-			}
-		} else if a, ok := assigned[sd.Key]; ok {
-			// Named since the device's last query: it takes the name at its next.
-			v.Name, v.Group, v.Source = a.Name, a.Group, "dashboard"
-		}
-		out = append(out, v)
-	}
-	return out
-}
-
-func (s *Server) devices(w http.ResponseWriter, _ *http.Request, _ Principal) {
-	writeJSON(w, http.StatusOK, map[string]any{"devices": s.deviceList(), "groups": s.opts.Engine.GroupNames()})
-}
-
-func (s *Server) nameDevice(w http.ResponseWriter, r *http.Request, p Principal) (string, string, error) {
-	key := r.PathValue("key")
-	var req struct {
-		Name  string `json:"name"`
-		Group string `json:"group"`
-	}
-	if !decode(w, r, &req) {
-		return key, "", errBadRequest
-	}
-	err := s.opts.Engine.Assign(state.Assignment{Key: key, Name: req.Name, Group: req.Group, By: p.Who() + " " + p.Addr})
-	detail := fmt.Sprintf("name %q, group %q", req.Name, req.Group)
-	if err != nil {
-		writePolicyError(w, err)
-		return key, detail, err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"key": key, "name": req.Name, "group": firstNonEmpty(req.Group, policy.DefaultGroup)})
-	return key, detail, nil
-}
-
-func (s *Server) forgetDevice(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {
-	key := r.PathValue("key")
-	if err := s.opts.Engine.Unassign(key); err != nil {
-		writePolicyError(w, err)
-		return key, "", err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return key, "", nil
-}
-
-func (s *Server) groups(w http.ResponseWriter, _ *http.Request, _ Principal) {
-	writeJSON(w, http.StatusOK, map[string]any{"zone": s.opts.Engine.Location().String(), "groups": s.opts.Engine.Week()})
-}
-
-func (s *Server) overrides(w http.ResponseWriter, _ *http.Request, _ Principal) {
-	writeJSON(w, http.StatusOK, map[string]any{"overrides": s.opts.Engine.Overrides().List(s.opts.Clock.Now())})
-}
-
-// overrideRequest is the body of POST /api/pause and /api/bonus.
-type overrideRequest struct {
-	Device  string    `json:"device"`
-	Group   string    `json:"group"`
-	What    string    `json:"what"`
-	Minutes int       `json:"minutes"`
-	Until   time.Time `json:"until"`
-}
-
-func (s *Server) pause(w http.ResponseWriter, r *http.Request, p Principal) (string, string, error) {
-	return s.addOverride(w, r, p, state.OverridePause)
-}
-
-func (s *Server) bonus(w http.ResponseWriter, r *http.Request, p Principal) (string, string, error) {
-	return s.addOverride(w, r, p, state.OverrideBonus)
-}
-
-func (s *Server) addOverride(w http.ResponseWriter, r *http.Request, p Principal, kind state.OverrideKind) (string, string, error) {
-	var req overrideRequest
-	if !decode(w, r, &req) {
-		return "", "", errBadRequest
-	}
-	ov, warning, err := s.applyOverride(req, kind, p)
-	if err != nil {
-		writePolicyError(w, err)
-		return firstNonEmpty(req.Device, req.Group), "", err
-	}
-	detail := strings.TrimSpace(ov.What + " until " + ov.Until.In(s.opts.Engine.Location()).Format(time.RFC3339))
-	resp := map[string]any{"override": ov}
-	if warning != nil {
-		resp["warning"] = warning.Error()
-	}
-	writeJSON(w, http.StatusCreated, resp)
-	return ov.Target(), detail + " (" + ov.ID + ")", nil
-}
-
-// override checks a request against the running policy: an unknown device
-// or group is a 404, an unknown category a 422.
-func (s *Server) override(req overrideRequest, kind state.OverrideKind, p Principal) (state.Override, error) {
-	e := s.opts.Engine
-	ov := state.Override{Kind: kind, Group: req.Group, What: req.What, Until: req.Until, By: p.Who()}
-	switch {
-	case req.Device != "" && req.Group != "":
-		return ov, fielderr.New("device", "%q: set a device or a group (%q), not both", req.Device, req.Group)
-	case req.Device != "":
-		name, ok := e.HasDevice(req.Device)
-		if !ok {
-			return ov, notFound("no device %q", req.Device)
-		}
-		ov.Device = name
-	case req.Group != "":
-		if !e.HasGroup(req.Group) {
-			return ov, notFound("no group %q (groups: %s)", req.Group, strings.Join(e.GroupNames(), ", "))
-		}
-	default:
-		return ov, fielderr.New("device", "set a device or a group")
-	}
-	if kind == state.OverrideBonus && req.What != "" && !e.Blockable(req.What) {
-		return ov, fielderr.New("what", "%q is not a category or service (see `hearth services`)", req.What)
-	}
-	switch {
-	case req.Minutes != 0 && !req.Until.IsZero():
-		return ov, fielderr.New("minutes", "set minutes or until, not both")
-	case req.Minutes < 0 || req.Minutes > int(state.MaxOverride/time.Minute):
-		return ov, fielderr.New("minutes", "%d is outside 1..%d", req.Minutes, int(state.MaxOverride/time.Minute))
-	case req.Minutes > 0:
-		ov.Until = s.opts.Clock.Now().Add(time.Duration(req.Minutes) * time.Minute)
-	case req.Until.IsZero():
-		return ov, fielderr.New("minutes", "say for how long (minutes) or until when (until, RFC 3339)")
-	}
-	return ov, nil
-}
-
-func (s *Server) cancel(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {
-	id := r.PathValue("id")
-	err := s.opts.Engine.Overrides().Cancel(id)
-	if err != nil && !errors.Is(err, state.ErrNotPersisted) {
-		writePolicyError(w, err)
-		return id, "", err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return id, "", nil
-}
-
 // errBadRequest marks a request whose body was refused (already answered).
 var errBadRequest = errors.New("bad request body")
 
@@ -430,39 +199,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// notFoundError is a request naming something that does not exist.
-type notFoundError struct{ msg string }
-
-func (e *notFoundError) Error() string { return e.msg }
-
-func notFound(format string, args ...any) error { return &notFoundError{fmt.Sprintf(format, args...)} }
-
-// writePolicyError answers an error from checking or applying a change:
-// 404 unknown thing, 409 conflict, 422 bad field, 500 otherwise.
-func writePolicyError(w http.ResponseWriter, err error) {
-	status := policyStatus(err)
-	body := apiError{Error: err.Error()}
-	var fe *fielderr.Error
-	switch {
-	case errors.Is(err, policy.ErrUnknownGroup):
-		body.Fields = map[string]string{"group": err.Error()}
-	case errors.As(err, &fe):
-		body.Fields = map[string]string{}
-		for _, e := range unjoin(err) {
-			if errors.As(e, &fe) {
-				body.Fields[fe.Key] = fe.Msg
-			}
-		}
-	}
-	writeJSON(w, status, body)
-}
-
-// unjoin returns the errors joined in err, or err alone.
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
+// writeServiceError answers an error from the service layer with its
+// status (404 unknown thing, 409 conflict, 422 bad field, 502 a list
+// source, 500 otherwise) and, for a bad field, what is wrong with each.
+func writeServiceError(w http.ResponseWriter, err error) {
+	e := classify(err)
+	writeJSON(w, statusOf(e), apiError{Error: e.msg, Fields: e.fields})
 }
 
 func firstNonEmpty(s ...string) string {

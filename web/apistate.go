@@ -1,108 +1,138 @@
 package web
 
-// The rest of the API: the report and the log from the journal, the lists,
-// reload and the audit trail.
+// The API's resources: each handler reads its request, asks the service
+// layer, and writes the value as JSON or the error with its status.
 
 import (
-	"context"
+	"fmt"
 	"net/http"
-	"strconv"
+	"strings"
 	"time"
 
-	"github.com/hearth-dns/hearth/journal"
+	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
 	"github.com/hearth-dns/hearth/policy/verdict"
-	"github.com/hearth-dns/hearth/report"
 )
 
-// The rest of the API: the report and the log from the journal, the lists,
-// reload and the audit trail.
-
-// period reads ?since= (default def) and returns [now-since, now).
-func (s *Server) period(w http.ResponseWriter, r *http.Request, def string) (since, until time.Time, ok bool) {
-	length, err := report.ParseLength(firstNonEmpty(r.URL.Query().Get("since"), def))
-	if err != nil {
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: err.Error(), Fields: map[string]string{"since": err.Error()}})
-		return since, until, false
-	}
-	until = s.opts.Clock.Now()
-	return until.Add(-length), until, true
+func (s *Server) status(w http.ResponseWriter, _ *http.Request, _ Principal) {
+	writeJSON(w, http.StatusOK, s.svc.Status())
 }
 
-func (s *Server) journalOn(w http.ResponseWriter) bool {
-	if s.opts.Journal == nil {
-		writeError(w, http.StatusNotFound, "the journal is off (journal.enabled: false), so there is no report or log")
-		return false
+func (s *Server) statusOne(w http.ResponseWriter, r *http.Request, _ Principal) {
+	name := r.PathValue("device")
+	if name == "unknown" {
+		name = ""
 	}
-	return true
+	st, err := s.svc.DeviceStatus(name)
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
 }
 
-// buildReport builds the report the request asks for.
-func (s *Server) buildReport(w http.ResponseWriter, r *http.Request) (*report.Report, bool) {
-	if !s.journalOn(w) {
-		return nil, false
+func (s *Server) devices(w http.ResponseWriter, _ *http.Request, _ Principal) {
+	writeJSON(w, http.StatusOK, map[string]any{"devices": s.svc.Devices(), "groups": s.opts.Engine.GroupNames()})
+}
+
+func (s *Server) nameDevice(w http.ResponseWriter, r *http.Request, p Principal) (string, string, error) {
+	key := r.PathValue("key")
+	var req struct {
+		Name  string `json:"name"`
+		Group string `json:"group"`
 	}
-	since, until, ok := s.period(w, r, "7d")
-	if !ok {
-		return nil, false
+	if !decode(w, r, &req) {
+		return key, "", errBadRequest
 	}
-	device := r.URL.Query().Get("device")
-	if device != "" {
-		if _, known := s.opts.Engine.HasDevice(device); !known {
-			writeError(w, http.StatusNotFound, "no device %q", device)
-			return nil, false
-		}
-	}
-	rep, err := report.Build(r.Context(), s.opts.Journal, report.Options{Since: since, Until: until, Device: device,
-		Location: s.opts.Engine.Location(), Catalogue: s.opts.Catalogue, HelpCountries: s.opts.HelpCountries})
+	err := s.svc.NameDevice(state.Assignment{Key: key, Name: req.Name, Group: req.Group, By: p.Who() + " " + p.Addr})
+	detail := fmt.Sprintf("name %q, group %q", req.Name, req.Group)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "report: %v", err)
-		return nil, false
+		writeServiceError(w, err)
+		return key, detail, err
 	}
-	return rep, true
+	writeJSON(w, http.StatusOK, map[string]any{"key": key, "name": req.Name, "group": firstNonEmpty(req.Group, policy.DefaultGroup)})
+	return key, detail, nil
+}
+
+func (s *Server) forgetDevice(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {
+	key := r.PathValue("key")
+	if _, err := s.svc.ForgetDevice(key); err != nil {
+		writeServiceError(w, err)
+		return key, "", err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return key, "", nil
+}
+
+func (s *Server) groups(w http.ResponseWriter, _ *http.Request, _ Principal) {
+	writeJSON(w, http.StatusOK, map[string]any{"zone": s.opts.Engine.Location().String(), "groups": s.opts.Engine.Week()})
+}
+
+func (s *Server) overrides(w http.ResponseWriter, _ *http.Request, _ Principal) {
+	writeJSON(w, http.StatusOK, map[string]any{"overrides": s.svc.Overrides()})
+}
+
+// overrideRequest is the body of POST /api/pause and /api/bonus.
+type overrideRequest struct {
+	Device  string    `json:"device"`
+	Group   string    `json:"group"`
+	What    string    `json:"what"`
+	Minutes int       `json:"minutes"`
+	Until   time.Time `json:"until"`
+}
+
+func (s *Server) pause(w http.ResponseWriter, r *http.Request, p Principal) (string, string, error) {
+	return s.addOverride(w, r, p, state.OverridePause)
+}
+
+func (s *Server) bonus(w http.ResponseWriter, r *http.Request, p Principal) (string, string, error) {
+	return s.addOverride(w, r, p, state.OverrideBonus)
+}
+
+func (s *Server) addOverride(w http.ResponseWriter, r *http.Request, p Principal, kind state.OverrideKind) (string, string, error) {
+	var req overrideRequest
+	if !decode(w, r, &req) {
+		return "", "", errBadRequest
+	}
+	ov, warning, err := s.svc.AddOverride(state.Request{Kind: kind, Device: req.Device, Group: req.Group,
+		What: req.What, Minutes: req.Minutes, Until: req.Until, By: p.Who()})
+	if err != nil {
+		writeServiceError(w, err)
+		return firstNonEmpty(req.Device, req.Group), "", err
+	}
+	resp := map[string]any{"override": ov}
+	if warning != nil {
+		resp["warning"] = warning.Error()
+	}
+	writeJSON(w, http.StatusCreated, resp)
+	return ov.Target(), s.overrideDetail(ov), nil
+}
+
+// overrideDetail is an override for the audit trail: "gaming until
+// 2026-11-26T12:45:00Z (1a2b3c4d)".
+func (s *Server) overrideDetail(ov state.Override) string {
+	return strings.TrimSpace(ov.What+" until "+ov.Until.In(s.opts.Engine.Location()).Format(time.RFC3339)) + " (" + ov.ID + ")"
+}
+
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {
+	id := r.PathValue("id")
+	if _, err := s.svc.CancelOverride(id); err != nil {
+		writeServiceError(w, err)
+		return id, "", err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return id, "", nil
 }
 
 func (s *Server) report(w http.ResponseWriter, r *http.Request, _ Principal) {
-	if rep, ok := s.buildReport(w, r); ok {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_ = rep.JSON(w)
-	}
-}
-
-// logRows reads the journal rows the request asks for.
-func (s *Server) logRows(w http.ResponseWriter, r *http.Request) ([]journal.Row, bool) {
-	if !s.journalOn(w) {
-		return nil, false
-	}
-	since, until, ok := s.period(w, r, "24h")
-	if !ok {
-		return nil, false
-	}
 	q := r.URL.Query()
-	f := journal.Filter{Since: since, Until: until, Device: q.Get("device"), Action: journal.OnlyBlocked, Limit: 200}
-	switch q.Get("action") {
-	case "", "block":
-	case "allow":
-		f.Action = journal.OnlyAllowed
-	case "all":
-		f.Action = journal.AnyAction
-	default:
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "action: use block, allow or all", Fields: map[string]string{"action": "use block, allow or all"}})
-		return nil, false
-	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 5000 {
-			writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "limit: 1..5000", Fields: map[string]string{"limit": "1..5000"}})
-			return nil, false
-		}
-		f.Limit = n
-	}
-	rows, err := s.opts.Journal.Rows(r.Context(), f)
+	rep, err := s.svc.Report(r.Context(), reportQuery{Since: q.Get("since"), Device: q.Get("device")})
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "journal: %v", err)
-		return nil, false
+		writeServiceError(w, err)
+		return
 	}
-	return rows, true
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = rep.JSON(w)
 }
 
 // logRow is one journal row as the API gives it.
@@ -124,8 +154,10 @@ type logRow struct {
 }
 
 func (s *Server) log(w http.ResponseWriter, r *http.Request, _ Principal) {
-	rows, ok := s.logRows(w, r)
-	if !ok {
+	q := r.URL.Query()
+	rows, err := s.svc.Log(r.Context(), logQuery{Since: q.Get("since"), Device: q.Get("device"), Action: q.Get("action"), Limit: q.Get("limit")})
+	if err != nil {
+		writeServiceError(w, err)
 		return
 	}
 	out := make([]logRow, len(rows))
@@ -136,68 +168,33 @@ func (s *Server) log(w http.ResponseWriter, r *http.Request, _ Principal) {
 	writeJSON(w, http.StatusOK, map[string]any{"rows": out})
 }
 
-// listView is one list source's status.
-type listView struct {
-	Name       string    `json:"name"`
-	Kind       string    `json:"kind"`
-	Service    string    `json:"service,omitempty"`
-	Categories []string  `json:"categories"`
-	URL        string    `json:"url,omitempty"`
-	File       string    `json:"file,omitempty"`
-	Entries    int       `json:"entries"`
-	Skipped    int       `json:"skipped"`
-	LastUpdate time.Time `json:"last_update,omitzero"`
-	AgeSeconds int64     `json:"age_seconds"`
-	LastError  string    `json:"last_error,omitempty"`
-}
-
-func (s *Server) listViews() []listView {
-	out := []listView{}
-	for _, st := range s.opts.Backend.ListStatus() {
-		out = append(out, listView{Name: st.Name, Kind: st.Kind.String(), Service: st.Service, Categories: st.Categories,
-			URL: st.URL, File: st.File, Entries: st.Entries, Skipped: st.Skipped, LastUpdate: st.LastUpdate,
-			AgeSeconds: int64(st.Age / time.Second), LastError: st.LastError})
-	}
-	return out
-}
-
 func (s *Server) lists(w http.ResponseWriter, _ *http.Request, _ Principal) {
-	writeJSON(w, http.StatusOK, map[string]any{"lists": s.listViews()})
+	writeJSON(w, http.StatusOK, map[string]any{"lists": s.svc.Lists()})
 }
 
 func (s *Server) refreshLists(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Minute)
-	defer cancel()
-	if err := s.opts.Backend.RefreshLists(ctx); err != nil {
-		writeError(w, http.StatusBadGateway, "lists: %v (the lists in use are kept)", err)
-		return "", "", err
+	lists, err := s.svc.RefreshLists(r.Context())
+	if err != nil {
+		writeServiceError(w, err)
+		return "", "", cause(err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"lists": s.listViews()})
+	writeJSON(w, http.StatusOK, map[string]any{"lists": lists})
 	return "", "", nil
 }
 
 func (s *Server) reload(w http.ResponseWriter, _ *http.Request, _ Principal) (string, string, error) {
-	if err := s.opts.Backend.RequestReload(); err != nil {
-		writeError(w, http.StatusUnprocessableEntity, "configuration not reloaded, the running one is kept: %v", err)
-		return "", "", err
+	if err := s.svc.Reload(); err != nil {
+		writeServiceError(w, err)
+		return "", "", cause(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"reloaded": true})
 	return "", "", nil
 }
 
 func (s *Server) auditTrail(w http.ResponseWriter, r *http.Request, _ Principal) {
-	n := 100
-	if l := r.URL.Query().Get("limit"); l != "" {
-		v, err := strconv.Atoi(l)
-		if err != nil || v < 1 || v > 1000 {
-			writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "limit: 1..1000", Fields: map[string]string{"limit": "1..1000"}})
-			return
-		}
-		n = v
-	}
-	changes, err := s.audit.recent(n)
+	changes, err := s.svc.Changes(r.URL.Query().Get("limit"))
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "audit trail: %v", err)
+		writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"changes": changes})

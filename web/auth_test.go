@@ -159,6 +159,7 @@ func (s *authServer) whoami(t *testing.T, c *http.Cookie, header map[string]stri
 }
 
 func TestAuthNoPassword(t *testing.T) {
+	t.Parallel()
 	s := newAuthServer(t, false)
 	if s.auth.PasswordSet() || s.auth.Problem() != nil {
 		t.Fatalf("empty state dir: PasswordSet %v, Problem %v", s.auth.PasswordSet(), s.auth.Problem())
@@ -170,6 +171,7 @@ func TestAuthNoPassword(t *testing.T) {
 }
 
 func TestAuthLoginAndCookie(t *testing.T) {
+	t.Parallel()
 	s := newAuthServer(t, false)
 	writeTestPassword(t, s.dir, testPassword)
 
@@ -222,6 +224,7 @@ func TestAuthLoginAndCookie(t *testing.T) {
 }
 
 func TestAuthLoginSecureCookieOverTLS(t *testing.T) {
+	t.Parallel()
 	s := newAuthServer(t, true)
 	writeTestPassword(t, s.dir, testPassword)
 	code, c, _ := s.login(t, testPassword)
@@ -231,6 +234,7 @@ func TestAuthLoginSecureCookieOverTLS(t *testing.T) {
 }
 
 func TestAuthSessionExpiry(t *testing.T) {
+	t.Parallel()
 	s := newAuthServer(t, false)
 	writeTestPassword(t, s.dir, testPassword)
 	_, c, _ := s.login(t, testPassword)
@@ -254,12 +258,14 @@ func TestAuthSessionExpiry(t *testing.T) {
 }
 
 func TestAuthSessionTTLDefault(t *testing.T) {
+	t.Parallel()
 	if a := NewAuth(t.TempDir(), nil, 0); a.ttl != 12*time.Hour {
 		t.Errorf("ttl %v, want 12h", a.ttl)
 	}
 }
 
 func TestAuthCSRF(t *testing.T) {
+	t.Parallel()
 	s := newAuthServer(t, false)
 	writeTestPassword(t, s.dir, testPassword)
 	_, c, csrf := s.login(t, testPassword)
@@ -306,6 +312,7 @@ func TestAuthCSRF(t *testing.T) {
 }
 
 func TestAuthBearerToken(t *testing.T) {
+	t.Parallel()
 	s := newAuthServer(t, false)
 	writeTestPassword(t, s.dir, testPassword)
 	tok, err := NewToken(s.dir, "backup-script")
@@ -356,6 +363,7 @@ func TestAuthBearerToken(t *testing.T) {
 }
 
 func TestAuthLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	s := newAuthServer(t, false)
 	writeTestPassword(t, s.dir, testPassword)
 	for i := range clientFailures {
@@ -420,6 +428,7 @@ func loginFrom(a *Auth, addr, password string) error {
 }
 
 func TestAuthLoginGlobalLimit(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTestPassword(t, dir, testPassword)
 	clk := clocktest.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
@@ -443,6 +452,7 @@ func TestAuthLoginGlobalLimit(t *testing.T) {
 }
 
 func TestAuthLimiterBounded(t *testing.T) {
+	t.Parallel()
 	var l limiter
 	l.clients = map[netip.Addr]*client{}
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -460,6 +470,7 @@ func TestAuthLimiterBounded(t *testing.T) {
 }
 
 func TestAuthLoginInFlightCounts(t *testing.T) {
+	t.Parallel()
 	var l limiter
 	l.clients = map[netip.Addr]*client{}
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -476,6 +487,7 @@ func TestAuthLoginInFlightCounts(t *testing.T) {
 }
 
 func TestAuthPasswordChangeEndsSessions(t *testing.T) {
+	t.Parallel()
 	s := newAuthServer(t, false)
 	writeTestPassword(t, s.dir, testPassword)
 	_, c, _ := s.login(t, testPassword)
@@ -507,6 +519,7 @@ func TestAuthPasswordChangeEndsSessions(t *testing.T) {
 }
 
 func TestAuthPicksUpFileWhileRunning(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	clk := clocktest.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	a := NewAuth(dir, clk, 0)
@@ -556,6 +569,7 @@ func TestAuthPicksUpFileWhileRunning(t *testing.T) {
 }
 
 func TestSetPassword(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := SetPassword(dir, "seven77"); err == nil || !strings.Contains(err.Error(), "at least 8") {
 		t.Errorf("7 characters: %v", err)
@@ -596,6 +610,7 @@ func TestSetPassword(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, bad := range []string{"", "Backup", "back_up", "a b", strings.Repeat("x", 33)} {
 		if _, err := NewToken(dir, bad); err == nil {
@@ -642,6 +657,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestRateLimitedErrorText(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{
 		15 * time.Minute:        "try again in 15 minutes",
 		14*time.Minute + 1:      "try again in 15 minutes",

@@ -48,9 +48,8 @@ func TestDashboardInChromium(t *testing.T) {
 	browser := findChromium(t)
 
 	clk := clocktest.New(pagesNoon)
-	f := newPagesFixture(t, pagesSetup{clk: clk})
-	f.seed(7)
-	dnsAddr := startPagesResolver(t, f)
+	f := newPagesFixture(t, pagesSetup{clk: clk, seedDays: 7})
+	dnsAddr, recorded := startPagesResolver(t, f)
 	// A guest's phone and a friend's tablet ask something: the first gets a
 	// name on the dashboard, the other stays unknown.
 	dnsAskFrom(t, dnsAddr, "127.0.0.77", "www.example.com")
@@ -141,7 +140,8 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	// The journal has the blocked lookup once the writer commits it; the
 	// log shows whole minutes before now, so the clock moves on a little.
-	waitForRow(t, f, "www.example.com")
+	waitForRecord(t, recorded, "www.example.com")
+	f.reopenJournal()
 	clk.Advance(2 * time.Minute)
 	do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	shoot("now")
@@ -191,21 +191,33 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 }
 
-// waitForRow waits until the journal has a row for name.
-func waitForRow(t *testing.T, f *pagesFixture, name string) {
+// signalRecorder hands the resolver's lookups to the journal and tells the
+// test of each, once the journal has it.
+type signalRecorder struct {
+	resolver.Recorder
+	recorded chan<- journal.Event
+}
+
+func (r signalRecorder) Record(e journal.Event) {
+	r.Recorder.Record(e)
+	select {
+	case r.recorded <- e:
+	default: // nobody waits for so many
+	}
+}
+
+// waitForRecord waits until the resolver has journaled a lookup of name.
+func waitForRecord(t *testing.T, recorded <-chan journal.Event, name string) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		rows, err := f.journal.Rows(context.Background(), journal.Filter{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rows {
-			if r.Name == name {
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case e := <-recorded:
+			if strings.TrimSuffix(e.Name, ".") == name {
 				return
 			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the journal has no row for %s", name)
+		case <-timeout:
+			t.Fatalf("the resolver journaled no lookup of %s", name)
 		}
 	}
 }
@@ -250,11 +262,14 @@ func chromium(t *testing.T, browser string) context.Context {
 
 // startPagesResolver runs a Hearth resolver on loopback in front of a test
 // upstream, deciding with the fixture's engine and recording in its journal.
-func startPagesResolver(t *testing.T, f *pagesFixture) string {
+// startPagesResolver starts a resolver on the fixture's engine and
+// journal; the channel tells of each lookup it journals.
+func startPagesResolver(t *testing.T, f *pagesFixture) (string, <-chan journal.Event) {
 	t.Helper()
 	up := dnstest.NewServer(t)
-	opts := resolver.Options{Policy: f.engine, Journal: f.journal, Clock: f.clk, Logger: zerolog.Nop()}
-	return resolvertest.Start(t, resolvertest.Config(up.Addr), opts).Addrs()[0].String()
+	recorded := make(chan journal.Event, 64)
+	opts := resolver.Options{Policy: f.engine, Journal: signalRecorder{f.journal, recorded}, Clock: f.clk, Logger: zerolog.Nop()}
+	return resolvertest.Start(t, resolvertest.Config(up.Addr), opts).Addrs()[0].String(), recorded
 }
 
 // dnsAskFrom asks for name's A record from the local address from, as the

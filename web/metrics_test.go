@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,6 +34,25 @@ type metricsHarness struct {
 	dnsAddr string
 	metrics *Metrics
 	http    *httptest.Server
+	journal *journal.Journal
+	queries *countingObserver
+}
+
+// countingObserver counts the queries the metrics have counted, and wakes
+// a test waiting for them.
+type countingObserver struct {
+	resolver.Observer
+	counted atomic.Int64
+	tick    chan struct{} // capacity 1: "counted has changed"
+}
+
+func (o *countingObserver) Query(p resolver.Protocol, r resolver.Result) {
+	o.Observer.Query(p, r)
+	o.counted.Add(1)
+	select {
+	case o.tick <- struct{}{}:
+	default: // a tick is pending already
+	}
 }
 
 func newMetricsHarness(t *testing.T) *metricsHarness {
@@ -61,16 +81,17 @@ func newMetricsHarness(t *testing.T) *metricsHarness {
 		journal.Options{Dir: t.TempDir()})
 	t.Cleanup(func() { _ = j.Close(context.Background()) })
 
-	h := &metricsHarness{up: dnstest.NewServer(t)}
+	h := &metricsHarness{up: dnstest.NewServer(t), journal: j}
 	var srv *resolver.Server
 	h.metrics = NewMetrics(MetricsSources{
 		Upstreams: func() []upstream.Stat { return srv.UpstreamStats() },
 		Journal:   func() (journal.Stats, bool) { return j.Stats(), true },
 		Lists:     lists.Status,
 	})
+	h.queries = &countingObserver{Observer: h.metrics, tick: make(chan struct{}, 1)}
 	cfg := resolvertest.Config(h.up.Addr)
 	cfg.AllowClients = []string{"127.0.0.1/32"} // 127.0.0.2 is refused
-	srv = resolvertest.Start(t, cfg, resolver.Options{Policy: engine, Journal: j, Observer: h.metrics})
+	srv = resolvertest.Start(t, cfg, resolver.Options{Policy: engine, Journal: j, Observer: h.queries})
 	h.srv, h.dnsAddr = srv, srv.Addrs()[0].String()
 	h.http = httptest.NewServer(h.metrics.Handler())
 	t.Cleanup(h.http.Close)
@@ -117,16 +138,17 @@ func (h *metricsHarness) scrape(t *testing.T) scraped {
 	return fams
 }
 
-// scrapeUntil scrapes until cond holds, for up to 5 s.
-func (h *metricsHarness) scrapeUntil(t *testing.T, what string, cond func(scraped) bool) scraped {
+// waitQueries waits until the resolver has counted n queries: a query is
+// counted just after its answer is written, so a client may have its
+// answer first.
+func (h *metricsHarness) waitQueries(t *testing.T, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		s := h.scrape(t)
-		if cond(s) {
-			return s
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+	timeout := time.After(5 * time.Second)
+	for h.queries.counted.Load() < int64(n) {
+		select {
+		case <-h.queries.tick:
+		case <-timeout:
+			t.Fatalf("%d queries counted, want %d", h.queries.counted.Load(), n)
 		}
 	}
 }
@@ -195,6 +217,7 @@ func (s scraped) value(t *testing.T, name string, labels map[string]string) floa
 }
 
 func TestMetricsScrapedAfterRealQueries(t *testing.T) {
+	t.Parallel()
 	h := newMetricsHarness(t)
 	upLabel := "udp://" + h.up.Addr
 
@@ -229,7 +252,11 @@ func TestMetricsScrapedAfterRealQueries(t *testing.T) {
 
 	// A query is counted just after its answer is written: wait for the
 	// last one.
-	s := h.scrapeUntil(t, "7 queries counted", func(s scraped) bool { return s.sum("hearth_dns_queries_total") == 7 })
+	h.waitQueries(t, 7)
+	s := h.scrape(t)
+	if got := s.sum("hearth_dns_queries_total"); got != 7 {
+		t.Errorf("hearth_dns_queries_total sums to %v, want 7", got)
+	}
 	for _, c := range []struct {
 		name   string
 		labels map[string]string
@@ -304,11 +331,17 @@ func TestMetricsScrapedAfterRealQueries(t *testing.T) {
 		}
 	}
 
-	// The two blocked lookups reach the journal's database; the queue
-	// empties.
-	s = h.scrapeUntil(t, "2 lookups journaled", func(s scraped) bool {
-		return s.value(t, "hearth_journal_written_total", nil) == 2 && s.value(t, "hearth_journal_queue_depth", nil) == 0
-	})
+	// The two blocked lookups reach the journal's database and the queue
+	// empties: closing the journal writes everything queued.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.journal.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s = h.scrape(t)
+	if w, q := s.value(t, "hearth_journal_written_total", nil), s.value(t, "hearth_journal_queue_depth", nil); w != 2 || q != 0 {
+		t.Errorf("journal: %v written, %v queued; want 2 and 0", w, q)
+	}
 	if v := s.value(t, "hearth_journal_dropped_total", nil); v != 0 {
 		t.Errorf("journal dropped %v, want 0", v)
 	}
@@ -317,6 +350,7 @@ func TestMetricsScrapedAfterRealQueries(t *testing.T) {
 // TestMetricsSourcesOptional: nil sources, or a journal that is off, give
 // no series for them and no error.
 func TestMetricsSourcesOptional(t *testing.T) {
+	t.Parallel()
 	m := NewMetrics(MetricsSources{Journal: func() (journal.Stats, bool) { return journal.Stats{Queued: 5}, false }})
 	fams, err := m.Registry().Gather()
 	if err != nil {
@@ -332,6 +366,7 @@ func TestMetricsSourcesOptional(t *testing.T) {
 // TestMetricsListTimestamps checks the list gauges from a status as the lists
 // report it: refresh and check times, failing sources, several categories.
 func TestMetricsListTimestamps(t *testing.T) {
+	t.Parallel()
 	fetched := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
 	m := NewMetrics(MetricsSources{Lists: func() []blocklists.SourceStatus {
 		return []blocklists.SourceStatus{
@@ -368,6 +403,7 @@ func TestMetricsListTimestamps(t *testing.T) {
 
 // TestMetricsSeriesBounded: label sets past maxSeries are counted as "other".
 func TestMetricsSeriesBounded(t *testing.T) {
+	t.Parallel()
 	m := NewMetrics(MetricsSources{})
 	for i := range maxSeries + 10 {
 		m.Blocked(fmt.Sprintf("cat%d", i), "kids", "rule")
@@ -395,6 +431,7 @@ func TestMetricsSeriesBounded(t *testing.T) {
 // TestMetricsBlockedWithoutCategory: bedtime and pauses have no category;
 // their series say "none".
 func TestMetricsBlockedWithoutCategory(t *testing.T) {
+	t.Parallel()
 	m := NewMetrics(MetricsSources{})
 	m.Blocked("", "kids", "bedtime")
 	fams, err := m.Registry().Gather()

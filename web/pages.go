@@ -7,8 +7,9 @@ package web
 // hidden "csrf" field, answered with a redirect back to the page
 // (POST-redirect-GET) and a short message shown once (the flash cookie).
 // A change made from a page passes the same checks as the API's (session,
-// CSRF) and goes through the same helpers (override, audited), so it is in
-// the audit trail whatever the outcome.
+// CSRF), asks the same service layer (service.go) and is recorded by the
+// same audited, so it is in the audit trail whatever the outcome. No page
+// calls an API handler.
 
 import (
 	"bytes"
@@ -16,7 +17,6 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"html/template"
 	"net/http"
@@ -210,7 +210,7 @@ func (ps *pageSet) change(page, action string, h formFunc) http.Handler {
 			v := ps.newView(w, r, page, upperFirst(page), p, true)
 			v.Error = "Nothing was changed. " + errorText(err)
 			ps.get[page](r, v)
-			ps.render(w, policyStatus(err), v)
+			ps.render(w, statusOf(err), v)
 			return
 		}
 		setFlash(w, flash)
@@ -332,43 +332,6 @@ func localPath(next string) string {
 		return "/now"
 	}
 	return next
-}
-
-// captured keeps what an API helper (buildReport, logRows) answered when
-// it refused a request, so the page can show it.
-type captured struct {
-	h      http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func newCaptured() *captured { return &captured{h: http.Header{}} }
-
-func (c *captured) Header() http.Header { return c.h }
-
-func (c *captured) Write(b []byte) (int, error) {
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
-	return c.body.Write(b)
-}
-
-func (c *captured) WriteHeader(status int) {
-	if c.status == 0 {
-		c.status = status
-	}
-}
-
-// problem is the status and message answered.
-func (c *captured) problem() (int, string) {
-	var e apiError
-	if json.Unmarshal(c.body.Bytes(), &e) != nil || e.Error == "" {
-		e.Error = strings.TrimSpace(c.body.String())
-	}
-	if c.status == 0 || c.status == http.StatusOK {
-		c.status = http.StatusInternalServerError
-	}
-	return c.status, errorText(errors.New(e.Error))
 }
 
 // Words and times.

@@ -23,6 +23,7 @@ import (
 	"github.com/hearth-dns/hearth/policy/identity"
 	"github.com/hearth-dns/hearth/policy/policytest"
 	"github.com/hearth-dns/hearth/policy/state"
+	"github.com/hearth-dns/hearth/policy/verdict"
 )
 
 // Tests of the pages over real HTTP on loopback: a real policy engine for a
@@ -106,6 +107,7 @@ type pagesSetup struct {
 	noPassword bool
 	engine     *policy.Engine // nil: a new one
 	clk        *clocktest.Fake
+	seedDays   int // days of pagesSeeds in the journal from the start
 }
 
 func newPagesFixture(t *testing.T, setup pagesSetup) *pagesFixture {
@@ -122,14 +124,19 @@ func newPagesFixture(t *testing.T, setup pagesSetup) *pagesFixture {
 			t.Fatal(err)
 		}
 	}
-	// No retention or size limit: the fake clock is in 2026.
-	f.journal = journal.Open(journal.Config{Path: filepath.Join(f.dir, "journal.db"), Queue: 1 << 14, FlushInterval: 10 * time.Millisecond},
-		journal.Options{Logger: zerolog.Nop(), Clock: f.clk})
+	seeded := 0
+	if setup.seedDays > 0 {
+		seeded = f.seed(setup.seedDays)
+	}
+	f.journal = f.openJournal()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = f.journal.Close(ctx)
 	})
+	if rows, err := f.journal.Rows(context.Background(), journal.Filter{}); err != nil || len(rows) != seeded {
+		t.Fatalf("the journal has %d rows (%v), want %d", len(rows), err, seeded)
+	}
 	f.srv = New(Options{
 		Config:       Config{Enabled: true, Listen: "127.0.0.1:0", SessionTTL: time.Hour},
 		Engine:       f.engine,
@@ -166,10 +173,33 @@ var pagesSeeds = []pagesSeed{
 	{"", pagesGuestIP, "ads.example", "ads", "", "blocking", 13, 1},
 }
 
-// seed records the seeds on each of the last days (more on later days)
-// and waits until the journal has them.
-func (f *pagesFixture) seed(days int) {
+// openJournal opens the fixture's journal file. No retention or size
+// limit: the fake clock is in 2026.
+func (f *pagesFixture) openJournal() *journal.Journal {
+	return journal.Open(journal.Config{Path: filepath.Join(f.dir, "journal.db"), Queue: 1 << 14, FlushInterval: 10 * time.Millisecond},
+		journal.Options{Logger: zerolog.Nop(), Clock: f.clk})
+}
+
+// reopenJournal closes the dashboard's journal, which writes everything
+// recorded, and gives the dashboard the same file opened again: what was
+// recorded is then in its database, without waiting for a flush.
+func (f *pagesFixture) reopenJournal() {
 	f.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.journal.Close(ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	f.journal = f.openJournal()
+	f.srv.opts.Journal = f.journal
+}
+
+// seed writes the seeds on each of the last days (more on later days) to
+// the journal file, through a journal it closes (which writes everything
+// recorded), and returns how many rows that makes.
+func (f *pagesFixture) seed(days int) int {
+	f.t.Helper()
+	j := f.openJournal()
 	now := f.clk.Now()
 	want := 0
 	for d := days - 1; d >= 0; d-- {
@@ -180,27 +210,19 @@ func (f *pagesFixture) seed(days int) {
 				at = now.Add(-time.Duration(10+i) * time.Minute)
 			}
 			for n := range s.attempts + (days-d)%3 {
-				f.journal.Record(journal.Event{Time: at.Add(time.Duration(n) * time.Second), Device: s.device, Group: "kids",
-					Client: netip.MustParseAddr(s.client), Name: s.name, Qtype: 1, Action: journal.ActionBlock, Reason: policy.ReasonRule,
+				j.Record(journal.Event{Time: at.Add(time.Duration(n) * time.Second), Device: s.device, Group: "kids",
+					Client: netip.MustParseAddr(s.client), Name: s.name, Qtype: 1, Action: journal.ActionBlock, Reason: verdict.ReasonRule,
 					Category: s.category, Service: s.service, Rule: s.rule, Response: "nxdomain"})
 			}
 			want++
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		rows, err := f.journal.Rows(context.Background(), journal.Filter{})
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		if len(rows) >= want {
-			return
-		}
-		if time.Now().After(deadline) {
-			f.t.Fatalf("the journal has %d rows, want %d", len(rows), want)
-		}
-		time.Sleep(10 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := j.Close(ctx); err != nil {
+		f.t.Fatal(err)
 	}
+	return want
 }
 
 // see makes the engine see a device at addr, as a query from it would.
@@ -288,6 +310,7 @@ func wantRedirect(t *testing.T, what string, resp *http.Response, location strin
 }
 
 func TestPagesLogin(t *testing.T) {
+	t.Parallel()
 	f := newPagesFixture(t, pagesSetup{})
 	resp, _ := f.get("/")
 	wantRedirect(t, "GET /", resp, "/now")
@@ -325,6 +348,7 @@ func TestPagesLogin(t *testing.T) {
 }
 
 func TestPagesLoginRateLimited(t *testing.T) {
+	t.Parallel()
 	f := newPagesFixture(t, pagesSetup{})
 	var resp *http.Response
 	var body string
@@ -338,6 +362,7 @@ func TestPagesLoginRateLimited(t *testing.T) {
 }
 
 func TestPagesNoPassword(t *testing.T) {
+	t.Parallel()
 	f := newPagesFixture(t, pagesSetup{noPassword: true})
 	resp, body := f.get("/login")
 	wantPage(t, "login page", resp, body, http.StatusOK, "No admin password is set", "<code>sudo hearth passwd</code>")
@@ -356,8 +381,8 @@ func TestPagesNoPassword(t *testing.T) {
 }
 
 func TestPagesRender(t *testing.T) {
-	f := newPagesFixture(t, pagesSetup{})
-	f.seed(7)
+	t.Parallel()
+	f := newPagesFixture(t, pagesSetup{seedDays: 7})
 	f.see(pagesKidIP)
 	f.see(pagesGuestIP)
 	f.login()
@@ -368,7 +393,7 @@ func TestPagesRender(t *testing.T) {
 		{"/now", []string{"<h1>Now</h1>", "alex-tablet", "jo-laptop", "parents-phone", "Unknown devices",
 			`<span class="badge">Gaming blocked until 16:00</span>`, "Gaming (except Minecraft) blocked until 16:00",
 			"Chat and messaging allowed until 21:00", "Video and streaming allowed until 17:00", "Gambling always blocked",
-			"Bedtime from 21:30", `<span class="badge">Open now</span>`, `<span class="badge">Social media blocked until 15:30</span>`, "Pause 30 min", "Bonus 30 min: Gaming", `data-device="alex-tablet"`,
+			"Bedtime from 21:30", `<span class="badge">Ads always blocked</span>`, `<span class="badge">Social media blocked until 15:30</span>`, "Pause 30 min", "Bonus 30 min: Gaming", `data-device="alex-tablet"`,
 			"Ads always blocked", "Social media blocked until 15:30"}},
 		{"/report", []string{`<h1>Hearth report</h1>`, "alex-tablet", "<svg", `class="bar"`, `<div class="report-main">`,
 			`href="/report/full?device=&amp;since=7d"`, `<label for="since">`, `<option value="7d" selected>`}},
@@ -450,6 +475,7 @@ func checkAccessible(t *testing.T, what, body string) {
 }
 
 func TestPagesPauseBonusCancel(t *testing.T) {
+	t.Parallel()
 	f := newPagesFixture(t, pagesSetup{})
 	csrf := f.login()
 
@@ -505,6 +531,7 @@ func TestPagesPauseBonusCancel(t *testing.T) {
 }
 
 func TestPagesCSRF(t *testing.T) {
+	t.Parallel()
 	f := newPagesFixture(t, pagesSetup{})
 	csrf := f.login()
 	form := func(token string) url.Values {
@@ -538,6 +565,7 @@ func TestPagesCSRF(t *testing.T) {
 }
 
 func TestPagesBadInput(t *testing.T) {
+	t.Parallel()
 	f := newPagesFixture(t, pagesSetup{})
 	f.see(pagesKidIP)
 	f.see(pagesGuestIP)
@@ -608,6 +636,7 @@ func TestPagesBadInput(t *testing.T) {
 }
 
 func TestPagesNameAndForgetDevice(t *testing.T) {
+	t.Parallel()
 	f := newPagesFixture(t, pagesSetup{})
 	f.see(pagesGuestIP)
 	csrf := f.login()
@@ -633,6 +662,7 @@ func TestPagesNameAndForgetDevice(t *testing.T) {
 }
 
 func TestPagesJournalOff(t *testing.T) {
+	t.Parallel()
 	f := newPagesFixture(t, pagesSetup{})
 	f.srv.opts.Journal = nil
 	f.login()
@@ -643,6 +673,7 @@ func TestPagesJournalOff(t *testing.T) {
 }
 
 func TestLocalPath(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"":                       "/now",
 		"/report?since=7d":       "/report?since=7d",
@@ -663,6 +694,7 @@ func TestLocalPath(t *testing.T) {
 }
 
 func TestClockText(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 3, 28, 12, 0, 0, 0, pagesLondon) // Saturday, the day before the clocks go forward
 	for _, tt := range []struct {
 		t    time.Time

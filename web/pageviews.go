@@ -2,268 +2,21 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/hearth-dns/hearth/internal/fielderr"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/policy/state"
+	"github.com/hearth-dns/hearth/policy/verdict"
 	"github.com/hearth-dns/hearth/policy/words"
 )
 
-// The five pages: Now, Report, Devices, Rules and Log (pages.go has the
-// routes, login and the shared change path).
-
-// The Now page: each device, what it may do now and until when, with
-// one-tap pause and bonus time.
-
-// bonusMinutes is how long the one-tap pause and bonus last.
-const bonusMinutes = 30
-
-type nowData struct {
-	Minutes   int
-	Devices   []nowDevice
-	Conflicts []string
-}
-
-type nowDevice struct {
-	ID        string // the section's id
-	Title     string
-	Name      string // "" for the unknown devices
-	Target    string // the form's field: "device" or "group"
-	Value     string // its value
-	Meta      string // "kids group · in hearth.yaml · 127.0.0.2"
-	State     string // "paused", "bedtime", "limited", "open": a CSS class
-	StateText string // the state in words: "Paused until 18:30"
-	Lines     []string
-	Pause     *nowOverride
-	Bonuses   []nowOverride
-	Choices   []bonusChoice // what one tap of bonus time may lift now
-}
-
-type nowOverride struct{ ID, Text string }
-
-type bonusChoice struct{ What, Label string }
-
-func (ps *pageSet) now(_ *http.Request, v *view) int {
-	s := ps.s
-	st := s.statusNow()
-	loc := s.opts.Engine.Location()
-	at := func(t time.Time) string { return clockText(t, st.Now, loc) }
-	d := nowData{Minutes: bonusMinutes, Conflicts: st.Conflicts}
-	for i, ds := range st.Devices {
-		nd := nowDevice{ID: fmt.Sprintf("dev-%d", i+1), Title: ds.Name, Name: ds.Name, Target: "device", Value: ds.Name, State: ds.State}
-		meta := []string{ds.Group + " group"}
-		switch ds.Source {
-		case "config":
-			meta = append(meta, "in hearth.yaml")
-		case "dashboard":
-			meta = append(meta, "named on the dashboard")
-		}
-		if ds.Name == "" {
-			nd.Title, nd.Target, nd.Value = "Unknown devices", "group", ds.Group
-			meta = append(meta, "every device not named")
-		}
-		if ref := ds.Device; ref != nil {
-			meta = append(meta, strings.Join(append(append([]string{}, ref.IP...), ref.MAC...), ", "))
-		}
-		nd.Meta = strings.Join(meta, " · ")
-		switch ds.State {
-		case "paused":
-			nd.StateText = "Paused until " + at(ds.Until)
-		case "bedtime":
-			nd.StateText = "Bedtime until " + at(ds.Until)
-		default:
-			// What is always blocked (ads, say) does not make a device
-			// limited in a parent's eyes: a rule with times does.
-			nd.State, nd.StateText = "limited", ps.timedBlocks(ds, at)
-			if nd.StateText == "" {
-				nd.State, nd.StateText = "open", "Open now"
-				if !ds.Until.IsZero() {
-					nd.StateText = "Open until " + at(ds.Until)
-				}
-			}
-		}
-		if ds.Pause != nil {
-			nd.Pause = &nowOverride{ds.Pause.ID, "Paused until " + at(ds.Pause.Until) + " (set by " + ds.Pause.By + ")"}
-		}
-		if b := ds.Bedtime; b != nil && !b.Active && !b.Next.IsZero() {
-			nd.Lines = append(nd.Lines, "Bedtime from "+at(b.Next))
-		}
-		for _, rs := range ds.Rules {
-			nd.Lines = append(nd.Lines, ps.ruleLine(rs, at))
-		}
-		for _, o := range ds.Bonuses {
-			nd.Bonuses = append(nd.Bonuses, nowOverride{o.ID, "Bonus: " + s.word(o.What) + " allowed until " + at(o.Until)})
-		}
-		if nd.State == "limited" {
-			nd.Choices = ps.bonusChoices(ds)
-		}
-		d.Devices = append(d.Devices, nd)
-	}
-	v.Data = d
-	return http.StatusOK
-}
-
-// ruleLine says what a rule does now: "Gaming allowed until 16:00".
-func (ps *pageSet) ruleLine(rs policy.RuleStatus, at func(time.Time) string) string {
-	what := ps.s.words(rs.Block)
-	if len(rs.Except) > 0 {
-		what += " (except " + ps.s.words(rs.Except) + ")"
-	}
-	what = upperFirst(what)
-	switch {
-	case rs.Mode == "always" && len(rs.Bonus) > 0:
-		return what + " always blocked; bonus time allows " + ps.s.words(rs.Bonus)
-	case rs.Mode == "always":
-		return what + " always blocked"
-	case rs.Blocking && len(rs.Bonus) > 0:
-		return what + " blocked until " + at(rs.Next) + "; bonus time allows " + ps.s.words(rs.Bonus)
-	case rs.Blocking && rs.Next.IsZero():
-		return what + " blocked"
-	case rs.Blocking:
-		return what + " blocked until " + at(rs.Next)
-	case rs.Next.IsZero():
-		return what + " allowed"
-	}
-	return what + " allowed until " + at(rs.Next)
-}
-
-// timedBlocks says what rules with times block now, and until when:
-// "Gaming blocked until 16:00"; "" if none does.
-func (ps *pageSet) timedBlocks(ds policy.DeviceStatus, at func(time.Time) string) string {
-	var out []string
-	for _, rs := range ds.Rules {
-		if rs.Mode == "always" || !rs.Blocking {
-			continue
-		}
-		var blocked []string
-		for _, w := range rs.Block {
-			if !contains(rs.Bonus, w) {
-				blocked = append(blocked, w)
-			}
-		}
-		if len(blocked) == 0 {
-			continue
-		}
-		line := upperFirst(ps.s.words(blocked)) + " blocked"
-		if !rs.Next.IsZero() {
-			line += " until " + at(rs.Next)
-		}
-		out = append(out, line)
-	}
-	return strings.Join(out, "; ")
-}
-
-// bonusChoices are what a scheduled rule blocks now that bonus time may
-// lift: categories and services, not domains, nor what an "always" rule
-// blocks.
-func (ps *pageSet) bonusChoices(ds policy.DeviceStatus) []bonusChoice {
-	var out []bonusChoice
-	seen := map[string]bool{}
-	for _, rs := range ds.Rules {
-		if rs.Mode == "always" || !rs.Blocking {
-			continue
-		}
-		for _, w := range rs.Block {
-			if seen[w] || contains(rs.Bonus, w) || !ps.s.opts.Engine.Blockable(w) {
-				continue
-			}
-			seen[w] = true
-			out = append(out, bonusChoice{w, ps.s.word(w)})
-		}
-	}
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// overrideForm reads a pause or bonus form: device or group, what, minutes.
-func overrideForm(r *http.Request) (overrideRequest, error) {
-	req := overrideRequest{Device: r.PostFormValue("device"), Group: r.PostFormValue("group"), What: r.PostFormValue("what")}
-	m := strings.TrimSpace(r.PostFormValue("minutes"))
-	if m == "" {
-		return req, fielderr.New("minutes", "say for how many minutes")
-	}
-	n, err := strconv.Atoi(m)
-	if err != nil {
-		return req, fielderr.New("minutes", "%q is not a whole number of minutes", m)
-	}
-	req.Minutes = n
-	return req, nil
-}
-
-func (ps *pageSet) pause(r *http.Request, p Principal) (string, string, string, error) {
-	return ps.addOverride(r, p, state.OverridePause)
-}
-
-func (ps *pageSet) bonus(r *http.Request, p Principal) (string, string, string, error) {
-	return ps.addOverride(r, p, state.OverrideBonus)
-}
-
-func (ps *pageSet) addOverride(r *http.Request, p Principal, kind state.OverrideKind) (target, detail, flash string, err error) {
-	req, err := overrideForm(r)
-	target = firstNonEmpty(req.Device, req.Group)
-	if err != nil {
-		return target, "", "", err
-	}
-	ov, warning, err := ps.s.applyOverride(req, kind, p)
-	if err != nil {
-		return target, "", "", err
-	}
-	loc := ps.s.opts.Engine.Location()
-	detail = strings.TrimSpace(ov.What+" until "+ov.Until.In(loc).Format(time.RFC3339)) + " (" + ov.ID + ")"
-	until := clockText(ov.Until, ps.s.opts.Clock.Now(), loc)
-	if kind == state.OverridePause {
-		flash = "Paused " + overrideTarget(ov) + " until " + until + "."
-	} else {
-		flash = upperFirst(ps.s.word(ov.What)) + " allowed on " + overrideTarget(ov) + " until " + until + "."
-	}
-	if warning != nil {
-		flash += " It could not be saved, so it ends if Hearth restarts."
-	}
-	return ov.Target(), detail, flash, nil
-}
-
-// overrideTarget names an override's device or group for a message.
-func overrideTarget(o state.Override) string {
-	if o.Device != "" {
-		return o.Device
-	}
-	return "the " + o.Group + " group"
-}
-
-func (ps *pageSet) cancel(r *http.Request, _ Principal) (string, string, string, error) {
-	id := r.PostFormValue("id")
-	ovs := ps.s.opts.Engine.Overrides()
-	flash := "Ended."
-	for _, o := range ovs.List(ps.s.opts.Clock.Now()) {
-		if o.ID == id {
-			if o.Kind == state.OverridePause {
-				flash = "The pause on " + overrideTarget(o) + " has ended."
-			} else {
-				flash = "Bonus time for " + ps.s.word(o.What) + " on " + overrideTarget(o) + " has ended."
-			}
-		}
-	}
-	if err := ovs.Cancel(id); err != nil && !errors.Is(err, state.ErrNotPersisted) {
-		return id, "", "", err
-	}
-	return id, "", flash, nil
-}
+// Four of the five pages: Report, Devices, Rules and Log (pagenow.go has
+// the Now page; pages.go the routes, login and the shared change path).
 
 // The Report page: the weekly report (report's own HTML, charts and all)
 // in the dashboard's layout, with a link to the page on its own.
@@ -287,12 +40,10 @@ func (ps *pageSet) report(r *http.Request, v *view) int {
 	d.Lengths = withOption(d.Lengths, d.Since)
 	d.Full = "/report/full?" + url.Values{"since": {d.Since}, "device": {d.Device}}.Encode()
 	v.Data = d
-	c := newCaptured()
-	rep, ok := ps.s.buildReport(c, r)
-	if !ok {
-		status, msg := c.problem()
-		v.Error = msg
-		return status
+	rep, err := ps.s.svc.Report(r.Context(), reportQuery{Since: q.Get("since"), Device: q.Get("device")})
+	if err != nil {
+		v.Error = errorText(err)
+		return statusOf(err)
 	}
 	var body bytes.Buffer
 	if err := rep.HTMLFragment(&body); err != nil {
@@ -310,11 +61,10 @@ func (ps *pageSet) reportFull(w http.ResponseWriter, r *http.Request) {
 	if _, ok := ps.principal(w, r); !ok {
 		return
 	}
-	c := newCaptured()
-	rep, ok := ps.s.buildReport(c, r)
-	if !ok {
-		status, msg := c.problem()
-		ps.fail(w, r, status, msg)
+	q := r.URL.Query()
+	rep, err := ps.s.svc.Report(r.Context(), reportQuery{Since: q.Get("since"), Device: q.Get("device")})
+	if err != nil {
+		ps.fail(w, r, statusOf(err), errorText(err))
 		return
 	}
 	var page bytes.Buffer
@@ -372,7 +122,7 @@ func (ps *pageSet) devices(_ *http.Request, v *view) int {
 	s := ps.s
 	now, loc := s.opts.Clock.Now(), s.opts.Engine.Location()
 	d := devicesData{Groups: s.opts.Engine.GroupNames(), Conflicts: s.opts.Engine.Conflicts()}
-	for i, dv := range s.deviceList() {
+	for i, dv := range s.svc.Devices() {
 		row := deviceRow{ID: fmt.Sprintf("d%d", i+1), Title: dv.Name, Key: dv.Key, Name: dv.Name, Group: dv.Group, Source: dv.Source}
 		switch dv.Source {
 		case "config":
@@ -401,43 +151,23 @@ func (ps *pageSet) devices(_ *http.Request, v *view) int {
 }
 
 func (ps *pageSet) nameDevice(r *http.Request, p Principal) (string, string, string, error) {
-	e := ps.s.opts.Engine
 	key, name, group := r.PostFormValue("key"), strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("group")
 	detail := fmt.Sprintf("name %q, group %q", name, group)
-	if !ps.knownKey(key) {
+	// The page only offers the devices seen.
+	if !ps.s.svc.Seen(key) {
 		return key, detail, "", notFound("no device %q has been seen", key)
 	}
-	err := e.Assign(state.Assignment{Key: key, Name: name, Group: group, By: p.Who() + " " + p.Addr})
+	err := ps.s.svc.NameDevice(state.Assignment{Key: key, Name: name, Group: group, By: p.Who() + " " + p.Addr})
 	if err != nil {
 		return key, detail, "", err
 	}
 	return key, detail, fmt.Sprintf("%s is in the %s group from its next lookup.", name, firstNonEmpty(group, policy.DefaultGroup)), nil
 }
 
-// knownKey reports whether key is a device seen or named on the dashboard.
-func (ps *pageSet) knownKey(key string) bool {
-	for _, d := range ps.s.opts.Engine.Devices().List() {
-		if d.Key == key {
-			return true
-		}
-	}
-	for _, a := range ps.s.opts.Engine.Assignments().List() {
-		if a.Key == key {
-			return true
-		}
-	}
-	return false
-}
-
 func (ps *pageSet) forgetDevice(r *http.Request, _ Principal) (string, string, string, error) {
 	key := r.PostFormValue("key")
-	name := key
-	for _, a := range ps.s.opts.Engine.Assignments().List() {
-		if a.Key == key {
-			name = a.Name
-		}
-	}
-	if err := ps.s.opts.Engine.Unassign(key); err != nil {
+	name, err := ps.s.svc.ForgetDevice(key)
+	if err != nil {
 		return key, "", "", err
 	}
 	return key, "", "The name " + name + " is forgotten: the device is unknown again.", nil
@@ -497,10 +227,10 @@ func (ps *pageSet) rules(_ *http.Request, v *view) int {
 		for _, wr := range gw.Rules {
 			what := upperFirst(ps.s.words(wr.Block))
 			switch wr.Mode {
-			case "always":
+			case verdict.ModeAlways:
 				g.Always = append(g.Always, wr.Text)
 				continue
-			case "outside":
+			case verdict.ModeOutside:
 				lanes = append(lanes, lane{legendItem{"k-allow", what + " allowed (blocked at other times)", wr.Text, wr.Holidays}, what + " allowed", wr.Spans})
 			default:
 				lanes = append(lanes, lane{legendItem{"k-block", what + " blocked (allowed at other times)", wr.Text, wr.Holidays}, what + " blocked", wr.Spans})
@@ -568,12 +298,10 @@ func (ps *pageSet) log(r *http.Request, v *view) int {
 		Actions: []option{{"block", "Blocked"}, {"allow", "Allowed (groups that log them)"}, {"all", "All"}}}
 	d.Devices, d.Lengths = withOption(d.Devices, d.Device), withOption(d.Lengths, d.Since)
 	v.Data = d
-	c := newCaptured()
-	rows, ok := ps.s.logRows(c, r)
-	if !ok {
-		status, msg := c.problem()
-		v.Error = msg
-		return status
+	rows, err := ps.s.svc.Log(r.Context(), logQuery{Since: q.Get("since"), Device: q.Get("device"), Action: q.Get("action"), Limit: q.Get("limit")})
+	if err != nil {
+		v.Error = errorText(err)
+		return statusOf(err)
 	}
 	now, loc := ps.s.opts.Clock.Now(), ps.s.opts.Engine.Location()
 	for _, x := range rows {
@@ -595,7 +323,7 @@ func (ps *pageSet) log(r *http.Request, v *view) int {
 		d.Rows = append(d.Rows, logLine{When: clockText(x.Minute, now, loc), Device: firstNonEmpty(x.Device, x.Client),
 			Name: x.Name, Action: action, Why: strings.Join(why, ", "), Tries: x.Attempts, Unit: tries})
 	}
-	d.Limit = 200
+	d.Limit = logLimit
 	v.Data = d
 	return http.StatusOK
 }

@@ -56,6 +56,7 @@ type Server struct {
 	opts  Options
 	auth  *Auth
 	audit *audit
+	svc   *service // what the API and the pages both ask
 	mux   *http.ServeMux
 	srv   *http.Server
 	ln    net.Listener
@@ -82,6 +83,7 @@ func New(opts Options) *Server {
 		audit: &audit{path: auditPath(opts.StateDir), log: opts.Logger},
 		mux:   http.NewServeMux(),
 	}
+	s.svc = &service{opts: &s.opts, audit: s.audit}
 	s.routes()
 	return s
 }

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/hearth-dns/hearth/journal"
+	"github.com/hearth-dns/hearth/report"
+)
+
+// The report and the log, read from the journal.
+
+// period is [now-length, now) for a length like "7d" ("" is def).
+func (sv *service) period(length, def string) (since, until time.Time, err error) {
+	d, err := report.ParseLength(firstNonEmpty(length, def))
+	if err != nil {
+		return since, until, invalid("since", err.Error(), err.Error())
+	}
+	until = sv.opts.Clock.Now()
+	return until.Add(-d), until, nil
+}
+
+func (sv *service) journalOn() error {
+	if sv.opts.Journal == nil {
+		return notFound("the journal is off (journal.enabled: false), so there is no report or log")
+	}
+	return nil
+}
+
+// reportQuery is what a report covers: a length ("7d" if empty) and a
+// device ("" for all).
+type reportQuery struct{ Since, Device string }
+
+// Report builds the report q asks for.
+func (sv *service) Report(ctx context.Context, q reportQuery) (*report.Report, error) {
+	if err := sv.journalOn(); err != nil {
+		return nil, err
+	}
+	since, until, err := sv.period(q.Since, "7d")
+	if err != nil {
+		return nil, err
+	}
+	if q.Device != "" {
+		if _, known := sv.opts.Engine.HasDevice(q.Device); !known {
+			return nil, notFound("no device %q", q.Device)
+		}
+	}
+	rep, err := report.Build(ctx, sv.opts.Journal, report.Options{Since: since, Until: until, Device: q.Device,
+		Location: sv.opts.Engine.Location(), Catalogue: sv.opts.Catalogue, HelpCountries: sv.opts.HelpCountries})
+	if err != nil {
+		return nil, failed(kindInternal, err, "report: %v", err)
+	}
+	return rep, nil
+}
+
+// logQuery is what part of the log to read, as the API's query parameters
+// and the Log page's filters give it: a length ("24h" if empty), a device,
+// an action ("block" if empty, "allow" or "all") and a limit (200 if
+// empty, 1..5000).
+type logQuery struct{ Since, Device, Action, Limit string }
+
+// logLimit is how many rows the log gives unless asked for a limit.
+const logLimit = 200
+
+// Log reads the journal rows q asks for.
+func (sv *service) Log(ctx context.Context, q logQuery) ([]journal.Row, error) {
+	if err := sv.journalOn(); err != nil {
+		return nil, err
+	}
+	since, until, err := sv.period(q.Since, "24h")
+	if err != nil {
+		return nil, err
+	}
+	f := journal.Filter{Since: since, Until: until, Device: q.Device, Action: journal.OnlyBlocked, Limit: logLimit}
+	switch q.Action {
+	case "", "block":
+	case "allow":
+		f.Action = journal.OnlyAllowed
+	case "all":
+		f.Action = journal.AnyAction
+	default:
+		return nil, invalid("action", "action: use block, allow or all", "use block, allow or all")
+	}
+	if q.Limit != "" {
+		n, err := strconv.Atoi(q.Limit)
+		if err != nil || n < 1 || n > 5000 {
+			return nil, invalid("limit", "limit: 1..5000", "1..5000")
+		}
+		f.Limit = n
+	}
+	rows, err := sv.opts.Journal.Rows(ctx, f)
+	if err != nil {
+		return nil, failed(kindInternal, err, "journal: %v", err)
+	}
+	return rows, nil
+}

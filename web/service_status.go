@@ -1,0 +1,119 @@
+package web
+
+import (
+	"time"
+
+	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
+)
+
+// Devices and their status, as the policy engine knows them. The state of
+// each device (paused, bedtime, limited, open) is the policy's own
+// (policy.DeviceStatus.State): the dashboard shows it, never recomputes it.
+
+// statusView is every device now: GET /api/status and the Now page.
+type statusView struct {
+	Now       time.Time             `json:"now"`
+	Zone      string                `json:"zone"`
+	Devices   []policy.DeviceStatus `json:"devices"`
+	Conflicts []string              `json:"conflicts"`
+}
+
+// Status is every device's status now.
+func (sv *service) Status() statusView {
+	e := sv.opts.Engine
+	now := sv.opts.Clock.Now()
+	conflicts := e.Conflicts()
+	if conflicts == nil {
+		conflicts = []string{}
+	}
+	return statusView{Now: now.In(e.Location()), Zone: e.Location().String(), Devices: e.Status(now), Conflicts: conflicts}
+}
+
+// DeviceStatus is one device's status now ("" for the unknown devices).
+func (sv *service) DeviceStatus(name string) (policy.DeviceStatus, error) {
+	st, ok := sv.opts.Engine.DeviceStatus(name, sv.opts.Clock.Now())
+	if !ok {
+		return st, notFound("no device %q", name)
+	}
+	return st, nil
+}
+
+// deviceView is one device seen, with its name and group if it has one.
+type deviceView struct {
+	state.SeenDevice
+	Name   string `json:"name"`
+	Group  string `json:"group"`
+	Source string `json:"source"` // "config", "dashboard" or "unknown"
+}
+
+// Devices are the devices seen, with the names and groups they have (or
+// will have from their next lookup).
+func (sv *service) Devices() []deviceView {
+	e := sv.opts.Engine
+	assigned := map[string]state.Assignment{}
+	for _, a := range e.Assignments().List() {
+		assigned[a.Key] = a
+	}
+	groups := map[string]string{}
+	for _, gw := range e.Week() {
+		for _, d := range gw.Devices {
+			groups[d] = gw.Group
+		}
+	}
+	out := []deviceView{}
+	for _, sd := range e.Devices().List() {
+		v := deviceView{SeenDevice: sd, Name: sd.Device, Group: policy.DefaultGroup, Source: "unknown"}
+		if g, ok := groups[sd.Device]; ok && sd.Device != "" {
+			v.Group, v.Source = g, "config"
+			if a, ok := assigned[sd.Key]; ok && a.Name == sd.Device {
+				v.Source = "dashboard"
+			}
+		} else if a, ok := assigned[sd.Key]; ok {
+			// Named since the device's last query: it takes the name at its next.
+			v.Name, v.Group, v.Source = a.Name, a.Group, "dashboard"
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// Seen reports whether key is a device seen, or named on the dashboard.
+func (sv *service) Seen(key string) bool {
+	e := sv.opts.Engine
+	for _, d := range e.Devices().List() {
+		if d.Key == key {
+			return true
+		}
+	}
+	for _, a := range e.Assignments().List() {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// NameDevice names the device with key and puts it in group ("" for
+// default). hearth.yaml wins: a device or name of the file is a conflict.
+func (sv *service) NameDevice(a state.Assignment) error {
+	if err := sv.opts.Engine.Assign(a); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+// ForgetDevice forgets the name given to key on the dashboard, returning
+// the name forgotten.
+func (sv *service) ForgetDevice(key string) (name string, err error) {
+	name = key
+	for _, a := range sv.opts.Engine.Assignments().List() {
+		if a.Key == key {
+			name = a.Name
+		}
+	}
+	if err := sv.opts.Engine.Unassign(key); err != nil {
+		return name, classify(err)
+	}
+	return name, nil
+}
