@@ -173,6 +173,17 @@ func (b *bound) status(d *device, g *group, now time.Time, ovs []state.Override)
 		}
 		st.Rules = append(st.Rules, rs)
 	}
+	// The device's own block entries (devices[i].block) apply at all times,
+	// whatever its group's rules say: a rule of its own, always blocking.
+	if d != nil && !d.block.empty() {
+		rs := RuleStatus{Key: d.blockKey, Text: "blocked on this device", Block: d.block.words(), Mode: verdict.ModeAlways, Blocking: true}
+		for _, w := range rs.Block {
+			if !slices.Contains(st.Blocked, w) {
+				st.Blocked = append(st.Blocked, w)
+			}
+		}
+		st.Rules = append(st.Rules, rs)
+	}
 	// A name blocked by one rule is not allowed because another lets it be.
 	st.Allowed = slices.DeleteFunc(st.Allowed, func(w string) bool { return slices.Contains(st.Blocked, w) })
 	if len(st.Blocked) > 0 {
