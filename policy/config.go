@@ -21,6 +21,33 @@ type Config struct {
 	// Groups by name (lowercase). "default" always exists: unknown devices
 	// and devices without a group are in it.
 	Groups map[string]GroupConfig `mapstructure:"groups"`
+	// Unfiltered says that a configuration which blocks nothing for anyone
+	// is meant: without it, a running Hearth that filters refuses to reload
+	// into one (an emptied or truncated file must not switch filtering off
+	// for the children without a word).
+	Unfiltered bool `mapstructure:"unfiltered"`
+}
+
+// Filters reports whether the configuration blocks or rewrites anything
+// for anyone: a household block, a group's rules, bedtime, safe search or
+// bypass protection, or a device's own block entries. (Help sites and allow
+// entries only ever let names through.)
+func (c *Config) Filters() bool {
+	if len(c.Blocking.Block) > 0 {
+		return true
+	}
+	for _, d := range c.Devices {
+		if len(d.Block) > 0 {
+			return true
+		}
+	}
+	for _, g := range c.Groups {
+		if len(g.Rules) > 0 || len(g.Bedtime) > 0 || len(g.BedtimeHolidays) > 0 || g.BypassProtection ||
+			g.SafeSearch != "" && g.SafeSearch != "off" {
+			return true
+		}
+	}
+	return false
 }
 
 // CalendarConfig is the household calendar.

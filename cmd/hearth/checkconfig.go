@@ -14,16 +14,28 @@ func newCheckConfigCmd(a *app) *cobra.Command {
 		Short: "Check the configuration and report every problem",
 		Long: "check-config loads the configuration exactly as serve would (file, HEARTH_*\n" +
 			"variables, flags) and prints \"ok: <where it came from>\", or every problem,\n" +
-			"one a line, with exit status 1.",
+			"one a line, with exit status 1. An empty file is a problem too; a configuration\n" +
+			"that blocks nothing for anyone is ok with a warning (a running Hearth that filters\n" +
+			"refuses to reload into it unless it sets unfiltered: true).",
 		Args: cobra.NoArgs,
 	}
 	opts := a.configFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		_, src, err := config.Load(opts())
+		cfg, src, err := config.Load(opts())
 		a.printWarnings(src)
 		if err != nil {
 			a.printProblems(err)
 			return exitStatus(exitError)
+		}
+		if src.EmptyFile {
+			fmt.Fprintf(a.stderr, "%s: the file is empty: serve would start on the built-in defaults, which block nothing, "+
+				"and a running Hearth refuses to reload it\n", src.File)
+			return exitStatus(exitError)
+		}
+		if src.File != "" && !cfg.Policy.Filters() && !cfg.Policy.Unfiltered {
+			fmt.Fprintln(a.stderr, "warning: this configuration blocks nothing for anyone (no blocking.block, group rules, bedtime, "+
+				"safe search, bypass protection or device blocks); a running Hearth that filters refuses to reload into it "+
+				"unless it sets unfiltered: true")
 		}
 		fmt.Fprintf(a.stdout, "ok: %s\n", src)
 		return nil

@@ -111,6 +111,34 @@ func TestServeProcessFamily(t *testing.T) {
 		t.Errorf("after the reload discord is %s, want blocked", dns.RcodeToString[r.Rcode])
 	}
 
+	// An emptied file, then one that blocks nothing, are refused: the
+	// children stay filtered. Saying unfiltered: true is obeyed.
+	const refused = "config reload failed; still running the previous configuration"
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGHUP)
+	if ev := p.await(t, refused); !strings.Contains(fmt.Sprint(ev["error"]), "is empty") {
+		t.Errorf("refusing an empty file: %v", ev)
+	}
+	if r := askFrom(t, "127.0.0.2", listen, "discord.com."); r.Rcode != dns.RcodeNameError {
+		t.Errorf("after reloading an empty file discord is %s, want still blocked", dns.RcodeToString[r.Rcode])
+	}
+	familyConfig(t, path, listen, "udp://"+up.Addr, "")
+	_ = p.cmd.Process.Signal(syscall.SIGHUP)
+	if ev := p.await(t, refused); !strings.Contains(fmt.Sprint(ev["error"]), "blocks nothing for anyone") {
+		t.Errorf("refusing a file that blocks nothing: %v", ev)
+	}
+	if r := askFrom(t, "127.0.0.2", listen, "discord.com."); r.Rcode != dns.RcodeNameError {
+		t.Errorf("after reloading a file that blocks nothing discord is %s, want still blocked", dns.RcodeToString[r.Rcode])
+	}
+	familyConfig(t, path, listen, "udp://"+up.Addr, "", "unfiltered: true")
+	_ = p.cmd.Process.Signal(syscall.SIGHUP)
+	p.await(t, "config reloaded")
+	if r := askFrom(t, "127.0.0.2", listen, "discord.com."); r.Rcode != dns.RcodeSuccess {
+		t.Errorf("after reloading with unfiltered: true discord is %s, want answered", dns.RcodeToString[r.Rcode])
+	}
+
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	p.await(t, "hearth stopped")
 	<-p.done

@@ -61,8 +61,20 @@ func TestCheckConfig(t *testing.T) {
 		},
 		{
 			name: "file, env and flag", args: []string{"--config", "@", "--listen", "127.0.0.1:5353"},
-			file: "cache:\n  size: 10\n", env: []string{"HEARTH_LOG_LEVEL=debug"},
+			file: "cache:\n  size: 10\nblocking: {block: [adult]}\n", env: []string{"HEARTH_LOG_LEVEL=debug"},
 			code: 0, stdout: "ok: @ + env HEARTH_LOG_LEVEL + flags --listen\n", stderrNone: true,
+		},
+		{
+			name: "a file that blocks nothing warns", args: []string{"-c", "@"}, file: "cache:\n  size: 10\n",
+			code: 0, stdout: "ok: @\n", stderr: []string{"warning: this configuration blocks nothing for anyone"},
+		},
+		{
+			name: "a file that blocks nothing on purpose", args: []string{"-c", "@"}, file: "unfiltered: true\n",
+			code: 0, stdout: "ok: @\n", stderrNone: true,
+		},
+		{
+			name: "an empty file is refused", args: []string{"-c", "@"}, file: "# nothing but a comment\n\n",
+			code: 1, stderr: []string{"@: the file is empty"},
 		},
 		{
 			name: "several problems", args: []string{"-c", "@"}, file: bad, code: 1,

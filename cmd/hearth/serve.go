@@ -49,6 +49,9 @@ func (a *app) serve(ctx context.Context, opts config.LoadOptions) error {
 	for _, w := range src.Warnings {
 		log.Warn().Msg(w)
 	}
+	if src.EmptyFile {
+		log.Warn().Str("config", src.File).Msg("the configuration file is empty: running on the built-in defaults")
+	}
 
 	// Subscribe before starting: a SIGHUP that arrives once "hearth started"
 	// is logged must reload, not kill the process (its default action).
@@ -157,6 +160,11 @@ func reload(srv server, load func() (*config.Config, config.Source, error), logs
 		log.Error().Strs("problems", problems).Str("config", src.String()).
 			Msg("config reload failed; still running the previous configuration")
 		return fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	if src.EmptyFile {
+		err := fmt.Errorf("%s is empty: refused (an emptied file would switch filtering off); the running configuration stays", src.File)
+		log.Error().Err(err).Msg("config reload failed; still running the previous configuration")
+		return err
 	}
 	if err := srv.Reload(cfg); err != nil {
 		log.Error().Err(err).Msg("config reload failed; still running the previous configuration")

@@ -42,6 +42,7 @@ type Hearth struct {
 	version    string
 	srv        *resolver.Server
 	engine     *policy.Engine
+	filtering  bool // the running configuration blocks something for someone (guarded by reloadMu)
 	lists      *runningLists
 	gen        atomic.Uint64 // which runningLists may update the engine
 	stopEngine context.CancelFunc
@@ -61,7 +62,7 @@ type Hearth struct {
 // the DNS listeners and the dashboard.
 func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error) {
 	log := opts.Logger
-	h := &Hearth{log: log, version: opts.Version, reloads: make(chan chan error)}
+	h := &Hearth{log: log, version: opts.Version, reloads: make(chan chan error), filtering: cfg.Policy.Filters()}
 	var err error
 	if h.engine, err = newEngine(cfg, log); err != nil {
 		return nil, err

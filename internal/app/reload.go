@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"slices"
 
 	"github.com/hearth-dns/hearth/blocklists"
@@ -18,10 +19,17 @@ import (
 //     then run the new lists; the old ones keep filtering until the new ones
 //     have compiled.
 //
+// A configuration that blocks nothing for anyone is refused while the
+// running one filters, unless it says `unfiltered: true`: a file emptied or
+// cut short by accident must not switch filtering off for the children.
+//
 // Journal and dashboard settings apply at the next start (a warning says so).
 func (h *Hearth) Reload(cfg *config.Config) error {
 	h.reloadMu.Lock()
 	defer h.reloadMu.Unlock()
+	if h.filtering && !cfg.Policy.Filters() && !cfg.Policy.Unfiltered {
+		return ErrWouldUnfilter
+	}
 
 	// 1. Prepare.
 	setup := listsSetupOf(cfg)
@@ -47,6 +55,7 @@ func (h *Hearth) Reload(cfg *config.Config) error {
 		return err // only if another change came between: nothing changed
 	}
 	h.engine.Apply(pol)
+	h.filtering = cfg.Policy.Filters()
 	if cfg.Journal != h.journalCfg {
 		h.log.Warn().Msg("journal settings changed: they apply after a restart")
 	}
@@ -63,6 +72,12 @@ func (h *Hearth) Reload(cfg *config.Config) error {
 	}
 	return nil
 }
+
+// ErrWouldUnfilter refuses a reload into a configuration that blocks
+// nothing for anyone while the running one filters.
+var ErrWouldUnfilter = errors.New("the new configuration blocks nothing for anyone (no blocking.block, group rules, bedtime, " +
+	"safe search, bypass protection or device blocks) while the running one filters: refused, the running configuration stays; " +
+	"if that is really meant, set unfiltered: true")
 
 // webSettingsEqual reports whether the dashboard's settings are unchanged.
 // Every field matters. (web.Config is the dashboard's; this comparison lives

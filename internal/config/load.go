@@ -63,6 +63,10 @@ type Source struct {
 	Env      []string // HEARTH_* variables applied, sorted
 	Flags    []string // flags applied, e.g. "--listen"
 	Warnings []string // things worth telling the user, e.g. unknown HEARTH_ variables
+	// EmptyFile is set when File holds no settings at all (nothing, or only
+	// comments): everything then comes from the embedded default, which
+	// filters nothing. A reload refuses such a file (see RefuseUnfiltered).
+	EmptyFile bool
 
 	where map[string]string // key path (or "key[i]") -> place it was set
 }
@@ -188,6 +192,7 @@ func loadLayers(opts LoadOptions) (l layered, err error) {
 			return l, &Error{Where: l.src.Where("schema_version"), Err: schemaVersionError(ver)}
 		}
 		l.problems = append(l.problems, fi.problems...)
+		l.src.EmptyFile = len(fi.values) == 0 && len(fi.problems) == 0
 		if fi.values != nil {
 			if err := v.MergeConfigMap(fi.values); err != nil {
 				return l, fmt.Errorf("%s: %w", path, err)
