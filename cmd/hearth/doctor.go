@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hearth-dns/hearth/internal/doctor"
+	"github.com/hearth-dns/hearth/internal/termsafe"
 )
 
 // `hearth doctor`: the checks are internal/doctor's; this is the command
@@ -42,9 +43,10 @@ func newDoctorCmd(a *app) *cobra.Command {
 	cmd.Flags().StringVarP(&file, "config", "c", "",
 		"configuration file (default: ./hearth.yaml, then /etc/hearth/hearth.yaml, else built-in defaults)")
 	cmd.RunE = func(c *cobra.Command, _ []string) error {
+		out := termsafe.NewWriter(a.stdout) // device and lease names come from the network: no terminal escapes
 		findings := doctor.New(version, date).Run(c.Context(), a.loadOptions(file, nil),
-			func(f doctor.Finding) { printFinding(a.stdout, f) })
-		printSummary(a.stdout, findings)
+			func(f doctor.Finding) { printFinding(out, f) })
+		printSummary(out, findings)
 		if doctor.Failed(findings) {
 			return exitStatus(exitError)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/config"
+	"github.com/hearth-dns/hearth/internal/termsafe"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/policy/identity"
 	"github.com/hearth-dns/hearth/policy/state"
@@ -176,7 +177,7 @@ func newExplainCmd(a *app) *cobra.Command {
 				return fail("%v", err)
 			}
 		} else {
-			x.print(a.stdout, &d)
+			x.print(termsafe.NewWriter(a.stdout), &d) // names come from the network: no terminal escapes
 		}
 		if d.Action == policy.Block {
 			return exitStatus(exitBlocked)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/config"
+	"github.com/hearth-dns/hearth/internal/termsafe"
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy/words"
 	"github.com/hearth-dns/hearth/report"
@@ -101,7 +102,7 @@ func newReportCmd(a *app) *cobra.Command {
 		case "html":
 			err = rep.HTML(a.stdout)
 		default:
-			err = rep.Text(a.stdout)
+			err = rep.Text(termsafe.NewWriter(a.stdout)) // names come from the network: no terminal escapes
 		}
 		if err != nil {
 			fmt.Fprintf(a.stderr, "hearth: report: %v\n", err)
@@ -155,12 +156,13 @@ func newLogCmd(a *app) *cobra.Command {
 		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
 			rows[i], rows[j] = rows[j], rows[i]
 		}
-		printLogRows(a.stdout, rows, loc)
+		out := termsafe.NewWriter(a.stdout) // names come from the network: no terminal escapes
+		printLogRows(out, rows, loc)
 		if len(rows) == 0 && !follow {
-			fmt.Fprintf(a.stdout, "nothing blocked in the last %s\n", since)
+			fmt.Fprintf(out, "nothing blocked in the last %s\n", since)
 		}
 		if follow {
-			return followLog(c.Context(), a.stdout, r, f, rows, loc)
+			return followLog(c.Context(), out, r, f, rows, loc)
 		}
 		return nil
 	}

@@ -197,3 +197,31 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestTerminalEscapesShown: a device name (set on the dashboard, or a DHCP
+// lease name) and a looked-up name carrying terminal escapes are printed by
+// `hearth log` and `hearth report` as visible escapes, never raw.
+func TestTerminalEscapesShown(t *testing.T) {
+	path := seededJournal(t)
+	dir := filepath.Dir(path)
+	j := journal.Open(journal.Config{RetentionDays: 60, MaxSizeMB: 10, Queue: 1000, FlushInterval: 100 * time.Millisecond},
+		journal.Options{Dir: dir})
+	j.Record(journal.Event{Time: time.Now().Add(-2 * time.Minute), Device: "evil\x1b[2J\x1b]0;pwned\x07", Group: "kids",
+		Client: netip.MustParseAddr("192.168.1.66"), Name: "x\u202etxt.exe.example", Qtype: 1, Action: journal.ActionBlock,
+		Reason: policy.ReasonRule, Rule: "groups.kids.rules[0]", Category: "chat", Response: "nxdomain"})
+	if err := j.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"log", "-c", path}, {"report", "-c", path}} {
+		a, out, errOut := testApp()
+		if code := execute(context.Background(), a, args); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		for i, c := range out.String() {
+			if c < 0x20 && c != '\n' && c != '\t' || c == 0x7f || c >= 0x202a && c <= 0x202e {
+				t.Fatalf("%v: raw control character %U at byte %d:\n%q", args, c, i, out)
+			}
+		}
+		containsAll(t, strings.Join(args, " "), out.String(), `\x1b[2J`)
+	}
+}

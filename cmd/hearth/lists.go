@@ -14,6 +14,7 @@ import (
 
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/config"
+	"github.com/hearth-dns/hearth/internal/termsafe"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/policy/words"
 )
@@ -42,7 +43,7 @@ func newListsCmd(a *app) *cobra.Command {
 			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
 			return exitStatus(exitError)
 		}
-		printStatus(a.stdout, ls.Status(), time.Now())
+		printStatus(termsafe.NewWriter(a.stdout), ls.Status(), time.Now())
 		return nil
 	}
 	cmd.AddCommand(newListsUpdateCmd(a), newListsTestCmd(a))
@@ -126,7 +127,7 @@ func newListsTestCmd(a *app) *cobra.Command {
 			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
 			return exitStatus(exitError)
 		}
-		explain(a.stdout, name, compiled, cfg.Policy, cfg.ListCategories())
+		explain(termsafe.NewWriter(a.stdout), name, compiled, cfg.Policy, cfg.ListCategories())
 		for _, st := range ls.Status() {
 			if st.URL != "" && st.LastUpdate.IsZero() {
 				fmt.Fprintf(a.stdout, "note: %s has not been downloaded yet (hearth lists update)\n", st.Name)
