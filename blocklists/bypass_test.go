@@ -8,6 +8,7 @@ import (
 // TestCatalogueBypass checks the bypass category: its public list, its two
 // services, and that they cover the names browsers and phones use.
 func TestCatalogueBypass(t *testing.T) {
+	t.Parallel()
 	c := Builtin()
 	cat, ok := c.Category("bypass")
 	if !ok {

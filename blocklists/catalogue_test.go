@@ -10,6 +10,7 @@ import (
 )
 
 func TestBuiltinCatalogue(t *testing.T) {
+	t.Parallel()
 	c, err := ParseCatalogue(catalogueYAML)
 	if err != nil {
 		t.Fatalf("embedded catalogue.yaml:\n%v", err)
@@ -37,6 +38,7 @@ func TestBuiltinCatalogue(t *testing.T) {
 
 // TestCatalogueRequiredServices checks the services families ask for first.
 func TestCatalogueRequiredServices(t *testing.T) {
+	t.Parallel()
 	want := map[string][]string{
 		"chat": {"discord", "whatsapp", "telegram", "snapchat", "facebook-messenger", "signal", "kik",
 			"viber", "skype", "random-video-chat", "wizz", "yubo"},
@@ -82,6 +84,7 @@ func TestCatalogueRequiredServices(t *testing.T) {
 }
 
 func TestParseCatalogueErrors(t *testing.T) {
+	t.Parallel()
 	const cats = "categories:\n  - {id: chat, name: Chat}\n"
 	svc := func(body string) string { return cats + "services:\n  - " + body + "\n" }
 	tests := []struct {
@@ -149,6 +152,7 @@ func TestParseCatalogueErrors(t *testing.T) {
 }
 
 func TestCatalogueLookup(t *testing.T) {
+	t.Parallel()
 	c := Builtin()
 	svcs, cat, err := c.Lookup("gaming")
 	if err != nil || cat == nil || cat.ID != "gaming" || len(svcs) != len(c.ServicesIn("gaming")) || len(svcs) < 12 {
@@ -279,6 +283,7 @@ func domainsIn(c *Catalogue, categories ...string) []string {
 // TestCatalogueDoc checks that docs/catalogue.md names every category and
 // service id.
 func TestCatalogueDoc(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(filepath.Join("..", "docs", "catalogue.md"))
 	if err != nil {
 		t.Fatal(err)

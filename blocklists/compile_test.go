@@ -23,6 +23,7 @@ func writeList(t *testing.T, content string) string {
 }
 
 func TestInlineAndSubdomains(t *testing.T) {
+	t.Parallel()
 	hosts := writeList(t, "# hosts\n0.0.0.0 hosts.example\n127.0.0.1 other.example\n")
 	l, _, _ := testLists(t, "",
 		SourceConfig{Name: "inline", Category: "ads", Domains: []string{"exact.example", "||wide.example^", "*.star.example"}},
@@ -77,6 +78,7 @@ func testCatalogue(listURL string) *Catalogue {
 }
 
 func TestCatalogueSources(t *testing.T) {
+	t.Parallel()
 	srv := newListServer(t, "adult.example\n")
 	l, err := New(Config{Refresh: time.Hour, Sources: []SourceConfig{
 		{Name: "mine", Category: "ads", Domains: []string{"ads.example"}},
@@ -126,6 +128,7 @@ func TestCatalogueSources(t *testing.T) {
 }
 
 func TestTooManySourcesWithServices(t *testing.T) {
+	t.Parallel()
 	cat := testCatalogue("")
 	for i := range MaxSources {
 		cat.Services = append(cat.Services, Service{ID: "s" + strings.Repeat("x", i), Domains: []string{"a.example"}})
@@ -137,6 +140,7 @@ func TestTooManySourcesWithServices(t *testing.T) {
 }
 
 func TestStatusOfFile(t *testing.T) {
+	t.Parallel()
 	path := writeList(t, "# a list\n\na.example\nb.example\nnot a rule\n@@||ok.b.example^\nalso bad\n||c.example^\n")
 	mtime := t0.Add(-3 * time.Hour)
 	if err := os.Chtimes(path, mtime, mtime); err != nil {
@@ -180,6 +184,7 @@ func TestStatusOfFile(t *testing.T) {
 }
 
 func TestExplain(t *testing.T) {
+	t.Parallel()
 	srv := newListServer(t, "||example.com^\n")
 	l, err := New(Config{Refresh: time.Hour, Sources: []SourceConfig{
 		{Name: "wide", Category: "ads", Domains: []string{"||b.example.com^"}},

@@ -12,6 +12,7 @@ import (
 )
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "mine.txt")
 	if err := os.WriteFile(file, []byte("a.example\n"), 0o600); err != nil {
@@ -85,6 +86,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateTooManySources(t *testing.T) {
+	t.Parallel()
 	var cfg Config
 	cfg.Refresh = time.Hour
 	for i := range MaxSources + 1 {

@@ -9,6 +9,7 @@ import (
 // TestConfigEqual: a change to any field of lists: or of one source is
 // noticed (a new field that Equal forgets fails here).
 func TestConfigEqual(t *testing.T) {
+	t.Parallel()
 	src := SourceConfig{Name: "mine", Category: "ads", URL: "https://lists.example/a.txt", File: "/x", Domains: []string{"a.example"}}
 	base := Config{Refresh: 24 * time.Hour, Sources: []SourceConfig{src}}
 	if !base.Equal(base) || !base.Equal(Config{Refresh: 24 * time.Hour, Sources: []SourceConfig{src}}) {

@@ -149,6 +149,7 @@ func statusOf(t *testing.T, l *Lists, name string) SourceStatus {
 }
 
 func TestConditionalRequests(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, etag, lastModified string
 		header, want             string
@@ -193,6 +194,7 @@ func TestConditionalRequests(t *testing.T) {
 }
 
 func TestSameBytesWithoutConditionalSupport(t *testing.T) {
+	t.Parallel()
 	srv := newListServer(t, "ads.example\n")
 	l, _, _ := testLists(t, "", SourceConfig{Name: "ads", Category: "ads", URL: srv.URL})
 	mustRefresh(t, l, true)
@@ -205,6 +207,7 @@ func TestSameBytesWithoutConditionalSupport(t *testing.T) {
 }
 
 func TestCacheSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	srv := newListServer(t, "0.0.0.0 ads.example\n")
 	src := SourceConfig{Name: "ads", Category: "ads", URL: srv.URL}
@@ -235,6 +238,7 @@ func TestCacheSurvivesRestart(t *testing.T) {
 }
 
 func TestUnreachableKeepsCopy(t *testing.T) {
+	t.Parallel()
 	srv := newListServer(t, "ads.example\n")
 	l, _, logs := testLists(t, "", SourceConfig{Name: "ads", Category: "ads", URL: srv.URL})
 	mustRefresh(t, l, true)
@@ -257,6 +261,7 @@ func TestUnreachableKeepsCopy(t *testing.T) {
 }
 
 func TestRejectedDownloads(t *testing.T) {
+	t.Parallel()
 	good := "a.example\nb.example\nc.example\nd.example\n"
 	tests := []struct {
 		name        string
@@ -310,6 +315,7 @@ func TestRejectedDownloads(t *testing.T) {
 }
 
 func TestRejectedFirstDownloadStoresNothing(t *testing.T) {
+	t.Parallel()
 	srv := newListServer(t, "<!doctype html><p>hi")
 	dir := t.TempDir()
 	l, _, _ := testLists(t, dir, SourceConfig{Name: "l", Category: "ads", URL: srv.URL})

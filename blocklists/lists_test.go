@@ -13,6 +13,7 @@ import (
 // download at once (no copy yet), then one per interval, each change handed
 // to onUpdate.
 func TestRun(t *testing.T) {
+	t.Parallel()
 	srv := newListServer(t, "one.example\n")
 	l, clk, logs := testLists(t, "", SourceConfig{Name: "l", Category: "ads", URL: srv.URL},
 		SourceConfig{Name: "inline", Category: "ads", Domains: []string{"inline.example"}})
@@ -88,6 +89,7 @@ func asleep(t *testing.T, clk *clocktest.Fake, logs *logBuffer) {
 // TestRunFresh: a restart with a recent copy compiles it and waits for the
 // interval before asking the server.
 func TestRunFresh(t *testing.T) {
+	t.Parallel()
 	srv := newListServer(t, "one.example\n")
 	dir := t.TempDir()
 	src := SourceConfig{Name: "l", Category: "ads", URL: srv.URL}
@@ -115,6 +117,7 @@ func TestRunFresh(t *testing.T) {
 // TestRunRetriesWithoutCopy: with no copy at all, a failed download is
 // retried after a minute, not a whole interval.
 func TestRunRetriesWithoutCopy(t *testing.T) {
+	t.Parallel()
 	srv := newListServer(t, "one.example\n")
 	srv.set(func(s *listServer) { s.status = 503 })
 	l, clk, _ := testLists(t, "", SourceConfig{Name: "l", Category: "ads", URL: srv.URL})

@@ -34,6 +34,7 @@ func buildFrom(t testing.TB, lines ...string) *Matcher {
 }
 
 func TestMatchSemantics(t *testing.T) {
+	t.Parallel()
 	m := buildFrom(t,
 		"0 exact.test",          // exact only
 		"1 ||sub.test^",         // name and subdomains
@@ -124,6 +125,7 @@ func TestMatchSemantics(t *testing.T) {
 }
 
 func TestMatchRuleIsSubstring(t *testing.T) {
+	t.Parallel()
 	m := buildFrom(t, "0 ||ads.test^")
 	name := strings.Clone("x.ads.test")
 	got := m.Match(name)
@@ -134,6 +136,7 @@ func TestMatchRuleIsSubstring(t *testing.T) {
 }
 
 func TestMatcherEmpty(t *testing.T) {
+	t.Parallel()
 	var nilM *Matcher
 	for _, m := range []*Matcher{nilM, {}, NewBuilder(0).Build(), NewBuilder(10).Build()} {
 		if got := m.Match("a.com"); got.Blocked() || got.Rule != "" {
@@ -152,6 +155,7 @@ func TestMatcherEmpty(t *testing.T) {
 }
 
 func TestBuilderNormalisesAndResets(t *testing.T) {
+	t.Parallel()
 	b := NewBuilder(0)
 	b.Add(1, Entry{Name: "Upper.Example.", Subdomains: true})
 	b.Add(2, Entry{Name: "upper.example"})
@@ -179,6 +183,7 @@ func TestBuilderNormalisesAndResets(t *testing.T) {
 }
 
 func TestBuilderSourceOutOfRange(t *testing.T) {
+	t.Parallel()
 	defer func() {
 		if recover() == nil {
 			t.Error("no panic for SourceID 128")
@@ -191,6 +196,7 @@ func TestBuilderSourceOutOfRange(t *testing.T) {
 // against a map, across duplicates and sources, at a size where runs and
 // the repack matter.
 func TestMatcherManyNames(t *testing.T) {
+	t.Parallel()
 	const n = 50000
 	b := NewBuilder(0)
 	want := map[string]Sources{}
@@ -230,6 +236,7 @@ func TestMatcherManyNames(t *testing.T) {
 // TestMatcherManyCombos goes past 65,536 distinct source combinations, where
 // combo numbers take a second uint16.
 func TestMatcherManyCombos(t *testing.T) {
+	t.Parallel()
 	b := NewBuilder(0)
 	const n = 70000
 	name := func(i int) string { return fmt.Sprintf("c%d.example", i) }
@@ -288,6 +295,7 @@ func checkTableOrder(t *testing.T, tb *table) {
 }
 
 func TestMatcherConcurrent(t *testing.T) {
+	t.Parallel()
 	m := buildFrom(t, "0 ||ads.test^", "1 exact.test", "1 @@||ok.ads.test^")
 	var wg sync.WaitGroup
 	for g := range 8 {

@@ -15,6 +15,7 @@ var updateParseGolden = flag.Bool("update-parse-golden", false, "rewrite testdat
 // per entry (kind and name) and the stats with the .golden file beside it.
 // After a deliberate change: go test ./blocklists -run TestParseGolden -update-parse-golden
 func TestParseGolden(t *testing.T) {
+	t.Parallel()
 	inputs, err := filepath.Glob(filepath.Join("testdata", "parse", "*.txt"))
 	if err != nil || len(inputs) == 0 {
 		t.Fatalf("no golden inputs: %v", err)

@@ -28,6 +28,7 @@ func allowE(n string) Entry { return Entry{Name: n, Allow: true} }
 func allowS(n string) Entry { return Entry{Name: n, Allow: true, Subdomains: true} }
 
 func TestParseLines(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		line string
@@ -199,6 +200,7 @@ func lineKind(st ParseStats) string {
 }
 
 func TestParseStatsAndSkippedLines(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("\ufeff# header\r\n\r\n")
 	for i := range 15 {
@@ -227,6 +229,7 @@ func statsEqual(a, b ParseStats) bool {
 }
 
 func TestParseLongLine(t *testing.T) {
+	t.Parallel()
 	in := "a.com\n" + strings.Repeat("x", 200<<10) + "\nb.com\n" + strings.Repeat("y", 100<<10)
 	got, st := parseAll(t, in)
 	if !slices.Equal(got, []Entry{exact("a.com"), exact("b.com")}) {
@@ -238,6 +241,7 @@ func TestParseLongLine(t *testing.T) {
 }
 
 func TestParseSmallReads(t *testing.T) {
+	t.Parallel()
 	// Streaming: one byte per Read must give the same result.
 	in := "0.0.0.0 a.com b.com\r\n||c.com^\n# x\n\nd.com"
 	var whole, bytewise []Entry
@@ -249,6 +253,7 @@ func TestParseSmallReads(t *testing.T) {
 }
 
 func TestParseReadError(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("boom")
 	r := io.MultiReader(strings.NewReader("a.com\nb.com\n"), iotest.ErrReader(boom))
 	var got []Entry

@@ -124,6 +124,7 @@ func goVersionAtLeast(a, b string) bool {
 // HEARTH_STATE_DIR; and hadolint's rules hold (pinned images, no latest, no
 // ADD, JSON ENTRYPOINT, absolute WORKDIR).
 func TestDockerfile(t *testing.T) {
+	t.Parallel()
 	text := string(readFile(t, "container/Dockerfile"))
 	stages := parseDockerfile(t, text)
 	if len(stages) < 2 {
@@ -246,6 +247,7 @@ func TestDockerfile(t *testing.T) {
 // NET_BIND_SERVICE, restart unless stopped, the state volume and the
 // configuration bind-mounted read-only, built from this repository's Dockerfile.
 func TestCompose(t *testing.T) {
+	t.Parallel()
 	var c struct {
 		Name     string `yaml:"name"`
 		Services map[string]struct {

@@ -14,6 +14,7 @@ import (
 // TestScriptsSyntax runs `bash -n` on the shell scripts, and shellcheck when
 // it is installed.
 func TestScriptsSyntax(t *testing.T) {
+	t.Parallel()
 	scripts := []string{"install.sh", filepath.Join(repoRoot, "scripts", "release.sh"), filepath.Join(repoRoot, "scripts", "shared-data-checks.sh")}
 	for _, s := range scripts {
 		if out, err := exec.Command("bash", "-n", s).CombinedOutput(); err != nil {
@@ -169,6 +170,7 @@ const (
 // checksum stop it with a clear message; --uninstall removes the unit and the
 // binary and keeps the configuration.
 func TestInstallScript(t *testing.T) {
+	t.Parallel()
 	bin := hostBinary(t)
 	in := newInstaller(t)
 	r := in.root
@@ -367,6 +369,7 @@ func TestInstallScript(t *testing.T) {
 // TestInstallScriptArch checks which release file install.sh picks for each
 // machine when no binary is named.
 func TestInstallScriptArch(t *testing.T) {
+	t.Parallel()
 	in := newInstaller(t)
 	for _, c := range []struct{ dpkg, uname, want string }{
 		{"amd64", "x86_64", "amd64"},

@@ -12,6 +12,7 @@ import (
 // router, IPv6, dnsmasq forwarding, a fallback, uninstall), names only files
 // that exist, and gives the same systemd-resolved commands as install.sh.
 func TestREADME(t *testing.T) {
+	t.Parallel()
 	text := string(readFile(t, "README.md"))
 	contains(t, "deploy/README.md", text,
 		"sudo deploy/install.sh\n", "sudo deploy/install.sh --dry-run", "dig @192.168.1.2 example.com",

@@ -31,6 +31,7 @@ func unitSettings(t *testing.T, text string) map[string][]string {
 // need: an unprivileged user with only CAP_NET_BIND_SERVICE, the sandbox, and
 // nothing that would hide /proc/net/arp or stop `ip -6 neigh`.
 func TestSystemdUnitSettings(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile(unitPath)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 // TestHelpData checks that the embedded help.yaml loads and holds the
 // services families in the UK must always be able to reach.
 func TestHelpData(t *testing.T) {
+	t.Parallel()
 	h, err := parseHelp(helpYAML)
 	if err != nil {
 		t.Fatalf("embedded help.yaml:\n%v", err)
@@ -42,6 +43,7 @@ func TestHelpData(t *testing.T) {
 }
 
 func TestHelpCountries(t *testing.T) {
+	t.Parallel()
 	got := HelpCountries()
 	if !slices.IsSorted(got) || !slices.Contains(got, "gb") {
 		t.Errorf("HelpCountries() = %v", got)
@@ -53,6 +55,7 @@ func TestHelpCountries(t *testing.T) {
 }
 
 func TestHelpServices(t *testing.T) {
+	t.Parallel()
 	svcs, err := HelpServices([]string{" GB ", "ie", "gb"})
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +100,7 @@ func TestHelpServices(t *testing.T) {
 }
 
 func TestParseHelpErrors(t *testing.T) {
+	t.Parallel()
 	const ok = "    - {id: a, name: A, description: D, domains: [a.example]}\n"
 	for _, tc := range []struct {
 		name string
@@ -145,6 +149,7 @@ func TestParseHelpErrors(t *testing.T) {
 }
 
 func TestHelpPhone(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[string]bool{
 		"0800 1111": true, "116 123": true, "1-800-843-5678": true, "+44 800 1111": true, "988": true,
 		"": false, "+": false, "0800  1111": false, "0800 ": false, "-1": false, "0800 x": false, "(0800)": false,

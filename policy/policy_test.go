@@ -111,6 +111,7 @@ func client(addr string) identity.ClientInfo {
 }
 
 func TestDecideFamily(t *testing.T) {
+	t.Parallel()
 	e := newFamilyEngine(t, family())
 	alex := client("127.0.0.20") // by MAC, from the neighbour table
 	sam := client("127.0.0.40")  // by address
@@ -224,6 +225,7 @@ func TestDecideFamily(t *testing.T) {
 }
 
 func TestDecideDST(t *testing.T) {
+	t.Parallel()
 	cfg := family()
 	cfg.Groups["kids"] = GroupConfig{
 		Rules:   []RuleConfig{{Block: []string{"gaming"}, Outside: []string{"sun 01:30-03:00"}}},
@@ -254,6 +256,7 @@ func TestDecideDST(t *testing.T) {
 }
 
 func TestIdentify(t *testing.T) {
+	t.Parallel()
 	e := newFamilyEngine(t, family())
 	mac, _ := net.ParseMAC("3c:22:fb:12:34:56")
 	router := netip.MustParseAddr("127.0.0.53")
@@ -297,6 +300,7 @@ func TestIdentify(t *testing.T) {
 }
 
 func TestOverridesDecide(t *testing.T) {
+	t.Parallel()
 	e := newFamilyEngine(t, family())
 	alex, sam := client("127.0.0.20"), client("127.0.0.40")
 	now := at("2026-11-26 19:30:00")
@@ -339,6 +343,7 @@ func TestOverridesDecide(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	cfg := family()
 	cfg.Timezone = "Europe/Londn"
 	cfg.Calendar.Holidays = []string{"2026-12-32..2027-01-04"}
@@ -394,6 +399,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestSetConfigKeepsRunningOnError(t *testing.T) {
+	t.Parallel()
 	e := newFamilyEngine(t, family())
 	bad := family()
 	bad.Timezone = "Mars/Olympus"
@@ -406,6 +412,7 @@ func TestSetConfigKeepsRunningOnError(t *testing.T) {
 }
 
 func TestCategories(t *testing.T) {
+	t.Parallel()
 	cat := blocklists.Builtin()
 	got := family().Categories(cat)
 	if strings.Join(got, ",") != "gambling,gaming,chat,video,bypass" {

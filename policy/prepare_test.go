@@ -9,6 +9,7 @@ import (
 // TestPrepareApply: a prepared policy changes nothing until applied; a bad
 // one is refused at Prepare and the running one stays.
 func TestPrepareApply(t *testing.T) {
+	t.Parallel()
 	withBlock := func(block ...string) Config {
 		c := family()
 		c.Blocking.Block = block

@@ -6,6 +6,7 @@ import (
 )
 
 func TestSafeSearchLevels(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		level string
 		valid bool
@@ -27,6 +28,7 @@ func TestSafeSearchLevels(t *testing.T) {
 }
 
 func TestSafeSearchTarget(t *testing.T) {
+	t.Parallel()
 	const (
 		google = "forcesafesearch.google.com"
 		ytMod  = "restrictmoderate.youtube.com"
@@ -85,6 +87,7 @@ func TestSafeSearchTarget(t *testing.T) {
 // would follow a loop, and every mapped name and target is a plain
 // lowercase name without a trailing dot.
 func TestSafeSearchNoChains(t *testing.T) {
+	t.Parallel()
 	for _, level := range []string{SafeSearchModerate, SafeSearchStrict} {
 		s := newSafeSearch(level)
 		if len(s.targets) < 200 {

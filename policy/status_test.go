@@ -14,6 +14,7 @@ import (
 )
 
 func TestStatus(t *testing.T) {
+	t.Parallel()
 	e := newFamilyEngine(t, family())
 	// Thursday 26 November 2026, 17:30: game time (16:00-19:00), chat hours
 	// (07:00-21:00), the video rule's hour (17:00-18:00).
@@ -81,6 +82,7 @@ func TestStatus(t *testing.T) {
 }
 
 func TestAssign(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "assignments.json")
 	store, err := state.OpenAssignments(path)
@@ -183,6 +185,7 @@ func TestAssign(t *testing.T) {
 }
 
 func TestWeek(t *testing.T) {
+	t.Parallel()
 	e := newFamilyEngine(t, family())
 	var kids GroupWeek
 	for _, g := range e.Week() {
@@ -211,6 +214,7 @@ func TestWeek(t *testing.T) {
 }
 
 func TestAssignmentsDamaged(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "assignments.json")
 	if err := os.WriteFile(path, []byte(`{"assignments": [`), 0o600); err != nil {
 		t.Fatal(err)

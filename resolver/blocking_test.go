@@ -34,6 +34,7 @@ func blockingServer(t *testing.T, response string, block ...string) (*dnstest.Se
 }
 
 func TestBlockedNamesAreAnsweredLocally(t *testing.T) {
+	t.Parallel()
 	up, addr := blockingServer(t, policy.ResponseNullIP, "gaming", "ads")
 	for _, tc := range []struct {
 		name  string
@@ -95,6 +96,7 @@ func TestBlockedNamesAreAnsweredLocally(t *testing.T) {
 }
 
 func TestBlockResponses(t *testing.T) {
+	t.Parallel()
 	for response, rcode := range map[string]int{policy.ResponseNXDomain: dns.RcodeNameError, policy.ResponseRefused: dns.RcodeRefused} {
 		_, addr := blockingServer(t, response, "tiktok")
 		r := ask(t, addr, "www.tiktok.com.", dns.TypeA)

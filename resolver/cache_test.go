@@ -7,10 +7,12 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/dnstest"
 )
 
 func TestCacheAnswersRepeatAndAgesTTL(t *testing.T) {
+	t.Parallel()
 	up, _, addr, clk := upstreamAndServer(t, nil)
 
 	r := ask(t, addr, "example.com.", dns.TypeA)
@@ -43,6 +45,7 @@ func TestCacheAnswersRepeatAndAgesTTL(t *testing.T) {
 }
 
 func TestCacheKeepsClientCase(t *testing.T) {
+	t.Parallel()
 	_, _, addr, _ := upstreamAndServer(t, nil)
 	for _, name := range []string{"MiXeD.ExAmPlE.", "mixed.example.", "MIXED.EXAMPLE."} {
 		r := ask(t, addr, name, dns.TypeA)
@@ -53,6 +56,7 @@ func TestCacheKeepsClientCase(t *testing.T) {
 }
 
 func TestNegativeCachingRFC2308(t *testing.T) {
+	t.Parallel()
 	up, _, addr, clk := upstreamAndServer(t, nil)
 	for _, tc := range []struct {
 		name  string
@@ -84,6 +88,7 @@ func TestNegativeCachingRFC2308(t *testing.T) {
 }
 
 func TestNegativeAnswerWithoutSOAIsNotCached(t *testing.T) {
+	t.Parallel()
 	up, _, addr, _ := upstreamAndServer(t, nil)
 	up.SetHandler(func(q *dns.Msg) *dns.Msg {
 		r := new(dns.Msg)
@@ -98,6 +103,7 @@ func TestNegativeAnswerWithoutSOAIsNotCached(t *testing.T) {
 }
 
 func TestTTLClamps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		min, max time.Duration
 		want     uint32
@@ -139,6 +145,7 @@ func TestServeStaleWhenUpstreamsFail(t *testing.T) {
 }
 
 func TestServeStaleOff(t *testing.T) {
+	t.Parallel()
 	up, _, addr, clk := upstreamAndServer(t, func(c *Config) { c.Cache.ServeStale = false })
 	ask(t, addr, "stale.example.", dns.TypeA)
 	clk.Advance(400 * time.Second)
@@ -148,31 +155,86 @@ func TestServeStaleOff(t *testing.T) {
 	}
 }
 
+// TestPrefetchRefreshesPopularEntries waits on events, not on the wall
+// clock: a prefetch starts in the handler just after the answer is written,
+// so the test waits for the handler to finish (the Observer's Query call)
+// and then for the background work it started (the server's prefetches).
 func TestPrefetchRefreshesPopularEntries(t *testing.T) {
-	up, s, addr, clk := upstreamAndServer(t, nil)
-	for range 3 {
-		ask(t, addr, "popular.example.", dns.TypeA)
+	t.Parallel()
+	up := dnstest.NewServer(t)
+	cfg := testConfig("udp://" + up.Addr)
+	cfg.Upstreams.Timeout = 10 * time.Second // a loaded machine must not turn the prefetch into a failure
+	clk := clocktest.New(t0)
+	handled := &handledQueries{done: make(chan struct{}, 16)}
+	s, addr := startWith(t, cfg, Options{Clock: clk, Observer: handled})
+	askHandled := func(name string) *dns.Msg {
+		t.Helper()
+		r := ask(t, addr, name, dns.TypeA)
+		handled.wait(t)
+		return r
 	}
-	ask(t, addr, "rare.example.", dns.TypeA)
+
+	for range 3 {
+		askHandled("popular.example.")
+	}
+	askHandled("rare.example.")
 	clk.Advance(280 * time.Second) // within the last tenth of the 300 s TTL
-	if got := firstA(t, ask(t, addr, "popular.example.", dns.TypeA)).Hdr.Ttl; got != 20 {
+	if got := firstA(t, askHandled("popular.example.")).Hdr.Ttl; got != 20 {
 		t.Errorf("answer before refresh TTL %d, want 20 (served from cache)", got)
 	}
-	ask(t, addr, "rare.example.", dns.TypeA)
-	eventually(t, "the prefetch", func() bool { return up.Queries() == 3 && len(s.prefetchSlots) == 0 })
+	askHandled("rare.example.")
+	waitPrefetches(t, s)
 	if n := up.Queries(); n != 3 {
 		t.Fatalf("upstream saw %d queries, want 3 (only the popular entry prefetched)", n)
 	}
+	if q := up.LastQuery(); q == nil || q.Question[0].Name != "popular.example." {
+		t.Fatalf("last upstream query %v, want the prefetch of popular.example.", q)
+	}
 	// The refreshed entry answers with a full TTL, without asking again.
-	if got := firstA(t, ask(t, addr, "popular.example.", dns.TypeA)).Hdr.Ttl; got != 300 {
+	if got := firstA(t, askHandled("popular.example.")).Hdr.Ttl; got != 300 {
 		t.Errorf("after prefetch TTL %d, want 300", got)
 	}
+	waitPrefetches(t, s)
 	if n := up.Queries(); n != 3 {
 		t.Errorf("upstream saw %d queries after the refresh, want 3", n)
 	}
 }
 
+// handledQueries is an Observer that signals each query ServeDNS finished
+// handling (after the answer was written and any prefetch was started).
+type handledQueries struct{ done chan struct{} }
+
+func (h *handledQueries) Query(Protocol, Result)               { h.done <- struct{}{} }
+func (h *handledQueries) Cache(bool)                           {}
+func (h *handledQueries) Blocked(string, string, string)       {}
+func (h *handledQueries) Upstream(string, time.Duration, bool) {}
+
+// wait waits for the handler of one more query to finish.
+func (h *handledQueries) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case <-h.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the query's handler did not finish")
+	}
+}
+
+// waitPrefetches waits until every prefetch started so far has finished: the
+// server's background WaitGroup counts only prefetches, and each was added
+// before the handler that started it returned.
+func waitPrefetches(t *testing.T, s *Server) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { s.bg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a prefetch did not finish")
+	}
+}
+
 func TestConcurrentMissesCoalesce(t *testing.T) {
+	t.Parallel()
 	up, _, addr, _ := upstreamAndServer(t, nil)
 	up.SetDelay(100 * time.Millisecond)
 	var wg sync.WaitGroup
@@ -207,6 +269,7 @@ func TestCacheIsBounded(t *testing.T) {
 }
 
 func TestCacheOff(t *testing.T) {
+	t.Parallel()
 	up, _, addr, _ := upstreamAndServer(t, func(c *Config) { c.Cache.Size = 0 })
 	ask(t, addr, "x.example.", dns.TypeA)
 	ask(t, addr, "x.example.", dns.TypeA)

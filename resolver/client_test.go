@@ -47,6 +47,7 @@ func identWire(t *testing.T, m *dns.Msg) *dns.Msg {
 }
 
 func TestClientFromQuery(t *testing.T) {
+	t.Parallel()
 	const router = "192.168.1.1"
 	rawMAC := string([]byte{0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0x01})
 	tests := []struct {
@@ -100,6 +101,7 @@ func TestClientFromQuery(t *testing.T) {
 }
 
 func TestClientFromQueryDoesNotAliasOption(t *testing.T) {
+	t.Parallel()
 	data := []byte{0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0x01}
 	req := identQuery(&dns.EDNS0_LOCAL{Code: EDNSMACOption, Data: data})
 	c := ClientFromQuery(netip.MustParseAddr("192.168.1.1"), req)

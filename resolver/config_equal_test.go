@@ -9,6 +9,7 @@ import (
 // TestCacheConfigEqual: a change to any field of the cache section is
 // noticed (a new field that Equal forgets fails here).
 func TestCacheConfigEqual(t *testing.T) {
+	t.Parallel()
 	base := CacheConfig{Size: 100, MinTTL: time.Second, MaxTTL: time.Hour, NegativeTTL: time.Minute, StaleMaxAge: time.Hour}
 	if !base.Equal(base) {
 		t.Fatal("a config differs from itself")
@@ -35,6 +36,7 @@ func TestCacheConfigEqual(t *testing.T) {
 // discarded changes nothing and frees its new listen address; a stale one
 // is refused at Commit.
 func TestPrepareDiscardLeavesServerAsItWas(t *testing.T) {
+	t.Parallel()
 	s, _ := start(t, testConfig("udp://127.0.0.1:1"), nil)
 	before := s.pipe.Load()
 	cfg := before.cfg

@@ -40,6 +40,7 @@ func (e *events) take() []journal.Event {
 // with its reason, allowed lookups only for a group with log_allowed, and
 // never a help site.
 func TestJournalEvents(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) // a Thursday, school hours
 	clk := clocktest.New(now)
 	cfg := policy.Config{

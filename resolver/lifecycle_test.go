@@ -16,6 +16,7 @@ import (
 )
 
 func TestReloadSwapsUpstreamsAndRejectsBadConfig(t *testing.T) {
+	t.Parallel()
 	up1, up2 := dnstest.NewServer(t), dnstest.NewServer(t)
 	cfg := testConfig("udp://" + up1.Addr)
 	s, addr := start(t, cfg, nil)
@@ -46,6 +47,7 @@ func TestReloadSwapsUpstreamsAndRejectsBadConfig(t *testing.T) {
 }
 
 func TestReloadMovesListeners(t *testing.T) {
+	t.Parallel()
 	up := dnstest.NewServer(t)
 	s, addr := start(t, testConfig("udp://"+up.Addr), nil)
 	cfg := testConfig("udp://" + up.Addr)
@@ -76,6 +78,8 @@ func TestReloadMovesListeners(t *testing.T) {
 	}
 }
 
+// Serial: it checks that nothing answers on the closed port afterwards,
+// which a parallel test binding 127.0.0.1:0 could take over.
 func TestShutdownFinishesInFlightQueries(t *testing.T) {
 	up := dnstest.NewServer(t)
 	up.SetDelay(300 * time.Millisecond)
@@ -109,6 +113,7 @@ func TestShutdownFinishesInFlightQueries(t *testing.T) {
 }
 
 func TestBindErrorsExplainTheFix(t *testing.T) {
+	t.Parallel()
 	busy, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -133,6 +138,7 @@ func TestBindErrorsExplainTheFix(t *testing.T) {
 }
 
 func TestNewRejectsInvalidConfig(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig()
 	cfg.AllowClients = []string{"192.168.1.0/33"}
 	cfg.UDPSize = 100
@@ -145,6 +151,7 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 }
 
 func TestListensOnIPv6(t *testing.T) {
+	t.Parallel()
 	if ln, err := net.ListenPacket("udp", "[::1]:0"); err != nil {
 		t.Skipf("no IPv6 loopback on this machine: %v", err)
 	} else {

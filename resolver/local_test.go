@@ -24,6 +24,7 @@ var localQueries = []struct {
 }
 
 func TestLocalNamesNeverGoUpstream(t *testing.T) {
+	t.Parallel()
 	up, _, addr, _ := upstreamAndServer(t, nil)
 	for _, q := range localQueries {
 		if r := ask(t, addr, q.name, q.qtype); r.Rcode != dns.RcodeNameError {
@@ -43,6 +44,7 @@ func TestLocalNamesNeverGoUpstream(t *testing.T) {
 }
 
 func TestLocalNamesGoToRouter(t *testing.T) {
+	t.Parallel()
 	router := dnstest.NewServer(t)
 	up, _, addr, _ := upstreamAndServer(t, func(c *Config) { c.Local.Router = router.Addr })
 	for _, q := range localQueries {
@@ -60,6 +62,7 @@ func TestLocalNamesGoToRouter(t *testing.T) {
 }
 
 func TestLocalhost(t *testing.T) {
+	t.Parallel()
 	up, _, addr, _ := upstreamAndServer(t, nil)
 	if a := firstA(t, ask(t, addr, "localhost.", dns.TypeA)); a.A.String() != "127.0.0.1" {
 		t.Errorf("localhost A %s", a.A)

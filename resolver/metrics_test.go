@@ -77,6 +77,7 @@ var _ Observer = (*recorder)(nil)
 // a real server in front of a real upstream with the household's policy, and
 // checks what the Observer is told.
 func TestObserverSeesEveryExit(t *testing.T) {
+	t.Parallel()
 	clk := clocktest.New(thursday(12, 0, 0))
 	engine := policytest.Engine(t, household(), clk)
 	up := dnstest.NewServer(t)
@@ -159,6 +160,7 @@ func TestObserverSeesEveryExit(t *testing.T) {
 // TestObserverPanicIsAnError: a panic in the pipeline answers SERVFAIL and
 // is counted once, as an error.
 func TestObserverPanicIsAnError(t *testing.T) {
+	t.Parallel()
 	obs := &recorder{}
 	s, err := New(testConfig("udp://127.0.0.1:1"), Options{Observer: obs})
 	if err != nil {
@@ -180,6 +182,7 @@ func TestObserverPanicIsAnError(t *testing.T) {
 
 // TestObserverNilPointer: a nil pointer given as the Observer means none.
 func TestObserverNilPointer(t *testing.T) {
+	t.Parallel()
 	var obs *recorder
 	up := dnstest.NewServer(t)
 	_, addr := startWith(t, testConfig("udp://"+up.Addr), Options{Observer: obs})

@@ -218,6 +218,7 @@ func wantPassed(t *testing.T, what string, m *dns.Msg, sum string) {
 }
 
 func TestPolicyDevicesBySourceAddress(t *testing.T) {
+	t.Parallel()
 	h := policyServer(t, household(), thursday(12, 0, 0))
 	// The same name, at the same instant: the kid's tablet is outside its
 	// gaming hours; an unknown device is in the default group.
@@ -256,6 +257,7 @@ func TestPolicyDevicesBySourceAddress(t *testing.T) {
 }
 
 func TestPolicyDevicesByEDNS(t *testing.T) {
+	t.Parallel()
 	h := policyServer(t, household(), thursday(12, 0, 0))
 	const name = "www.roblox.com."
 	passed := "NOERROR: www.roblox.com. 300 IN A 192.0.2.1"
@@ -296,6 +298,7 @@ func TestPolicyDevicesByEDNS(t *testing.T) {
 }
 
 func TestPolicyBlockResponses(t *testing.T) {
+	t.Parallel()
 	cfg := household()
 	gaming := []policy.RuleConfig{{Block: []string{"gaming"}}}
 	groups := []struct {
@@ -357,6 +360,7 @@ func chainHandler(q *dns.Msg) *dns.Msg {
 }
 
 func TestPolicyCNAMEChainBlocked(t *testing.T) {
+	t.Parallel()
 	h := policyServer(t, household(), thursday(12, 0, 0))
 	h.setHandler(chainHandler)
 	chain := func(name string) string {
@@ -400,6 +404,7 @@ func TestPolicyCNAMEChainBlocked(t *testing.T) {
 }
 
 func TestPolicyTTLCappedAtNextChange(t *testing.T) {
+	t.Parallel()
 	cfg := household()
 	kids := cfg.Groups["kids"]
 	kids.BlockResponse = policy.ResponseNullIP // a blocked answer with a TTL to see
@@ -451,6 +456,7 @@ func TestPolicyTTLCappedAtNextChange(t *testing.T) {
 }
 
 func TestPolicySafeSearch(t *testing.T) {
+	t.Parallel()
 	h := policyServer(t, household(), thursday(12, 0, 0))
 	for _, tc := range []struct {
 		what, from, name string
@@ -494,6 +500,7 @@ func TestPolicySafeSearch(t *testing.T) {
 }
 
 func TestPolicyBypassCanary(t *testing.T) {
+	t.Parallel()
 	cfg := household()
 	kids := cfg.Groups["kids"]
 	kids.BlockResponse = policy.ResponseNullIP
@@ -526,6 +533,7 @@ func TestPolicyBypassCanary(t *testing.T) {
 }
 
 func TestPolicyHelpSitesAtBedtime(t *testing.T) {
+	t.Parallel()
 	// Thursday 23:00: the kids' bedtime (until 07:00).
 	h := policyServer(t, household(), thursday(23, 0, 0))
 	const bedtime = "hearth: bedtime mon-thu,sun 21:30-07:00, fri,sat 22:30-08:00"
@@ -556,6 +564,7 @@ func TestPolicyHelpSitesAtBedtime(t *testing.T) {
 }
 
 func TestPolicyPauseOverride(t *testing.T) {
+	t.Parallel()
 	now := thursday(12, 0, 0)
 	h := policyServer(t, household(), now)
 	ovs := h.engine.Overrides()
@@ -603,6 +612,7 @@ func TestPolicyPauseOverride(t *testing.T) {
 // must not depend on which client that router forwarded first with the same
 // MAC (all clients behind a further routing hop share the hop's MAC).
 func TestPolicyIdentityUnknownMACWithECS(t *testing.T) {
+	t.Parallel()
 	const hopMAC = "02:00:00:00:00:01" // configured nowhere
 	for _, order := range [][]string{{guestIP, kidIP}, {kidIP, guestIP}} {
 		h := policyServer(t, household(), thursday(12, 0, 0))

@@ -17,6 +17,7 @@ import (
 )
 
 func TestRefusesClientsOutsideAllowList(t *testing.T) {
+	t.Parallel()
 	// Tests may only use loopback, so the "outside" client is 127.0.0.1
 	// against an allow list that leaves loopback out.
 	up, _, addr, _ := upstreamAndServer(t, func(c *Config) { c.AllowClients = []string{"192.168.0.0/16", "fd00::/8"} })
@@ -32,6 +33,7 @@ func TestRefusesClientsOutsideAllowList(t *testing.T) {
 }
 
 func TestDefaultAllowListIsPrivateOnly(t *testing.T) {
+	t.Parallel()
 	p := &pipeline{}
 	for _, c := range []string{"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "fc00::/7", "fe80::/10"} {
 		pre, err := parseClientPrefix(c)
@@ -52,6 +54,7 @@ func TestDefaultAllowListIsPrivateOnly(t *testing.T) {
 }
 
 func TestEDNSNegotiation(t *testing.T) {
+	t.Parallel()
 	up, _, addr, _ := upstreamAndServer(t, nil)
 
 	r := ask(t, addr, "example.com.", dns.TypeA)
@@ -81,6 +84,7 @@ func TestEDNSNegotiation(t *testing.T) {
 }
 
 func TestClientOptionsAreNotForwarded(t *testing.T) {
+	t.Parallel()
 	up, _, addr, _ := upstreamAndServer(t, nil)
 	m := new(dns.Msg)
 	m.SetQuestion("private.example.", dns.TypeA)
@@ -95,6 +99,7 @@ func TestClientOptionsAreNotForwarded(t *testing.T) {
 }
 
 func TestTruncationToClientSize(t *testing.T) {
+	t.Parallel()
 	_, _, addr, _ := upstreamAndServer(t, nil)
 	// The upstream answer (~3 kB) reaches Hearth whole over TCP.
 	full := ask(t, addr, "big.test.", dns.TypeTXT, overTCP())
@@ -127,6 +132,7 @@ func TestTruncationToClientSize(t *testing.T) {
 }
 
 func TestUpstreamTruncationRetriedOverTCP(t *testing.T) {
+	t.Parallel()
 	up, _, addr, _ := upstreamAndServer(t, nil)
 	up.SetMode(dnstest.TruncateUDP)
 	r := ask(t, addr, "example.com.", dns.TypeA, withEDNS(1232, false))
@@ -136,6 +142,7 @@ func TestUpstreamTruncationRetriedOverTCP(t *testing.T) {
 }
 
 func TestMalformedAndUnsupportedQueries(t *testing.T) {
+	t.Parallel()
 	_, _, addr, _ := upstreamAndServer(t, nil)
 
 	two := new(dns.Msg)
@@ -188,6 +195,7 @@ func unpack(t testing.TB, raw []byte) *dns.Msg {
 }
 
 func TestANYGetsMinimalAnswer(t *testing.T) {
+	t.Parallel()
 	up, _, addr, _ := upstreamAndServer(t, nil)
 	r := ask(t, addr, "example.com.", dns.TypeANY)
 	if len(r.Answer) != 1 {
@@ -203,6 +211,7 @@ func TestANYGetsMinimalAnswer(t *testing.T) {
 }
 
 func TestRecordTypesPassThroughUnchanged(t *testing.T) {
+	t.Parallel()
 	rrs := map[uint16][]string{
 		dns.TypeAAAA:  {"t.example. 300 IN AAAA 2001:db8::7"},
 		dns.TypeHTTPS: {`t.example. 300 IN HTTPS 1 . alpn="h3,h2" ipv4hint=192.0.2.7`},
@@ -264,6 +273,7 @@ func indexSpace(s string) int {
 }
 
 func TestDoTAndDoHUpstreams(t *testing.T) {
+	t.Parallel()
 	ca := dnstest.NewCA(t)
 	for name, up := range map[string]*dnstest.Server{"dot": dnstest.NewDoT(t, ca), "doh": dnstest.NewDoH(t, ca)} {
 		addr := "tls://" + up.Addr
@@ -280,6 +290,7 @@ func TestDoTAndDoHUpstreams(t *testing.T) {
 }
 
 func TestPublicAllowListIsWarnedAbout(t *testing.T) {
+	t.Parallel()
 	for prefix, private := range map[string]bool{
 		"192.168.1.0/24": true, "10.0.0.0/8": true, "fd00::/8": true, "100.64.0.0/10": true, "127.0.0.1": true,
 		"::ffff:192.168.0.0/112": true,

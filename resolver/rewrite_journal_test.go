@@ -24,6 +24,7 @@ import (
 // allowed lookup whose reason is safe-search, and reads back as such. A
 // group without log_allowed keeps it out of the journal.
 func TestRewriteJournaled(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) // a Thursday, no bedtime
 	clk := clocktest.New(now)
 	cfg := policy.Config{

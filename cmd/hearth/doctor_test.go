@@ -15,6 +15,7 @@ import (
 // counts them, exiting 1 only on a FAIL.
 
 func TestDoctorUsage(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"doctor", "extra"}, {"doctor", "--nope"}} {
 		a, stdout, stderr := testApp()
 		if code := execute(context.Background(), a, args); code != exitUsage {

@@ -87,6 +87,8 @@ func (p *hearthProcess) await(t *testing.T, msg string) map[string]any {
 }
 
 // freePort returns a loopback address free for both UDP and TCP just now.
+// The tests that use it stay serial (no t.Parallel): a parallel test's
+// server could bind the port before the child process does.
 func freePort(t *testing.T) string { return dnstest.FreeAddr(t) }
 
 func configFile(t *testing.T, path, listen, upstream string) {

@@ -84,6 +84,7 @@ func explainLondon(t *testing.T, s string) time.Time {
 }
 
 func TestExplain(t *testing.T) {
+	t.Parallel()
 	f := newExplainFixture(t)
 	tests := []struct {
 		name   string
@@ -242,6 +243,7 @@ func explainInOrder(t *testing.T, what, out string, parts []string) {
 }
 
 func TestExplainJSON(t *testing.T) {
+	t.Parallel()
 	f := newExplainFixture(t)
 	code, out, errOut := f.run(t, "--device", "alex-tablet", "--at", "2026-11-26 19:30", "--json", "www.roblox.com")
 	if code != 1 {
@@ -292,6 +294,7 @@ func TestExplainJSON(t *testing.T) {
 }
 
 func TestExplainOverrides(t *testing.T) {
+	t.Parallel()
 	f := newExplainFixture(t)
 	// Thursday afternoon, the server's clock; a parent pauses the kids
 	// until 20:00 and gives alex-tablet gaming bonus time until 21:00.
@@ -340,6 +343,7 @@ func TestExplainOverrides(t *testing.T) {
 }
 
 func TestExplainDamagedOverrides(t *testing.T) {
+	t.Parallel()
 	f := newExplainFixture(t)
 	path := filepath.Join(f.stateDir, "overrides.json")
 	if err := os.MkdirAll(f.stateDir, 0o700); err != nil {
@@ -359,6 +363,7 @@ func TestExplainDamagedOverrides(t *testing.T) {
 }
 
 func TestExplainBadConfig(t *testing.T) {
+	t.Parallel()
 	path := writeFile(t, "timezone: Mars/Olympus\n")
 	a, stdout, stderr := testApp()
 	code := execute(context.Background(), a, []string{"explain", "--config", path, "--client", "127.0.0.1", "example.com"})
@@ -368,6 +373,7 @@ func TestExplainBadConfig(t *testing.T) {
 }
 
 func TestParseExplainAt(t *testing.T) {
+	t.Parallel()
 	london, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		t.Fatal(err)
@@ -421,6 +427,7 @@ func TestParseExplainAt(t *testing.T) {
 }
 
 func TestExplainUntilText(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{
 		30 * time.Second: "30s", 400 * time.Millisecond: "1s", 45 * time.Minute: "45m",
 		time.Hour: "1h", 75 * time.Minute: "1h15m", 20*time.Hour + 30*time.Minute: "20h30m",

@@ -7,6 +7,7 @@ import (
 )
 
 func TestHelpSites(t *testing.T) {
+	t.Parallel()
 	withDomains := writeFile(t, "help:\n  countries: [gb]\n  domains: [help.example.net, kids-help.example.org]\n")
 	none := writeFile(t, "help:\n  countries: []\n")
 	tests := []struct {

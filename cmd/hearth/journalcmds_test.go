@@ -54,6 +54,7 @@ func seededJournal(t *testing.T) string {
 }
 
 func TestLogCommand(t *testing.T) {
+	t.Parallel()
 	path := seededJournal(t)
 	a, out, errOut := testApp()
 	if code := execute(context.Background(), a, []string{"log", "-c", path}); code != 0 {
@@ -91,6 +92,7 @@ func TestLogCommand(t *testing.T) {
 }
 
 func TestReportCommand(t *testing.T) {
+	t.Parallel()
 	path := seededJournal(t)
 	a, out, errOut := testApp()
 	if code := execute(context.Background(), a, []string{"report", "-c", path}); code != 0 {
@@ -120,6 +122,7 @@ func TestReportCommand(t *testing.T) {
 }
 
 func TestReportWithoutJournal(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "hearth.yaml")
 	if err := os.WriteFile(path, []byte(fmt.Sprintf("state_dir: %q\n", dir)), 0o600); err != nil {
@@ -134,6 +137,7 @@ func TestReportWithoutJournal(t *testing.T) {
 // TestLogFollow: `hearth log --follow` prints a lookup the server records
 // after it started, once.
 func TestLogFollow(t *testing.T) {
+	t.Parallel()
 	path := seededJournal(t)
 	dir := filepath.Dir(path)
 	j := journal.Open(journal.Config{RetentionDays: 60, MaxSizeMB: 10, Queue: 1000, FlushInterval: 100 * time.Millisecond},

@@ -79,6 +79,7 @@ func containsAll(t *testing.T, what, out string, parts ...string) {
 }
 
 func TestListsCommands(t *testing.T) {
+	t.Parallel()
 	s := newListsFixture(t)
 
 	// Before any download the table says so; the other lists are there.
@@ -141,6 +142,7 @@ func TestListsCommands(t *testing.T) {
 }
 
 func TestListsServiceMatch(t *testing.T) {
+	t.Parallel()
 	s := newListsFixture(t)
 	code, out, errOut := s.run(t, "lists", "test", "www.roblox.com")
 	if code != 0 {
@@ -151,6 +153,7 @@ func TestListsServiceMatch(t *testing.T) {
 }
 
 func TestListsBadConfig(t *testing.T) {
+	t.Parallel()
 	path := writeFile(t, "lists:\n  sources:\n    - name: x\n      category: ads\n      file: /nonexistent/list.txt\n")
 	a, _, stderr := testApp()
 	if code := execute(context.Background(), a, []string{"lists", "--config", path}); code != 1 {

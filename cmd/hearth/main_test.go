@@ -28,7 +28,8 @@ func testApp(env ...string) (*app, *bytes.Buffer, *bytes.Buffer) {
 	}, &stdout, &stderr
 }
 
-// keepLogLevel restores zerolog's global level, which serve sets.
+// keepLogLevel restores zerolog's global level, which serve sets. The tests
+// that run serve in this process stay serial: the level is process-wide.
 func keepLogLevel(t *testing.T) {
 	lvl := zerolog.GlobalLevel()
 	t.Cleanup(func() { zerolog.SetGlobalLevel(lvl) })
@@ -44,6 +45,7 @@ func writeFile(t *testing.T, content string) string {
 }
 
 func TestCheckConfig(t *testing.T) {
+	t.Parallel()
 	bad := "upstreams:\n  sever: [x]\ncache:\n  size: lots\nudp_size: 100\n"
 	tests := []struct {
 		name       string
@@ -144,6 +146,7 @@ func TestCheckConfig(t *testing.T) {
 }
 
 func TestConfigDefault(t *testing.T) {
+	t.Parallel()
 	a, stdout, stderr := testApp()
 	if code := execute(context.Background(), a, []string{"config", "default"}); code != 0 {
 		t.Fatalf("exit status %d: %s", code, stderr)
@@ -167,6 +170,7 @@ func TestConfigDefault(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	a, stdout, _ := testApp()
 	if code := execute(context.Background(), a, []string{"version"}); code != 0 {
 		t.Fatalf("exit status %d", code)
@@ -181,6 +185,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{}, {"frobnicate"}, {"config"}, {"version", "--nope"}, {"serve", "x"}} {
 		a, stdout, stderr := testApp()
 		if code := execute(context.Background(), a, args); code != 2 {

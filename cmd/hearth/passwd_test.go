@@ -60,6 +60,7 @@ func readAdminJSON(t *testing.T, state string) adminJSON {
 }
 
 func TestPasswdFromPipe(t *testing.T) {
+	t.Parallel()
 	cfg, state := passwdConfig(t)
 	code, out, errOut := runPasswd(t, "a long family password\r\n", "passwd", "-c", cfg)
 	if code != 0 {
@@ -94,6 +95,7 @@ func TestPasswdFromPipe(t *testing.T) {
 }
 
 func TestPasswdTokens(t *testing.T) {
+	t.Parallel()
 	cfg, state := passwdConfig(t)
 	if code, out, errOut := runPasswd(t, "", "passwd", "-c", cfg, "--list-tokens"); code != 0 || !strings.Contains(out, "No API tokens") {
 		t.Errorf("list with none: exit %d, %q %q", code, out, errOut)
@@ -153,6 +155,7 @@ func TestPasswdTokens(t *testing.T) {
 }
 
 func TestPasswdUsage(t *testing.T) {
+	t.Parallel()
 	cfg, _ := passwdConfig(t)
 	for _, args := range [][]string{
 		{"passwd", "-c", cfg, "--token", "a", "--revoke", "b"},
@@ -172,6 +175,7 @@ func TestPasswdUsage(t *testing.T) {
 // the state directory (the service's user), so the service can read it.
 // Not as root, the file stays the caller's.
 func TestPasswdGivesFileToService(t *testing.T) {
+	t.Parallel()
 	cfg, state := passwdConfig(t)
 	if err := os.MkdirAll(state, 0o750); err != nil {
 		t.Fatal(err)
@@ -198,6 +202,7 @@ func TestPasswdGivesFileToService(t *testing.T) {
 }
 
 func TestDashboardURL(t *testing.T) {
+	t.Parallel()
 	host, _ := os.Hostname()
 	for listen, want := range map[string]string{
 		":8080":            "http://" + host + ":8080",
@@ -214,6 +219,7 @@ func TestDashboardURL(t *testing.T) {
 }
 
 func TestFileOwner(t *testing.T) {
+	t.Parallel()
 	fi, err := os.Stat(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -225,6 +225,7 @@ func TestServe(t *testing.T) {
 }
 
 func TestServeBadConfig(t *testing.T) {
+	t.Parallel()
 	a, stdout, stderr := testApp("HEARTH_CACHE_SIZE=lots", "HEARTH_UDP_SIZE=1")
 	code := execute(context.Background(), a, []string{"serve", "--listen", "127.0.0.1:0"})
 	if code != 1 {

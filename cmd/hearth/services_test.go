@@ -9,6 +9,7 @@ import (
 )
 
 func TestServices(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		args   []string
@@ -97,6 +98,7 @@ func TestServices(t *testing.T) {
 // TestServicesListsEverything checks that the listing names every category,
 // service and public list, and that lines fit a terminal except URLs.
 func TestServicesListsEverything(t *testing.T) {
+	t.Parallel()
 	a, stdout, _ := testApp()
 	if code := execute(context.Background(), a, []string{"services"}); code != 0 {
 		t.Fatalf("exit status %d", code)

@@ -12,6 +12,7 @@ import (
 // TestWebSettingsEqual: a change to any field of web: is noticed (a new field
 // that webSettingsEqual forgets fails here).
 func TestWebSettingsEqual(t *testing.T) {
+	t.Parallel()
 	base := web.Config{Enabled: true, Listen: ":8080", AllowClients: []string{"192.168.0.0/16"}, SessionTTL: time.Hour}
 	if !webSettingsEqual(base, base) {
 		t.Fatal("equal settings differ")
@@ -42,6 +43,7 @@ func TestWebSettingsEqual(t *testing.T) {
 // TestListsSetupEqual: new Lists are made when the lists: settings, their
 // directory or the blocked categories change, and only then.
 func TestListsSetupEqual(t *testing.T) {
+	t.Parallel()
 	base := listsSetup{cfg: blocklists.Config{Refresh: time.Hour}, dir: "/var/lib/hearth/lists", categories: []string{"adult"}}
 	same := listsSetup{cfg: blocklists.Config{Refresh: time.Hour}, dir: "/var/lib/hearth/lists", categories: []string{"adult"}}
 	if !base.Equal(same) {

@@ -84,7 +84,8 @@ func answer(t *testing.T, addr, name string) string {
 // is good (a new upstream, a new listen address) but whose policy the engine
 // refuses changes nothing: the old upstream still answers, the new port is
 // not bound, and the old policy still blocks. The same configuration with a
-// good policy then applies in full.
+// good policy then applies in full. Serial: the added listen address is a
+// port found free and released, which a parallel test could bind.
 func TestReloadRefusedByPolicyKeepsResolver(t *testing.T) {
 	dir := t.TempDir()
 	oldUp, newUp := upstreamAnswering(t, "192.0.2.1"), upstreamAnswering(t, "192.0.2.2")

@@ -9,6 +9,7 @@ import (
 )
 
 func TestWrite(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "new", "state.json")
 	for _, content := range []string{"first\n", "second\n"} {
 		if err := Write(path, []byte(content), 0o600); err != nil {
@@ -29,6 +30,7 @@ func TestWrite(t *testing.T) {
 }
 
 func TestWriteFailsCleanly(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "blocker")
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
@@ -40,6 +42,7 @@ func TestWriteFailsCleanly(t *testing.T) {
 }
 
 func TestSetAside(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.json")
 	now := time.Date(2026, 11, 27, 23, 5, 9, 0, time.FixedZone("x", 3600))

@@ -13,6 +13,7 @@ import (
 // keys of Config, each with a comment: it is the reference users read. What
 // is under a leaf (the groups of groups:) is a value, not keys.
 func TestDefaultYAMLDocumentsEveryKey(t *testing.T) {
+	t.Parallel()
 	var doc yaml.Node
 	if err := yaml.Unmarshal(DefaultYAML(), &doc); err != nil {
 		t.Fatal(err)
@@ -53,6 +54,7 @@ func TestDefaultYAMLDocumentsEveryKey(t *testing.T) {
 }
 
 func TestDefaultYAMLIsACopy(t *testing.T) {
+	t.Parallel()
 	b := DefaultYAML()
 	b[0] = 'X'
 	if bytes.Equal(b, DefaultYAML()) {
@@ -61,6 +63,7 @@ func TestDefaultYAMLIsACopy(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	base, _, err := Load(LoadOptions{Search: []string{}, Environ: env()})
 	if err != nil {
 		t.Fatal(err)
@@ -95,6 +98,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestSuggest(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"upstreams.sever":  "upstreams.servers",
 		"cache.sise":       "cache.size",

@@ -55,6 +55,7 @@ func problems(err error, dir string) []string {
 }
 
 func TestDefaultLoadsAndValidates(t *testing.T) {
+	t.Parallel()
 	cfg, src, err := Load(LoadOptions{Search: []string{}, Environ: env()})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -97,6 +98,7 @@ func TestDefaultLoadsAndValidates(t *testing.T) {
 }
 
 func TestLoadLayers(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		file  string // "" for no file
@@ -233,6 +235,7 @@ func eq(t *testing.T, name string, got, want any) {
 }
 
 func TestLoadProblems(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		file string
@@ -421,6 +424,7 @@ func matchProblems(got, want []string) bool {
 }
 
 func TestProblemsAreFieldErrors(t *testing.T) {
+	t.Parallel()
 	path := writeConfig(t, "cache:\n  size: -1\n")
 	_, _, err := Load(LoadOptions{File: path, Environ: env()})
 	ps := Problems(err)
@@ -438,6 +442,7 @@ func TestProblemsAreFieldErrors(t *testing.T) {
 }
 
 func TestMissingExplicitFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "nope.yaml")
 	_, _, err := Load(LoadOptions{File: path, Environ: env()})
 	if err == nil || !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), path) {
@@ -446,6 +451,7 @@ func TestMissingExplicitFile(t *testing.T) {
 }
 
 func TestSearchOrder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	first := filepath.Join(dir, "first.yaml")
 	second := filepath.Join(dir, "second.yaml")
@@ -472,6 +478,7 @@ func TestSearchOrder(t *testing.T) {
 }
 
 func TestUnknownEnvIsAWarning(t *testing.T) {
+	t.Parallel()
 	cfg, src, err := Load(LoadOptions{Search: []string{}, Environ: env("HEARTH_CACHE_SIZ=5", "HEARTH_FROBNICATE=1", "HEARTHSTONE=1")})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -487,6 +494,7 @@ func TestUnknownEnvIsAWarning(t *testing.T) {
 // TestEveryKeyFromEnv sets every key through its variable, to the default's
 // value, and expects the default configuration back.
 func TestEveryKeyFromEnv(t *testing.T) {
+	t.Parallel()
 	want, _, err := Load(LoadOptions{Search: []string{}, Environ: env()})
 	if err != nil {
 		t.Fatal(err)
@@ -530,6 +538,7 @@ func TestEveryKeyFromEnv(t *testing.T) {
 }
 
 func TestSourceWhere(t *testing.T) {
+	t.Parallel()
 	path := writeConfig(t, "upstreams:\n  servers:\n    - udp://127.0.0.1\n    - tcp://127.0.0.1\n")
 	_, src, err := Load(LoadOptions{File: path, Environ: env("HEARTH_CACHE_SIZE=5")})
 	if err != nil {
@@ -576,6 +585,7 @@ func TestAliasBomb(t *testing.T) {
 }
 
 func TestMergeKeys(t *testing.T) {
+	t.Parallel()
 	path := writeConfig(t, "cache: &c\n  size: 5\nlocal:\n  <<: {router: 10.0.0.1}\n  domains: [home]\n")
 	cfg, _, err := Load(LoadOptions{File: path, Environ: env()})
 	if err != nil {
@@ -586,6 +596,7 @@ func TestMergeKeys(t *testing.T) {
 }
 
 func TestEnvNamesAreDistinct(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for name, key := range configSchema.env {
 		if seen[name] || envName(key) != name {

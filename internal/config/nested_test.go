@@ -48,6 +48,7 @@ func decodeFile(t *testing.T, content string, environ ...string) (layered, []str
 }
 
 func TestIssueExampleDecodes(t *testing.T) {
+	t.Parallel()
 	l, ps := decodeFile(t, issueExample)
 	if len(ps) != 0 || l.cfg == nil {
 		t.Fatalf("problems: %v", ps)
@@ -82,6 +83,7 @@ func TestIssueExampleDecodes(t *testing.T) {
 }
 
 func TestNestedLines(t *testing.T) {
+	t.Parallel()
 	path := writeConfig(t, issueExample+`lists:
   sources:
     - {name: a, category: ads, domains: [a.example]}
@@ -130,6 +132,7 @@ func TestNestedLines(t *testing.T) {
 // TestNestedLinesForgotten checks that when a later layer replaces a key,
 // the file lines of what was inside its value are forgotten too.
 func TestNestedLinesForgotten(t *testing.T) {
+	t.Parallel()
 	where := map[string]string{
 		"groups":                    "f:1",
 		"groups.kids":               "f:2",
@@ -151,6 +154,7 @@ func TestNestedLinesForgotten(t *testing.T) {
 }
 
 func TestSingleStringIsAList(t *testing.T) {
+	t.Parallel()
 	l, ps := decodeFile(t, `devices:
   - { name: a, ip: 192.168.1.40, mac: "3c:22:fb:12:34:56", allow: nintendo, block: roblox }
 groups:
@@ -176,6 +180,7 @@ calendar:
 }
 
 func TestNestedProblems(t *testing.T) {
+	t.Parallel()
 	const devices = "name, ip, mac, group, allow, block"
 	const group = "rules, bedtime, bedtime_holidays, allow, safe_search, bypass_protection, block_response, log_allowed"
 	const rule = "block, except, outside, during, holidays"
@@ -331,6 +336,7 @@ groups:
 // as its zero value, indices kept) and everything else decoded, for
 // validation to check.
 func TestNestedProblemsKeepTheRest(t *testing.T) {
+	t.Parallel()
 	l, ps := decodeFile(t, `devices:
   - { name: a, group: [kids], ip: 10.0.0.2 }
   - just-a-name
@@ -371,6 +377,7 @@ groups:
 // part already reported (and dropped) as a wrong type, or in the item that
 // holds it, is not reported again.
 func TestValidationSkipsWrongParts(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ file, want string }{
 		{ // not also "name: missing"
 			"lists:\n  sources:\n    - {name: [a], category: ads, domains: [a.example]}\n",
@@ -409,6 +416,7 @@ func TestValidationSkipsWrongParts(t *testing.T) {
 }
 
 func TestDatesAreText(t *testing.T) {
+	t.Parallel()
 	l, ps := decodeFile(t, "calendar:\n  holidays: [2027-05-31, \"2027-06-01..2027-06-02\", 2027-07-01 summer]\n")
 	if len(ps) != 0 {
 		t.Fatalf("problems: %v", ps)

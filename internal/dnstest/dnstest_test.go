@@ -20,6 +20,7 @@ func query(name string, t uint16) *dns.Msg {
 }
 
 func TestServerPlain(t *testing.T) {
+	t.Parallel()
 	s := NewServer(t)
 	for _, net := range []string{"udp", "tcp"} {
 		c := &dns.Client{Net: net, Timeout: 2 * time.Second}
@@ -108,6 +109,7 @@ func TestServerModes(t *testing.T) {
 }
 
 func TestDoT(t *testing.T) {
+	t.Parallel()
 	ca := NewCA(t)
 	s := NewDoT(t, ca)
 	c := &dns.Client{Net: "tcp-tls", Timeout: 2 * time.Second,
@@ -122,6 +124,7 @@ func TestDoT(t *testing.T) {
 }
 
 func TestDoH(t *testing.T) {
+	t.Parallel()
 	ca := NewCA(t)
 	s := NewDoH(t, ca)
 	hc := &http.Client{Transport: &http.Transport{

@@ -159,6 +159,10 @@ func writeFile(t *testing.T, content string) string {
 	return path
 }
 
+// freePort is a loopback address free just now. The doctor tests stay serial
+// (no t.Parallel) because of it: each configuration listens on
+// a port found free here and released, which a parallel test's server could
+// bind before the doctor's listen check runs.
 func freePort(t *testing.T) string { return dnstest.FreeAddr(t) }
 
 // doctorFinding is one finding in the report: its level, its title and the

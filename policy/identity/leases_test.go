@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseLeasesFixture(t *testing.T) {
+	t.Parallel()
 	got, err := ParseLeases(openIdentifyFixture(t, "leases.txt"))
 	var mal *MalformedLinesError
 	if !errors.As(err, &mal) {
@@ -48,6 +49,7 @@ func TestParseLeasesFixture(t *testing.T) {
 }
 
 func TestParseLeases(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      string

@@ -57,6 +57,7 @@ func checkNeighTable(t *testing.T, got map[netip.Addr]net.HardwareAddr, want map
 }
 
 func TestParseProcARPFixture(t *testing.T) {
+	t.Parallel()
 	got, err := ParseProcARP(openIdentifyFixture(t, "arp.txt"))
 	var mal *MalformedLinesError
 	if !errors.As(err, &mal) {
@@ -76,6 +77,7 @@ func TestParseProcARPFixture(t *testing.T) {
 }
 
 func TestParseProcARP(t *testing.T) {
+	t.Parallel()
 	const header = "IP address       HW type     Flags       HW address            Mask     Device\n"
 	tests := []struct {
 		name    string
@@ -121,6 +123,7 @@ func checkSkippedLines(t *testing.T, err error, want int) {
 }
 
 func TestParseIPNeighFixture(t *testing.T) {
+	t.Parallel()
 	got, err := ParseIPNeigh(openIdentifyFixture(t, "ip6neigh.txt"))
 	// "lladdr" with no address, bad lladdr, bad address.
 	checkSkippedLines(t, err, 3)
@@ -136,6 +139,7 @@ func TestParseIPNeighFixture(t *testing.T) {
 }
 
 func TestParseIPNeigh(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      string
@@ -172,6 +176,7 @@ func catFixtureCommand(t *testing.T, fixture string) []string {
 }
 
 func TestNeighboursRefresh(t *testing.T) {
+	t.Parallel()
 	n := NewNeighbours(NeighbourSources{
 		ProcARP: filepath.Join("testdata", "identify", "arp.txt"),
 		IPNeigh: catFixtureCommand(t, "ip6neigh.txt"),
@@ -209,6 +214,7 @@ func TestNeighboursRefresh(t *testing.T) {
 }
 
 func TestNeighboursNoIPCommand(t *testing.T) {
+	t.Parallel()
 	n := NewNeighbours(NeighbourSources{
 		ProcARP: filepath.Join("testdata", "identify", "arp.txt"),
 		IPNeigh: []string{"hearth-test-no-such-ip-command", "-6", "neigh", "show"},
@@ -223,6 +229,7 @@ func TestNeighboursNoIPCommand(t *testing.T) {
 }
 
 func TestNeighboursKeepsFamilyOnFailure(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	arp := filepath.Join(dir, "arp")
 	if err := os.WriteFile(arp, []byte("192.168.1.5 0x1 0x2 aa:bb:cc:dd:ee:ff * eth0\n"), 0o600); err != nil {

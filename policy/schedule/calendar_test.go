@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseDateRange(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"2026-12-19..2027-01-04", "2026-12-19..2027-01-04"},
 		{" 2026-12-19 .. 2027-01-04 ", "2026-12-19..2027-01-04"},
@@ -38,6 +39,7 @@ func TestParseDateRange(t *testing.T) {
 }
 
 func TestCalendarOn(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		zone string
 		at   string
@@ -99,6 +101,7 @@ func holidaySchedule(t testing.TB, zone string) *Schedule {
 }
 
 func TestScheduleHoliday(t *testing.T) {
+	t.Parallel()
 	for _, zone := range []string{"UTC", "Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata"} {
 		s := holidaySchedule(t, zone)
 		loc := s.Location()
@@ -131,6 +134,7 @@ func TestScheduleHoliday(t *testing.T) {
 }
 
 func TestScheduleHolidayFarAhead(t *testing.T) {
+	t.Parallel()
 	// Nothing is active on school days; Next still finds a holiday a year away.
 	loc := mustZone(t, "Europe/London")
 	cal := NewCalendar(loc)

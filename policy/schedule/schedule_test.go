@@ -38,6 +38,7 @@ func mustInstant(t testing.TB, s string) time.Time {
 }
 
 func TestParseWindow(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"mon-fri 16:00-19:00", "weekdays 16:00-19:00"},
 		{"weekdays 16:00-19:00", "weekdays 16:00-19:00"},
@@ -70,6 +71,7 @@ func TestParseWindow(t *testing.T) {
 }
 
 func TestParseWindowErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"mon-fry 16:00-19:00", `window "mon-fry 16:00-19:00": unknown day "fry"`},
 		{"funday 16:00-19:00", `unknown day "funday"`},
@@ -110,6 +112,7 @@ var scheduleCases = []struct {
 }
 
 func TestScheduleActive(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		zone    string
 		windows []string
@@ -185,6 +188,7 @@ func TestScheduleActive(t *testing.T) {
 }
 
 func TestScheduleNextExact(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		zone    string
 		windows []string
@@ -254,6 +258,7 @@ func checkNextByStepping(t *testing.T, s *Schedule, from time.Time, days int) {
 }
 
 func TestScheduleNextStepping(t *testing.T) {
+	t.Parallel()
 	for _, z := range []struct {
 		zone   string
 		starts []string // each stepped over several days, spanning DST changes where the zone has them
@@ -280,6 +285,7 @@ func TestScheduleNextStepping(t *testing.T) {
 }
 
 func TestReachDST(t *testing.T) {
+	t.Parallel()
 	london := NewSchedule(mustZone(t, "Europe/London"), nil)
 	wall := func(s string) int64 {
 		w, err := time.Parse("2006-01-02 15:04", s)

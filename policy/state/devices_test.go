@@ -10,6 +10,7 @@ import (
 )
 
 func TestRegistryPersists(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "devices.json")
 	r := NewRegistry(path)
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)

@@ -52,6 +52,7 @@ func overrideIDs(list []Override) string {
 }
 
 func TestOverrideTargetAndActive(t *testing.T) {
+	t.Parallel()
 	if got := (Override{Device: "alex-tablet"}).Target(); got != "device alex-tablet" {
 		t.Errorf("Target = %q", got)
 	}
@@ -74,6 +75,7 @@ func TestOverrideTargetAndActive(t *testing.T) {
 }
 
 func TestOverridesAddListCancel(t *testing.T) {
+	t.Parallel()
 	o, clk := openTestOverrides(t, filepath.Join(t.TempDir(), "overrides.json"))
 	a := mustAddOverride(t, o, pauseKids(2*time.Hour))
 	b := mustAddOverride(t, o, bonusAlex("minecraft", time.Hour))
@@ -115,6 +117,7 @@ func TestOverridesAddListCancel(t *testing.T) {
 }
 
 func TestOverridesReload(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "overrides.json")
 	o, _ := openTestOverrides(t, path)
 	a := mustAddOverride(t, o, pauseKids(2*time.Hour))
@@ -147,6 +150,7 @@ func TestOverridesReload(t *testing.T) {
 }
 
 func TestOverridesMemoryOnly(t *testing.T) {
+	t.Parallel()
 	o, clk := openTestOverrides(t, "")
 	a := mustAddOverride(t, o, pauseKids(time.Hour))
 	if got := overrideIDs(o.List(clk.Now())); got != a.ID {
@@ -158,6 +162,7 @@ func TestOverridesMemoryOnly(t *testing.T) {
 }
 
 func TestOverridesExpiredDroppedOnLoad(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "overrides.json")
 	o, _ := openTestOverrides(t, path)
 	short := mustAddOverride(t, o, bonusAlex("gaming", time.Hour))
@@ -174,6 +179,7 @@ func TestOverridesExpiredDroppedOnLoad(t *testing.T) {
 }
 
 func TestOverridesPrune(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "overrides.json")
 	o, _ := openTestOverrides(t, path)
 	short := mustAddOverride(t, o, bonusAlex("gaming", time.Hour))
@@ -199,6 +205,7 @@ func TestOverridesPrune(t *testing.T) {
 }
 
 func TestOverridesValidation(t *testing.T) {
+	t.Parallel()
 	o, _ := openTestOverrides(t, "")
 	for _, tc := range []struct {
 		name string
@@ -246,6 +253,7 @@ func TestOverridesValidation(t *testing.T) {
 }
 
 func TestOverridesCorruptFile(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, content string }{
 		{"bad json", `{"version":1,"overrides":[{"id":`},
 		{"unknown version", `{"version":2,"overrides":[]}`},
@@ -278,6 +286,7 @@ func TestOverridesCorruptFile(t *testing.T) {
 }
 
 func TestOverridesBadEntriesDropped(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "overrides.json")
 	until := overrideT0.Add(time.Hour).Format(time.RFC3339)
 	content := fmt.Sprintf(`{"version":1,"overrides":[
@@ -301,6 +310,7 @@ func TestOverridesBadEntriesDropped(t *testing.T) {
 }
 
 func TestOverridesUnreadableFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// A directory where the file should be cannot be read, even by root.
 	o, err := OpenOverrides(dir, clocktest.New(overrideT0))
@@ -322,6 +332,7 @@ func TestOverridesUnreadableFile(t *testing.T) {
 }
 
 func TestOverridesNotPersisted(t *testing.T) {
+	t.Parallel()
 	t.Run("read-only directory", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "state")
 		if err := os.Mkdir(dir, 0o700); err != nil {
@@ -381,6 +392,7 @@ func TestOverridesNotPersisted(t *testing.T) {
 }
 
 func TestOverridesOnChange(t *testing.T) {
+	t.Parallel()
 	o, _ := openTestOverrides(t, "")
 	var got []string
 	o.OnChange(func(s []Override) { got = append(got, overrideIDs(s)) })
@@ -398,6 +410,7 @@ func TestOverridesOnChange(t *testing.T) {
 }
 
 func TestOverridesOnChangeMayChangeStore(t *testing.T) {
+	t.Parallel()
 	o, _ := openTestOverrides(t, "")
 	var calls int
 	var last []Override
@@ -425,6 +438,7 @@ func TestOverridesSnapshotNoAlloc(t *testing.T) {
 }
 
 func TestOverridesConcurrent(t *testing.T) {
+	t.Parallel()
 	o, clk := openTestOverrides(t, filepath.Join(t.TempDir(), "overrides.json"))
 	var latest []Override
 	var mu sync.Mutex

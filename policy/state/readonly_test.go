@@ -15,6 +15,7 @@ import (
 // The read-only openers leave a damaged file where it is, report it as not
 // taken into account, and refuse changes.
 func TestReadOnlyOpenersLeaveDamagedFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
@@ -53,6 +54,7 @@ func TestReadOnlyOpenersLeaveDamagedFiles(t *testing.T) {
 }
 
 func TestReadOnlyStoresRefuseChanges(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	clk := clocktest.New(now)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestNamesRoundTrip(t *testing.T) {
+	t.Parallel()
 	for a := Allow; a <= Rewrite; a++ {
 		if got, err := ParseAction(a.String()); err != nil || got != a {
 			t.Errorf("ParseAction(%q) = %v, %v", a.String(), got, err)
@@ -40,6 +41,7 @@ func TestNamesRoundTrip(t *testing.T) {
 }
 
 func TestTTL(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 3, 29, 0, 59, 0, 0, time.UTC)
 	cases := []struct {
 		ttl  uint32

@@ -9,6 +9,7 @@ import (
 // The same facts, from the policy or from a journal row, read the same
 // whoever asks; each case names one decision and what every reader says.
 func TestWords(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name                      string
 		f                         verdict.Facts

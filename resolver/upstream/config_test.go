@@ -10,6 +10,7 @@ import (
 )
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	ok := Config{Servers: []string{"9.9.9.9", "tls://1.1.1.1"}, Timeout: time.Second}
 	if errs := ok.Validate("upstreams"); len(errs) != 0 {
 		t.Fatalf("valid config: %v", errs)
@@ -52,6 +53,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestNewGroupErrors(t *testing.T) {
+	t.Parallel()
 	for _, cfg := range []Config{
 		{},
 		{Servers: []string{"tls://dns.test"}},

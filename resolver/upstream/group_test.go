@@ -65,6 +65,8 @@ func TestGroupFailover(t *testing.T) {
 	}
 }
 
+// Serial: its dead addresses are ports just closed, which a parallel test's
+// server could bind.
 func TestGroupAllFail(t *testing.T) {
 	a, b := dnstest.NewServer(t), dnstest.NewServer(t)
 	a.SetMode(dnstest.ServFail)
@@ -156,6 +158,7 @@ func TestGroupFastestPrefersFaster(t *testing.T) {
 }
 
 func TestGroupScoreDecays(t *testing.T) {
+	t.Parallel()
 	var m member
 	now := time.Now()
 	m.sample(4*time.Second, now)
@@ -169,6 +172,7 @@ func TestGroupScoreDecays(t *testing.T) {
 }
 
 func TestGroupConcurrentSharedQuery(t *testing.T) {
+	t.Parallel()
 	s1, s2 := dnstest.NewServer(t), dnstest.NewServer(t)
 	g := mustGroup(t, Config{Servers: []string{s1.Addr, "tcp://" + s2.Addr}, Timeout: time.Second}, Options{})
 	q := query("example.org.", dns.TypeA)

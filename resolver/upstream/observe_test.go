@@ -42,6 +42,7 @@ func (o *observed) take() []string {
 // TestGroupObserve: each attempt is reported with its server's address as
 // configured; an attempt abandoned because the caller gave up is not.
 func TestGroupObserve(t *testing.T) {
+	t.Parallel()
 	bad, good := dnstest.NewServer(t), dnstest.NewServer(t)
 	bad.SetMode(dnstest.ServFail)
 	obs := &observed{}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseAddress(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in                     string
 		proto, host, port, url string

@@ -10,6 +10,7 @@ import (
 )
 
 func TestPlain(t *testing.T) {
+	t.Parallel()
 	s := dnstest.NewServer(t)
 	for _, addr := range []string{s.Addr, "udp://" + s.Addr, "tcp://" + s.Addr} {
 		up := mustNew(t, addr, Options{}, nil)
@@ -31,6 +32,7 @@ func TestPlain(t *testing.T) {
 }
 
 func TestUDPTruncatedRetriesOverTCP(t *testing.T) {
+	t.Parallel()
 	s := dnstest.NewServer(t)
 	up := mustNew(t, s.Addr, Options{}, nil)
 

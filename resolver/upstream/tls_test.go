@@ -14,6 +14,7 @@ import (
 )
 
 func TestDoT(t *testing.T) {
+	t.Parallel()
 	ca := dnstest.NewCA(t)
 	s := dnstest.NewDoT(t, ca)
 	up := mustNew(t, "tls://"+s.Addr, Options{RootCAs: ca.Pool}, nil)
@@ -38,6 +39,7 @@ func TestDoT(t *testing.T) {
 }
 
 func TestDoTRetriesOnStaleConnection(t *testing.T) {
+	t.Parallel()
 	ca := dnstest.NewCA(t)
 	s := dnstest.NewDoT(t, ca)
 	up := mustNew(t, "tls://"+s.Addr, Options{RootCAs: ca.Pool}, nil).(*dot)
@@ -53,6 +55,7 @@ func TestDoTRetriesOnStaleConnection(t *testing.T) {
 }
 
 func TestDoH(t *testing.T) {
+	t.Parallel()
 	ca := dnstest.NewCA(t)
 	s := dnstest.NewDoH(t, ca)
 	up := mustNew(t, s.URL, Options{RootCAs: ca.Pool}, nil)
@@ -87,6 +90,7 @@ func TestDoH(t *testing.T) {
 }
 
 func TestDoHBadContentType(t *testing.T) {
+	t.Parallel()
 	ca := dnstest.NewCA(t)
 	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -123,6 +127,7 @@ func bootstrapServer(t *testing.T) *dnstest.Server {
 }
 
 func TestBootstrap(t *testing.T) {
+	t.Parallel()
 	ca := dnstest.NewCA(t)
 	dotSrv := dnstest.NewDoT(t, ca)
 	dohSrv := dnstest.NewDoH(t, ca)
@@ -172,6 +177,7 @@ func TestBootstrap(t *testing.T) {
 }
 
 func TestBootstrapTTLClamp(t *testing.T) {
+	t.Parallel()
 	bs := bootstrapServer(t)
 	bs.SetHandler(func(q *dns.Msg) *dns.Msg {
 		r := new(dns.Msg).SetReply(q)
