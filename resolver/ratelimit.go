@@ -97,19 +97,27 @@ func (l *rateLimiter) allow(a netip.Addr, now int64) bool {
 	return allowed
 }
 
-// forgetIdle drops the clients whose buckets are full again by now (they
-// would start afresh with the same tokens), or one client if none is idle.
+// forgetIdle makes room in a full shard: of a few clients sampled, it drops
+// those whose buckets are full again by now (they would start afresh with
+// the same tokens), or the first sampled if none is idle. Bounded work, so a
+// flood of spoofed addresses costs no more per query than one client.
 // s.mu held.
 func (l *rateLimiter) forgetIdle(s *limitShard, now int64) {
+	n, dropped := 0, false
+	var first [16]byte
 	for k, b := range s.m {
+		if n == 0 {
+			first = k
+		}
 		if now-b.last >= l.full {
 			delete(s.m, k)
+			dropped = true
 		}
-	}
-	if len(s.m) >= limitPerShard {
-		for k := range s.m {
-			delete(s.m, k)
+		if n++; n >= 16 {
 			break
 		}
+	}
+	if !dropped {
+		delete(s.m, first)
 	}
 }
