@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
-
 )
 
 // homeHandler answers as an upstream that points some public names into the
@@ -139,7 +138,7 @@ func TestInHomeNetwork(t *testing.T) {
 		"192.168.1.2": true, "10.0.0.1": true, "172.16.5.4": true, "127.0.0.1": true, "169.254.1.1": true,
 		"0.0.0.0": true, "100.64.0.1": true, "::1": true, "fe80::1": true, "fd00::1": true, "::": true,
 		"::ffff:192.168.0.1": true,
-		"192.0.2.1": false, "8.8.8.8": false, "172.32.0.1": false, "2001:db8::1": false,
+		"192.0.2.1":          false, "8.8.8.8": false, "172.32.0.1": false, "2001:db8::1": false,
 	} {
 		if got := inHomeNetwork(netip.MustParseAddr(ip)); got != want {
 			t.Errorf("inHomeNetwork(%s) = %v, want %v", ip, got, want)
