@@ -65,7 +65,8 @@ const (
 	// ResultAllowed: answered from the cache or the upstreams (NXDOMAIN
 	// and NODATA from upstream included; serve-stale answers too).
 	ResultAllowed Result = iota
-	// ResultBlocked: the policy blocked the name or a CNAME target.
+	// ResultBlocked: the policy blocked the name or a CNAME target, or
+	// rebinding protection dropped the upstream's answer.
 	ResultBlocked
 	// ResultRewritten: the policy rewrote the name (safe search).
 	ResultRewritten
