@@ -32,8 +32,7 @@ func TestCacheByteBudget(t *testing.T) {
 		c.Cache.MaxMB = 1
 		c.Cache.MaxAnswerBytes = 8192
 	})
-	size := 6000
-	up.SetHandler(func(q *dns.Msg) *dns.Msg { return largeTXT(q, size) })
+	up.SetHandler(func(q *dns.Msg) *dns.Msg { return largeTXT(q, 6000) })
 
 	const budget = 1 << 20
 	for i := range 250 { // 250 x ~6 KB: half as much again as the budget
@@ -55,7 +54,7 @@ func TestCacheByteBudget(t *testing.T) {
 
 	// A 56 KB answer is answered, never cached: asked twice, it is asked
 	// upstream twice, and the cache's bytes do not move.
-	size = 56000
+	up.SetHandler(func(q *dns.Msg) *dns.Msg { return largeTXT(q, 56000) })
 	before, queries := s.Stats().Cache, up.Queries()
 	for range 2 {
 		if r := ask(t, addr, "flood.big.", dns.TypeTXT, overTCP()); len(r.Answer) < 200 {
