@@ -20,6 +20,14 @@ import (
 // own RWMutex, so hits on different names never wait for one another. A full
 // shard evicts by sampling a few entries and dropping the one that expires
 // first (as Redis does), which needs no bookkeeping on the hit path.
+//
+// The cache is bounded twice: by entries (cache.size, per shard) and by bytes
+// (cache.max_mb, for the whole cache). Each entry is charged what it holds
+// (its wire bytes, TTL offsets, key and CNAME targets) plus a fixed overhead
+// for the struct and its map slot; while the total is over the budget,
+// entries are evicted shard after shard, round robin. An answer larger than
+// cache.max_answer_bytes is never stored: a flood of made-up names with huge
+// answers passes through without pushing the family's names out.
 
 const (
 	cacheShards   = 64
@@ -28,13 +36,20 @@ const (
 	staleRecheck  = 30 * time.Second
 	maxKeyLen     = 255 + 5
 	prefetchAfter = 2 // hits before an entry counts as popular
+	// entryOverhead is charged per entry besides its data: the cacheEntry
+	// struct, the key's string header and the map slot.
+	entryOverhead = 192
 )
 
 type cache struct {
-	cfg      CacheConfig
-	seed     maphash.Seed
-	perShard int
-	shards   [cacheShards]cacheShard
+	cfg       CacheConfig
+	seed      maphash.Seed
+	perShard  int
+	maxBytes  int64         // 0: bounded by entries only
+	bytes     atomic.Int64  // charged to the entries held
+	entries   atomic.Int64  // entries held
+	evictNext atomic.Uint32 // the shard the byte budget evicts from next
+	shards    [cacheShards]cacheShard
 }
 
 type cacheShard struct {
@@ -58,13 +73,15 @@ type cacheEntry struct {
 	cnames   []string
 	hits     atomic.Uint32
 	fetching atomic.Bool // a prefetch is under way
+	cost     int64       // bytes charged to the cache's budget (set by put)
 }
 
 func newCache(cfg CacheConfig) *cache {
 	if cfg.Size <= 0 {
 		return nil
 	}
-	c := &cache{cfg: cfg, seed: maphash.MakeSeed(), perShard: max(1, (cfg.Size+cacheShards-1)/cacheShards)}
+	c := &cache{cfg: cfg, seed: maphash.MakeSeed(), perShard: max(1, (cfg.Size+cacheShards-1)/cacheShards),
+		maxBytes: int64(cfg.MaxMB) << 20}
 	for i := range c.shards {
 		c.shards[i].m = make(map[string]*cacheEntry)
 	}
@@ -107,26 +124,84 @@ func (c *cache) get(key []byte, now int64) *cacheEntry {
 	return e
 }
 
-// put stores e under key, evicting if the shard is full.
+// put stores e under key, evicting if the shard is full, then evicting
+// across shards while the cache is over its byte budget.
 func (c *cache) put(key []byte, e *cacheEntry, now int64) {
+	e.cost = entryCost(key, e)
 	s := c.shard(key)
 	s.mu.Lock()
-	if _, ok := s.m[string(key)]; !ok && len(s.m) >= c.perShard {
-		var victim string
-		var victimEnd int64
-		n := 0
-		for k, v := range s.m {
-			if victim == "" || v.staleEnd < victimEnd || (v.expires <= now && victimEnd > now) {
-				victim, victimEnd = k, v.staleEnd
-			}
-			if n++; n >= evictSamples {
-				break
-			}
-		}
-		delete(s.m, victim)
+	if old, ok := s.m[string(key)]; ok {
+		c.charge(-old.cost, -1)
+	} else if len(s.m) >= c.perShard {
+		c.evictOne(s, now)
 	}
 	s.m[string(key)] = e
+	c.charge(e.cost, 1)
 	s.mu.Unlock()
+	if c.maxBytes <= 0 {
+		return
+	}
+	// Round robin over the shards, one victim each, so the budget takes
+	// from the whole cache rather than emptying the shard being written.
+	for empty := 0; c.bytes.Load() > c.maxBytes && empty < cacheShards; {
+		s := &c.shards[c.evictNext.Add(1)%cacheShards]
+		s.mu.Lock()
+		if len(s.m) == 0 {
+			empty++
+		} else {
+			c.evictOne(s, now)
+			empty = 0
+		}
+		s.mu.Unlock()
+	}
+}
+
+// evictOne drops, of a few sampled entries of s, the one whose stale
+// horizon ends first (an expired one before any fresh one). s.mu held.
+func (c *cache) evictOne(s *cacheShard, now int64) {
+	var victim string
+	var victimEnd int64
+	n := 0
+	for k, v := range s.m {
+		if victim == "" || v.staleEnd < victimEnd || (v.expires <= now && victimEnd > now) {
+			victim, victimEnd = k, v.staleEnd
+		}
+		if n++; n >= evictSamples {
+			break
+		}
+	}
+	if v, ok := s.m[victim]; ok {
+		c.charge(-v.cost, -1)
+		delete(s.m, victim)
+	}
+}
+
+func (c *cache) charge(bytes, entries int64) {
+	c.bytes.Add(bytes)
+	c.entries.Add(entries)
+}
+
+// entryCost is what an entry holds in memory, as charged to the budget.
+func entryCost(key []byte, e *cacheEntry) int64 {
+	n := entryOverhead + len(key) + cap(e.wire) + 2*cap(e.ttlOffs) + 16*cap(e.cnames)
+	for _, c := range e.cnames {
+		n += len(c)
+	}
+	return int64(n)
+}
+
+// CacheStats is the answer cache's size now, for metrics.
+type CacheStats struct {
+	Entries  int64 // answers held
+	Bytes    int64 // bytes charged to them (see entryCost)
+	MaxBytes int64 // the budget (cache.max_mb); 0 when bounded by entries only
+}
+
+func (c *cache) stats() CacheStats {
+	if c == nil {
+		return CacheStats{}
+	}
+	return CacheStats{Entries: c.entries.Load(), Bytes: c.bytes.Load(), MaxBytes: c.maxBytes}
 }
 
 // len counts the entries (for tests and stats).
@@ -143,7 +218,8 @@ func (c *cache) len() int {
 
 // newEntry turns an upstream response into a cache entry, or returns nil when
 // the response must not be cached (errors, truncation, TTL 0, negative answers
-// without an SOA as RFC 2308 section 5 requires).
+// without an SOA as RFC 2308 section 5 requires, answers over
+// cache.max_answer_bytes).
 func (c *cache) newEntry(resp *dns.Msg, now int64) *cacheEntry {
 	if resp.Truncated || len(resp.Question) != 1 {
 		return nil
@@ -168,7 +244,7 @@ func (c *cache) newEntry(resp *dns.Msg, now int64) *cacheEntry {
 	m.Question[0].Name = strings.ToLower(m.Question[0].Name)
 	m.Extra = withoutOPT(m.Extra)
 	wire, err := m.Pack()
-	if err != nil {
+	if err != nil || (c.cfg.MaxAnswerBytes > 0 && len(wire) > c.cfg.MaxAnswerBytes) {
 		return nil
 	}
 	offs, _, err := ttlOffsets(wire)

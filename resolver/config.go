@@ -25,12 +25,40 @@ type Config struct {
 	Upstreams upstream.Config `mapstructure:"upstreams"`
 	Cache     CacheConfig     `mapstructure:"cache"`
 	Local     LocalConfig     `mapstructure:"local"`
+	RateLimit RateLimitConfig `mapstructure:"rate_limit"`
+	Rebinding RebindingConfig `mapstructure:"rebinding"`
+}
+
+// RateLimitConfig is the `rate_limit:` section: a token bucket per client
+// address (IPv6: per /64).
+type RateLimitConfig struct {
+	// QPS is the queries per second one client may ask, sustained; 0
+	// turns the limit off.
+	QPS int `mapstructure:"qps"`
+	// Burst is how many queries a client may ask at once above QPS.
+	Burst int `mapstructure:"burst"`
+}
+
+// RebindingConfig is the `rebinding:` section: DNS rebinding protection.
+type RebindingConfig struct {
+	// Protect drops upstream answers that give a public name an address in
+	// a private, loopback or link-local range.
+	Protect bool `mapstructure:"protect"`
+	// Allow are names (with their subdomains) whose answers may point
+	// into the home network, e.g. a router's public name.
+	Allow []string `mapstructure:"allow"`
 }
 
 // CacheConfig is the `cache:` section.
 type CacheConfig struct {
 	// Size is the number of answers kept; 0 turns the cache off.
 	Size int `mapstructure:"size"`
+	// MaxMB bounds the memory the cached answers take, in MiB (their
+	// bytes plus a fixed overhead each); 0 bounds them by Size only.
+	MaxMB int `mapstructure:"max_mb"`
+	// MaxAnswerBytes: answers larger than this (packed) are passed on but
+	// not cached; 0 caches any size.
+	MaxAnswerBytes int `mapstructure:"max_answer_bytes"`
 	// MinTTL and MaxTTL clamp the TTLs of cached answers.
 	MinTTL time.Duration `mapstructure:"min_ttl"`
 	MaxTTL time.Duration `mapstructure:"max_ttl"`
@@ -82,6 +110,19 @@ func (c Config) Validate() []error {
 	errs = append(errs, c.Upstreams.Validate("upstreams")...)
 	errs = append(errs, c.Cache.validate()...)
 	errs = append(errs, c.Local.validate()...)
+	if c.RateLimit.QPS < 0 {
+		errs = append(errs, fielderr.New("rate_limit.qps", "%d is negative (0 turns the limit off)", c.RateLimit.QPS))
+	}
+	if c.RateLimit.Burst < 0 {
+		errs = append(errs, fielderr.New("rate_limit.burst", "%d is negative", c.RateLimit.Burst))
+	} else if c.RateLimit.QPS > 0 && c.RateLimit.Burst == 0 {
+		errs = append(errs, fielderr.New("rate_limit.burst", "0 while rate_limit.qps is %d: no query could pass; set it to at least qps (e.g. %d)", c.RateLimit.QPS, 2*c.RateLimit.QPS))
+	}
+	for _, d := range c.Rebinding.Allow {
+		if _, ok := dns.IsDomainName(d); !ok || strings.Trim(strings.TrimSpace(d), ".") == "" {
+			errs = append(errs, fielderr.New("rebinding.allow", "%q is not a domain name", d))
+		}
+	}
 	return errs
 }
 
@@ -89,6 +130,12 @@ func (c CacheConfig) validate() []error {
 	var errs []error
 	if c.Size < 0 {
 		errs = append(errs, fielderr.New("cache.size", "%d is negative (0 turns the cache off)", c.Size))
+	}
+	if c.MaxMB < 0 || c.MaxMB > 1<<20 {
+		errs = append(errs, fielderr.New("cache.max_mb", "%d is outside 0..1048576 (0: bounded by cache.size only; 32 suits a Raspberry Pi)", c.MaxMB))
+	}
+	if c.MaxAnswerBytes < 0 || c.MaxAnswerBytes > dns.MaxMsgSize {
+		errs = append(errs, fielderr.New("cache.max_answer_bytes", "%d is outside 0..65535 (0: any size)", c.MaxAnswerBytes))
 	}
 	for _, d := range []struct {
 		key string
@@ -164,6 +211,6 @@ func isPrivatePrefix(p netip.Prefix) bool {
 // Equal reports whether c and o describe the same cache: a reload keeps the
 // cached answers only then. Every field matters.
 func (c CacheConfig) Equal(o CacheConfig) bool {
-	return c.Size == o.Size && c.MinTTL == o.MinTTL && c.MaxTTL == o.MaxTTL && c.NegativeTTL == o.NegativeTTL &&
+	return c.Size == o.Size && c.MaxMB == o.MaxMB && c.MaxAnswerBytes == o.MaxAnswerBytes && c.MinTTL == o.MinTTL && c.MaxTTL == o.MaxTTL && c.NegativeTTL == o.NegativeTTL &&
 		c.Prefetch == o.Prefetch && c.ServeStale == o.ServeStale && c.StaleMaxAge == o.StaleMaxAge
 }

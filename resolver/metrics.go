@@ -65,7 +65,8 @@ const (
 	// ResultAllowed: answered from the cache or the upstreams (NXDOMAIN
 	// and NODATA from upstream included; serve-stale answers too).
 	ResultAllowed Result = iota
-	// ResultBlocked: the policy blocked the name or a CNAME target.
+	// ResultBlocked: the policy blocked the name or a CNAME target, or
+	// rebinding protection dropped the upstream's answer.
 	ResultBlocked
 	// ResultRewritten: the policy rewrote the name (safe search).
 	ResultRewritten
@@ -74,6 +75,9 @@ const (
 	ResultLocal
 	// ResultRefused: the client is not in allow_clients.
 	ResultRefused
+	// ResultLimited: the client asked faster than rate_limit.qps allows
+	// and was answered REFUSED.
+	ResultLimited
 	// ResultInvalid: the query itself was refused as asked: malformed
 	// name (FORMERR), class other than IN (REFUSED), EDNS version (BADVERS).
 	ResultInvalid
@@ -85,7 +89,7 @@ const (
 	NumResults // the number of results, for arrays indexed by Result
 )
 
-var resultNames = [NumResults]string{"allowed", "blocked", "rewritten", "local", "refused", "invalid", "error"}
+var resultNames = [NumResults]string{"allowed", "blocked", "rewritten", "local", "refused", "limited", "invalid", "error"}
 
 func (r Result) String() string {
 	if r < NumResults {
@@ -130,4 +134,32 @@ func (s *Server) UpstreamStats() []upstream.Stat {
 		out = append(out, p.router.Stats()...)
 	}
 	return out
+}
+
+// Stats are the resolver's gauges and counters read at scrape time (the
+// Observer hears of each query; these are what it cannot count).
+type Stats struct {
+	Cache CacheStats
+	// UpstreamBusy: upstream queries not sent because
+	// upstreams.max_in_flight were already waiting (answered stale or
+	// SERVFAIL), since start.
+	UpstreamBusy int64
+	// Rebinding: upstream answers dropped because a public name pointed
+	// into a private, loopback or link-local range, since start.
+	Rebinding int64
+	// LogSuppressed: log lines left out by the per-device log limit.
+	LogSuppressed int64
+}
+
+// Stats returns the resolver's statistics now. The cache's figures are
+// those of the cache in use (a reload that changes the cache section
+// starts a new one).
+func (s *Server) Stats() Stats {
+	p := s.pipe.Load()
+	return Stats{
+		Cache:         p.cache.stats(),
+		UpstreamBusy:  s.upstreamBusy.Load(),
+		Rebinding:     s.rebinding.Load(),
+		LogSuppressed: s.logs.suppressedTotal(),
+	}
 }

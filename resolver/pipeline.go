@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"context"
+	"errors"
 	"math"
 	"net"
 	"net/netip"
@@ -27,6 +28,8 @@ type pipeline struct {
 	upstreams *upstream.Group
 	router    *upstream.Group // nil: local names are answered NXDOMAIN
 	cache     *cache          // nil: caching is off
+	limiter   *rateLimiter    // nil: no per-client rate limit
+	rebind    *rebindGuard    // nil: rebinding protection is off
 	budget    time.Duration   // how long one query may spend on upstreams
 }
 
@@ -48,15 +51,20 @@ type request struct {
 //
 //  1. who may ask: clients outside allow_clients get REFUSED, before any other
 //     work, so Hearth never serves as an open resolver;
-//  2. normalise: EDNS version and size, DO bit, lowercase key built on the stack;
-//  3. answer locally what must not leave the house: ANY (RFC 8482), localhost,
+//  2. rate limit: a client (IPv6: its /64) asking faster than rate_limit
+//     allows gets REFUSED, before any work is spent on it, so one flooding
+//     device cannot starve the others;
+//  3. normalise: EDNS version and size, DO bit, lowercase key built on the stack;
+//  4. answer locally what must not leave the house: ANY (RFC 8482), localhost,
 //     local names (home.arpa, private reverse zones, ...) to the router or NXDOMAIN;
-//  4. decide: the policy may block the name (answered here, with the reason
+//  5. decide: the policy may block the name (answered here, with the reason
 //     as an Extended DNS Error);
-//  5. cache: a fresh hit is answered from stored wire bytes (the hot path);
-//  6. upstream, coalescing identical misses; store; stale answer if all fail
-//     (and, for the next 30 s, that stale answer without asking again);
-//  7. truncate to the client's size and write.
+//  6. cache: a fresh hit is answered from stored wire bytes (the hot path);
+//  7. upstream, coalescing identical misses, at most upstreams.max_in_flight
+//     at once; the answer cut to its chain and checked for rebinding; store;
+//     stale answer if all fail (and, for the next 30 s, that stale answer
+//     without asking again);
+//  8. truncate to the client's size and write.
 //
 // ServeDNS itself only adapts: it recovers a panic (answering SERVFAIL) and
 // tells the Observer how the query was answered; serve is the pipeline,
@@ -65,7 +73,9 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	proto, res := protocolOf(w), ResultError
 	defer func() {
 		if v := recover(); v != nil {
-			s.log.Error().Interface("panic", v).Str("name", questionName(req)).Msg("query handler panicked; answered SERVFAIL")
+			if s.logs.allow(logSubject{kind: "panic"}, s.clock.Now()) {
+				s.log.Error().Interface("panic", v).Str("name", questionName(req)).Msg("query handler panicked; answered SERVFAIL")
+			}
 			s.reply(w, req, dns.RcodeServerFailure)
 			res = ResultError
 		}
@@ -86,7 +96,15 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 		return ResultRefused
 	}
 
-	// 2. Normalise.
+	// 2. Rate limit, per client address (IPv6 per /64): a token bucket in
+	// a sharded map, no allocation for a client already seen.
+	clock := s.clock.Now()
+	if p.limiter != nil && !p.limiter.allow(remote, clock.UnixNano()) {
+		s.reply(w, req, dns.RcodeRefused)
+		return ResultLimited
+	}
+
+	// 3. Normalise.
 	var r request
 	if rcode := r.read(req, w, p.cfg.UDPSize); rcode != dns.RcodeSuccess {
 		s.reply(w, req, rcode)
@@ -96,7 +114,7 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 	key := appendKey(keyBuf[:0], r.name, r.qtype, r.qclass, r.do, r.cd)
 	lname := key[:len(key)-5]
 
-	// 3. Answered here.
+	// 4. Answered here.
 	switch {
 	case r.qtype == dns.TypeANY:
 		s.answerANY(w, &r)
@@ -118,12 +136,11 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 		return ResultLocal
 	}
 
-	// 4. Identify the device (recording the sighting), then decide, which
+	// 5. Identify the device (recording the sighting), then decide, which
 	// has no side effects: a blocked name is answered here, before the
 	// cache, so a change of rules applies at once. An allowed name whose decision
 	// changes at a known instant (a window closing) is not given a TTL
 	// that outlives it.
-	clock := s.clock.Now()
 	var who policy.Who
 	var d policy.Decision
 	if s.policy != nil {
@@ -149,7 +166,7 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 		r.maxTTL = verdict.TTLUntil(clock, d.Next)
 	}
 
-	// 5. Cache.
+	// 6. Cache.
 	now := clock.UnixNano()
 	if p.cache != nil {
 		e := p.cache.get(key, now)
@@ -170,9 +187,13 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 		}
 	}
 
-	// 6. Upstream.
+	// 7. Upstream. resolve cuts the answer to its chain and drops it if
+	// it rebinds a public name into the home network.
 	ans := s.resolve(p, &r, key)
 	switch {
+	case ans.rebind:
+		s.answerRebinding(w, &r)
+		return ResultBlocked
 	case ans.entry != nil:
 		if len(ans.entry.cnames) > 0 && s.chainBlocked(w, &r, who, clock, &d, ans.entry.cnames) {
 			return ResultBlocked
@@ -251,37 +272,55 @@ func (s *Server) record(r *request, lname string, d *policy.Decision, now time.T
 // answer is the outcome of one upstream resolution, shared by every query
 // that waited for it.
 type answer struct {
-	entry *cacheEntry // set when the answer is cacheable (or a stale stand-in)
-	msg   *dns.Msg    // otherwise the upstream's reply, read-only
+	entry  *cacheEntry // set when the answer is cacheable (or a stale stand-in)
+	msg    *dns.Msg    // otherwise the upstream's reply, read-only
+	rebind bool        // the answer was dropped by rebinding protection
 }
 
-// resolve asks the upstreams once for all concurrent identical queries, stores
-// the answer, and falls back to a stale entry when every upstream fails.
+// resolve asks the upstreams once for all concurrent identical queries, keeps
+// only the answer's chain, drops a rebinding answer, stores the answer, and
+// falls back to a stale entry when every upstream fails (or max_in_flight
+// queries are already waiting on them).
 func (s *Server) resolve(p *pipeline, r *request, key []byte) answer {
 	v, _, _ := s.flights.Do(string(key), func() (any, error) {
 		resp, err := s.exchange(p, p.upstreams, r)
-		now := s.clock.Now().UnixNano()
+		now := s.clock.Now()
+		if errors.Is(err, upstream.ErrBusy) {
+			s.upstreamBusy.Add(1)
+		}
+		if err == nil {
+			chainOnly(resp, r.name)
+			if p.rebind.rebinds(resp, r.name) {
+				s.rebinding.Add(1)
+				if s.logs.allow(logSubject{kind: "rebinding"}, now) {
+					s.log.Warn().Str("name", r.name).Msg("DNS rebinding: an upstream gave this public name an address in the home network; answer dropped (rebinding.allow lets a name through)")
+				}
+				return answer{rebind: true}, nil
+			}
+		}
 		failed := err != nil || resp.Rcode == dns.RcodeServerFailure || resp.Rcode == dns.RcodeRefused
 		if failed {
 			if p.cache != nil && p.cfg.Cache.ServeStale {
-				if e := p.cache.get(key, now); e != nil {
+				if e := p.cache.get(key, now.UnixNano()); e != nil {
 					// Serve it at once to the queries of the next
 					// staleRecheck too, rather than make each wait for
 					// the upstreams to time out again.
-					e.staleOnly.Store(now + int64(staleRecheck))
+					e.staleOnly.Store(now.UnixNano() + int64(staleRecheck))
 					s.log.Debug().Str("name", r.name).Msg("upstreams failed; serving stale answer")
 					return answer{entry: e}, nil
 				}
 			}
 			if err != nil {
-				s.log.Warn().Err(err).Str("name", r.name).Msg("every upstream failed")
+				if s.logs.allow(logSubject{kind: "upstreams"}, now) {
+					s.log.Warn().Err(err).Str("name", r.name).Msg("every upstream failed")
+				}
 				return answer{}, nil
 			}
 			return answer{msg: resp}, nil
 		}
 		if p.cache != nil {
-			if e := p.cache.newEntry(resp, now); e != nil {
-				p.cache.put(key, e, now)
+			if e := p.cache.newEntry(resp, now.UnixNano()); e != nil {
+				p.cache.put(key, e, now.UnixNano())
 				return answer{entry: e}, nil
 			}
 		}

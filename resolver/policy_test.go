@@ -103,12 +103,13 @@ func policyServer(t *testing.T, cfg policy.Config, now time.Time) *policyHarness
 	return h
 }
 
-// setHandler answers upstream queries with fn, recording each name asked.
+// setHandler answers upstream queries with fn, recording each name asked
+// (lowercased: the upstream sees it in random 0x20 case).
 func (h *policyHarness) setHandler(fn func(*dns.Msg) *dns.Msg) {
 	h.up.SetHandler(func(q *dns.Msg) *dns.Msg {
 		if len(q.Question) == 1 {
 			h.mu.Lock()
-			h.names = append(h.names, q.Question[0].Name)
+			h.names = append(h.names, strings.ToLower(q.Question[0].Name))
 			h.mu.Unlock()
 		}
 		return fn(q)

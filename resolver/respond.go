@@ -70,7 +70,9 @@ func (s *Server) writeMsg(w dns.ResponseWriter, r *request, m *dns.Msg, opts ...
 	bp := s.getBuf()
 	out, err := m.PackBuffer(*bp)
 	if err != nil {
-		s.log.Error().Err(err).Str("name", r.name).Msg("cannot pack answer")
+		if s.logs.allow(logSubject{kind: "pack"}, s.clock.Now()) {
+			s.log.Error().Err(err).Str("name", r.name).Msg("cannot pack answer")
+		}
 		s.putBuf(bp, *bp)
 		return
 	}
@@ -144,11 +146,19 @@ func (s *Server) answerBlocked(w dns.ResponseWriter, r *request, d *policy.Decis
 	}
 	s.writeMsg(w, r, m, &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeBlocked, ExtraText: blockText(d)})
 	s.obs.Blocked(d.Category, d.Group, d.Reason.String())
-	if e := s.log.Debug(); e.Enabled() {
+	if e := s.log.Debug(); e.Enabled() && s.logs.allow(deviceSubject(d.Device, d.Client), s.clock.Now()) {
 		e.Str("name", r.name).Str("device", d.Device).Str("group", d.Group).Str("rule", d.Rule).
 			Str("category", d.Category).Str("service", d.Service).Str("list", d.List).
 			Str("entry", d.EntryText()).Str("window", d.Window).Msg("blocked")
 	}
+}
+
+// answerRebinding answers a public name whose upstream answer pointed into
+// the home network: no records, NOERROR, and an Extended DNS Error (code 15,
+// "Blocked") saying why (see answercheck.go).
+func (s *Server) answerRebinding(w dns.ResponseWriter, r *request) {
+	s.writeMsg(w, r, new(dns.Msg), &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeBlocked,
+		ExtraText: "hearth: DNS rebinding protection: a public name pointed into the home network (rebinding.allow lets a name through)"})
 }
 
 // blockText is the EDE text of a blocked answer:
@@ -179,6 +189,8 @@ func (s *Server) answerRewrite(p *pipeline, w dns.ResponseWriter, r *request, d 
 	}
 	if got == nil {
 		switch ans := s.resolve(p, &tr, key); {
+		case ans.rebind:
+			got = new(dns.Msg)
 		case ans.entry != nil:
 			got, _ = ans.entry.msg(now, math.MaxUint32)
 		case ans.msg != nil:

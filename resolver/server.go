@@ -62,6 +62,10 @@ type Server struct {
 	cancel        context.CancelFunc
 	prefetchSlots chan struct{}
 	bg            sync.WaitGroup
+	logs          *logLimiter
+
+	upstreamBusy atomic.Int64 // upstream queries not sent: max_in_flight reached
+	rebinding    atomic.Int64 // upstream answers dropped by rebinding protection
 
 	mu        sync.Mutex // guards listeners
 	listeners map[string]*listener
@@ -94,6 +98,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 		s.obs = nopObserver{}
 	}
 	s.bufs.New = func() any { b := make([]byte, 0, 1232); return &b }
+	s.logs = newLogLimiter(s.log)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	p, err := s.build(cfg, nil)
 	if err != nil {
@@ -125,7 +130,7 @@ func (s *Server) build(cfg Config, old *pipeline) (*pipeline, error) {
 	}
 	if cfg.Local.Router != "" {
 		addr, _ := hostPort(cfg.Local.Router, "53")
-		rcfg := upstream.Config{Servers: []string{addr}, Strategy: "ordered", Timeout: cfg.Upstreams.Timeout}
+		rcfg := upstream.Config{Servers: []string{addr}, Strategy: "ordered", Timeout: cfg.Upstreams.Timeout, MaxInFlight: cfg.Upstreams.MaxInFlight}
 		if p.router, err = upstream.NewGroup(rcfg, uopts); err != nil {
 			p.upstreams.Close()
 			return nil, fmt.Errorf("local.router: %w", err)
@@ -137,6 +142,12 @@ func (s *Server) build(cfg Config, old *pipeline) (*pipeline, error) {
 	} else {
 		p.cache = newCache(cfg.Cache)
 	}
+	if old != nil && old.cfg.RateLimit == cfg.RateLimit {
+		p.limiter = old.limiter // the buckets carry over a reload
+	} else {
+		p.limiter = newRateLimiter(cfg.RateLimit)
+	}
+	p.rebind = newRebindGuard(cfg.Rebinding)
 	return p, nil
 }
 
@@ -151,6 +162,8 @@ func (s *Server) Start() error {
 			return err
 		}
 	}
+	s.bg.Add(1)
+	go s.runLogFlush()
 	return nil
 }
 

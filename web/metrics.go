@@ -37,6 +37,7 @@ type MetricsSources struct {
 	Upstreams func() []upstream.Stat           // resolver.Server.UpstreamStats
 	Journal   func() (journal.Stats, bool)     // journal.Journal.Stats; ok=false when the journal is off
 	Lists     func() []blocklists.SourceStatus // blocklists.Lists.Status
+	Resolver  func() resolver.Stats            // resolver.Server.Stats: the cache's size, queries turned away
 }
 
 // Metrics holds Hearth's metrics in its own registry (with the Go runtime and
@@ -225,6 +226,18 @@ var (
 		"Size of the journal's database on disk, WAL included; 0 while in memory.", nil, nil)
 	descJournalInMemory = prometheus.NewDesc("hearth_journal_in_memory",
 		"1 while the journal's database is unavailable and lookups are kept in memory, else 0.", nil, nil)
+	descCacheEntries = prometheus.NewDesc("hearth_cache_entries",
+		"Answers held in the cache.", nil, nil)
+	descCacheBytes = prometheus.NewDesc("hearth_cache_bytes",
+		"Memory the cached answers are charged (their bytes plus a fixed overhead each), bounded by cache.max_mb.", nil, nil)
+	descCacheMaxBytes = prometheus.NewDesc("hearth_cache_max_bytes",
+		"The cache's byte budget (cache.max_mb); 0 when bounded by entries only.", nil, nil)
+	descUpstreamBusy = prometheus.NewDesc("hearth_upstream_busy_total",
+		"Queries not sent upstream because upstreams.max_in_flight were already waiting (answered stale or SERVFAIL).", nil, nil)
+	descRebinding = prometheus.NewDesc("hearth_rebinding_blocked_total",
+		"Upstream answers dropped because a public name pointed into the home network (DNS rebinding protection).", nil, nil)
+	descLogSuppressed = prometheus.NewDesc("hearth_log_suppressed_total",
+		"Log lines left out by the per-device limit on the query path's log lines.", nil, nil)
 	descListEntries = prometheus.NewDesc("hearth_list_entries",
 		"Entries of each list source (a catalogue service, a category's list, or a configured list) as last compiled.",
 		[]string{"list", "kind"}, nil)
@@ -245,7 +258,8 @@ var (
 func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descUpstreamScore, descJournalQueue, descJournalDropped, descJournalWritten,
 		descJournalRows, descJournalSize, descJournalInMemory, descListEntries, descListCategory, descListRefresh,
-		descListCheck, descListFailing} {
+		descListCheck, descListFailing, descCacheEntries, descCacheBytes, descCacheMaxBytes, descUpstreamBusy,
+		descRebinding, descLogSuppressed} {
 		ch <- d
 	}
 }
@@ -272,6 +286,15 @@ func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 			gauge(descJournalSize, float64(st.SizeBytes))
 			gauge(descJournalInMemory, boolValue(st.InMemory))
 		}
+	}
+	if c.src.Resolver != nil {
+		st := c.src.Resolver()
+		gauge(descCacheEntries, float64(st.Cache.Entries))
+		gauge(descCacheBytes, float64(st.Cache.Bytes))
+		gauge(descCacheMaxBytes, float64(st.Cache.MaxBytes))
+		ch <- prometheus.MustNewConstMetric(descUpstreamBusy, prometheus.CounterValue, float64(st.UpstreamBusy))
+		ch <- prometheus.MustNewConstMetric(descRebinding, prometheus.CounterValue, float64(st.Rebinding))
+		ch <- prometheus.MustNewConstMetric(descLogSuppressed, prometheus.CounterValue, float64(st.LogSuppressed))
 	}
 	if c.src.Lists != nil {
 		seen := make(map[string]bool)

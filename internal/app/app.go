@@ -85,7 +85,8 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 				}
 				return h.journal.Stats(), true
 			},
-			Lists: h.ListStatus,
+			Lists:    h.ListStatus,
+			Resolver: func() resolver.Stats { return h.srv.Stats() },
 		})
 		ropts.Observer = h.metrics
 	}

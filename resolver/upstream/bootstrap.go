@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/rs/zerolog"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -52,7 +53,7 @@ func NewBootstrap(servers []string, timeout time.Duration) (*Bootstrap, error) {
 			continue
 		}
 		a := address{raw: s, proto: protoUDP, host: ap.Addr().String(), port: fmt.Sprint(ap.Port()), ip: true}
-		b.servers = append(b.servers, newPlain(a))
+		b.servers = append(b.servers, newPlain(a, zerolog.Nop()))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -35,6 +35,9 @@ type Config struct {
 	// Bootstrap are plain-IP DNS servers used only to resolve the host names
 	// of DoT and DoH upstreams.
 	Bootstrap []string `mapstructure:"bootstrap"`
+	// MaxInFlight bounds the queries waiting on these upstreams at once;
+	// beyond it Exchange fails at once with ErrBusy. 0: no bound.
+	MaxInFlight int `mapstructure:"max_in_flight"`
 }
 
 // Validate returns every problem in the section; prefix is its key path.
@@ -68,6 +71,9 @@ func (c Config) Validate(prefix string) []error {
 	}
 	if c.Timeout <= 0 || c.Timeout > MaxTimeout {
 		errs = append(errs, fielderr.New(key("timeout"), "%v: want more than 0 and at most %v", c.Timeout, MaxTimeout))
+	}
+	if c.MaxInFlight < 0 {
+		errs = append(errs, fielderr.New(key("max_in_flight"), "%d is negative (0: no bound)", c.MaxInFlight))
 	}
 	for i, s := range c.Bootstrap {
 		if _, err := parseIPPort(s, "53"); err != nil {

@@ -83,7 +83,7 @@ func (u *dot) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
 				return nil, err
 			}
 		}
-		r, err := exchangeConn(ctx, co, q, wire, id)
+		r, err := exchangeConn(ctx, co, q, wire, id, false)
 		if err == nil {
 			u.put(co)
 			return r, nil

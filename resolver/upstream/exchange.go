@@ -16,6 +16,10 @@ const defaultTimeout = 5 * time.Second
 
 var (
 	errMismatch = errors.New("reply does not match the query")
+	// errCase: a UDP reply with the query's ID and question, but not the
+	// question's letter case (0x20): a spoof, or a server that does not
+	// keep case.
+	errCase = errors.New("reply does not keep the question's letter case")
 )
 
 // withDeadline returns ctx, adding defaultTimeout if it has no deadline.
@@ -56,8 +60,9 @@ func matches(q, r *dns.Msg) bool {
 // exchangeConn writes wire (carrying ID id) on co and reads the reply. Over
 // UDP, packets that do not match are ignored (late replies, spoofing); over a
 // stream a mismatch is an error. The connection's deadline follows ctx, and
-// cancelling ctx unblocks it.
-func exchangeConn(ctx context.Context, co *dns.Conn, q *dns.Msg, wire []byte, id uint16) (*dns.Msg, error) {
+// cancelling ctx unblocks it. With exactCase, a UDP reply whose question
+// differs from q's only in letter case ends the exchange with errCase.
+func exchangeConn(ctx context.Context, co *dns.Conn, q *dns.Msg, wire []byte, id uint16, exactCase bool) (*dns.Msg, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = co.SetDeadline(dl)
 	}
@@ -77,6 +82,9 @@ func exchangeConn(ctx context.Context, co *dns.Conn, q *dns.Msg, wire []byte, id
 			return nil, ctxErr(ctx, fmt.Errorf("read: %w", err))
 		}
 		if r.Id == id && matches(q, r) {
+			if exactCase && packet && r.Question[0].Name != q.Question[0].Name {
+				return nil, errCase
+			}
 			r.Id = q.Id
 			return r, nil
 		}

@@ -46,6 +46,28 @@ type Group struct {
 	log     zerolog.Logger
 	now     func() time.Time
 	observe func(addr string, d time.Duration, failed bool) // never nil
+	slots   chan struct{}                                   // nil: no bound on queries in flight
+}
+
+// ErrBusy is returned by Exchange when max_in_flight queries are already
+// waiting on the group's upstreams: a silent upstream cannot make the
+// queries waiting on it (and their goroutines) grow without bound.
+var ErrBusy = errors.New("upstream: too many queries in flight (upstreams.max_in_flight)")
+
+// slot is one query's place among those in flight. It is freed when the
+// query and the race attempts it started (which outlive it, to be measured)
+// have all ended.
+type slot struct {
+	slots chan struct{}
+	refs  atomic.Int32
+}
+
+func (s *slot) hold() { s.refs.Add(1) }
+
+func (s *slot) release() {
+	if s.refs.Add(-1) == 0 {
+		<-s.slots
+	}
 }
 
 // member is one upstream with its statistics.
@@ -79,6 +101,9 @@ func NewGroup(cfg Config, opts Options) (*Group, error) {
 	}
 	if g.observe == nil {
 		g.observe = func(string, time.Duration, bool) {}
+	}
+	if cfg.MaxInFlight > 0 {
+		g.slots = make(chan struct{}, cfg.MaxInFlight)
 	}
 	if g.timeout <= 0 {
 		g.timeout = DefaultTimeout
@@ -115,13 +140,25 @@ func NewGroup(cfg Config, opts Options) (*Group, error) {
 
 // Exchange sends q following the group's strategy. It returns the first good
 // answer, or the last answer/error when every server failed. q is not
-// modified; each attempt works on its own copy.
+// modified; each attempt works on its own copy. With MaxInFlight queries
+// already in flight it fails at once with ErrBusy.
 func (g *Group) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
+	var sl *slot
+	if g.slots != nil {
+		select {
+		case g.slots <- struct{}{}:
+		default:
+			return nil, ErrBusy
+		}
+		sl = &slot{slots: g.slots}
+		sl.hold()
+		defer sl.release()
+	}
 	order := g.order()
 	f := failures{}
 	rest := order
 	if !g.ordered && len(order) > 1 {
-		if r := g.race(ctx, q, order[0], order[1], &f); r != nil {
+		if r := g.race(ctx, q, order[0], order[1], &f, sl); r != nil {
 			return r, nil
 		}
 		rest = order[2:]
@@ -142,8 +179,9 @@ func (g *Group) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
 }
 
 // race runs q on a and b in parallel and returns the first good answer, or
-// nil after recording both failures in f.
-func (g *Group) race(ctx context.Context, q *dns.Msg, a, b *member, f *failures) *dns.Msg {
+// nil after recording both failures in f. The attempts hold sl (if not nil)
+// until they end.
+func (g *Group) race(ctx context.Context, q *dns.Msg, a, b *member, f *failures, sl *slot) *dns.Msg {
 	type result struct {
 		m   *member
 		r   *dns.Msg
@@ -155,7 +193,13 @@ func (g *Group) race(ctx context.Context, q *dns.Msg, a, b *member, f *failures)
 	base := context.WithoutCancel(ctx)
 	for _, m := range []*member{a, b} {
 		mq := q.Copy()
+		if sl != nil {
+			sl.hold()
+		}
 		go func() {
+			if sl != nil {
+				defer sl.release()
+			}
 			actx, cancel := context.WithTimeout(base, g.timeout)
 			defer cancel()
 			r, err := g.attempt(actx, base, m, mq)

@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -189,5 +190,41 @@ func TestGroupConcurrentSharedQuery(t *testing.T) {
 	wg.Wait()
 	if q.String() != before {
 		t.Fatal("query modified")
+	}
+}
+
+// TestGroupMaxInFlight: beyond max_in_flight a query fails at once with
+// ErrBusy; a race's attempts hold their query's place until they end (they
+// outlive it to be measured), and then free it.
+func TestGroupMaxInFlight(t *testing.T) {
+	a, b := dnstest.NewServer(t), dnstest.NewServer(t)
+	a.SetMode(dnstest.Drop)
+	b.SetMode(dnstest.Drop)
+	g := mustGroup(t, Config{Servers: []string{a.Addr, b.Addr}, Strategy: StrategyFastest, Timeout: 300 * time.Millisecond, MaxInFlight: 1}, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := g.Exchange(ctx, query("a.test.", dns.TypeA)); err == nil || errors.Is(err, ErrBusy) {
+		t.Fatalf("first query to silent servers: %v, want a timeout", err)
+	}
+	start := time.Now()
+	if _, err := g.Exchange(context.Background(), query("b.test.", dns.TypeA)); !errors.Is(err, ErrBusy) {
+		t.Fatalf("second query while the first's attempts run: %v, want ErrBusy", err)
+	}
+	if el := time.Since(start); el > 50*time.Millisecond {
+		t.Errorf("ErrBusy took %v, want it at once", el)
+	}
+	a.SetMode(dnstest.Normal)
+	b.SetMode(dnstest.Normal)
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		r, err := g.Exchange(context.Background(), query("c.test.", dns.TypeA))
+		if err == nil {
+			wantA(t, r, "192.0.2.1")
+			break
+		}
+		if !errors.Is(err, ErrBusy) || time.Now().After(deadline) {
+			t.Fatalf("after the attempts ended: %v, want an answer (the place freed)", err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

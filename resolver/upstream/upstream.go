@@ -45,7 +45,7 @@ func New(addr string, opts Options, bootstrap *Bootstrap) (Upstream, error) {
 	}
 	switch a.proto {
 	case protoUDP, protoTCP:
-		return newPlain(a), nil
+		return newPlain(a, opts.Logger), nil
 	case protoTLS:
 		return newDoT(a, opts, bootstrap)
 	case protoHTTPS:
