@@ -92,11 +92,11 @@ type Journal struct {
 	// Writer goroutine only.
 	pending      map[key]*vals
 	flood        *floodGuard // nil: no budget
-	pendingCount uint64  // lookups in pending
-	spare        []Event // the queue buffer the writer last emptied, given back at the next drain
-	dropsSeen    uint64  // the part of dropped already stored
-	lostWarned   bool    // the memory bound's warning was given
-	walStuck     bool    // the last prune could not empty the WAL
+	pendingCount uint64      // lookups in pending
+	spare        []Event     // the queue buffer the writer last emptied, given back at the next drain
+	dropsSeen    uint64      // the part of dropped already stored
+	lostWarned   bool        // the memory bound's warning was given
+	walStuck     bool        // the last prune could not empty the WAL
 }
 
 // Open starts the journal and its writer goroutine. It never fails: a
