@@ -1,13 +1,13 @@
 package journal
 
 // Pruning: the retention (every table), then the size cap, which deletes
-// rows (never the hourly totals) of the device with the most rows first,
-// oldest first, and keeps the last day while anything older is left.
+// rows (never the hourly totals) of the devices with the most rows first,
+// each cut down to a common level, oldest first, and keeps the last day
+// while those devices have older rows.
 
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 )
 
@@ -34,12 +34,13 @@ type devicePruned struct {
 
 // prune deletes rows, totals and drops from before the minute cutoff (0:
 // none), then, while the file takes more than maxBytes (0: no cap), rows
-// of the device with the most rows, oldest first, down to 90% of the cap so
-// that the next batches do not trigger it again at once. Rows from keepFrom
-// (a minute) on are deleted only when no older row is left. The hourly
-// totals and the drops stay (they are small) until the retention takes
-// them. Freed pages are given back (incremental_vacuum) and the WAL is
-// checkpointed and truncated.
+// of the devices with the most rows (cut down to a common level, so a
+// quiet device loses nothing to a noisy one), oldest first, down to 90% of
+// the cap so that the next batches do not trigger it again at once. Rows
+// from keepFrom (a minute: the last day) on are deleted only when those
+// devices have no older rows left. The hourly totals and the drops stay
+// (they are small) until the retention takes them. Freed pages are given
+// back (incremental_vacuum) and the WAL is checkpointed and truncated.
 func (s *store) prune(ctx context.Context, cutoff, maxBytes, keepFrom int64) (pruned, error) {
 	var p pruned
 	if cutoff != 0 {
@@ -82,19 +83,23 @@ func (s *store) prune(ctx context.Context, cutoff, maxBytes, keepFrom int64) (pr
 		// Delete about the share of rows that is over the target, from the
 		// noisiest device; the loop takes more if that was not enough.
 		n := max(rows*(used-target)/used, rows/100, 1)
-		d, err := s.pruneNoisiest(ctx, n, keepFrom)
-		if err == nil && d.Rows == 0 {
+		ds, err := s.pruneNoisiest(ctx, n, keepFrom)
+		if err == nil && len(ds) == 0 {
+			// The devices over the level have nothing older than the last
+			// day left: their rows of the last day go, oldest first.
 			p.today = true
-			d, err = s.pruneNoisiest(ctx, n, 0)
+			ds, err = s.pruneNoisiest(ctx, n, 0)
 		}
 		if err != nil {
 			return p, err
 		}
-		if d.Rows == 0 {
+		if len(ds) == 0 {
 			return p, nil
 		}
-		p.forSize += d.Rows
-		p.addDevice(d)
+		for _, d := range ds {
+			p.forSize += d.Rows
+			p.addDevice(d)
+		}
 		if err := s.vacuum(ctx, &p); err != nil {
 			return p, err
 		}
@@ -105,38 +110,79 @@ func (s *store) prune(ctx context.Context, cutoff, maxBytes, keepFrom int64) (pr
 	}
 }
 
-// pruneNoisiest deletes the oldest n rows (in whole minutes, so up to a
-// minute's more) of the device with the most rows before the minute before
-// (0: all rows), but not all the rows it has.
-func (s *store) pruneNoisiest(ctx context.Context, n, before int64) (devicePruned, error) {
-	var d devicePruned
+// pruneNoisiest deletes about n rows from the devices with the most rows:
+// those over a level are cut down to it, each losing its oldest rows from
+// before the minute before (0: any), in whole minutes (so up to a minute's
+// more); the quieter ones lose nothing.
+func (s *store) pruneNoisiest(ctx context.Context, n, before int64) ([]devicePruned, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT device, client, count(*) AS n FROM lookups
+		GROUP BY device, client ORDER BY n DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("counting the rows by device: %w", err)
+	}
+	type devCount struct {
+		device, client string
+		n              int64
+	}
+	var counts []devCount
+	for rows.Next() {
+		var c devCount
+		if err := rows.Scan(&c.device, &c.client, &c.n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		counts = append(counts, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(counts) == 0 {
+		return nil, nil
+	}
+	// The level: the top k devices cut to it give n rows, and it is not
+	// below the next device's count.
+	var sum, level int64
+	for k := 1; ; k++ {
+		sum += counts[k-1].n
+		next := int64(0)
+		if k < len(counts) {
+			next = counts[k].n
+		}
+		if sum-int64(k)*next >= n || k == len(counts) {
+			level = max((sum-n)/int64(k), next, 0)
+			break
+		}
+	}
 	bound := " AND minute < ?"
 	if before == 0 {
 		bound, before = " AND ?", 1
 	}
-	var count int64
-	err := s.db.QueryRowContext(ctx, `SELECT device, client, count(*) AS n FROM lookups WHERE 1`+bound+`
-		GROUP BY device, client ORDER BY n DESC, min(minute) LIMIT 1`, before).Scan(&d.Device, &d.Client, &count)
-	if errors.Is(err, sql.ErrNoRows) {
-		return d, nil
+	var out []devicePruned
+	for _, c := range counts {
+		if c.n <= level {
+			break
+		}
+		var last sql.NullInt64
+		if err := s.db.QueryRowContext(ctx, `SELECT max(minute) FROM (SELECT minute FROM lookups
+			WHERE device = ? AND client = ?`+bound+` ORDER BY minute LIMIT ?)`,
+			c.device, c.client, before, c.n-level).Scan(&last); err != nil {
+			return out, err
+		}
+		if !last.Valid {
+			continue // nothing before before
+		}
+		res, err := s.db.ExecContext(ctx, `DELETE FROM lookups WHERE device = ? AND client = ? AND minute <= ?`+bound,
+			c.device, c.client, last.Int64, before)
+		if err != nil {
+			return out, err
+		}
+		d := devicePruned{Device: c.device, Client: c.client, KeptFrom: last.Int64 + 1}
+		if d.Rows, _ = res.RowsAffected(); d.Rows > 0 {
+			out = append(out, d)
+		}
 	}
-	if err != nil {
-		return d, fmt.Errorf("finding the noisiest device: %w", err)
-	}
-	n = min(n, count)
-	var last int64
-	if err := s.db.QueryRowContext(ctx, `SELECT minute FROM lookups WHERE device = ? AND client = ?`+bound+`
-		ORDER BY minute LIMIT 1 OFFSET ?`, d.Device, d.Client, before, n-1).Scan(&last); err != nil {
-		return d, err
-	}
-	res, err := s.db.ExecContext(ctx, `DELETE FROM lookups WHERE device = ? AND client = ? AND minute <= ?`+bound,
-		d.Device, d.Client, last, before)
-	if err != nil {
-		return d, err
-	}
-	d.Rows, _ = res.RowsAffected()
-	d.KeptFrom = last + 1
-	return d, nil
+	return out, nil
 }
 
 // addDevice sums d into the devices pruned.
