@@ -23,4 +23,15 @@ type Config struct {
 	// LogBlocked writes one log event ("event":"blocked") per blocked
 	// lookup, from the writer, never from the DNS path.
 	LogBlocked bool `mapstructure:"log_blocked"`
+	// Flood bounds what one device can write in a minute.
+	Flood FloodConfig `mapstructure:"flood"`
+}
+
+// FloodConfig is the `journal.flood:` section.
+type FloodConfig struct {
+	// NamesPerMinute is how many different names a device may have
+	// journaled as rows of their own in one minute; the lookups of further
+	// names are folded into one row per device and decision (rule,
+	// service, list, category), with a count of the names. 0: no budget.
+	NamesPerMinute int `mapstructure:"names_per_minute"`
 }

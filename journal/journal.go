@@ -64,6 +64,13 @@ type Row struct {
 	// count of the most asked type in that minute.
 	Queries  int64
 	Attempts int64
+	// Folded is, for a row that folds a flood, how many different names
+	// over the device's budget (journal.flood.names_per_minute) it stands
+	// for; Name is then a marker such as "*.roblox.com" (the registrable
+	// domain of the first name folded) and First and Last bound the folded
+	// lookups to the millisecond. 0 for an ordinary row.
+	Folded      int64
+	First, Last time.Time
 }
 
 // Filter selects rows.

@@ -91,11 +91,12 @@ type Journal struct {
 
 	// Writer goroutine only.
 	pending      map[key]*vals
-	pendingCount uint64  // lookups in pending
-	spare        []Event // the queue buffer the writer last emptied, given back at the next drain
-	dropsSeen    uint64  // the part of dropped already stored
-	lostWarned   bool    // the memory bound's warning was given
-	walStuck     bool    // the last prune could not empty the WAL
+	flood        *floodGuard // nil: no budget
+	pendingCount uint64      // lookups in pending
+	spare        []Event     // the queue buffer the writer last emptied, given back at the next drain
+	dropsSeen    uint64      // the part of dropped already stored
+	lostWarned   bool        // the memory bound's warning was given
+	walStuck     bool        // the last prune could not empty the WAL
 }
 
 // Open starts the journal and its writer goroutine. It never fails: a
@@ -132,6 +133,7 @@ func Open(cfg Config, opts Options) *Journal {
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 		pending: make(map[key]*vals),
+		flood:   newFloodGuard(cfg.Flood.NamesPerMinute),
 	}
 	if opts.EventOutput != nil {
 		j.eventBuf = bufio.NewWriterSize(opts.EventOutput, 64<<10)

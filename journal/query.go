@@ -55,10 +55,20 @@ func deviceFilter(d string) (name, client string) {
 }
 
 const selectRows = `SELECT minute, device, client, "group", name, "action", reason, mode,
-	category, service, list, rule, "window", response, a, aaaa, other FROM lookups`
+	category, service, list, rule, "window", response, a, aaaa, other, folded, first_ms, last_ms FROM lookups`
+
+// selectRowsV1 reads a file of schema version 1 (no fold rows), for a
+// Reader of a file that the server has not yet brought up to date.
+const selectRowsV1 = `SELECT minute, device, client, "group", name, "action", reason, mode,
+	category, service, list, rule, "window", response, a, aaaa, other, 0, 0, 0 FROM lookups`
 
 // queryRows reads rows from a journal database.
 func queryRows(ctx context.Context, db *sql.DB, f Filter) ([]Row, error) {
+	return queryRowsFrom(ctx, db, selectRows, f)
+}
+
+// queryRowsFrom reads rows with the SELECT q.
+func queryRowsFrom(ctx context.Context, db *sql.DB, q string, f Filter) ([]Row, error) {
 	var where []string
 	var args []any
 	lo, hi, hasLo, hasHi := bounds(f.Since, f.Until)
@@ -79,7 +89,6 @@ func queryRows(ctx context.Context, db *sql.DB, f Filter) ([]Row, error) {
 	if a, ok := f.Action.action(); ok {
 		where, args = append(where, `"action" = ?`), append(args, a.String())
 	}
-	q := selectRows
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -98,10 +107,11 @@ func queryRows(ctx context.Context, db *sql.DB, f Filter) ([]Row, error) {
 	var out []Row
 	for rows.Next() {
 		var r Row
-		var m, a, aaaa, other int64
+		var m, a, aaaa, other, first, last int64
 		var action, reason, mode string
 		if err := rows.Scan(&m, &r.Device, &r.Client, &r.Group, &r.Name, &action, &reason, &mode,
-			&r.Category, &r.Service, &r.List, &r.Rule, &r.Window, &r.Response, &a, &aaaa, &other); err != nil {
+			&r.Category, &r.Service, &r.List, &r.Rule, &r.Window, &r.Response, &a, &aaaa, &other,
+			&r.Folded, &first, &last); err != nil {
 			return nil, fmt.Errorf("journal: reading rows: %w", err)
 		}
 		r.Minute = minuteTime(m)
@@ -109,6 +119,7 @@ func queryRows(ctx context.Context, db *sql.DB, f Filter) ([]Row, error) {
 			return nil, err
 		}
 		r.Queries, r.Attempts = a+aaaa+other, max(a, aaaa, other)
+		r.First, r.Last = msTime(first), msTime(last)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

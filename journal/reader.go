@@ -14,8 +14,9 @@ import (
 // writing: `hearth report` and `hearth log`. The WAL lets it read a
 // consistent snapshot per query without holding the writer up.
 type Reader struct {
-	db   *sql.DB
-	path string
+	db      *sql.DB
+	path    string
+	version int // the file's schema version
 }
 
 // OpenReader opens the journal database at path read-only. A missing file
@@ -47,12 +48,15 @@ func OpenReader(path string) (*Reader, error) {
 		db.Close()
 		return nil, fmt.Errorf("journal: opening %s: %w", path, err)
 	}
-	return &Reader{db: db, path: path}, nil
+	return &Reader{db: db, path: path, version: v}, nil
 }
 
 // Rows reads rows as Journal.Rows does; what the server has not committed
 // yet (at most its flush_interval) is not seen.
 func (r *Reader) Rows(ctx context.Context, f Filter) ([]Row, error) {
+	if r.version < 2 {
+		return queryRowsFrom(ctx, r.db, selectRowsV1, f)
+	}
 	return queryRows(ctx, r.db, f)
 }
 

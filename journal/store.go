@@ -15,48 +15,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hearth-dns/hearth/policy/verdict"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
-
-// schemaVersion is kept in PRAGMA user_version. Version 1 is the first; a
-// later one adds a migration step in initSchema.
-const schemaVersion = 1
-
-// schema creates version 1. minute is Unix seconds / 60 (UTC). The lookups
-// key starts with minute, so the table itself is the index "by minute"
-// (WITHOUT ROWID tables are stored in key order); lookups_device serves
-// one device's rows. "group", "action" and "window" are quoted because they
-// are SQL keywords.
-const schema = `
-CREATE TABLE lookups (
-	minute   INTEGER NOT NULL,
-	device   TEXT NOT NULL,
-	client   TEXT NOT NULL,
-	name     TEXT NOT NULL,
-	"action" TEXT NOT NULL,
-	"group"  TEXT NOT NULL,
-	reason   TEXT NOT NULL,
-	mode     TEXT NOT NULL,
-	category TEXT NOT NULL,
-	service  TEXT NOT NULL,
-	list     TEXT NOT NULL,
-	rule     TEXT NOT NULL,
-	"window" TEXT NOT NULL,
-	response TEXT NOT NULL,
-	a        INTEGER NOT NULL,
-	aaaa     INTEGER NOT NULL,
-	other    INTEGER NOT NULL,
-	PRIMARY KEY (minute, device, client, name, "action")
-) WITHOUT ROWID;
-CREATE INDEX lookups_device ON lookups (device, minute);
-CREATE TABLE dropped (
-	minute  INTEGER PRIMARY KEY,
-	lookups INTEGER NOT NULL
-);
-`
 
 // upsertConflict adds a batch row to its stored row: the last values win,
 // the counters add up.
@@ -65,7 +29,11 @@ ON CONFLICT (minute, device, client, name, "action") DO UPDATE SET
 	"group" = excluded."group", reason = excluded.reason, mode = excluded.mode,
 	category = excluded.category, service = excluded.service, list = excluded.list,
 	rule = excluded.rule, "window" = excluded."window", response = excluded.response,
-	a = a + excluded.a, aaaa = aaaa + excluded.aaaa, other = other + excluded.other`
+	a = a + excluded.a, aaaa = aaaa + excluded.aaaa, other = other + excluded.other,
+	folded = folded + excluded.folded,
+	first_ms = CASE WHEN first_ms = 0 THEN excluded.first_ms WHEN excluded.first_ms = 0 THEN first_ms
+		ELSE min(first_ms, excluded.first_ms) END,
+	last_ms = max(last_ms, excluded.last_ms)`
 
 const dropSQL = `
 INSERT INTO dropped (minute, lookups) VALUES (?1, ?2)
@@ -93,6 +61,22 @@ type vals struct {
 	mode                                                   verdict.Mode
 
 	a, aaaa, other int64
+	// A fold row's: names folded, first and last lookup (Unix ms).
+	folded, firstMs, lastMs int64
+}
+
+// fold counts e in a fold row: the name if it is a new one, and its time.
+func (v *vals) fold(e *Event, newName bool) {
+	if newName {
+		v.folded++
+	}
+	ms := e.Time.UnixMilli()
+	if v.firstMs == 0 || ms < v.firstMs {
+		v.firstMs = ms
+	}
+	if ms > v.lastMs {
+		v.lastMs = ms
+	}
 }
 
 // add counts e and takes its details.
@@ -113,8 +97,20 @@ func (v *vals) add(e *Event) {
 // merge adds the newer o to v.
 func (v *vals) merge(o *vals) {
 	a, aaaa, other := v.a+o.a, v.aaaa+o.aaaa, v.other+o.other
+	folded, first, last := v.folded+o.folded, minNonZero(v.firstMs, o.firstMs), max(v.lastMs, o.lastMs)
 	*v = *o
 	v.a, v.aaaa, v.other = a, aaaa, other
+	v.folded, v.firstMs, v.lastMs = folded, first, last
+}
+
+func minNonZero(a, b int64) int64 {
+	switch {
+	case a == 0:
+		return b
+	case b == 0:
+		return a
+	}
+	return min(a, b)
 }
 
 func (v *vals) queries() int64 { return v.a + v.aaaa + v.other }
@@ -127,7 +123,16 @@ func row(k key, v *vals) Row {
 		Category: v.category, Service: v.service, List: v.list, Rule: v.rule,
 		Window: v.window, Response: v.response,
 		Queries: v.queries(), Attempts: max(v.a, v.aaaa, v.other),
+		Folded: v.folded, First: msTime(v.firstMs), Last: msTime(v.lastMs),
 	}
+}
+
+// msTime is a fold row's time; the zero time for 0.
+func msTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
 }
 
 func addrString(a netip.Addr) string {
@@ -224,41 +229,9 @@ func (s *store) check(ctx context.Context) error {
 	return nil
 }
 
-// initSchema creates the tables in a new file and refuses a newer one.
-func (s *store) initSchema(ctx context.Context) error {
-	v, err := userVersion(ctx, s.db)
-	if err != nil {
-		return err
-	}
-	switch {
-	case v == schemaVersion:
-		return nil
-	case v > schemaVersion:
-		return fmt.Errorf("%w (schema version %d; this one knows %d)", errNewer, v, schemaVersion)
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("creating the tables: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-func userVersion(ctx context.Context, db *sql.DB) (int, error) {
-	var v int
-	err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
-	return v, err
-}
-
 // write stores a batch in one transaction: rows are added to what is
-// stored, drops (lookups lost, by minute) likewise. It returns how many of
-// the rows were new.
+// stored, their tries to the hourly totals, drops (lookups lost, by minute)
+// likewise. It returns how many of the rows were new.
 func (s *store) write(ctx context.Context, rows map[key]*vals, drops map[int64]int64) (inserted int64, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -266,7 +239,11 @@ func (s *store) write(ctx context.Context, rows map[key]*vals, drops map[int64]i
 	}
 	defer tx.Rollback()
 	if len(rows) > 0 {
-		if inserted, err = upsertRows(ctx, tx, rows); err != nil {
+		tot := make(map[totalKey]*totalVals)
+		if inserted, err = upsertRows(ctx, tx, rows, tot); err != nil {
+			return 0, err
+		}
+		if err := upsertTotals(ctx, tx, tot); err != nil {
 			return 0, err
 		}
 	}
@@ -281,22 +258,28 @@ func (s *store) write(ctx context.Context, rows map[key]*vals, drops map[int64]i
 	return inserted, tx.Commit()
 }
 
+// rowArgs is how many values one row takes.
+const rowArgs = 20
+
 // upsertChunk is how many rows one statement writes: one database/sql
-// round trip per chunk rather than per row (17 values a row, well under
-// SQLite's limit on parameters).
+// round trip per chunk rather than per row (rowArgs values a row, well
+// under SQLite's limit on parameters).
 const upsertChunk = 64
 
-// upsertRows writes rows a chunk per statement and returns how many were new.
-// RETURNING gives each row's key and total: a total equal to the batch's own
-// means the row was inserted.
-func upsertRows(ctx context.Context, tx *sql.Tx, rows map[key]*vals) (inserted int64, err error) {
+// upsertRows writes rows a chunk per statement and returns how many were
+// new; it adds what each row's tries grew by to tot. RETURNING gives each
+// row's key and stored counters: a total equal to the batch's own means the
+// row was inserted, and the stored counters less the batch's are the row's
+// before, so its attempts (the most asked type) grew by the difference of
+// the two maxima.
+func upsertRows(ctx context.Context, tx *sql.Tx, rows map[key]*vals, tot map[totalKey]*totalVals) (inserted int64, err error) {
 	type skey struct {
 		minute                       int64
 		device, client, name, action string // as stored
 	}
 	var full *sql.Stmt
 	chunk := make(map[skey]*vals, upsertChunk)
-	args := make([]any, 0, upsertChunk*17)
+	args := make([]any, 0, upsertChunk*rowArgs)
 	run := func() error {
 		if len(chunk) == 0 {
 			return nil
@@ -323,13 +306,19 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows map[key]*vals) (inserted i
 		defer res.Close()
 		for res.Next() {
 			var k skey
-			var total int64
-			if err := res.Scan(&k.minute, &k.device, &k.client, &k.name, &k.action, &total); err != nil {
+			var a, aaaa, other int64
+			if err := res.Scan(&k.minute, &k.device, &k.client, &k.name, &k.action, &a, &aaaa, &other); err != nil {
 				return err
 			}
-			if v := chunk[k]; v != nil && total == v.queries() {
+			v := chunk[k]
+			if v == nil {
+				continue
+			}
+			if a+aaaa+other == v.queries() {
 				inserted++
 			}
+			grew := max(a, aaaa, other) - max(a-v.a, aaaa-v.aaaa, other-v.other)
+			addTotal(tot, k.minute, k.device, k.client, k.action, v, grew)
 		}
 		clear(chunk)
 		args = args[:0]
@@ -340,7 +329,7 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows map[key]*vals) (inserted i
 		chunk[sk] = v
 		args = append(args, sk.minute, sk.device, sk.client, sk.name, sk.action,
 			v.group, v.reason.String(), modeName(v.mode), v.category, v.service, v.list, v.rule, v.window, v.response,
-			v.a, v.aaaa, v.other)
+			v.a, v.aaaa, v.other, v.folded, v.firstMs, v.lastMs)
 		if len(chunk) == upsertChunk {
 			if err := run(); err != nil {
 				return 0, err
@@ -356,19 +345,20 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows map[key]*vals) (inserted i
 	return inserted, nil
 }
 
-// upsertManySQL inserts or adds to n rows, returning each row's key and total.
+// upsertManySQL inserts or adds to n rows, returning each row's key and
+// counters.
 func upsertManySQL(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO lookups (minute, device, client, name, "action", "group", reason, mode,
-	category, service, list, rule, "window", response, a, aaaa, other) VALUES `)
+	category, service, list, rule, "window", response, a, aaaa, other, folded, first_ms, last_ms) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
 	b.WriteString(upsertConflict)
-	b.WriteString(` RETURNING minute, device, client, name, "action", a + aaaa + other`)
+	b.WriteString(` RETURNING minute, device, client, name, "action", a, aaaa, other`)
 	return b.String()
 }
 
@@ -393,102 +383,6 @@ func (s *store) size(ctx context.Context) (pages, wal int64, err error) {
 		wal = fi.Size()
 	}
 	return count * size, wal, nil
-}
-
-// pruned says what a prune did.
-type pruned struct {
-	old      int64 // rows deleted for being older than the retention
-	forSize  int64 // rows deleted to get under the size cap
-	oldest   int64 // the oldest minute kept after a size prune
-	size     int64 // bytes after pruning (pages + WAL)
-	walStuck bool  // a reader kept the checkpoint from emptying the WAL
-}
-
-// prune deletes rows from before the minute cutoff (0: none), then, while
-// the file takes more than maxBytes (0: no cap), the oldest minutes, down
-// to 90% of the cap so that the next batches do not trigger it again at
-// once. Freed pages are given back (incremental_vacuum) and the WAL is
-// checkpointed and truncated.
-func (s *store) prune(ctx context.Context, cutoff, maxBytes int64) (pruned, error) {
-	var p pruned
-	if cutoff != 0 {
-		res, err := s.db.ExecContext(ctx, "DELETE FROM lookups WHERE minute < ?", cutoff)
-		if err != nil {
-			return p, err
-		}
-		p.old, _ = res.RowsAffected()
-		if _, err := s.db.ExecContext(ctx, "DELETE FROM dropped WHERE minute < ?", cutoff); err != nil {
-			return p, err
-		}
-	}
-	if err := s.vacuum(ctx, &p); err != nil {
-		return p, err
-	}
-	pages, wal, err := s.size(ctx)
-	if err != nil {
-		return p, err
-	}
-	p.size = pages + wal
-	if maxBytes <= 0 || p.size <= maxBytes {
-		return p, nil
-	}
-	target := maxBytes / 10 * 9
-	for {
-		used := pages
-		if !p.walStuck {
-			used += wal
-		}
-		if used <= target {
-			return p, nil
-		}
-		rows, err := s.count(ctx)
-		if err != nil || rows == 0 {
-			return p, err
-		}
-		// Delete about the share of rows that is over the target, in
-		// whole minutes; the loop takes more if that was not enough.
-		n := max(rows*(used-target)/used, rows/100, 1)
-		var last int64
-		err = s.db.QueryRowContext(ctx, "SELECT minute FROM lookups ORDER BY minute LIMIT 1 OFFSET ?", n-1).Scan(&last)
-		if errors.Is(err, sql.ErrNoRows) {
-			err = s.db.QueryRowContext(ctx, "SELECT max(minute) FROM lookups").Scan(&last)
-		}
-		if err != nil {
-			return p, err
-		}
-		res, err := s.db.ExecContext(ctx, "DELETE FROM lookups WHERE minute <= ?", last)
-		if err != nil {
-			return p, err
-		}
-		d, _ := res.RowsAffected()
-		p.forSize += d
-		p.oldest = last + 1
-		if _, err := s.db.ExecContext(ctx, "DELETE FROM dropped WHERE minute <= ?", last); err != nil {
-			return p, err
-		}
-		if err := s.vacuum(ctx, &p); err != nil {
-			return p, err
-		}
-		if pages, wal, err = s.size(ctx); err != nil {
-			return p, err
-		}
-		p.size = pages + wal
-	}
-}
-
-// vacuum gives the free pages back to the file system and empties the WAL.
-// A reader in another process may keep the WAL from being emptied; then
-// walStuck is set and only the pages count towards the cap.
-func (s *store) vacuum(ctx context.Context, p *pruned) error {
-	if _, err := s.db.ExecContext(ctx, "PRAGMA incremental_vacuum"); err != nil {
-		return err
-	}
-	var busy, log, done int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &log, &done); err != nil {
-		return err
-	}
-	p.walStuck = busy != 0
-	return nil
 }
 
 func (s *store) close() error { return s.db.Close() }

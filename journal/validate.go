@@ -17,6 +17,8 @@ const (
 	maxQueue         = 10_000_000
 	minFlushInterval = 100 * time.Millisecond
 	maxFlushInterval = time.Minute
+	minFloodNames    = 10
+	maxFloodNames    = 1_000_000
 )
 
 // Validate returns every problem in c, each a *fielderr.Error whose key
@@ -41,6 +43,9 @@ func (c Config) Validate(prefix string) []error {
 	}
 	if c.FlushInterval < minFlushInterval || c.FlushInterval > maxFlushInterval {
 		errs = append(errs, fielderr.New(key("flush_interval"), "%s is out of range; use %s to %s", c.FlushInterval, minFlushInterval, maxFlushInterval))
+	}
+	if n := c.Flood.NamesPerMinute; n != 0 && (n < minFloodNames || n > maxFloodNames) {
+		errs = append(errs, fielderr.New(key("flood.names_per_minute"), "%d is out of range; use 0 (no budget) or %d to %d names a minute", n, minFloodNames, maxFloodNames))
 	}
 	return errs
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/rs/zerolog"
 )
 
 // run is the writer goroutine.
@@ -84,12 +85,23 @@ func (j *Journal) add(e *Event) {
 		e.Time = j.clock.Now()
 	}
 	k := key{minute: minuteOf(e.Time), device: e.Device, client: e.Client.Unmap(), name: e.Name, action: e.Action}
+	var marker string
+	var newName, fold bool
+	if j.flood != nil {
+		marker, newName, fold = j.flood.check(e, devKey{k.device, k.client}, k.minute)
+		if fold {
+			k.name = marker
+		}
+	}
 	v := j.pending[k]
 	if v == nil {
 		v = new(vals)
 		j.pending[k] = v
 	}
 	v.add(e)
+	if fold {
+		v.fold(e, newName)
+	}
 	j.pendingCount++
 	if j.cfg.LogBlocked && e.Action == ActionBlock {
 		j.events.Info().Str("event", "blocked").
@@ -213,7 +225,7 @@ func (j *Journal) prune() {
 		cutoff = minuteOf(j.clock.Now()) - int64(j.cfg.RetentionDays)*24*60
 	}
 	start := time.Now()
-	p, err := st.prune(context.Background(), cutoff, j.maxBytes())
+	p, err := st.prune(context.Background(), cutoff, j.maxBytes(), minuteOf(j.clock.Now())-keepMinutes)
 	j.walStuck = p.walStuck
 	j.mu.Lock()
 	j.rows -= p.old + p.forSize
@@ -227,9 +239,20 @@ func (j *Journal) prune() {
 		return
 	}
 	if p.forSize > 0 {
-		j.log.Warn().Int64("rows", p.forSize).Time("kept_from", minuteTime(p.oldest)).
-			Int("max_size_mb", j.cfg.MaxSizeMB).Int("retention_days", j.cfg.RetentionDays).
-			Msg("journal: the database reached max_size_mb before retention_days; deleted the oldest rows (raise journal.max_size_mb to keep more)")
+		msg := "journal: the database reached max_size_mb before retention_days; deleted the oldest rows of the device with the most rows (raise journal.max_size_mb to keep more; the report's counts are kept)"
+		if p.today {
+			msg = "journal: the database reached max_size_mb with the last day alone; deleted rows of today from the device with the most rows (raise journal.max_size_mb to keep more; the report's counts are kept)"
+		}
+		ev := j.log.Warn().Int64("rows", p.forSize).
+			Int("max_size_mb", j.cfg.MaxSizeMB).Int("retention_days", j.cfg.RetentionDays)
+		for i, d := range p.devices {
+			if i == 3 {
+				break
+			}
+			ev = ev.Dict(fmt.Sprintf("device_%d", i+1), zerolog.Dict().Str("device", d.Device).Str("client", d.Client).
+				Int64("rows", d.Rows).Time("kept_from", minuteTime(d.KeptFrom)))
+		}
+		ev.Msg(msg)
 	}
 	ev := j.log.Debug()
 	if p.walStuck {

@@ -231,6 +231,7 @@ func (t *tally) device(n *namer, r *Report) Device {
 			}
 		}
 	}
+	d.Floods = floods(d.Name, t.current, r.loc)
 	d.starters = starters(n, d.Name, t.current, d.New, r)
 	return d
 }

@@ -109,6 +109,9 @@ type Device struct {
 	// Allowed are the services most used among the allowed lookups, for
 	// groups that journal those (log_allowed); empty otherwise.
 	Allowed []Count `json:"allowed"`
+	// Floods are the floods of made-up names the journal folded (their
+	// tries are in the counts above), most names first.
+	Floods []Flood `json:"floods"`
 
 	starters []Starter // merged into Report.Starters
 }
@@ -178,6 +181,13 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 	rows, err := src.Rows(ctx, journal.Filter{Until: opts.Until, Device: opts.Device})
 	if err != nil {
 		return nil, fmt.Errorf("report: reading the journal: %w", err)
+	}
+	if ts, ok := src.(TotalsSource); ok {
+		totals, err := ts.Totals(ctx, journal.Filter{Until: opts.Until, Device: opts.Device})
+		if err != nil {
+			return nil, fmt.Errorf("report: reading the journal's totals: %w", err)
+		}
+		rows = fillPruned(rows, totals, opts.Until)
 	}
 	history := false
 	for i := range rows {

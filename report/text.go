@@ -73,6 +73,10 @@ func (r *Report) deviceText(t *textWriter, d *Device) {
 	period := r.periodWord()
 	t.heading(d.Name)
 	t.wrap("", "", r.totalText(d))
+	for _, f := range d.Floods {
+		t.line("")
+		t.wrap("", "", f.Text+".")
+	}
 
 	if d.Blocked > 0 {
 		t.line("")

@@ -151,6 +151,9 @@ type logRow struct {
 	Window   string         `json:"window,omitempty"`
 	Attempts int64          `json:"attempts"`
 	Queries  int64          `json:"queries"`
+	// Folded: the row stands for this many names over the device's budget
+	// (name is then a marker such as "*.roblox.com"); 0 otherwise.
+	Folded int64 `json:"folded,omitempty"`
 }
 
 func (s *Server) log(w http.ResponseWriter, r *http.Request, _ Principal) {
@@ -163,7 +166,7 @@ func (s *Server) log(w http.ResponseWriter, r *http.Request, _ Principal) {
 	out := make([]logRow, len(rows))
 	for i, x := range rows {
 		out[i] = logRow{x.Minute, x.Device, x.Client, x.Group, x.Name, x.Action, x.Reason, x.Category, x.Service,
-			x.List, x.Rule, x.Window, x.Attempts, x.Queries}
+			x.List, x.Rule, x.Window, x.Attempts, x.Queries, x.Folded}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rows": out})
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/policy/state"
 	"github.com/hearth-dns/hearth/policy/verdict"
@@ -320,8 +321,12 @@ func (ps *pageSet) log(r *http.Request, v *view) int {
 		if x.Attempts == 1 {
 			tries = "try"
 		}
+		name := x.Name
+		if x.Folded > 0 { // a flood of names folded into one row
+			name = words.Folded(firstNonEmpty(x.Device, x.Client), x.Folded, journal.FoldedUnder(x.Name), x.Last.Sub(x.First))
+		}
 		d.Rows = append(d.Rows, logLine{When: clockText(x.Minute, now, loc), Device: firstNonEmpty(x.Device, x.Client),
-			Name: x.Name, Action: action, Why: strings.Join(why, ", "), Tries: x.Attempts, Unit: tries})
+			Name: name, Action: action, Why: strings.Join(why, ", "), Tries: x.Attempts, Unit: tries})
 	}
 	d.Limit = logLimit
 	v.Data = d

@@ -218,7 +218,11 @@ func printLogRows(w io.Writer, rows []journal.Row, loc *time.Location) {
 		if who == "" {
 			who = r.Client
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Minute.In(loc).Format("Mon 15:04"), who, r.Name, tries(r.Attempts), why(r))
+		name := r.Name
+		if r.Folded > 0 { // a flood of names folded into one row
+			name = words.Folded(who, r.Folded, journal.FoldedUnder(r.Name), r.Last.Sub(r.First))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Minute.In(loc).Format("Mon 15:04"), who, name, tries(r.Attempts), why(r))
 	}
 	tw.Flush()
 }
