@@ -65,9 +65,9 @@ func (c Config) Validate(prefix string) []error {
 	case t.SelfSigned && (t.CertFile != "" || t.KeyFile != ""):
 		errs = append(errs, fielderr.New(prefix+".tls.self_signed", "true together with cert_file/key_file: choose one"))
 	case t.CertFile != "" && t.KeyFile == "":
-		errs = append(errs, fielderr.New(prefix+".tls.key_file", "cert_file is set, so the key's file is needed too"))
+		errs = append(errs, fielderr.New(prefix+".tls.cert_file", "set without key_file: the key's file is needed too"))
 	case t.KeyFile != "" && t.CertFile == "":
-		errs = append(errs, fielderr.New(prefix+".tls.cert_file", "key_file is set, so the certificate's file is needed too"))
+		errs = append(errs, fielderr.New(prefix+".tls.key_file", "set without cert_file: the certificate's file is needed too"))
 	}
 	if c.SessionTTL < time.Minute || c.SessionTTL > 30*24*time.Hour {
 		errs = append(errs, fielderr.New(prefix+".session_ttl", "%s is outside 1m..720h", c.SessionTTL))

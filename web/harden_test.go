@@ -302,8 +302,8 @@ func TestConfigHostsAndTLS(t *testing.T) {
 		{func(c *Config) { c.Hosts = []string{"ok", "bad name"} }, "web.hosts[1]"},
 		{func(c *Config) { c.TLS.SelfSigned = true }, ""},
 		{func(c *Config) { c.TLS.CertFile, c.TLS.KeyFile = "/c", "/k" }, ""},
-		{func(c *Config) { c.TLS.CertFile = "/c" }, "web.tls.key_file"},
-		{func(c *Config) { c.TLS.KeyFile = "/k" }, "web.tls.cert_file"},
+		{func(c *Config) { c.TLS.CertFile = "/c" }, "web.tls.cert_file: set without key_file"},
+		{func(c *Config) { c.TLS.KeyFile = "/k" }, "web.tls.key_file: set without cert_file"},
 		{func(c *Config) { c.TLS.SelfSigned, c.TLS.CertFile, c.TLS.KeyFile = true, "/c", "/k" }, "web.tls.self_signed"},
 	} {
 		c := base
