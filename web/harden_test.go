@@ -317,3 +317,45 @@ func TestConfigHostsAndTLS(t *testing.T) {
 		}
 	}
 }
+
+// TestNameDeviceRefusesControlCharacters: a name set on the dashboard
+// cannot carry terminal escapes, bells, C1 controls or text-direction
+// overrides: 422 with the field named, and nothing saved.
+func TestNameDeviceRefusesControlCharacters(t *testing.T) {
+	t.Parallel()
+	h := newHardServer(t, Config{})
+	login, _ := h.apiLogin("127.0.0.1", testPassword, nil)
+	var session struct{ CSRF string }
+	if err := json.Unmarshal([]byte(login.body), &session); err != nil || login.cookie == nil {
+		t.Fatalf("login: %d %s", login.status, login.body)
+	}
+	hdr := map[string]string{"Cookie": SessionCookie + "=" + login.cookie.Value, CSRFHeader: session.CSRF}
+	put := func(name, group string) hardResp {
+		b, _ := json.Marshal(map[string]string{"name": name, "group": group})
+		r, _ := h.do(hardReq{from: "127.0.0.1", method: "PUT", url: h.url + "/api/devices/ip:127.0.0.3", body: string(b), header: hdr})
+		return r
+	}
+	for _, tc := range []struct{ name, group, field, want string }{
+		{"Alex\x1b[2J", "", "name", "U+001B"},
+		{"ring\x07", "", "name", "U+0007"},
+		{"del\x7f", "", "name", "U+007F"},
+		{"c1\u009b31m", "", "name", "U+009B"},
+		{"\u202eenolp", "", "name", "U+202E"},
+		{"iso\u2066late", "", "name", "U+2066"},
+		{"sep\u2028x", "", "name", "U+2028"},
+		{"Alex", "kids\x1b", "group", "U+001B"},
+	} {
+		r := put(tc.name, tc.group)
+		var body apiError
+		_ = json.Unmarshal([]byte(r.body), &body)
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(body.Fields[tc.field], tc.want) {
+			t.Errorf("name %q group %q: %d %s", tc.name, tc.group, r.status, r.body)
+		}
+	}
+	if names := h.srv.opts.Engine.Assignments().List(); len(names) != 0 {
+		t.Errorf("saved after refusals: %+v", names)
+	}
+	if r := put("Alex's iPad – Küche", "kids"); r.status != http.StatusOK {
+		t.Errorf("an ordinary name: %d %s", r.status, r.body)
+	}
+}
