@@ -181,6 +181,10 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			refuseHost(w, r)
 			return
 		}
+		if s.certs != nil && r.TLS == nil && r.Host == "" {
+			http.Error(w, "Hearth's dashboard speaks HTTPS: use https://", http.StatusBadRequest)
+			return
+		}
 		if s.certs != nil && r.TLS == nil {
 			// 307 keeps the method and is not remembered by the browser (a
 			// permanent one would outlive turning TLS off); the Host was
