@@ -152,6 +152,8 @@ func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, err error) 
 	switch {
 	case err == nil:
 		return false
+	case errors.Is(err, ErrCrossSite):
+		writeError(w, http.StatusForbidden, "%v", err)
 	case errors.Is(err, ErrNoPassword):
 		writeError(w, http.StatusForbidden, "no admin password is set: run `sudo hearth passwd` on the machine running Hearth")
 	case errors.As(err, &rl):

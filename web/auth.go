@@ -8,8 +8,9 @@ package web
 // everyone out) and a CSRF token that every change must carry; a script sends
 // "Authorization: Bearer hth_...". The running server notices a new
 // admin.json within a second, so `hearth passwd` needs no restart; a new
-// password ends every session. Failed logins are limited per client address
-// and across all clients.
+// password ends every session. Failed logins lock out the client that made
+// them and slow everyone down (loginlimit.go); a login or change a browser
+// says came from another site is refused (origin.go).
 
 import (
 	"crypto/rand"
@@ -24,7 +25,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -72,6 +72,9 @@ var (
 	ErrNoPassword = errors.New("no admin password is set: run `sudo hearth passwd` on the Hearth machine")
 	// ErrBadPassword: the password is wrong.
 	ErrBadPassword = errors.New("wrong password")
+	// ErrCrossSite: a browser says the login came from another site's page
+	// (Origin or Sec-Fetch-Site), or from an opaque one (Origin: null).
+	ErrCrossSite = errors.New("this login came from another site: open the dashboard itself and log in there")
 )
 
 // Principal is who makes a request.
@@ -290,7 +293,6 @@ func NewAuth(stateDir string, clk clock.Clock, sessionTTL time.Duration) *Auth {
 	return &Auth{
 		dir: stateDir, clk: clk, ttl: sessionTTL,
 		sessions: map[[sha256.Size]byte]*session{},
-		limits:   limiter{clients: map[netip.Addr]*client{}},
 	}
 }
 
@@ -357,10 +359,15 @@ func (a *Auth) refresh() {
 	}
 }
 
-// Login checks password for the request's client: first the rate limits
-// (RateLimitedError), then the hash (ErrBadPassword; ErrNoPassword if none
-// is set). On success it opens a session and sets its cookie on w.
+// Login checks password for the request's client: first that a browser
+// sent it from the dashboard itself (ErrCrossSite), then the rate limits
+// (RateLimitedError; under many failures it waits a few seconds first), then
+// the hash (ErrBadPassword; ErrNoPassword if none is set). On success it
+// opens a session and sets its cookie on w.
 func (a *Auth) Login(w http.ResponseWriter, r *http.Request, password string) (Principal, error) {
+	if !sameOrigin(r) {
+		return Principal{}, ErrCrossSite // not counted: a foreign page spends nobody's tries
+	}
 	ip := clientIP(r)
 	addr := addrOf(r, ip)
 	a.mu.Lock()
@@ -370,14 +377,26 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request, password string) (P
 		a.mu.Unlock()
 		return Principal{}, ErrNoPassword
 	}
-	if err := a.limits.begin(ip, a.clk.Now()); err != nil {
-		a.mu.Unlock()
+	wait, err := a.limits.begin(ip, a.clk.Now())
+	a.mu.Unlock()
+	if err != nil {
 		return Principal{}, err
 	}
-	a.mu.Unlock()
+	if wait > 0 {
+		tick, stop := clock.After(a.clk, wait)
+		select {
+		case <-tick:
+		case <-r.Context().Done():
+			stop()
+			a.mu.Lock()
+			a.limits.abandon(ip)
+			a.mu.Unlock()
+			return Principal{}, r.Context().Err()
+		}
+	}
 
 	// Slow on purpose (~100 ms on a Pi), so outside the lock.
-	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
+	err = bcrypt.CompareHashAndPassword(hash, []byte(password))
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -386,7 +405,7 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request, password string) (P
 		a.limits.fail(ip, now)
 		return Principal{}, ErrBadPassword
 	}
-	a.limits.succeed(ip)
+	a.limits.succeed(ip, now)
 
 	a.pruneSessions(now)
 	id := randomString()
@@ -489,8 +508,8 @@ func bearer(r *http.Request) (string, bool) {
 // CheckCSRF tells whether a change made by p in r may go ahead. Tokens may
 // (a browser cannot send one of its own accord). A session must send its
 // CSRF token in the X-CSRF-Token header or the csrf form field, and a
-// browser's Origin, if sent, must be this host (as must Sec-Fetch-Site
-// agree).
+// browser's Origin and Sec-Fetch-Site, if sent, must say this site
+// (sameOrigin).
 func (a *Auth) CheckCSRF(r *http.Request, p Principal) bool {
 	switch {
 	case p.Kind == "token":
@@ -498,13 +517,7 @@ func (a *Auth) CheckCSRF(r *http.Request, p Principal) bool {
 	case p.Kind != "session" || p.CSRF == "":
 		return false
 	}
-	if o := r.Header.Get("Origin"); o != "" {
-		u, err := url.Parse(o)
-		if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
-			return false
-		}
-	}
-	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+	if !sameOrigin(r) {
 		return false
 	}
 	got := r.Header.Get(CSRFHeader)

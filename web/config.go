@@ -22,7 +22,25 @@ type Config struct {
 	AllowClients []string `mapstructure:"allow_clients"`
 	// SessionTTL is how long a login lasts.
 	SessionTTL time.Duration `mapstructure:"session_ttl"`
+	// Hosts are more names (or addresses) the dashboard answers to, beyond
+	// HostNames' defaults; "*" turns the Host check off (hosts.go).
+	Hosts []string `mapstructure:"hosts"`
+	// TLS serves the dashboard over HTTPS (tls.go).
+	TLS TLSConfig `mapstructure:"tls"`
 }
+
+// TLSConfig is `web.tls`: a certificate from files, or one Hearth makes for
+// itself. Neither: plain HTTP, as before.
+type TLSConfig struct {
+	// CertFile and KeyFile are a PEM certificate (chain) and its key.
+	CertFile string `mapstructure:"cert_file"`
+	KeyFile  string `mapstructure:"key_file"`
+	// SelfSigned makes a certificate in the state directory on first start.
+	SelfSigned bool `mapstructure:"self_signed"`
+}
+
+// Enabled reports whether the dashboard is served over HTTPS.
+func (t TLSConfig) Enabled() bool { return t.SelfSigned || t.CertFile != "" || t.KeyFile != "" }
 
 // Validate returns every problem, keyed under prefix ("web").
 func (c Config) Validate(prefix string) []error {
@@ -37,6 +55,19 @@ func (c Config) Validate(prefix string) []error {
 		if _, err := parsePrefix(s); err != nil {
 			errs = append(errs, fielderr.New(fmt.Sprintf("%s.allow_clients[%d]", prefix, i), "%q is not a CIDR or address: %v", s, err))
 		}
+	}
+	for i, h := range c.Hosts {
+		if err := checkHostEntry(h); err != nil {
+			errs = append(errs, fielderr.New(fmt.Sprintf("%s.hosts[%d]", prefix, i), "%q: %v", h, err))
+		}
+	}
+	switch t := c.TLS; {
+	case t.SelfSigned && (t.CertFile != "" || t.KeyFile != ""):
+		errs = append(errs, fielderr.New(prefix+".tls.self_signed", "true together with cert_file/key_file: choose one"))
+	case t.CertFile != "" && t.KeyFile == "":
+		errs = append(errs, fielderr.New(prefix+".tls.cert_file", "set without key_file: the key's file is needed too"))
+	case t.KeyFile != "" && t.CertFile == "":
+		errs = append(errs, fielderr.New(prefix+".tls.key_file", "set without cert_file: the certificate's file is needed too"))
 	}
 	if c.SessionTTL < time.Minute || c.SessionTTL > 30*24*time.Hour {
 		errs = append(errs, fielderr.New(prefix+".session_ttl", "%s is outside 1m..720h", c.SessionTTL))

@@ -250,6 +250,7 @@ type loginData struct {
 	PasswordSet bool
 	Problem     string
 	Next        string
+	Fingerprint string // the TLS certificate's, "" for plain HTTP
 }
 
 func (ps *pageSet) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -263,7 +264,7 @@ func (ps *pageSet) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (ps *pageSet) renderLogin(w http.ResponseWriter, r *http.Request, status int, next, msg string) {
 	v := ps.newView(w, r, "login", "Log in", Principal{}, false)
-	d := loginData{PasswordSet: ps.s.auth.PasswordSet(), Next: next}
+	d := loginData{PasswordSet: ps.s.auth.PasswordSet(), Next: next, Fingerprint: ps.s.Fingerprint()}
 	if err := ps.s.auth.Problem(); err != nil {
 		d.Problem = err.Error()
 	}
@@ -308,18 +309,6 @@ func (ps *pageSet) logoutPost(w http.ResponseWriter, r *http.Request) {
 	ps.s.auth.Logout(w, r)
 	setFlash(w, "You are logged out.")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// sameOrigin refuses a form a browser says came from another site.
-func sameOrigin(r *http.Request) bool {
-	if o := r.Header.Get("Origin"); o != "" && o != "null" {
-		u, err := url.Parse(o)
-		if err != nil || !strings.EqualFold(u.Host, r.Host) {
-			return false
-		}
-	}
-	site := r.Header.Get("Sec-Fetch-Site")
-	return site != "cross-site" && site != "same-site"
 }
 
 // localPath is next if it is a path on this site (not the login page),

@@ -57,6 +57,8 @@ type Server struct {
 	auth  *Auth
 	audit *audit
 	svc   *service // what the API and the pages both ask
+	hosts *hostCheck
+	certs *certSource // nil: plain HTTP
 	mux   *http.ServeMux
 	srv   *http.Server
 	ln    net.Listener
@@ -81,6 +83,7 @@ func New(opts Options) *Server {
 		opts:  opts,
 		auth:  NewAuth(opts.StateDir, opts.Clock, opts.Config.SessionTTL),
 		audit: &audit{path: auditPath(opts.StateDir), log: opts.Logger},
+		hosts: newHostCheck(opts.Config),
 		mux:   http.NewServeMux(),
 	}
 	s.svc = &service{opts: &s.opts, audit: s.audit}
@@ -88,17 +91,31 @@ func New(opts Options) *Server {
 	return s
 }
 
-// Handler returns the whole dashboard as one handler: client check,
-// security headers and panic recovery around the routes.
+// Handler returns the whole dashboard as one handler: client and Host
+// checks, HTTPS redirect, security headers and panic recovery around the
+// routes.
 func (s *Server) Handler() http.Handler { return s.guard(s.mux) }
 
-// Start listens on the configured address and serves in the background.
+// Start listens on the configured address and serves in the background:
+// with web.tls, HTTPS, and plain HTTP on the same port redirected to it.
 func (s *Server) Start() error {
+	if s.opts.Config.TLS.Enabled() {
+		certs, err := newCertSource(s.opts.Config, s.opts.StateDir, s.opts.Clock)
+		if err != nil {
+			return fmt.Errorf("web: %w", err)
+		}
+		s.certs = certs
+	}
 	ln, err := net.Listen("tcp", s.opts.Config.Listen)
 	if err != nil {
 		return fmt.Errorf("web: %w (set web.listen to a free port, or web.enabled: false)", err)
 	}
 	s.ln = ln
+	scheme := "http"
+	if s.certs != nil {
+		ln = newSniffListener(ln, s.certs.tlsConfig())
+		scheme = "https"
+	}
 	s.srv = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -109,12 +126,25 @@ func (s *Server) Start() error {
 	}
 	s.done = make(chan error, 1)
 	go func() { s.done <- s.srv.Serve(ln) }()
-	s.opts.Logger.Info().Str("addr", ln.Addr().String()).Msg("dashboard listening")
+	ev := s.opts.Logger.Info().Str("addr", ln.Addr().String()).Str("scheme", scheme)
+	if s.certs != nil {
+		ev = ev.Str("sha256", s.certs.fingerprint())
+	}
+	ev.Msg("dashboard listening")
 	return nil
 }
 
 // Addr is where the server listens (after Start).
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Fingerprint is the SHA-256 fingerprint of the certificate served, "" for
+// plain HTTP.
+func (s *Server) Fingerprint() string {
+	if s.certs == nil {
+		return ""
+	}
+	return s.certs.fingerprint()
+}
 
 // Shutdown stops the server, letting requests in flight finish until ctx
 // ends.
@@ -129,8 +159,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// guard refuses clients outside the allowed networks, sets the security
-// headers and turns a panic into a 500.
+// guard refuses clients outside the allowed networks and Host headers the
+// dashboard does not answer to (hosts.go), redirects plain HTTP to HTTPS
+// when TLS is on, sets the security headers and turns a panic into a 500.
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -144,6 +175,21 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		}()
 		if !s.clientAllowed(r) {
 			http.Error(w, "Hearth's dashboard is only reachable from the home network (web.allow_clients).", http.StatusForbidden)
+			return
+		}
+		if !s.hosts.allowed(r.Host) {
+			refuseHost(w, r)
+			return
+		}
+		if s.certs != nil && r.TLS == nil && r.Host == "" {
+			http.Error(w, "Hearth's dashboard speaks HTTPS: use https://", http.StatusBadRequest)
+			return
+		}
+		if s.certs != nil && r.TLS == nil {
+			// 307 keeps the method and is not remembered by the browser (a
+			// permanent one would outlive turning TLS off); the Host was
+			// checked just above.
+			http.Redirect(w, r, "https://"+r.Host+r.URL.RequestURI(), http.StatusTemporaryRedirect)
 			return
 		}
 		h := w.Header()

@@ -13,7 +13,8 @@ import (
 // that webSettingsEqual forgets fails here).
 func TestWebSettingsEqual(t *testing.T) {
 	t.Parallel()
-	base := web.Config{Enabled: true, Listen: ":8080", AllowClients: []string{"192.168.0.0/16"}, SessionTTL: time.Hour}
+	base := web.Config{Enabled: true, Listen: ":8080", AllowClients: []string{"192.168.0.0/16"}, SessionTTL: time.Hour,
+		Hosts: []string{"hearth.example.org"}}
 	if !webSettingsEqual(base, base) {
 		t.Fatal("equal settings differ")
 	}
@@ -21,6 +22,7 @@ func TestWebSettingsEqual(t *testing.T) {
 	for i := range v.NumField() {
 		c := base
 		c.AllowClients = append([]string{}, base.AllowClients...)
+		c.Hosts = append([]string{}, base.Hosts...)
 		f := reflect.ValueOf(&c).Elem().Field(i)
 		switch f.Kind() {
 		case reflect.Bool:
@@ -31,6 +33,23 @@ func TestWebSettingsEqual(t *testing.T) {
 			f.SetInt(f.Int() + 1)
 		case reflect.Slice:
 			f.Index(0).SetString("10.0.0.0/8")
+		case reflect.Struct: // web.tls: each of its fields
+			for j := range f.NumField() {
+				d := c
+				g := reflect.ValueOf(&d).Elem().Field(i).Field(j)
+				switch g.Kind() {
+				case reflect.Bool:
+					g.SetBool(!g.Bool())
+				case reflect.String:
+					g.SetString(g.String() + "1")
+				default:
+					t.Fatalf("field %s.%d: kind %s not covered by this test", v.Type().Field(i).Name, j, g.Kind())
+				}
+				if webSettingsEqual(base, d) {
+					t.Errorf("a change to web.%s field %d is not noticed", v.Type().Field(i).Name, j)
+				}
+			}
+			continue
 		default:
 			t.Fatalf("field %s: kind %s not covered by this test", v.Type().Field(i).Name, f.Kind())
 		}

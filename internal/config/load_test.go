@@ -357,6 +357,14 @@ func TestLoadProblems(t *testing.T) {
 			want: []string{`hearth.yaml:1: allow_clients: "not-a-network" ...`},
 		},
 		{
+			name: "dashboard hosts and TLS, with their key paths",
+			file: "web:\n  hosts:\n    - hearth.lan:8080\n  tls:\n    cert_file: /etc/hearth/dash.crt\n",
+			want: []string{
+				`hearth.yaml:3: web.hosts[0]: "hearth.lan:8080": not a host name (labels of a-z, 0-9 and -, with dots between; no port)`,
+				`hearth.yaml:5: web.tls.cert_file: set without key_file: the key's file is needed too`,
+			},
+		},
+		{
 			name: "several problems reported together",
 			file: "upstreams:\n  sever: [x]\n  timeout: forever\ncache:\n  size: lots\n  min_ttl: 48h\nlog:\n  format: pretty\n",
 			env:  []string{"HEARTH_UDP_SIZE=big"},

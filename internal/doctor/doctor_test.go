@@ -837,3 +837,29 @@ func TestDoctorDashboard(t *testing.T) {
 	_, out = runDoctorEnv(t, []string{"HEARTH_WEB_LISTEN=" + free}, path, nil)
 	wantFinding(t, out, "FAIL", "dashboard password:", "set it again with `sudo hearth passwd`")
 }
+
+// TestDoctorDashboardTLS: with web.tls.self_signed the doctor says the
+// certificate is made at start, then shows the running dashboard's
+// fingerprint and finds the dashboard over HTTPS.
+func TestDoctorDashboardTLS(t *testing.T) {
+	path, stateDir := writeDoctorConfig(t, doctorSetup{extra: "web:\n  tls:\n    self_signed: true\n"})
+	_, out := runDoctor(t, path, nil)
+	wantFinding(t, out, "ok", "dashboard TLS: self-signed, made when Hearth next starts")
+
+	dash := web.New(web.Options{Config: web.Config{Enabled: true, Listen: "127.0.0.1:0", SessionTTL: time.Hour,
+		TLS: web.TLSConfig{SelfSigned: true}}, StateDir: stateDir, Clock: clocktest.New(doctorNow),
+		AllowClients: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Version: "test", Logger: zerolog.Nop()})
+	if err := dash.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dash.Shutdown(context.Background()) })
+	held := dash.Addr().String()
+	_, out = runDoctorEnv(t, []string{"HEARTH_WEB_LISTEN=" + held}, path, nil)
+	wantFinding(t, out, "ok", "dashboard "+held+": in use by Hearth's dashboard")
+	wantFinding(t, out, "ok", "dashboard TLS: certificate SHA-256 "+dash.Fingerprint(), "self-signed", "hearth.lan", "127.0.0.1")
+
+	// Off: said so, with how to turn it on.
+	path, _ = writeDoctorConfig(t, doctorSetup{})
+	_, out = runDoctor(t, path, nil)
+	wantFinding(t, out, "ok", "dashboard TLS: off", "web.tls.self_signed")
+}

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,6 +156,10 @@ func (d *Doctor) checkWeb(ctx context.Context, cfg *config.Config) {
 	addr := cfg.Web.Listen
 	title := "dashboard " + addr
 	host, port, _ := net.SplitHostPort(addr) // validated by config.Load
+	scheme := "http"
+	if cfg.Web.TLS.Enabled() {
+		scheme = "https"
+	}
 	switch err := d.bind("tcp", addr); {
 	case port == "0":
 		d.report(Finding{Status: OK, Text: title + ": a free port is chosen at start"})
@@ -164,8 +169,8 @@ func (d *Doctor) checkWeb(ctx context.Context, cfg *config.Config) {
 			at = ips[0].String()
 		}
 		d.report(Finding{Status: OK, Text: title + ": free",
-			Notes: []string{"parents open http://" + net.JoinHostPort(at, port) + "/ on the home network"}})
-	case d.hearthDashboard(ctx, host, port):
+			Notes: []string{"parents open " + scheme + "://" + net.JoinHostPort(at, port) + "/ on the home network"}})
+	case d.hearthDashboard(ctx, scheme, host, port):
 		d.report(Finding{Status: OK, Text: title + ": in use by Hearth's dashboard (it answers there)"})
 	default:
 		d.report(Finding{Status: Fail, Text: fmt.Sprintf("%s: in use by another program (%v)", title, err),
@@ -183,20 +188,58 @@ func (d *Doctor) checkWeb(ctx context.Context, cfg *config.Config) {
 	default:
 		d.report(Finding{Status: OK, Text: "dashboard password: set"})
 	}
+	d.checkWebTLS(cfg)
+}
+
+// checkWebTLS reports the dashboard's certificate: its SHA-256 fingerprint
+// (for a parent to compare with what the browser shows) and its end.
+func (d *Doctor) checkWebTLS(cfg *config.Config) {
+	if !cfg.Web.TLS.Enabled() {
+		d.report(Finding{Status: OK, Text: "dashboard TLS: off (plain HTTP on the home network)",
+			Notes: []string{"web.tls.self_signed: true serves HTTPS with a certificate Hearth makes itself"}})
+		return
+	}
+	info, err := web.DashboardCertificate(cfg.Web, cfg.StateDirectory())
+	switch {
+	case errors.Is(err, web.ErrNoCertificateYet):
+		d.report(Finding{Status: OK, Text: "dashboard TLS: self-signed, made when Hearth next starts",
+			Notes: []string{"run `hearth doctor` again after the start to see its fingerprint"}})
+		return
+	case err != nil:
+		d.report(Finding{Status: Fail, Text: fmt.Sprintf("dashboard TLS: %v", err),
+			Fix: "set web.tls.cert_file and key_file to a readable PEM certificate and key, or use web.tls.self_signed: true"})
+		return
+	}
+	f := Finding{Status: OK, Text: "dashboard TLS: certificate SHA-256 " + info.Fingerprint,
+		Notes: []string{
+			info.Source + ", valid until " + info.NotAfter.Format("2 Jan 2006"),
+			"for " + strings.Join(info.Names, ", "),
+			"the browser shows this fingerprint for the dashboard's certificate (padlock or warning > certificate): if it differs, something else answers in Hearth's place",
+		}}
+	switch left := info.NotAfter.Sub(d.clock.Now()); {
+	case left <= 0:
+		f.Status, f.Fix = Fail, "the certificate has expired: renew it (a self-signed one is made again when Hearth starts)"
+	case left < 14*24*time.Hour && !cfg.Web.TLS.SelfSigned:
+		f.Status, f.Fix = Warn, "the certificate ends within two weeks: renew web.tls.cert_file (Hearth picks the new one up within a minute)"
+	}
+	d.report(f)
 }
 
 // hearthDashboard reports whether Hearth's dashboard answers on host:port.
-func (d *Doctor) hearthDashboard(ctx context.Context, host, port string) bool {
+// Over HTTPS the certificate is not checked: this only asks who answers.
+func (d *Doctor) hearthDashboard(ctx context.Context, scheme, host, port string) bool {
 	if ip, err := netip.ParseAddr(host); host == "" || err == nil && ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.probe)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+net.JoinHostPort(host, port)+"/api/health", nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", scheme+"://"+net.JoinHostPort(host, port)+"/api/health", nil)
 	if err != nil {
 		return false
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
 	if err != nil {
 		return false
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hearth-dns/hearth/internal/atomicfile"
 	"github.com/hearth-dns/hearth/internal/fielderr"
@@ -179,6 +181,32 @@ func CheckAssignment(as Assignment) error {
 		errs = append(errs, fielderr.New("name", "a device needs a name"))
 	case len(n) > 40 || strings.ContainsAny(n, "\n\r\t") || n != as.Name:
 		errs = append(errs, fielderr.New("name", "%q: a name of at most 40 characters, on one line, without spaces around it", as.Name))
+	case badText(as.Name) != "":
+		errs = append(errs, fielderr.New("name", "%q: %s; use letters, digits, spaces and punctuation", as.Name, badText(as.Name)))
+	}
+	if as.Group != "" && badText(as.Group) != "" {
+		errs = append(errs, fielderr.New("group", "%q: %s", as.Group, badText(as.Group)))
 	}
 	return errors.Join(errs...)
+}
+
+// badText says what in s could not be shown as it is on a terminal or a
+// page: invalid UTF-8, a control character (C0 such as ESC and BEL, DEL,
+// C1), a line or paragraph separator, or a bidirectional control (which
+// can make text read in another order than it is written). "" if none.
+func badText(s string) string {
+	if !utf8.ValidString(s) {
+		return "not valid UTF-8"
+	}
+	for _, r := range s {
+		switch {
+		case unicode.IsControl(r):
+			return fmt.Sprintf("control character U+%04X", r)
+		case r == '\u2028' || r == '\u2029':
+			return fmt.Sprintf("line separator U+%04X", r)
+		case unicode.Is(unicode.Bidi_Control, r):
+			return fmt.Sprintf("text-direction control U+%04X", r)
+		}
+	}
+	return ""
 }
