@@ -26,15 +26,15 @@ type DeviceStatus struct {
 	Pauses []state.Override `json:"pauses,omitempty"`
 	// LaterBedtime lifts tonight's bedtime until its Until; EarlyBedtime
 	// is bedtime from now until its Until.
-	LaterBedtime *state.Override `json:"later_bedtime,omitempty"`
-	EarlyBedtime *state.Override `json:"early_bedtime,omitempty"`
-	Bedtime *ScheduleStatus  `json:"bedtime,omitempty"` // nil: the group has none
-	Rules   []RuleStatus     `json:"rules"`
-	Bonuses []state.Override `json:"bonuses"`
-	Blocked []string         `json:"blocked"`        // what rules block now: categories, services, domains
-	Allowed []string         `json:"allowed"`        // what scheduled rules let through now
-	Until   time.Time        `json:"until,omitzero"` // when State or what is blocked next changes
-	Device  *DeviceReference `json:"device,omitempty"`
+	LaterBedtime *state.Override  `json:"later_bedtime,omitempty"`
+	EarlyBedtime *state.Override  `json:"early_bedtime,omitempty"`
+	Bedtime      *ScheduleStatus  `json:"bedtime,omitempty"` // nil: the group has none
+	Rules        []RuleStatus     `json:"rules"`
+	Bonuses      []state.Override `json:"bonuses"`
+	Blocked      []string         `json:"blocked"`        // what rules block now: categories, services, domains
+	Allowed      []string         `json:"allowed"`        // what scheduled rules let through now
+	Until        time.Time        `json:"until,omitzero"` // when State or what is blocked next changes
+	Device       *DeviceReference `json:"device,omitempty"`
 }
 
 // DeviceReference says how a device is recognised.
