@@ -236,8 +236,8 @@ func TestRefusedOverrides(t *testing.T) {
 		return state.Request{Kind: state.OverrideBonus, Device: dev, What: what, Minutes: 30}
 	}
 	ev.refused(bonus("alex-tablet", "gaming"), "what", "use 'later bedtime tonight'")
-	ev.refused(state.Request{Kind: state.OverrideBonus, Group: "kids", What: "gaming", Minutes: 30}, "what", "bedtime until Tue 07:00")
-	ev.refused(state.Request{Kind: state.OverridePause, Device: "alex-tablet", Minutes: 15}, "minutes", "bedtime for alex-tablet until Tue 07:00")
+	ev.refused(state.Request{Kind: state.OverrideBonus, Group: "kids", What: "gaming", Minutes: 30}, "what", "bedtime until 07:00 tomorrow")
+	ev.refused(state.Request{Kind: state.OverridePause, Device: "alex-tablet", Minutes: 15}, "minutes", "bedtime for alex-tablet until 07:00 tomorrow")
 	ev.refused(state.Request{Kind: state.OverrideEarlyBedtime, Device: "alex-tablet"}, "kind", "already bedtime")
 	ev.set("2026-11-30 17:00:00")
 	ev.refused(bonus("sam-switch", "tiktok"), "what", "blocked by sam-switch's own block list")

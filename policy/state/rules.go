@@ -198,10 +198,13 @@ func (req Request) Check(now time.Time, e Known) (Override, error) {
 	if req.Morning {
 		ov.Until = sit.Morning
 	}
-	at := func(x time.Time) string { // "21:30" today, "Tue 07:00" on another day
+	at := func(x time.Time) string { // "21:30" today, "07:00 tomorrow", else "Sat 08:00"
 		loc := sit.EndOfDay.Location()
-		if x.Before(sit.EndOfDay) && !x.Before(sit.EndOfDay.AddDate(0, 0, -1)) {
+		switch {
+		case x.Before(sit.EndOfDay) && !x.Before(sit.EndOfDay.AddDate(0, 0, -1)):
 			return x.In(loc).Format("15:04")
+		case !x.Before(sit.EndOfDay) && x.Before(sit.EndOfDay.AddDate(0, 0, 1)):
+			return x.In(loc).Format("15:04") + " tomorrow"
 		}
 		return x.In(loc).Format("Mon 15:04")
 	}
