@@ -189,6 +189,7 @@ func TestOneDecisionEverywhere(t *testing.T) {
 		}},
 		{"19:10, after the cut-off, in the bonus time", local("2026-11-30 19:10"), "", nil},
 		{"evening before bedtime", local("2026-11-30 21:00"), "", nil},
+		{"three minutes before bedtime", local("2026-11-30 21:27"), "", nil},
 		{"bedtime", local("2026-11-30 21:45"), "", nil},
 		{"midnight", local("2026-12-01 00:00"), "", nil},
 		{"Thursday 21:40, bedtime 30 minutes later", local("2026-12-03 21:40"), "", []state.Request{
@@ -282,6 +283,20 @@ func TestOneDecisionEverywhere(t *testing.T) {
 				}
 				if x.Device != dev.name || x.Group != st.Group {
 					t.Errorf("%s: explain decided for %q in %q, the status is of %q in %q", what, x.Device, x.Group, st.Name, st.Group)
+				}
+				// No answer outlives the decision: an allowed answer's TTL
+				// stops at explain's next change (bedtime, a window).
+				if !dnsBlocked && st.Group == "kids" && x.Reason != "help" && in.at.Equal(local("2026-11-30 21:27")) &&
+					(x.Next == nil || !x.Next.Equal(local("2026-11-30 21:30"))) {
+					t.Errorf("%s: allowed three minutes before bedtime, next change %v, want 21:30", what, x.Next)
+				}
+				if !dnsBlocked && x.Next != nil {
+					limit := uint32((x.Next.Sub(in.at) + time.Second - 1) / time.Second)
+					for _, rr := range m.Answer {
+						if rr.Header().Ttl > limit {
+							t.Errorf("%s: TTL %d outlives the next change at %v (%ds)", what, rr.Header().Ttl, x.Next, limit)
+						}
+					}
 				}
 				blockedAny = blockedAny || dnsBlocked
 				outcomes[x.Action+" "+x.Reason]++
