@@ -229,3 +229,25 @@ func overrideOf(t *testing.T, f *pagesFixture, kind state.OverrideKind) state.Ov
 	t.Fatalf("no %s in force", kind)
 	return state.Override{}
 }
+
+// TestPagesPauseUntilATime: the form's time is the next one in the
+// household's zone.
+func TestPagesPauseUntilATime(t *testing.T) {
+	t.Parallel()
+	f := newPagesFixture(t, pagesSetup{clk: clocktest.New(pagesAt("2026-11-26 17:00"))})
+	csrf := f.login()
+	_, body := f.get("/now")
+	wantPage(t, "now", &http.Response{StatusCode: 200}, body, 200, `<label for="dev-1-until">Until</label>`, `<input type="time" id="dev-1-until" name="until" required>`)
+	resp, _ := f.post("/now/pause", url.Values{"csrf": {csrf}, "device": {"jo-laptop"}, "until": {"18:15"}})
+	wantRedirect(t, "pause until 18:15", resp, "/now")
+	if o := overrideOf(t, f, state.OverridePause); !o.Until.Equal(pagesAt("2026-11-26 18:15")) {
+		t.Errorf("until 18:15: %v", o.Until)
+	}
+	// A time already past today is tomorrow's.
+	resp, _ = f.post("/now/pause", url.Values{"csrf": {csrf}, "device": {"parents-phone"}, "until": {"08:00"}})
+	wantRedirect(t, "pause until 08:00", resp, "/now")
+	st, _ := f.engine.DeviceStatus("parents-phone", f.clk.Now())
+	if st.Pause == nil || !st.Pause.Until.Equal(pagesAt("2026-11-27 08:00")) {
+		t.Errorf("until 08:00: %+v", st.Pause)
+	}
+}
