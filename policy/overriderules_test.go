@@ -87,16 +87,16 @@ func TestCheckOverride(t *testing.T) {
 		req  state.Request
 		want map[string]string // field -> the start of its message
 	}{
-		{state.Request{Kind: pause, Device: "alex-tablet", Group: "kids", Minutes: 5}, map[string]string{"device": `"alex-tablet": set a device or a group ("kids"), not both`}},
-		{state.Request{Kind: pause, Minutes: 5}, map[string]string{"device": "set a device or a group"}},
-		{state.Request{Kind: pause, Device: "alex-tablet", What: "gaming", Minutes: 5}, map[string]string{"what": `"gaming": a pause blocks everything`}},
+		{state.Request{Kind: pause, Device: "alex-tablet", Group: "kids", Minutes: 5}, map[string]string{"device": `set one of a device ("alex-tablet"), a group ("kids") or all`}},
+		{state.Request{Kind: pause, Minutes: 5}, map[string]string{"device": "set a device, a group or all"}},
+		{state.Request{Kind: pause, Device: "alex-tablet", What: "gaming", Minutes: 5}, map[string]string{"what": `"gaming": a pause is for everything`}},
 		{state.Request{Kind: bonus, Device: "alex-tablet", Minutes: 5}, map[string]string{"what": "bonus time needs a category or service"}},
 		{state.Request{Kind: bonus, Device: "alex-tablet", What: "knitting", Minutes: 5}, map[string]string{"what": `"knitting" is not a category or service`}},
-		{state.Request{Kind: "forever", Device: "alex-tablet", Minutes: 5}, map[string]string{"kind": `"forever": use "pause" or "bonus"`}},
+		{state.Request{Kind: "forever", Device: "alex-tablet", Minutes: 5}, map[string]string{"kind": `"forever": use "pause", "bonus", "later-bedtime" or "early-bedtime"`}},
 		{state.Request{Kind: pause, Device: "alex-tablet"}, map[string]string{"minutes": "say for how long"}},
 		{state.Request{Kind: pause, Device: "alex-tablet", Minutes: -5}, map[string]string{"minutes": "-5 is outside 1..10080"}},
 		{state.Request{Kind: pause, Device: "alex-tablet", Minutes: 10081}, map[string]string{"minutes": "10081 is outside 1..10080"}},
-		{state.Request{Kind: pause, Device: "alex-tablet", Minutes: 5, Until: in30}, map[string]string{"minutes": "set minutes or until, not both"}},
+		{state.Request{Kind: pause, Device: "alex-tablet", Minutes: 5, Until: in30}, map[string]string{"minutes": "set one of minutes, until or morning"}},
 		{state.Request{Kind: pause, Device: "alex-tablet", Until: rulesNow}, map[string]string{"until": "2026-11-26T12:00:00Z is not in the future"}},
 		{state.Request{Kind: pause, Device: "alex-tablet", Until: rulesNow.Add(-time.Hour)}, map[string]string{"until": "2026-11-26T11:00:00Z is not in the future"}},
 		{state.Request{Kind: pause, Device: "alex-tablet", Until: rulesNow.Add(8 * 24 * time.Hour)}, map[string]string{"until": "2026-12-04T12:00:00Z is more than 7 days ahead"}},

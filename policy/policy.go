@@ -238,16 +238,22 @@ func (e *Engine) DecideFor(name, deviceName string, now time.Time) (Decision, er
 //
 //  1. help sites: allowed, never journaled, whatever else applies;
 //  2. allow entries of the device, then of its group: allowed;
-//  3. a pause of the device or its group: blocked;
-//  4. the group's bedtime: blocked;
+//  3. a pause of the device, its group or everyone: blocked until the
+//     last of them ends;
+//  4. an early bedtime tonight, or the group's bedtime unless a later
+//     bedtime tonight lifts it: blocked;
 //  5. the device's own block entries: blocked;
 //  6. rules: blocking.block for everyone, bypass protection, then the
 //     group's rules in order; a rule's except entries and bonus time lift
 //     it, a scheduled rule blocks only outside (or during) its windows; the
 //     first rule that blocks decides;
 //  7. safe search: the search engines' names rewritten to safe endpoints;
-//  8. otherwise allowed, with the earliest instant a matching scheduled
-//     rule would block (Next), so answers are not cached past it.
+//  8. otherwise allowed.
+//
+// Next is when the decision would change: a pause's or bedtime's end; from
+// step 5 on, the earliest of bedtime starting (or resuming after a later
+// bedtime), a matching scheduled rule's window opening or closing and
+// bonus time ending. Answers are not cached past it.
 func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time.Time, ovs []state.Override) {
 	p := b.plan
 	*d = Decision{Group: g.name, TTL: g.ttl, Response: &g.response, LogAllowed: g.logAll, CheckChain: true}
@@ -277,33 +283,62 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 		b.allowed(d, name, &g.allow, g.allowKey, &mL, &mD)
 		return
 	}
-	// 3. Pause.
+	// 3. Pause: the one in force that ends last (a device's and its
+	// group's may overlap), and the overrides of tonight's bedtime.
+	var paused, later, early *state.Override
 	for i := range ovs {
 		o := &ovs[i]
-		if o.Kind == state.OverridePause && o.Active(now) && appliesTo(o, dev, g) {
-			d.Action, d.Reason, d.Rule, d.Override, d.Next = Block, ReasonPause, "pause", o.ID, o.Until
-			d.RuleText = "paused until " + o.Until.In(p.loc).Format("Mon 15:04")
-			d.TTL = verdict.CapTTL(d.TTL, now, o.Until)
-			return
+		if o.Kind == state.OverrideBonus || !o.Active(now) || !appliesTo(o, dev, g) {
+			continue
+		}
+		switch o.Kind {
+		case state.OverridePause:
+			paused = lastEnd(paused, o)
+		case state.OverrideLaterBedtime:
+			later = lastEnd(later, o)
+		case state.OverrideEarlyBedtime:
+			early = lastEnd(early, o)
 		}
 	}
-	// 4. Bedtime.
+	if paused != nil {
+		d.Action, d.Reason, d.Rule, d.Override, d.Next = Block, ReasonPause, "pause", paused.ID, paused.Until
+		d.RuleText = "paused until " + paused.Until.In(p.loc).Format("Mon 15:04")
+		d.TTL = verdict.CapTTL(d.TTL, now, paused.Until)
+		return
+	}
+	// 4. Bedtime: an early bedtime tonight; the group's, unless a later
+	// bedtime lifts it. bedNext is when bedtime next starts (or, lifted,
+	// resumes): every later step's decision changes then.
+	if early != nil {
+		d.Action, d.Reason, d.Rule, d.Override = Block, ReasonBedtime, "early-bedtime", early.ID
+		d.Window, d.Next, d.RuleText = "early tonight", early.Until, "bedtime"
+		d.TTL = verdict.CapTTL(d.TTL, now, early.Until)
+		return
+	}
+	var bedNext time.Time
 	if g.bedtime != nil {
-		if st := g.bedtime.state(now); st.active {
+		st := g.bedtime.state(now)
+		switch {
+		case later != nil:
+			bedNext = later.Until
+		case st.active:
 			d.Action, d.Reason, d.Rule = Block, ReasonBedtime, g.bedtimeKey
 			d.Window, d.Next, d.RuleText = g.bedtime.windows(st), st.next, "bedtime"
 			d.TTL = verdict.CapTTL(d.TTL, now, st.next)
 			return
+		default:
+			bedNext = st.next
 		}
 	}
 	// 5. The device's own block entries.
 	if dev != nil && dev.block.hit(&mL, &mD) {
-		d.Action, d.Reason, d.Rule = Block, ReasonDevice, dev.blockKey
+		d.Action, d.Reason, d.Rule, d.Next = Block, ReasonDevice, dev.blockKey, bedNext
 		b.describe(d, name, &dev.block, &mL, &mD)
+		d.TTL = verdict.CapTTL(d.TTL, now, bedNext)
 		return
 	}
 	// 6. Rules.
-	var next time.Time
+	next := bedNext
 	decideRule := func(r *rule) bool {
 		hitL, hitD := mL.Block.And(r.block.lists), mD.Block.And(r.block.dom)
 		if hitL.Empty() && hitD.Empty() {
@@ -326,15 +361,18 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 		}
 		if o := b.bonusFor(ovs, now, dev, g, hitL); o != nil {
 			next = earliest(next, o.Until)
+			if st != nil {
+				next = earliest(next, st.next)
+			}
 			d.Reason, d.Rule, d.RuleText, d.Override = ReasonBonus, r.key, r.text, o.ID
 			return false
 		}
 		d.Action, d.Reason, d.Rule, d.RuleText = Block, ReasonRule, r.key, r.text
-		d.Window, d.Override, d.Mode = "", "", r.mode.verdict()
+		d.Window, d.Override, d.Mode, d.Next = "", "", r.mode.verdict(), next
 		if st != nil {
-			d.Window, d.Next = r.sched.windows(st), st.next
-			d.TTL = verdict.CapTTL(d.TTL, now, st.next)
+			d.Window, d.Next = r.sched.windows(st), earliest(next, st.next)
 		}
+		d.TTL = verdict.CapTTL(d.TTL, now, d.Next)
 		if r.forceNX {
 			d.Response = &nxResponse
 		}
@@ -426,7 +464,18 @@ func (b *bound) bonusFor(ovs []state.Override, now time.Time, dev *device, g *gr
 	return nil
 }
 
+// lastEnd returns whichever of cur (may be nil) and o ends last.
+func lastEnd(cur, o *state.Override) *state.Override {
+	if cur == nil || o.Until.After(cur.Until) {
+		return o
+	}
+	return cur
+}
+
 func appliesTo(o *state.Override, dev *device, g *group) bool {
+	if o.All {
+		return true
+	}
 	if o.Device != "" {
 		return dev != nil && strings.EqualFold(o.Device, dev.name)
 	}

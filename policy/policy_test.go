@@ -129,7 +129,7 @@ func TestDecideFamily(t *testing.T) {
 	}{
 		// Thursday 2026-11-26, a school day.
 		{"www.roblox.com", alex, "2026-11-26 17:00:00", Allow, ReasonWindow, "groups.kids.rules[1]", "2026-11-26 19:00:00", nil},
-		{"www.roblox.com", alex, "2026-11-26 19:30:00", Block, ReasonRule, "groups.kids.rules[1]", "2026-11-27 16:00:00", func(t *testing.T, d Decision) {
+		{"www.roblox.com", alex, "2026-11-26 19:30:00", Block, ReasonRule, "groups.kids.rules[1]", "2026-11-26 21:30:00", func(t *testing.T, d Decision) {
 			if d.Category != "gaming" || d.Service != "roblox" || d.Entry != "roblox.com" || !d.EntrySubdomains || d.Device != "alex-tablet" || d.Group != "kids" {
 				t.Errorf("reason = %+v", d)
 			}
@@ -137,25 +137,25 @@ func TestDecideFamily(t *testing.T) {
 				t.Errorf("window %q", d.Window)
 			}
 		}},
-		{"minecraft.net", alex, "2026-11-26 19:30:00", Allow, ReasonNone, "", "", nil}, // gaming except minecraft
+		{"minecraft.net", alex, "2026-11-26 19:30:00", Allow, ReasonNone, "", "2026-11-26 21:30:00", nil}, // gaming except minecraft
 		{"www.roblox.com", alex, "2026-11-26 15:59:55", Block, ReasonRule, "groups.kids.rules[1]", "2026-11-26 16:00:00", func(t *testing.T, d Decision) {
 			if d.TTL != 5 {
 				t.Errorf("TTL %d: a blocked answer must not outlive the window's opening", d.TTL)
 			}
 		}},
 		{"discord.com", alex, "2026-11-26 20:59:00", Allow, ReasonWindow, "groups.kids.rules[2]", "2026-11-26 21:00:00", nil},
-		{"discord.com", alex, "2026-11-26 21:10:00", Block, ReasonRule, "groups.kids.rules[2]", "2026-11-27 07:00:00", nil},
+		{"discord.com", alex, "2026-11-26 21:10:00", Block, ReasonRule, "groups.kids.rules[2]", "2026-11-26 21:30:00", nil},
 		{"www.youtube.com", alex, "2026-11-26 17:30:00", Block, ReasonRule, "groups.kids.rules[3]", "2026-11-26 18:00:00", nil},
-		{"www.youtube.com", alex, "2026-11-26 18:30:00", Rewrite, ReasonSafeSearch, "groups.kids.safe_search", "2026-11-27 17:00:00", func(t *testing.T, d Decision) {
+		{"www.youtube.com", alex, "2026-11-26 18:30:00", Rewrite, ReasonSafeSearch, "groups.kids.safe_search", "2026-11-26 21:30:00", func(t *testing.T, d Decision) {
 			if d.Target != "restrict.youtube.com" {
 				t.Errorf("target %q", d.Target)
 			}
 		}},
-		{"www.google.co.uk", alex, "2026-11-26 12:00:00", Rewrite, ReasonSafeSearch, "groups.kids.safe_search", "", nil},
+		{"www.google.co.uk", alex, "2026-11-26 12:00:00", Rewrite, ReasonSafeSearch, "groups.kids.safe_search", "2026-11-26 21:30:00", nil},
 		{"www.google.co.uk", parent, "2026-11-26 12:00:00", Allow, ReasonNone, "", "", nil},
 		// Bedtime: Thursday night; Friday night starts later.
 		{"www.example.com", alex, "2026-11-26 21:45:00", Block, ReasonBedtime, "groups.kids.bedtime", "2026-11-27 07:00:00", nil},
-		{"www.example.com", alex, "2026-11-27 22:00:00", Allow, ReasonNone, "", "", nil},
+		{"www.example.com", alex, "2026-11-27 22:00:00", Allow, ReasonNone, "", "2026-11-27 22:30:00", nil},
 		{"www.example.com", alex, "2026-11-27 22:40:00", Block, ReasonBedtime, "groups.kids.bedtime", "2026-11-28 08:00:00", nil},
 		{"www.school.example.org", alex, "2026-11-26 23:00:00", Allow, ReasonAllowList, "groups.kids.allow", "", nil},
 		// Help gets through at 23:00, quietly.
@@ -167,12 +167,12 @@ func TestDecideFamily(t *testing.T) {
 		{"help.example.net", alex, "2026-11-26 23:00:00", Allow, ReasonHelp, "help", "", nil},
 		// The device's own entries: allow wins over the group's rule; block always.
 		{"puzzles.example", sam, "2026-11-26 12:00:00", Allow, ReasonAllowList, "devices[1].allow", "", nil},
-		{"puzzles.example", alex, "2026-11-26 12:00:00", Block, ReasonRule, "groups.kids.rules[0]", "", func(t *testing.T, d Decision) {
+		{"puzzles.example", alex, "2026-11-26 12:00:00", Block, ReasonRule, "groups.kids.rules[0]", "2026-11-26 21:30:00", func(t *testing.T, d Decision) {
 			if d.Category != "distractions" || d.List != "homework" {
 				t.Errorf("reason = %+v", d)
 			}
 		}},
-		{"fortnite.com", sam, "2026-11-26 17:00:00", Block, ReasonDevice, "devices[1].block", "", nil},
+		{"fortnite.com", sam, "2026-11-26 17:00:00", Block, ReasonDevice, "devices[1].block", "2026-11-26 21:30:00", nil},
 		{"fortnite.com", alex, "2026-11-26 17:00:00", Allow, ReasonWindow, "groups.kids.rules[1]", "2026-11-26 19:00:00", nil},
 		// The household's block applies to everyone, unknown devices too.
 		{"ads.example", guest, "2026-11-26 12:00:00", Block, ReasonRule, "blocking.block", "", nil},
@@ -191,13 +191,13 @@ func TestDecideFamily(t *testing.T) {
 		{"www.roblox.com", alex, "2027-01-04 19:30:00", Allow, ReasonWindow, "groups.kids.rules[1]", "2027-01-04 20:00:00", nil},
 		{"www.roblox.com", alex, "2027-01-05 17:00:00", Allow, ReasonWindow, "groups.kids.rules[1]", "2027-01-05 19:00:00", nil},
 		// Bypass protection: the canary is NXDOMAIN whatever the response.
-		{"use-application-dns.net", alex, "2026-11-26 12:00:00", Block, ReasonRule, "groups.kids.bypass_protection", "", func(t *testing.T, d Decision) {
+		{"use-application-dns.net", alex, "2026-11-26 12:00:00", Block, ReasonRule, "groups.kids.bypass_protection", "2026-11-26 21:30:00", func(t *testing.T, d Decision) {
 			if d.Response.Kind != RespondNXDomain || d.Category != "bypass" {
 				t.Errorf("canary: %+v", d)
 			}
 		}},
-		{"mask.icloud.com", alex, "2026-11-26 12:00:00", Block, ReasonRule, "groups.kids.bypass_protection", "", nil},
-		{"dns.google", alex, "2026-11-26 12:00:00", Block, ReasonRule, "groups.kids.bypass_protection", "", nil},
+		{"mask.icloud.com", alex, "2026-11-26 12:00:00", Block, ReasonRule, "groups.kids.bypass_protection", "2026-11-26 21:30:00", nil},
+		{"dns.google", alex, "2026-11-26 12:00:00", Block, ReasonRule, "groups.kids.bypass_protection", "2026-11-26 21:30:00", nil},
 		{"use-application-dns.net", guest, "2026-11-26 12:00:00", Allow, ReasonNone, "", "", nil},
 	}
 	for _, tc := range tests {

@@ -19,15 +19,22 @@ type DeviceStatus struct {
 	Key    string `json:"key,omitempty"` // "devices[2]" or "dashboard:mac:..."
 	// State sums it up: "paused", "bedtime", "limited" (some rule blocks
 	// now), "open" (no rule blocks now).
-	State   string           `json:"state"`
-	Pause   *state.Override  `json:"pause,omitempty"`
-	Bedtime *ScheduleStatus  `json:"bedtime,omitempty"` // nil: the group has none
-	Rules   []RuleStatus     `json:"rules"`
-	Bonuses []state.Override `json:"bonuses"`
-	Blocked []string         `json:"blocked"`        // what rules block now: categories, services, domains
-	Allowed []string         `json:"allowed"`        // what scheduled rules let through now
-	Until   time.Time        `json:"until,omitzero"` // when State or what is blocked next changes
-	Device  *DeviceReference `json:"device,omitempty"`
+	State string `json:"state"`
+	// Pause is the pause in force that ends last (the device's, its
+	// group's or everyone's); Pauses all of them.
+	Pause  *state.Override  `json:"pause,omitempty"`
+	Pauses []state.Override `json:"pauses,omitempty"`
+	// LaterBedtime lifts tonight's bedtime until its Until; EarlyBedtime
+	// is bedtime from now until its Until.
+	LaterBedtime *state.Override  `json:"later_bedtime,omitempty"`
+	EarlyBedtime *state.Override  `json:"early_bedtime,omitempty"`
+	Bedtime      *ScheduleStatus  `json:"bedtime,omitempty"` // nil: the group has none
+	Rules        []RuleStatus     `json:"rules"`
+	Bonuses      []state.Override `json:"bonuses"`
+	Blocked      []string         `json:"blocked"`        // what rules block now: categories, services, domains
+	Allowed      []string         `json:"allowed"`        // what scheduled rules let through now
+	Until        time.Time        `json:"until,omitzero"` // when State or what is blocked next changes
+	Device       *DeviceReference `json:"device,omitempty"`
 }
 
 // DeviceReference says how a device is recognised.
@@ -131,17 +138,25 @@ func (b *bound) status(d *device, g *group, now time.Time, ovs []state.Override)
 		}
 		switch o.Kind {
 		case state.OverridePause:
-			if st.Pause == nil {
-				st.Pause = &o
-			}
+			st.Pauses = append(st.Pauses, o)
+			st.Pause = lastEnd(st.Pause, &o)
 		case state.OverrideBonus:
 			st.Bonuses = append(st.Bonuses, o)
+		case state.OverrideLaterBedtime:
+			st.LaterBedtime = lastEnd(st.LaterBedtime, &o)
+		case state.OverrideEarlyBedtime:
+			st.EarlyBedtime = lastEnd(st.EarlyBedtime, &o)
 		}
 	}
+	// Bedtime as decide's step 4 has it: the schedule, lifted by a later
+	// bedtime until it ends.
 	if g.bedtime != nil {
 		s := g.bedtime.state(now)
 		st.Bedtime = &ScheduleStatus{Windows: g.bedtime.windows(s), Active: s.active, Next: s.next}
-		until = earliest(until, s.next)
+		if st.LaterBedtime != nil {
+			st.Bedtime.Active, st.Bedtime.Next = false, st.LaterBedtime.Until
+		}
+		until = earliest(until, st.Bedtime.Next)
 	}
 	rules := g.rules
 	if p.household != nil {
@@ -156,7 +171,7 @@ func (b *bound) status(d *device, g *group, now time.Time, ovs []state.Override)
 			until = earliest(until, s.next)
 		}
 		for _, o := range st.Bonuses {
-			if rs.Blocking && slices.Contains(rs.Block, o.What) {
+			if rs.Blocking && b.covers(&r.block, o.What) {
 				rs.Bonus = append(rs.Bonus, o.What)
 				until = earliest(until, o.Until)
 			}
@@ -189,11 +204,19 @@ func (b *bound) status(d *device, g *group, now time.Time, ovs []state.Override)
 	if len(st.Blocked) > 0 {
 		st.State = "limited"
 	}
+	if st.EarlyBedtime != nil {
+		st.Bedtime = &ScheduleStatus{Windows: "early tonight", Active: true, Next: st.EarlyBedtime.Until}
+	}
 	if st.Bedtime != nil && st.Bedtime.Active {
 		st.State, until = "bedtime", st.Bedtime.Next
 	}
 	if st.Pause != nil {
 		st.State, until = "paused", st.Pause.Until
+	}
+	// Paused or at bedtime, nothing is let through by a rule: what the
+	// rules allow at other times is not allowed now.
+	if st.State == "paused" || st.State == "bedtime" {
+		st.Allowed = []string{}
 	}
 	st.Until = until
 	return st

@@ -72,15 +72,6 @@ func (s *Server) overrides(w http.ResponseWriter, _ *http.Request, _ Principal) 
 	writeJSON(w, http.StatusOK, map[string]any{"overrides": s.svc.Overrides()})
 }
 
-// overrideRequest is the body of POST /api/pause and /api/bonus.
-type overrideRequest struct {
-	Device  string    `json:"device"`
-	Group   string    `json:"group"`
-	What    string    `json:"what"`
-	Minutes int       `json:"minutes"`
-	Until   time.Time `json:"until"`
-}
-
 func (s *Server) pause(w http.ResponseWriter, r *http.Request, p Principal) (string, string, error) {
 	return s.addOverride(w, r, p, state.OverridePause)
 }
@@ -89,16 +80,28 @@ func (s *Server) bonus(w http.ResponseWriter, r *http.Request, p Principal) (str
 	return s.addOverride(w, r, p, state.OverrideBonus)
 }
 
+func (s *Server) laterBedtime(w http.ResponseWriter, r *http.Request, p Principal) (string, string, error) {
+	return s.addOverride(w, r, p, state.OverrideLaterBedtime)
+}
+
+func (s *Server) earlyBedtime(w http.ResponseWriter, r *http.Request, p Principal) (string, string, error) {
+	return s.addOverride(w, r, p, state.OverrideEarlyBedtime)
+}
+
 func (s *Server) addOverride(w http.ResponseWriter, r *http.Request, p Principal, kind state.OverrideKind) (string, string, error) {
 	var req overrideRequest
 	if !decode(w, r, &req) {
 		return "", "", errBadRequest
 	}
-	ov, warning, err := s.svc.AddOverride(state.Request{Kind: kind, Device: req.Device, Group: req.Group,
-		What: req.What, Minutes: req.Minutes, Until: req.Until, By: p.Who()})
+	sr, err := req.request(kind, p.Who(), s.opts.Clock.Now(), s.opts.Engine.Location())
+	var ov state.Override
+	var warning error
+	if err == nil {
+		ov, warning, err = s.svc.AddOverride(sr)
+	}
 	if err != nil {
 		writeServiceError(w, err)
-		return firstNonEmpty(req.Device, req.Group), "", err
+		return req.target(), "", err
 	}
 	resp := map[string]any{"override": ov}
 	if warning != nil {
@@ -112,6 +115,28 @@ func (s *Server) addOverride(w http.ResponseWriter, r *http.Request, p Principal
 // 2026-11-26T12:45:00Z (1a2b3c4d)".
 func (s *Server) overrideDetail(ov state.Override) string {
 	return strings.TrimSpace(ov.What+" until "+ov.Until.In(s.opts.Engine.Location()).Format(time.RFC3339)) + " (" + ov.ID + ")"
+}
+
+// extend is POST /api/overrides/{id}/extend {"minutes": 30}.
+func (s *Server) extend(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {
+	id := r.PathValue("id")
+	var req struct {
+		Minutes int `json:"minutes"`
+	}
+	if !decode(w, r, &req) {
+		return id, "", errBadRequest
+	}
+	ov, warning, err := s.svc.ExtendOverride(id, req.Minutes)
+	if err != nil {
+		writeServiceError(w, err)
+		return id, "", err
+	}
+	resp := map[string]any{"override": ov}
+	if warning != nil {
+		resp["warning"] = warning.Error()
+	}
+	writeJSON(w, http.StatusOK, resp)
+	return ov.Target(), fmt.Sprintf("%+d minutes: %s", req.Minutes, s.overrideDetail(ov)), nil
 }
 
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {

@@ -121,7 +121,7 @@ func TestDashboardInChromium(t *testing.T) {
 		}
 	}
 
-	do("pause alex-tablet", chromedp.Click(chromedp.CSS(`button.pause[data-device="alex-tablet"]`)),
+	do("pause alex-tablet", chromedp.Click(chromedp.CSS(`button.pause[data-device="alex-tablet"][data-minutes="30"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".flash")))
 	if got := text(".flash"); got != "Paused alex-tablet until 12:30." {
 		t.Errorf("flash after the pause: %q", got)

@@ -16,13 +16,26 @@ import (
 // The Now page: each device, what it may do now and until when, with
 // one-tap pause and bonus time.
 
-// bonusMinutes is how long the one-tap pause and bonus last.
-const bonusMinutes = 30
+// The one-tap choices: pauses of 15, 30 or 60 minutes, bonus time and a
+// later bedtime of 30, extensions of 15 and 30.
+var (
+	pauseMinutes  = []int{15, 30, 60}
+	extendMinutes = []int{15, 30}
+)
+
+const (
+	bonusMinutes = 30
+	laterMinutes = 30
+)
 
 type nowData struct {
-	Minutes   int
-	Devices   []nowDevice
-	Conflicts []string
+	Minutes      int // bonus time's
+	PauseMinutes []int
+	Extend       []int
+	Later        int
+	Everyone     *nowOverride // a pause for everyone, if one is in force
+	Devices      []nowDevice
+	Conflicts    []string
 }
 
 type nowDevice struct {
@@ -36,20 +49,43 @@ type nowDevice struct {
 	StateText string // the state in words: "Paused until 18:30"
 	Lines     []string
 	Pause     *nowOverride
+	Later     *nowOverride // a later bedtime tonight
+	Early     *nowOverride // an early bedtime tonight
 	Bonuses   []nowOverride
-	Choices   []bonusChoice // what one tap of bonus time may lift now
+	Choices   []bonusChoice // what one tap of bonus time may lift now or later today
+	Bedtime   bool          // the group has a bedtime: later bedtime may be asked
 }
 
-type nowOverride struct{ ID, Text string }
+// nowOverride is an override in force, with what its buttons say.
+type nowOverride struct {
+	ID, Text string
+	Extend   []int  // the minutes it may be extended by (none for an early bedtime)
+	End      string // what its end button says
+	Title    string // whose card it is on, for screen readers
+	CSRF     string
+	until    time.Time
+}
 
 type bonusChoice struct{ What, Label string }
 
 func (ps *pageSet) now(_ *http.Request, v *view) int {
+	card := func(o *nowOverride, title, end string, extend bool) *nowOverride {
+		o.Title, o.End, o.CSRF = title, end, v.CSRF
+		if extend {
+			o.Extend = extendMinutes
+		}
+		return o
+	}
 	s := ps.s
 	st := s.svc.Status()
 	loc := s.opts.Engine.Location()
 	at := func(t time.Time) string { return clockText(t, st.Now, loc) }
-	d := nowData{Minutes: bonusMinutes, Conflicts: st.Conflicts}
+	d := nowData{Minutes: bonusMinutes, PauseMinutes: pauseMinutes, Extend: extendMinutes, Later: laterMinutes, Conflicts: st.Conflicts}
+	for _, o := range s.svc.Overrides() {
+		if o.All && o.Kind == state.OverridePause && (d.Everyone == nil || o.Until.After(d.Everyone.until)) {
+			d.Everyone = card(&nowOverride{ID: o.ID, Text: "Everyone paused until " + at(o.Until) + " (set by " + o.By + ")", until: o.Until}, "everyone", "End pause", true)
+		}
+	}
 	for i, ds := range st.Devices {
 		nd := nowDevice{ID: fmt.Sprintf("dev-%d", i+1), Title: ds.Name, Name: ds.Name, Target: "device", Value: ds.Name, State: ds.State}
 		meta := []string{ds.Group + " group"}
@@ -68,25 +104,53 @@ func (ps *pageSet) now(_ *http.Request, v *view) int {
 		}
 		nd.Meta = strings.Join(meta, " · ")
 		nd.StateText = ps.stateText(ds, at)
-		if ds.Pause != nil {
-			nd.Pause = &nowOverride{ds.Pause.ID, "Paused until " + at(ds.Pause.Until) + " (set by " + ds.Pause.By + ")"}
+		if o := ds.Pause; o != nil {
+			nd.Pause = card(&nowOverride{ID: o.ID, Text: "Paused until " + at(o.Until) + " (" + pauseWhose(*o, ds) + ", set by " + o.By + ")"}, nd.Title, "End pause", true)
 		}
+		if o := ds.LaterBedtime; o != nil {
+			nd.Later = card(&nowOverride{ID: o.ID, Text: "Bedtime later tonight: from " + at(o.Until) + " (" + pauseWhose(*o, ds) + ")"}, nd.Title, "Usual bedtime", true)
+		}
+		if o := ds.EarlyBedtime; o != nil {
+			nd.Early = card(&nowOverride{ID: o.ID, Text: "Early bedtime tonight, until " + at(o.Until) + " (" + pauseWhose(*o, ds) + ")"}, nd.Title, "End early bedtime", false)
+		}
+		nd.Bedtime = ds.Bedtime != nil && ds.EarlyBedtime == nil
 		if b := ds.Bedtime; b != nil && !b.Active && !b.Next.IsZero() {
 			nd.Lines = append(nd.Lines, "Bedtime from "+at(b.Next))
 		}
+		// Paused or at bedtime, nothing a rule allows is allowed: only what
+		// stays blocked after is said.
+		stopped := ds.State == "paused" || ds.State == "bedtime"
 		for _, rs := range ds.Rules {
+			if stopped && !rs.Blocking {
+				continue
+			}
 			nd.Lines = append(nd.Lines, ps.ruleLine(rs, at))
 		}
 		for _, o := range ds.Bonuses {
-			nd.Bonuses = append(nd.Bonuses, nowOverride{o.ID, "Bonus: " + s.word(o.What) + " allowed until " + at(o.Until)})
+			nd.Bonuses = append(nd.Bonuses, *card(&nowOverride{ID: o.ID, Text: "Bonus: " + s.word(o.What) + " allowed until " + at(o.Until)}, nd.Title, "End bonus", true))
 		}
-		if nd.State == "limited" {
-			nd.Choices = ps.bonusChoices(ds)
+		if !stopped {
+			nd.Choices = ps.bonusChoices(ds, st.Now)
 		}
 		d.Devices = append(d.Devices, nd)
 	}
 	v.Data = d
 	return http.StatusOK
+}
+
+// pauseWhose says whose an override is, seen from a device's card: "this
+// device", "the kids group" or "everyone".
+func pauseWhose(o state.Override, ds policy.DeviceStatus) string {
+	switch {
+	case o.All:
+		return "everyone"
+	case o.Device != "":
+		return "this device"
+	}
+	if ds.Name == "" {
+		return "all unknown devices"
+	}
+	return "the " + o.Group + " group"
 }
 
 // stateText says a device's state (the policy's, never recomputed here)
@@ -161,18 +225,28 @@ func (ps *pageSet) timedBlocks(ds policy.DeviceStatus, at func(time.Time) string
 	return strings.Join(out, "; ")
 }
 
-// bonusChoices are what a scheduled rule blocks now that bonus time may
-// lift: categories and services, not domains, nor what an "always" rule
-// blocks.
-func (ps *pageSet) bonusChoices(ds policy.DeviceStatus) []bonusChoice {
+// bonusChoices are what a scheduled rule blocks now, or starts blocking
+// later today, that bonus time may lift: categories and services, not
+// domains, nor what an "always" rule or the device's own list blocks (the
+// policy refuses what could change nothing, the page offers only what can).
+func (ps *pageSet) bonusChoices(ds policy.DeviceStatus, now time.Time) []bonusChoice {
+	loc := ps.s.opts.Engine.Location()
+	l := now.In(loc)
+	endOfDay := time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, loc)
+	var own []string
+	for _, rs := range ds.Rules {
+		if rs.Mode == verdict.ModeAlways && strings.HasSuffix(rs.Key, ".block") && strings.HasPrefix(rs.Key, "devices") {
+			own = rs.Block
+		}
+	}
 	var out []bonusChoice
 	seen := map[string]bool{}
 	for _, rs := range ds.Rules {
-		if rs.Mode == verdict.ModeAlways || !rs.Blocking {
+		if rs.Mode == verdict.ModeAlways || !rs.Blocking && (rs.Next.IsZero() || rs.Next.After(endOfDay)) {
 			continue
 		}
 		for _, w := range rs.Block {
-			if seen[w] || contains(rs.Bonus, w) || !ps.s.opts.Engine.Blockable(w) {
+			if seen[w] || contains(rs.Bonus, w) || contains(own, w) || !ps.s.opts.Engine.Blockable(w) {
 				continue
 			}
 			seen[w] = true
@@ -191,14 +265,16 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// overrideForm reads a pause or bonus form: device or group, what, minutes.
-// The form's own words for minutes that are not a number; the rules of
-// overrides are the policy's (service.AddOverride).
+// overrideForm reads a form of the Now page: device, group or all; what;
+// minutes or until ("morning", "21:15"). The form's own words for minutes
+// that are not a number; the rules of overrides are the policy's
+// (service.AddOverride).
 func overrideForm(r *http.Request) (overrideRequest, error) {
-	req := overrideRequest{Device: r.PostFormValue("device"), Group: r.PostFormValue("group"), What: r.PostFormValue("what")}
+	req := overrideRequest{Device: r.PostFormValue("device"), Group: r.PostFormValue("group"), What: r.PostFormValue("what"),
+		All: r.PostFormValue("all") != "", Until: r.PostFormValue("until")}
 	m := strings.TrimSpace(r.PostFormValue("minutes"))
 	if m == "" {
-		return req, fielderr.New("minutes", "say for how many minutes")
+		return req, nil
 	}
 	n, err := strconv.Atoi(m)
 	if err != nil {
@@ -216,23 +292,40 @@ func (ps *pageSet) bonus(r *http.Request, p Principal) (string, string, string, 
 	return ps.addOverride(r, p, state.OverrideBonus)
 }
 
+func (ps *pageSet) laterBedtime(r *http.Request, p Principal) (string, string, string, error) {
+	return ps.addOverride(r, p, state.OverrideLaterBedtime)
+}
+
+func (ps *pageSet) earlyBedtime(r *http.Request, p Principal) (string, string, string, error) {
+	return ps.addOverride(r, p, state.OverrideEarlyBedtime)
+}
+
 func (ps *pageSet) addOverride(r *http.Request, p Principal, kind state.OverrideKind) (target, detail, flash string, err error) {
-	req, err := overrideForm(r)
-	target = firstNonEmpty(req.Device, req.Group)
+	form, err := overrideForm(r)
+	target = form.target()
 	if err != nil {
 		return target, "", "", err
 	}
-	ov, warning, err := ps.s.svc.AddOverride(state.Request{Kind: kind, Device: req.Device, Group: req.Group,
-		What: req.What, Minutes: req.Minutes, By: p.Who()})
+	now := ps.s.opts.Clock.Now()
+	req, err := form.request(kind, p.Who(), now, ps.s.opts.Engine.Location())
+	if err != nil {
+		return target, "", "", err
+	}
+	ov, warning, err := ps.s.svc.AddOverride(req)
 	if err != nil {
 		return target, "", "", err
 	}
 	detail = ps.s.overrideDetail(ov)
-	until := clockText(ov.Until, ps.s.opts.Clock.Now(), ps.s.opts.Engine.Location())
-	if kind == state.OverridePause {
+	until := clockText(ov.Until, now, ps.s.opts.Engine.Location())
+	switch kind {
+	case state.OverridePause:
 		flash = "Paused " + overrideTarget(ov) + " until " + until + "."
-	} else {
+	case state.OverrideBonus:
 		flash = upperFirst(ps.s.word(ov.What)) + " allowed on " + overrideTarget(ov) + " until " + until + "."
+	case state.OverrideLaterBedtime:
+		flash = "Bedtime for " + overrideTarget(ov) + " starts at " + until + " tonight."
+	case state.OverrideEarlyBedtime:
+		flash = "Bedtime for " + overrideTarget(ov) + " starts now, until " + until + "."
 	}
 	if warning != nil {
 		flash += " It could not be saved, so it ends if Hearth restarts."
@@ -242,10 +335,33 @@ func (ps *pageSet) addOverride(r *http.Request, p Principal, kind state.Override
 
 // overrideTarget names an override's device or group for a message.
 func overrideTarget(o state.Override) string {
-	if o.Device != "" {
+	switch {
+	case o.Device != "":
 		return o.Device
+	case o.All:
+		return "everyone"
 	}
 	return "the " + o.Group + " group"
+}
+
+func (ps *pageSet) extend(r *http.Request, _ Principal) (string, string, string, error) {
+	id := r.PostFormValue("id")
+	n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("minutes")))
+	if err != nil {
+		return id, "", "", fielderr.New("minutes", "%q is not a whole number of minutes", r.PostFormValue("minutes"))
+	}
+	ov, warning, err := ps.s.svc.ExtendOverride(id, n)
+	if err != nil {
+		return id, "", "", err
+	}
+	flash := "Now until " + clockText(ov.Until, ps.s.opts.Clock.Now(), ps.s.opts.Engine.Location()) + "."
+	if ov.Kind == state.OverrideLaterBedtime {
+		flash = "Bedtime for " + overrideTarget(ov) + " now starts at " + clockText(ov.Until, ps.s.opts.Clock.Now(), ps.s.opts.Engine.Location()) + "."
+	}
+	if warning != nil {
+		flash += " It could not be saved, so it ends if Hearth restarts."
+	}
+	return ov.Target(), fmt.Sprintf("%+d minutes: %s", n, ps.s.overrideDetail(ov)), flash, nil
 }
 
 func (ps *pageSet) cancel(r *http.Request, _ Principal) (string, string, string, error) {
@@ -258,6 +374,10 @@ func (ps *pageSet) cancel(r *http.Request, _ Principal) (string, string, string,
 		return id, "", "Ended.", nil
 	case o.Kind == state.OverridePause:
 		return id, "", "The pause on " + overrideTarget(o) + " has ended.", nil
+	case o.Kind == state.OverrideLaterBedtime:
+		return id, "", "Bedtime for " + overrideTarget(o) + " is at its usual time again.", nil
+	case o.Kind == state.OverrideEarlyBedtime:
+		return id, "", "The early bedtime for " + overrideTarget(o) + " has ended.", nil
 	}
 	return id, "", "Bonus time for " + ps.s.word(o.What) + " on " + overrideTarget(o) + " has ended.", nil
 }

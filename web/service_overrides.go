@@ -2,14 +2,68 @@ package web
 
 import (
 	"errors"
+	"strings"
+	"time"
 
+	"github.com/hearth-dns/hearth/internal/fielderr"
 	"github.com/hearth-dns/hearth/policy/state"
 )
 
-// Pause and bonus time. The rules (who, what, how long) are the policy's
-// (policy.Engine.CheckOverride); the service checks, adds and cancels.
+// Pauses, bonus time, later and early bedtime. The rules (who, what, how
+// long, and what could change no answer) are the policy's
+// (policy.Engine.CheckOverride); the service checks, adds, extends and
+// cancels.
 
-// Overrides are the pauses and bonus time in force now.
+// overrideRequest is the body of POST /api/pause, /api/bonus,
+// /api/bedtime/later and /api/bedtime/early, and what the Now page's forms
+// say.
+type overrideRequest struct {
+	Device  string `json:"device"`
+	Group   string `json:"group"`
+	All     bool   `json:"all"`
+	What    string `json:"what"`
+	Minutes int    `json:"minutes"`
+	// Until is an instant (RFC 3339), a time today or tomorrow in the
+	// household's zone ("21:15": the next one), or "morning" (tomorrow
+	// morning: the end of tonight's bedtime, or 07:00).
+	Until string `json:"until"`
+}
+
+// target names whom r is for, for the audit trail.
+func (r overrideRequest) target() string {
+	if r.All {
+		return "everyone"
+	}
+	return firstNonEmpty(r.Device, r.Group)
+}
+
+// request turns r into the policy's request, reading Until at now in loc.
+func (r overrideRequest) request(kind state.OverrideKind, by string, now time.Time, loc *time.Location) (state.Request, error) {
+	req := state.Request{Kind: kind, Device: r.Device, Group: r.Group, All: r.All, What: r.What, Minutes: r.Minutes, By: by}
+	u := strings.TrimSpace(r.Until)
+	switch {
+	case u == "":
+	case strings.EqualFold(u, "morning"):
+		req.Morning = true
+	default:
+		if t, err := time.Parse(time.RFC3339, u); err == nil {
+			req.Until = t
+			break
+		}
+		c, err := time.ParseInLocation("15:04", u, loc)
+		if err != nil {
+			return req, fielderr.New("until", "%q: say a time (\"21:15\"), an instant (RFC 3339) or \"morning\"", r.Until)
+		}
+		l := now.In(loc)
+		req.Until = time.Date(l.Year(), l.Month(), l.Day(), c.Hour(), c.Minute(), 0, 0, loc)
+		if !req.Until.After(now) {
+			req.Until = time.Date(l.Year(), l.Month(), l.Day()+1, c.Hour(), c.Minute(), 0, 0, loc)
+		}
+	}
+	return req, nil
+}
+
+// Overrides are the pauses, bonus time and bedtime changes in force now.
 func (sv *service) Overrides() []state.Override {
 	return sv.opts.Engine.Overrides().List(sv.opts.Clock.Now())
 }
@@ -24,6 +78,22 @@ func (sv *service) AddOverride(req state.Request) (ov state.Override, warning, e
 		return ov, nil, classify(err)
 	}
 	ov, err = e.Overrides().Add(ov)
+	switch {
+	case errors.Is(err, state.ErrNotPersisted):
+		return ov, err, nil
+	case err != nil:
+		return ov, nil, classify(err)
+	}
+	return ov, nil, nil
+}
+
+// ExtendOverride moves the end of the override with id by minutes (a
+// negative number shortens it), as the rules of the store allow.
+func (sv *service) ExtendOverride(id string, minutes int) (ov state.Override, warning, err error) {
+	if minutes == 0 || minutes > int(state.MaxOverride/time.Minute) || minutes < -int(state.MaxOverride/time.Minute) {
+		return ov, nil, classify(fielderr.New("minutes", "say by how many minutes (like 15 or 30)"))
+	}
+	ov, err = sv.opts.Engine.Overrides().Extend(id, time.Duration(minutes)*time.Minute)
 	switch {
 	case errors.Is(err, state.ErrNotPersisted):
 		return ov, err, nil

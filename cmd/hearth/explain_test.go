@@ -100,12 +100,12 @@ func TestExplain(t *testing.T) {
 				"why:      a rule of group kids blocks it\n",
 				"rule:     groups.kids.rules[0]: block gaming except minecraft outside weekdays 16:00-19:00, weekends 10:00-20:00\n",
 				"matched:  roblox (gaming), entry ||roblox.com^\n",
-				"next:     changes at Fri 2026-11-27 16:00 GMT (in 20h30m)\n"},
+				"next:     changes at Thu 2026-11-26 21:30 GMT (in 2h)\n"},
 		},
 		{
 			name: "except minecraft", code: 0,
 			args:   []string{"--device", "alex-tablet", "--at", "2026-11-26 19:30", "minecraft.net"},
-			stdout: []string{"allowed\n", "why:", "no rule blocks it\n", "next:", "no scheduled change\n"},
+			stdout: []string{"allowed\n", "why:", "no rule blocks it\n", "next:", "changes at Thu 2026-11-26 21:30 GMT (in 2h)\n"},
 		},
 		{
 			name: "device name in any case, trailing dot", code: 0,
@@ -258,7 +258,7 @@ func TestExplainJSON(t *testing.T) {
 		"device": "alex-tablet", "group": "kids", "rule": "groups.kids.rules[0]",
 		"rule_text": "block gaming except minecraft outside weekdays 16:00-19:00, weekends 10:00-20:00",
 		"category":  "gaming", "service": "roblox", "entry": "||roblox.com^",
-		"window": "weekdays 16:00-19:00, weekends 10:00-20:00", "next": "2026-11-27T16:00:00Z",
+		"window": "weekdays 16:00-19:00, weekends 10:00-20:00", "next": "2026-11-26T21:30:00Z",
 		"response": "nxdomain", "ttl": 10.0,
 	}
 	for k, v := range want {

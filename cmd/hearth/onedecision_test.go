@@ -170,31 +170,56 @@ func TestOneDecisionEverywhere(t *testing.T) {
 	instants := []struct {
 		what  string
 		at    time.Time
-		pause string // a device paused for the half hour from the instant
+		pause string          // a device paused for the half hour from the instant
+		add   []state.Request // asked for at the instant, as the dashboard asks
 	}{
-		{"before the spring DST change", utc("2026-03-29T00:59:00Z"), ""},
-		{"after the spring DST change (Sunday 02:00 BST)", utc("2026-03-29T01:00:00Z"), ""},
-		{"first 01:30 of the autumn DST change (BST)", utc("2026-10-25T00:30:00Z"), ""},
-		{"second 01:30 of the autumn DST change (GMT)", utc("2026-10-25T01:30:00Z"), ""},
-		{"school morning", local("2026-11-30 10:00"), ""},
-		{"game time", local("2026-11-30 17:00"), ""},
-		{"game time, one child paused", local("2026-11-30 17:20"), "alex-tablet"},
-		{"evening before bedtime", local("2026-11-30 21:00"), ""},
-		{"bedtime", local("2026-11-30 21:45"), ""},
-		{"midnight", local("2026-12-01 00:00"), ""},
-		{"Friday late, bedtime later", local("2026-12-04 22:00"), ""},
-		{"Saturday morning", local("2026-12-05 10:30"), ""},
-		{"holiday Monday morning", local("2026-12-21 10:30"), ""},
+		{"before the spring DST change", utc("2026-03-29T00:59:00Z"), "", nil},
+		{"after the spring DST change (Sunday 02:00 BST)", utc("2026-03-29T01:00:00Z"), "", nil},
+		{"first 01:30 of the autumn DST change (BST)", utc("2026-10-25T00:30:00Z"), "", nil},
+		{"second 01:30 of the autumn DST change (GMT)", utc("2026-10-25T01:30:00Z"), "", nil},
+		{"school morning", local("2026-11-30 10:00"), "", nil},
+		{"game time", local("2026-11-30 17:00"), "", nil},
+		{"game time, one child paused", local("2026-11-30 17:20"), "alex-tablet", nil},
+		{"a device pause overlapping the group's", local("2026-11-30 18:00"), "", []state.Request{
+			{Kind: state.OverridePause, Device: "alex-tablet", Minutes: 45},
+			{Kind: state.OverridePause, Group: "kids", Minutes: 20},
+		}},
+		{"18:55, bonus time before the 19:00 cut-off", local("2026-11-30 18:55"), "", []state.Request{
+			{Kind: state.OverrideBonus, Device: "sam-switch", What: "gaming", Minutes: 30},
+		}},
+		{"19:10, after the cut-off, in the bonus time", local("2026-11-30 19:10"), "", nil},
+		{"evening before bedtime", local("2026-11-30 21:00"), "", nil},
+		{"three minutes before bedtime", local("2026-11-30 21:27"), "", nil},
+		{"bedtime", local("2026-11-30 21:45"), "", nil},
+		{"midnight", local("2026-12-01 00:00"), "", nil},
+		{"Thursday 21:40, bedtime 30 minutes later", local("2026-12-03 21:40"), "", []state.Request{
+			{Kind: state.OverrideLaterBedtime, Group: "kids", Minutes: 30},
+		}},
+		{"Thursday 21:50, an early bedtime for the teen", local("2026-12-03 21:50"), "", []state.Request{
+			{Kind: state.OverrideEarlyBedtime, Device: "teen-phone"},
+		}},
+		{"Friday late, bedtime later", local("2026-12-04 22:00"), "", nil},
+		{"Saturday morning", local("2026-12-05 10:30"), "", nil},
+		{"holiday Monday morning", local("2026-12-21 10:30"), "", nil},
 	}
 
 	states := map[string]int{}   // how often each state was seen: the grid must cover them all
 	outcomes := map[string]int{} // explain's action x reason
-	nowCard := regexp.MustCompile(`<section class="card state-([a-z]+)" id="dev-\d+" aria-labelledby="[^"]+">\s*<h2 id="[^"]+">([^<]+)</h2>`)
+	nowCard := regexp.MustCompile(`<section class="card state-([a-z]+)" id="dev-\d+" aria-labelledby="[^"]+">\s*<h2 id="[^"]+">([^<]+)</h2>\s*<p class="meta">[^<]*</p>\s*<p class="state"><span class="badge">([^<]+)</span>`)
 	for _, in := range instants {
 		clk.Set(in.at)
 		if in.pause != "" {
 			if _, err := engine.Overrides().Add(state.Override{Kind: state.OverridePause, Device: in.pause, Until: in.at.Add(30 * time.Minute), By: "test"}); err != nil {
 				t.Fatal(err)
+			}
+		}
+		for _, req := range in.add {
+			ov, err := engine.CheckOverride(req, in.at)
+			if err == nil {
+				_, err = engine.Overrides().Add(ov)
+			}
+			if err != nil {
+				t.Fatalf("%s: %+v: %v", in.what, req, err)
 			}
 		}
 		// /api/status and the Now page, once per instant.
@@ -208,13 +233,13 @@ func TestOneDecisionEverywhere(t *testing.T) {
 		for _, d := range status.Devices {
 			api[d.Name] = d
 		}
-		page := map[string]string{}
+		page, badge := map[string]string{}, map[string]string{}
 		for _, m := range nowCard.FindAllStringSubmatch(string(get("/now")), -1) {
 			name := m[2]
 			if name == "Unknown devices" {
 				name = ""
 			}
-			page[name] = m[1]
+			page[name], badge[name] = m[1], m[3]
 		}
 
 		for _, dev := range devices {
@@ -229,6 +254,17 @@ func TestOneDecisionEverywhere(t *testing.T) {
 			states[st.State]++
 			if page[dev.name] != st.State {
 				t.Errorf("%s, %s: the Now page says %q, /api/status %q", in.what, label, page[dev.name], st.State)
+			}
+			// Paused or at bedtime, the status's end is the instant DNS's
+			// decision changes (explain's next), and the Now page says it.
+			if st.State == "paused" || st.State == "bedtime" {
+				x, _ := explainJSON(t, path, dev.addr, in.at, "example.org")
+				if x.Next == nil || !x.Next.Equal(st.Until) {
+					t.Errorf("%s, %s: %s until %v, but explain's next change is %v (%s)", in.what, label, st.State, st.Until, x.Next, x.Summary)
+				}
+				if want := st.Until.In(loc).Format("15:04"); !strings.Contains(badge[dev.name], want) {
+					t.Errorf("%s, %s: the Now page says %q, want the end %s", in.what, label, badge[dev.name], want)
+				}
 			}
 			blockedAny := false
 			for _, name := range names {
@@ -247,6 +283,20 @@ func TestOneDecisionEverywhere(t *testing.T) {
 				}
 				if x.Device != dev.name || x.Group != st.Group {
 					t.Errorf("%s: explain decided for %q in %q, the status is of %q in %q", what, x.Device, x.Group, st.Name, st.Group)
+				}
+				// No answer outlives the decision: an allowed answer's TTL
+				// stops at explain's next change (bedtime, a window).
+				if !dnsBlocked && st.Group == "kids" && x.Reason != "help" && in.at.Equal(local("2026-11-30 21:27")) &&
+					(x.Next == nil || !x.Next.Equal(local("2026-11-30 21:30"))) {
+					t.Errorf("%s: allowed three minutes before bedtime, next change %v, want 21:30", what, x.Next)
+				}
+				if !dnsBlocked && x.Next != nil {
+					limit := uint32((x.Next.Sub(in.at) + time.Second - 1) / time.Second)
+					for _, rr := range m.Answer {
+						if rr.Header().Ttl > limit {
+							t.Errorf("%s: TTL %d outlives the next change at %v (%ds)", what, rr.Header().Ttl, x.Next, limit)
+						}
+					}
 				}
 				blockedAny = blockedAny || dnsBlocked
 				outcomes[x.Action+" "+x.Reason]++
@@ -269,7 +319,7 @@ func TestOneDecisionEverywhere(t *testing.T) {
 			t.Errorf("no device was %s at any instant of the grid: %v", s, states)
 		}
 	}
-	for _, o := range []string{"block pause", "block bedtime", "block rule", "block device", "allow window", "allow none", "allow help"} {
+	for _, o := range []string{"block pause", "block bedtime", "block rule", "block device", "allow window", "allow none", "allow help", "allow bonus"} {
 		if outcomes[o] == 0 {
 			t.Errorf("no lookup of the grid was %q: %v", o, outcomes)
 		}

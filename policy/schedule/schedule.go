@@ -405,3 +405,34 @@ func (s *Schedule) reach(wall int64) int64 {
 func weekdayOf(n int64) time.Weekday {
 	return time.Weekday(((n+4)%7 + 7) % 7) // 1970-01-01 was a Thursday
 }
+
+// Since returns the instant at which the state t is in (Active or not)
+// began: the last occurrence boundary at or before t at which Active
+// changed, or the zero time if it has held for longer than the schedule
+// looks back (a few days).
+func (s *Schedule) Since(t time.Time) time.Time {
+	u := t.Unix()
+	was := s.Active(t)
+	today := dayNumberIn(t, s.loc)
+	var bounds []int64
+	for n := today - activeLookBack - 1; n <= today+1; n++ {
+		wd := weekdayOf(n)
+		for _, w := range s.windowsOn(n) {
+			if w.on(wd) {
+				start, end := s.occurrence(w, n)
+				bounds = append(bounds, start, end)
+			}
+		}
+	}
+	slices.Sort(bounds)
+	for i := len(bounds) - 1; i >= 0; i-- {
+		b := bounds[i]
+		if b > u || i+1 < len(bounds) && bounds[i+1] == b && bounds[i+1] <= u {
+			continue
+		}
+		if s.Active(time.Unix(b-1, 0)) != was && s.Active(time.Unix(b, 0)) == was {
+			return time.Unix(b, 0).In(t.Location())
+		}
+	}
+	return time.Time{}
+}

@@ -28,7 +28,16 @@ const (
 	OverridePause OverrideKind = "pause"
 	// OverrideBonus lifts, for the target, the rules that would block What.
 	OverrideBonus OverrideKind = "bonus"
+	// OverrideLaterBedtime lifts the target's bedtime until Until: tonight's
+	// bedtime starts then instead of at its usual time.
+	OverrideLaterBedtime OverrideKind = "later-bedtime"
+	// OverrideEarlyBedtime is bedtime for the target from Created until
+	// Until (the end of tonight's bedtime): bedtime starts now.
+	OverrideEarlyBedtime OverrideKind = "early-bedtime"
 )
+
+// kindsText lists the kinds for messages.
+const kindsText = `"pause", "bonus", "later-bedtime" or "early-bedtime"`
 
 // MaxOverride is how far ahead an override may end when it is added.
 const MaxOverride = 7 * 24 * time.Hour
@@ -48,18 +57,22 @@ var (
 type Override struct {
 	ID      string       `json:"id"` // assigned by Add: 8 random lowercase hex chars
 	Kind    OverrideKind `json:"kind"`
-	Device  string       `json:"device,omitempty"` // exactly one of Device and Group
+	Device  string       `json:"device,omitempty"` // exactly one of Device, Group and All
 	Group   string       `json:"group,omitempty"`
+	All     bool         `json:"all,omitempty"`  // everyone: every device, named or not (pauses only)
 	What    string       `json:"what,omitempty"` // bonus only: a category or service id
 	Until   time.Time    `json:"until"`
 	Created time.Time    `json:"created"`      // set by Add from the clock
 	By      string       `json:"by,omitempty"` // who set it ("dashboard", "api token", "cli")
 }
 
-// Target returns "device alex-tablet" or "group kids".
+// Target returns "device alex-tablet", "group kids" or "everyone".
 func (o Override) Target() string {
-	if o.Device != "" {
+	switch {
+	case o.Device != "":
 		return "device " + o.Device
+	case o.All:
+		return "everyone"
 	}
 	return "group " + o.Group
 }
@@ -83,14 +96,20 @@ func (o Override) checkShape() []error {
 		if o.What == "" {
 			errs = append(errs, fielderr.New("what", "bonus time needs a category or service"))
 		}
+	case OverrideLaterBedtime, OverrideEarlyBedtime:
+		if o.What != "" {
+			errs = append(errs, fielderr.New("what", "%q: bedtime is for everything; leave what empty", o.What))
+		}
 	default:
-		errs = append(errs, fielderr.New("kind", "%q: use %q or %q", o.Kind, OverridePause, OverrideBonus))
+		errs = append(errs, fielderr.New("kind", "%q: use %s", o.Kind, kindsText))
 	}
-	switch {
-	case o.Device == "" && o.Group == "":
-		errs = append(errs, fielderr.New("device", "set a device or a group"))
-	case o.Device != "" && o.Group != "":
-		errs = append(errs, fielderr.New("device", "%q: set a device or a group (%q), not both", o.Device, o.Group))
+	switch n := btoi(o.Device != "") + btoi(o.Group != "") + btoi(o.All); {
+	case n == 0:
+		errs = append(errs, fielderr.New("device", "set a device, a group or all"))
+	case n > 1:
+		errs = append(errs, fielderr.New("device", "set one of a device (%q), a group (%q) or all", o.Device, o.Group))
+	case o.All && o.Kind != OverridePause:
+		errs = append(errs, fielderr.New("all", "only a pause can be for everyone: choose a device or a group"))
 	}
 	return errs
 }
@@ -246,6 +265,42 @@ func (o *Overrides) Cancel(id string) error {
 	return err
 }
 
+// Extend moves the end of the override with the given ID by d (negative
+// to shorten it) and saves the store, returning the override as it now is.
+// The new end must be after the clock's now and at most MaxOverride ahead
+// (a *fielderr.Error keyed "minutes" otherwise). Unknown or ended IDs give
+// an error wrapping ErrNoOverride; a failed save wraps ErrNotPersisted, as
+// for Add.
+func (o *Overrides) Extend(id string, d time.Duration) (Override, error) {
+	if o.readOnly {
+		return Override{}, ErrReadOnly
+	}
+	now := o.clk.Now()
+	o.mu.Lock()
+	cur := *o.snap.Load()
+	i := slices.IndexFunc(cur, func(x Override) bool { return x.ID == id && x.Active(now) })
+	if i < 0 {
+		o.mu.Unlock()
+		return Override{}, fmt.Errorf("%w: %q", ErrNoOverride, id)
+	}
+	ov := cur[i]
+	until := ov.Until.Add(d).Round(0)
+	switch {
+	case !until.After(now):
+		o.mu.Unlock()
+		return ov, fielderr.New("minutes", "it would end at %s, which is not in the future: end it instead", until.Format(time.RFC3339))
+	case until.After(now.Add(MaxOverride)):
+		o.mu.Unlock()
+		return ov, fielderr.New("minutes", "it would end at %s, more than %d days ahead", until.Format(time.RFC3339), MaxOverride/(24*time.Hour))
+	}
+	ov.Until = until
+	next := slices.Concat(cur[:i:i], cur[i+1:], []Override{ov})
+	sortOverrides(next)
+	err := o.publishLocked(next)
+	o.notify()
+	return ov, err
+}
+
 // List returns the overrides active at now, sorted by Until then ID, in a
 // fresh slice (never nil) the caller may keep.
 func (o *Overrides) List(now time.Time) []Override {
@@ -379,4 +434,11 @@ func newOverrideID(cur []Override) string {
 			return id
 		}
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
