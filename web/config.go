@@ -22,6 +22,9 @@ type Config struct {
 	AllowClients []string `mapstructure:"allow_clients"`
 	// SessionTTL is how long a login lasts.
 	SessionTTL time.Duration `mapstructure:"session_ttl"`
+	// EditConfig: the dashboard and the API may change hearth.yaml (groups,
+	// devices, household settings); false shows the YAML to paste instead.
+	EditConfig bool `mapstructure:"edit_config"`
 }
 
 // Validate returns every problem, keyed under prefix ("web").

@@ -69,5 +69,5 @@ func (h *Hearth) Reload(cfg *config.Config) error {
 // here, with its only user.)
 func webSettingsEqual(a, b web.Config) bool {
 	return a.Enabled == b.Enabled && a.Listen == b.Listen && slices.Equal(a.AllowClients, b.AllowClients) &&
-		a.SessionTTL == b.SessionTTL
+		a.SessionTTL == b.SessionTTL && a.EditConfig == b.EditConfig
 }
