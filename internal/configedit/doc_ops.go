@@ -42,7 +42,7 @@ type Doc struct {
 	root *yaml.Node // the top mapping; nil for an empty file
 }
 
-func parse(data []byte) (*Doc, error) {
+func Parse(data []byte) (*Doc, error) {
 	d := &Doc{data: data}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -63,7 +63,7 @@ func parse(data []byte) (*Doc, error) {
 func (d *Doc) Bytes() []byte { return d.data }
 
 func (d *Doc) commit(t *text) error {
-	next, err := parse(t.bytes())
+	next, err := Parse(t.bytes())
 	if err != nil {
 		return fmt.Errorf("configedit: the edit made YAML that does not parse (a bug): %w", err)
 	}

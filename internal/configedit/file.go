@@ -80,6 +80,20 @@ func (e *ApplyError) Error() string {
 }
 func (e *ApplyError) Unwrap() error { return e.Err }
 
+// CheckError is the checker's refusal of an edit: Err holds every problem
+// (errors.Join), each naming its key where it has one.
+type CheckError struct{ Err error }
+
+func (e *CheckError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the problems one by one.
+func (e *CheckError) Unwrap() []error {
+	if j, ok := e.Err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{e.Err}
+}
+
 // Read returns the file now, its version, and whether it can be saved.
 func (f *File) Read() (Snapshot, error) {
 	f.mu.Lock()
@@ -158,7 +172,7 @@ func (f *File) Edit(version string, change func(*Doc) error, apply func() error)
 	if version != "" && version != s.Version {
 		return s, &StaleError{Current: s.Version}
 	}
-	doc, err := parse(s.Data)
+	doc, err := Parse(s.Data)
 	if err != nil {
 		return s, fmt.Errorf("hearth.yaml does not parse, so it cannot be edited here: %w", err)
 	}
@@ -171,7 +185,7 @@ func (f *File) Edit(version string, change func(*Doc) error, apply func() error)
 	}
 	if f.Check != nil {
 		if err := f.Check(next); err != nil {
-			return s, err
+			return s, &CheckError{Err: err}
 		}
 	}
 	if !s.Writable {
