@@ -15,13 +15,13 @@ import (
 type errorKind int
 
 const (
-	kindInternal errorKind = iota // 500: something broke (logged)
-	kindNotFound                  // 404: no such device, group, override; the journal is off
-	kindConflict                  // 409: hearth.yaml wins, or the name is taken
-	kindInvalid                   // 422: a field is wrong (fields say which)
-	kindUpstream                  // 502: a list source failed
-	kindBadRequest                // 400: the body is not what was asked for
-	kindForbidden                 // 403: turned off (web.edit_config: false)
+	kindInternal   errorKind = iota // 500: something broke (logged)
+	kindNotFound                    // 404: no such device, group, override; the journal is off
+	kindConflict                    // 409: hearth.yaml wins, or the name is taken
+	kindInvalid                     // 422: a field is wrong (fields say which)
+	kindUpstream                    // 502: a list source failed
+	kindBadRequest                  // 400: the body is not what was asked for
+	kindForbidden                   // 403: turned off (web.edit_config: false)
 )
 
 // serviceError is a refusal from the service layer: its kind, the message
