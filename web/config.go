@@ -27,6 +27,9 @@ type Config struct {
 	Hosts []string `mapstructure:"hosts"`
 	// TLS serves the dashboard over HTTPS (tls.go).
 	TLS TLSConfig `mapstructure:"tls"`
+	// EditConfig: the dashboard and the API may change hearth.yaml (groups,
+	// devices, household settings); false shows the YAML to paste instead.
+	EditConfig bool `mapstructure:"edit_config"`
 }
 
 // TLSConfig is `web.tls`: a certificate from files, or one Hearth makes for

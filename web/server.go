@@ -16,6 +16,7 @@ import (
 
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock"
+	"github.com/hearth-dns/hearth/internal/configedit"
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 )
@@ -49,6 +50,7 @@ type Options struct {
 	Clock         clock.Clock
 	Logger        zerolog.Logger
 	Version       string
+	ConfigFile    *configedit.File // hearth.yaml for the dashboard's edits; nil: none (read only)
 }
 
 // Server is the dashboard's HTTP server.

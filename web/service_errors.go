@@ -15,11 +15,13 @@ import (
 type errorKind int
 
 const (
-	kindInternal errorKind = iota // 500: something broke (logged)
-	kindNotFound                  // 404: no such device, group, override; the journal is off
-	kindConflict                  // 409: hearth.yaml wins, or the name is taken
-	kindInvalid                   // 422: a field is wrong (fields say which)
-	kindUpstream                  // 502: a list source failed
+	kindInternal   errorKind = iota // 500: something broke (logged)
+	kindNotFound                    // 404: no such device, group, override; the journal is off
+	kindConflict                    // 409: hearth.yaml wins, or the name is taken
+	kindInvalid                     // 422: a field is wrong (fields say which)
+	kindUpstream                    // 502: a list source failed
+	kindBadRequest                  // 400: the body is not what was asked for
+	kindForbidden                   // 403: turned off (web.edit_config: false)
 )
 
 // serviceError is a refusal from the service layer: its kind, the message
@@ -97,6 +99,10 @@ func statusOf(err error) int {
 		return http.StatusUnprocessableEntity
 	case kindUpstream:
 		return http.StatusBadGateway
+	case kindBadRequest:
+		return http.StatusBadRequest
+	case kindForbidden:
+		return http.StatusForbidden
 	}
 	return http.StatusInternalServerError
 }

@@ -201,9 +201,14 @@ func TestServeProcessAPI(t *testing.T) {
 		{"POST", "/api/pause", map[string]any{"device": "kid-tablet", "minutes": 30, "colour": "red"}, http.StatusBadRequest, ""},
 		{"POST", "/api/pause", `{"device": "kid-tablet", "minutes": `, http.StatusBadRequest, ""},
 		{"POST", "/api/pause", `{"device": 7}`, http.StatusBadRequest, ""},
-		{"PUT", "/api/devices/ip:127.0.0.3", map[string]any{"name": "x", "group": "teens"}, http.StatusUnprocessableEntity, "group"},
+		{"PUT", "/api/devices/ip:127.0.0.3", map[string]any{"name": "x", "group": "teens"}, http.StatusUnprocessableEntity, "devices[1].group"},
+		{"PUT", "/api/groups/kids", map[string]any{"rules": []any{map[string]any{"block": []string{"fortnight"}}}}, http.StatusUnprocessableEntity, "groups.kids.rules[0].block[0]"},
+		{"PUT", "/api/groups/kids", map[string]any{"rules": []any{map[string]any{"block": []string{"gaming"}, "outside": []string{"mon-fri 16:00-19:00", "mon 18:00-20:00"}}}}, http.StatusUnprocessableEntity, "groups.kids.rules[0].outside[1]"},
+		{"PUT", "/api/groups/kids", map[string]any{"rulez": []any{}}, http.StatusUnprocessableEntity, "groups.kids.rulez"},
+		{"DELETE", "/api/groups/kids", nil, http.StatusConflict, ""},
+		{"DELETE", "/api/groups/teens", nil, http.StatusNotFound, ""},
+		{"PUT", "/api/household", map[string]any{"timezone": "Europe/Lndon"}, http.StatusUnprocessableEntity, "timezone"},
 		{"PUT", "/api/devices/not-a-key", map[string]any{"name": "x"}, http.StatusUnprocessableEntity, "key"},
-		{"PUT", "/api/devices/ip:127.0.0.2", map[string]any{"name": "x", "group": "kids"}, http.StatusConflict, ""},
 		{"GET", "/api/log?since=forever", nil, http.StatusUnprocessableEntity, "since"},
 		{"GET", "/api/report?device=nobody", nil, http.StatusNotFound, ""},
 		{"GET", "/api/nothing-here", nil, http.StatusNotFound, ""},
@@ -329,12 +334,16 @@ func TestServeProcessAPI(t *testing.T) {
 		t.Errorf("the right password while locked out: %d, want 429", status)
 	}
 
-	// Restart: the named device keeps its name and group; hearth.yaml is untouched.
+	// Restart: the named device keeps its name and group, from hearth.yaml,
+	// where the parents' comment is kept.
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	p.await(t, "hearth stopped")
 	<-p.done
-	if fileHash(t, path) != yamlBefore {
-		t.Error("hearth.yaml was rewritten")
+	if fileHash(t, path) == yamlBefore {
+		t.Error("hearth.yaml was not written")
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), "# the parents' own comment, which Hearth must keep") || !strings.Contains(string(b), "guest-phone") {
+		t.Errorf("hearth.yaml after the API's edits:\n%s", b)
 	}
 	p = startProcess(t, "serve", "--config", path)
 	p.await(t, "hearth started")

@@ -62,7 +62,16 @@ func (a *app) serve(ctx context.Context, opts config.LoadOptions) error {
 		defer signal.Stop(ch)
 		sigs = ch
 	}
-	h, err := hearthapp.Start(ctx, cfg, hearthapp.Options{Logger: log, EventOutput: logs.jsonOut, Version: version})
+	edit := configEditor(opts, src, cfg)
+	if n, err := moveAssignments(edit, cfg, log); err != nil {
+		log.Warn().Err(err).Msg("devices named on the dashboard stay in the state directory (not moved to hearth.yaml)")
+	} else if n > 0 {
+		if cfg, src, err = config.Load(opts); err != nil {
+			a.printProblems(err)
+			return exitStatus(exitError)
+		}
+	}
+	h, err := hearthapp.Start(ctx, cfg, hearthapp.Options{Logger: log, EventOutput: logs.jsonOut, Version: version, ConfigFile: edit})
 	if err != nil {
 		fmt.Fprintf(a.stderr, "hearth: cannot start: %v\n", err)
 		return exitStatus(exitError)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/config"
+	"github.com/hearth-dns/hearth/internal/configedit"
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver"
@@ -33,6 +34,8 @@ type Options struct {
 	// Version is the build's version, for the lists' User-Agent and the
 	// dashboard.
 	Version string
+	// ConfigFile is hearth.yaml for the dashboard's edits (nil: none).
+	ConfigFile *configedit.File
 }
 
 // Hearth is the running process: the DNS server, the policy engine and the
@@ -55,6 +58,7 @@ type Hearth struct {
 	listsMu    sync.Mutex      // guards lists: replaced by Reload, read by the dashboard
 	reloadMu   sync.Mutex      // one Reload at a time
 	reloads    chan chan error // the dashboard's reload requests, served by the caller's loop
+	configFile *configedit.File
 }
 
 // Start builds everything from cfg, compiles the lists (waiting up to
@@ -62,7 +66,7 @@ type Hearth struct {
 // the DNS listeners and the dashboard.
 func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error) {
 	log := opts.Logger
-	h := &Hearth{log: log, version: opts.Version, reloads: make(chan chan error), filtering: cfg.Policy.Filters()}
+	h := &Hearth{log: log, version: opts.Version, reloads: make(chan chan error), filtering: cfg.Policy.Filters(), configFile: opts.ConfigFile}
 	var err error
 	if h.engine, err = newEngine(cfg, log); err != nil {
 		return nil, err
@@ -142,7 +146,7 @@ func (h *Hearth) startWeb(cfg *config.Config) {
 	srv := web.New(web.Options{
 		Config: cfg.Web, Engine: h.engine, Backend: h, Journal: h.journal, Metrics: h.metrics, StateDir: cfg.StateDirectory(),
 		AllowClients: nets, HelpCountries: cfg.Policy.Help.Countries, Catalogue: blocklists.Builtin(),
-		Logger: h.log, Version: h.version,
+		Logger: h.log, Version: h.version, ConfigFile: h.configFile,
 	})
 	if err := srv.Start(); err != nil {
 		h.log.Error().Err(err).Msg("dashboard not started; DNS is unaffected")

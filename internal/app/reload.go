@@ -84,5 +84,5 @@ var ErrWouldUnfilter = errors.New("the new configuration blocks nothing for anyo
 // here, with its only user.)
 func webSettingsEqual(a, b web.Config) bool {
 	return a.Enabled == b.Enabled && a.Listen == b.Listen && slices.Equal(a.AllowClients, b.AllowClients) &&
-		a.SessionTTL == b.SessionTTL && slices.Equal(a.Hosts, b.Hosts) && a.TLS == b.TLS
+		a.SessionTTL == b.SessionTTL && slices.Equal(a.Hosts, b.Hosts) && a.TLS == b.TLS && a.EditConfig == b.EditConfig
 }

@@ -45,6 +45,10 @@ func AddFlags(fs *pflag.FlagSet) {
 type LoadOptions struct {
 	// File is the file named by --config; it must exist. "" searches Search.
 	File string
+	// Data, if not nil, is read as File's content instead of the file on
+	// disk (the dashboard checks an edit before writing it); File names it
+	// in messages.
+	Data []byte
 	// Search is the list of files tried when File is ""; nil means
 	// DefaultSearch(). When none exists the embedded default is used alone.
 	Search []string
@@ -174,9 +178,11 @@ func loadLayers(opts LoadOptions) (l layered, err error) {
 		return l, err
 	}
 	if path != "" {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return l, fmt.Errorf("config file: %w", err)
+		data := opts.Data
+		if data == nil {
+			if data, err = os.ReadFile(path); err != nil {
+				return l, fmt.Errorf("config file: %w", err)
+			}
 		}
 		l.src.File = path
 		fi, err := parseFile(path, data, s)
@@ -339,6 +345,9 @@ func decode(v *viper.Viper, src Source) (cfg *Config, bad map[string]bool, probl
 
 // findFile returns the file to read, or "" for none.
 func findFile(opts LoadOptions) (string, error) {
+	if opts.Data != nil && opts.File == "" {
+		return "hearth.yaml", nil // only a name for messages
+	}
 	if opts.File != "" {
 		return opts.File, nil // a missing file is reported by ReadFile
 	}

@@ -96,11 +96,11 @@ func (fi *fileInfo) walk(name string, m *yaml.Node, prefix string, s *schema) {
 		}
 		info, known := s.keys[path]
 		if !known {
-			msg := fmt.Sprintf("unknown key %q", path)
-			if hint := s.suggest(path); hint != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", hint)
+			hint := ""
+			if best := s.suggest(path); best != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", best)
 			}
-			fi.problems = append(fi.problems, &Error{Where: at, Err: errors.New(msg)})
+			fi.problems = append(fi.problems, &Error{Where: at, Err: unknownKey(path, hint)})
 			continue
 		}
 		if first, dup := seen[path]; dup {
@@ -200,11 +200,11 @@ func (fi *fileInfo) walkMapping(name string, m *yaml.Node, path string, t reflec
 		case isStruct:
 			fx := slices.IndexFunc(fields, func(f field) bool { return f.name == k.Value })
 			if fx < 0 {
-				msg := fmt.Sprintf("unknown key %q", p)
-				if hint := suggest.Closest(strings.ToLower(k.Value), fieldNames(t)); hint != "" {
-					msg += fmt.Sprintf(" (did you mean %q?)", hint)
+				hint := ""
+				if best := suggest.Closest(strings.ToLower(k.Value), fieldNames(t)); best != "" {
+					hint = fmt.Sprintf(" (did you mean %q?)", best)
 				}
-				fi.problems = append(fi.problems, &Error{Where: at, Err: errors.New(msg)})
+				fi.problems = append(fi.problems, &Error{Where: at, Err: unknownKey(p, hint)})
 				continue
 			}
 			vt = fields[fx].typ
@@ -295,4 +295,18 @@ func yamlError(name string, err error) error {
 		return &Error{Where: name, Err: errors.New(msg)}
 	}
 	return &Error{Where: name, Err: err}
+}
+
+// keyedError is a problem worded on its own (`unknown key "x"`) that still
+// names its key for errors.As(*fielderr.Error) (the dashboard's fields).
+type keyedError struct {
+	msg string
+	fe  *fielderr.Error
+}
+
+func (e *keyedError) Error() string { return e.msg }
+func (e *keyedError) Unwrap() error { return e.fe }
+
+func unknownKey(path, hint string) error {
+	return &keyedError{msg: fmt.Sprintf("unknown key %q%s", path, hint), fe: &fielderr.Error{Key: path, Msg: "unknown key" + hint}}
 }

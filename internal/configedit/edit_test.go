@@ -1,0 +1,106 @@
+package configedit_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/hearth-dns/hearth/internal/config"
+	. "github.com/hearth-dns/hearth/internal/configedit"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// check is the checker check-config uses, on bytes.
+func check(name string) func([]byte) error {
+	return func(b []byte) error {
+		_, _, err := config.Load(config.LoadOptions{File: name, Data: b, Environ: func() []string { return nil }})
+		return err
+	}
+}
+
+func mustNode(t *testing.T, js string) *yaml.Node {
+	t.Helper()
+	n, err := FromJSON([]byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestGoldenEdit edits a commented file as the dashboard would and checks
+// the result byte for byte against the golden file: comments, blank lines,
+// flow and block styles and the order stay where nothing changed, and the
+// result passes check-config.
+func TestGoldenEdit(t *testing.T) {
+	src, err := os.ReadFile("testdata/hearth.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := check("hearth.yaml")(src); err != nil {
+		t.Fatalf("the fixture itself: %v", err)
+	}
+	d, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kids, err := d.Group("kids")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The page sends the whole group back with one rule changed (chat
+	// until 21:00 becomes 20:30) and holiday bedtime added.
+	changed := strings.Replace(string(kids), "daily 07:00-21:00", "daily 07:00-20:30", 1)
+	changed = strings.Replace(changed, `"safe_search"`, `"bedtime_holidays":["daily 23:00-08:00"],"safe_search"`, 1)
+	steps := []struct {
+		name string
+		do   func() error
+	}{
+		{"change a rule of kids", func() error { return d.SetGroup("kids", mustNode(t, changed)) }},
+		{"add teens", func() error {
+			return d.SetGroup("teens", mustNode(t, `{"rules":[{"block":["tiktok"],"during":["sun-thu 22:00-23:59"]}],"safe_search":"moderate"}`))
+		}},
+		{"delete guests", func() error { return d.DeleteGroup("guests") }},
+		{"name a new device", func() error {
+			return d.SetDevice(Device{Key: "ip:192.168.1.77", Name: "kim-phone", Group: "teens", Block: ptr([]string{"roblox"})})
+		}},
+		{"move sam to teens", func() error { return d.SetDevice(Device{Key: "ip:192.168.1.40", Name: "sam-switch", Group: "teens"}) }},
+		{"household", func() error {
+			return d.SetHousehold(mustNode(t, `{"timezone":"Europe/Dublin","blocking":{"block":["malware","gambling"]}}`))
+		}},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if err := check("hearth.yaml")(d.Bytes()); err != nil {
+			t.Fatalf("after %s, check-config says: %v\n%s", s.name, err, d.Bytes())
+		}
+	}
+	golden := filepath.Join("testdata", "hearth.yaml.golden")
+	if *update {
+		if err := os.WriteFile(golden, d.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(d.Bytes(), want) {
+		t.Errorf("edited file differs from %s (go test -update to accept):\n%s", golden, d.Bytes())
+	}
+	// Every comment of the original is still there.
+	for _, line := range strings.Split(string(src), "\n") {
+		if i := strings.Index(line, "#"); i >= 0 && !bytes.Contains(d.Bytes(), []byte(line[i:])) {
+			t.Errorf("comment lost: %q", line[i:])
+		}
+	}
+}
