@@ -358,9 +358,9 @@ func (s *Server) prefetch(p *pipeline, r *request, key []byte, e *cacheEntry) {
 	}
 	rc := *r
 	k := append([]byte(nil), key...)
-	s.bg.Add(1)
+	s.prefetches.Add(1)
 	go func() {
-		defer func() { <-s.prefetchSlots; s.bg.Done() }()
+		defer func() { <-s.prefetchSlots; s.prefetches.Done() }()
 		s.resolve(p, &rc, k)
 		e.fetching.Store(false)
 	}()

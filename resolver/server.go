@@ -61,7 +61,8 @@ type Server struct {
 	ctx           context.Context // cancelled at shutdown; parent of upstream exchanges
 	cancel        context.CancelFunc
 	prefetchSlots chan struct{}
-	bg            sync.WaitGroup
+	bg            sync.WaitGroup // background work that lasts (the log limiter's ticker)
+	prefetches    sync.WaitGroup // prefetches in flight
 	logs          *logLimiter
 
 	upstreamBusy atomic.Int64 // upstream queries not sent: max_in_flight reached
@@ -402,6 +403,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Unlock()
 	s.cancel()
 	s.bg.Wait()
+	s.prefetches.Wait()
 	s.pipe.Load().close()
 	return err
 }
