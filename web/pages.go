@@ -31,7 +31,7 @@ var templateFS embed.FS
 
 // pageNames are the templates, one per page, each defining "content" for
 // templates/layout.tmpl.
-var pageNames = []string{"login", "now", "report", "devices", "rules", "log", "error"}
+var pageNames = []string{"login", "now", "report", "devices", "rules", "rulesgroup", "log", "error"}
 
 // pageSet is the pages' templates and handlers.
 type pageSet struct {
@@ -95,7 +95,7 @@ func (s *Server) pageRoutes() {
 	m.Handle("GET /devices", ps.page("devices", "Devices", ps.devices))
 	m.Handle("POST /devices/name", ps.change("devices", "name-device", ps.nameDevice))
 	m.Handle("POST /devices/forget", ps.change("devices", "forget-device", ps.forgetDevice))
-	m.Handle("GET /rules", ps.page("rules", "Rules", ps.rules))
+	ps.rulesRoutes()
 	m.Handle("GET /log", ps.page("log", "Log", ps.log))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		ps.fail(w, r, http.StatusNotFound, "There is no page "+r.URL.Path+".")
@@ -107,7 +107,7 @@ func parsePages() map[string]*template.Template {
 	base := template.Must(template.New("layout.tmpl").ParseFS(templateFS, "templates/layout.tmpl"))
 	out := map[string]*template.Template{}
 	for _, name := range pageNames {
-		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".tmpl"))
+		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".tmpl", "templates/rulesweek.tmpl"))
 	}
 	return out
 }

@@ -7,12 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/policy/state"
-	"github.com/hearth-dns/hearth/policy/verdict"
 	"github.com/hearth-dns/hearth/policy/words"
 )
 
@@ -173,105 +171,6 @@ func (ps *pageSet) forgetDevice(r *http.Request, _ Principal) (string, string, s
 	}
 	return key, "", "The name " + name + " is forgotten: the device is unknown again.", nil
 }
-
-// The Rules page: each group's week, Monday to Sunday, as blocks on a
-// 24-hour line, and its rules in words.
-
-type rulesData struct {
-	Groups []ruleGroup
-}
-
-type ruleGroup struct {
-	ID      string
-	Name    string
-	Devices string
-	Legend  []legendItem
-	Days    []ruleDay
-	Always  []string
-	None    bool // no rule at all
-}
-
-type legendItem struct {
-	Class string // colour and kind
-	Label string // what a block means, in words
-	Text  string // the rule as written
-	Extra string // holidays
-}
-
-type ruleDay struct {
-	Name, Short string
-	Lanes       [][]ruleBlock // one lane per legend item
-}
-
-type ruleBlock struct {
-	Class string
-	Style template.CSS
-	Text  string
-}
-
-// weekOrder is Monday first.
-var weekOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
-
-func (ps *pageSet) rules(_ *http.Request, v *view) int {
-	var d rulesData
-	for gi, gw := range ps.s.opts.Engine.Week() {
-		g := ruleGroup{ID: fmt.Sprintf("g%d", gi+1), Name: gw.Group, Devices: strings.Join(gw.Devices, ", ")}
-		type lane struct {
-			item  legendItem
-			label string
-			spans []policy.DaySpan
-		}
-		var lanes []lane
-		if b := gw.Bedtime; b != nil {
-			lanes = append(lanes, lane{legendItem{"k-bed", "Bedtime: everything blocked", b.Text, b.Holidays}, "Bedtime", b.Spans})
-		}
-		for _, wr := range gw.Rules {
-			what := upperFirst(ps.s.words(wr.Block))
-			switch wr.Mode {
-			case verdict.ModeAlways:
-				g.Always = append(g.Always, wr.Text)
-				continue
-			case verdict.ModeOutside:
-				lanes = append(lanes, lane{legendItem{"k-allow", what + " allowed (blocked at other times)", wr.Text, wr.Holidays}, what + " allowed", wr.Spans})
-			default:
-				lanes = append(lanes, lane{legendItem{"k-block", what + " blocked (allowed at other times)", wr.Text, wr.Holidays}, what + " blocked", wr.Spans})
-			}
-		}
-		// Bedtime is always the first colour; rules take the others.
-		rule := 0
-		for i := range lanes {
-			c := 0
-			if lanes[i].item.Class != "k-bed" {
-				c, rule = 1+rule%5, rule+1
-			}
-			lanes[i].item.Class += fmt.Sprintf(" c%d", c)
-			g.Legend = append(g.Legend, lanes[i].item)
-		}
-		for _, wd := range weekOrder {
-			day := ruleDay{Name: wd.String(), Short: wd.String()[:3]}
-			for _, l := range lanes {
-				var blocks []ruleBlock
-				for _, sp := range l.spans {
-					if sp.Day != wd {
-						continue
-					}
-					blocks = append(blocks, ruleBlock{Class: l.item.Class,
-						Style: template.CSS(fmt.Sprintf("left:%.3f%%;width:%.3f%%", float64(sp.Start)/14.4, float64(sp.End-sp.Start)/14.4)),
-						Text:  fmt.Sprintf("%s %s to %s", l.label, minuteText(sp.Start), minuteText(sp.End))})
-				}
-				day.Lanes = append(day.Lanes, blocks)
-			}
-			g.Days = append(g.Days, day)
-		}
-		g.None = len(lanes) == 0 && len(g.Always) == 0
-		d.Groups = append(d.Groups, g)
-	}
-	v.Data = d
-	return http.StatusOK
-}
-
-// minuteText is minutes after midnight as "21:30" ("24:00" at the end).
-func minuteText(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 
 // The Log page: recent lookups (blocked ones unless asked), filtered by
 // device, length and action.
