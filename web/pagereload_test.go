@@ -20,8 +20,8 @@ type reloadBackend struct {
 }
 
 func (b *reloadBackend) ListStatus() []blocklists.SourceStatus { return nil }
-func (b *reloadBackend) RefreshLists(context.Context) error   { return nil }
-func (b *reloadBackend) LastReload() ReloadOutcome            { return b.last }
+func (b *reloadBackend) RefreshLists(context.Context) error    { return nil }
+func (b *reloadBackend) LastReload() ReloadOutcome             { return b.last }
 func (b *reloadBackend) RequestReload() error {
 	b.asked++
 	b.last = ReloadOutcome{At: pagesNoon, Refused: b.refuse != nil, Problems: b.refuse}
