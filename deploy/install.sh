@@ -5,9 +5,10 @@
 #        sudo deploy/install.sh [--dry-run] --uninstall
 #
 # Installs BINARY (default: dist/hearth-linux-ARCH for this machine, from scripts/release.sh or a
-# download) as /usr/local/bin/hearth, writes /etc/hearth/hearth.yaml from `hearth config default` only if
-# there is none (your configuration is never overwritten), installs deploy/systemd/hearth.service, and
-# enables and starts it. Running it again changes only what differs, so it also upgrades Hearth.
+# download) as /usr/local/bin/hearth, makes the system user `hearth` (systemd-sysusers), writes
+# /etc/hearth/hearth.yaml from `hearth config default` only if there is none (your configuration is never
+# overwritten) and hands /etc/hearth to that user (systemd-tmpfiles) so the dashboard can save it,
+# installs deploy/systemd/hearth.service, and enables and starts it. Running it again changes only what differs, so it also upgrades Hearth.
 # It refuses to start when another program already answers DNS on port 53, and says how to free it.
 #
 #   --dry-run     say what would be done, change nothing
@@ -26,6 +27,10 @@ conf_dir=$root/etc/hearth
 conf=$conf_dir/hearth.yaml
 unit_src=$here/systemd/hearth.service
 unit_dest=$root/etc/systemd/system/hearth.service
+sysusers_src=$here/systemd/hearth.sysusers
+sysusers_dest=$root/usr/lib/sysusers.d/hearth.conf
+tmpfiles_src=$here/systemd/hearth.tmpfiles
+tmpfiles_dest=$root/usr/lib/tmpfiles.d/hearth.conf
 
 dry_run=0
 uninstall=0
@@ -204,6 +209,39 @@ install_config() {
   mv -f "$conf.new" "$conf"
 }
 
+# install_user makes the system user `hearth` that the service runs as (with DESTDIR, in that tree).
+install_user() {
+  if [ -f "$sysusers_dest" ] && cmp -s "$sysusers_src" "$sysusers_dest"; then
+    say "user: $sysusers_dest is up to date"
+  else
+    say "user: installing $sysusers_dest"
+    run mkdir -p "$(dirname "$sysusers_dest")"
+    run install -m 0644 "$sysusers_src" "$sysusers_dest"
+  fi
+  if [ -n "$root" ]; then
+    run systemd-sysusers --root="$root" hearth.conf
+  else
+    run systemd-sysusers hearth.conf
+  fi
+}
+
+# own_config hands /etc/hearth and hearth.yaml to the hearth user, so the dashboard can save it (with the
+# previous versions beside it). With DESTDIR this happens at the image's first boot.
+own_config() {
+  if [ -f "$tmpfiles_dest" ] && cmp -s "$tmpfiles_src" "$tmpfiles_dest"; then
+    say "config owner: $tmpfiles_dest is up to date"
+  else
+    say "config owner: installing $tmpfiles_dest (hearth owns $conf_dir)"
+    run mkdir -p "$(dirname "$tmpfiles_dest")"
+    run install -m 0644 "$tmpfiles_src" "$tmpfiles_dest"
+  fi
+  if [ -n "$root" ]; then
+    say "config owner: applied at the first boot of $root"
+  else
+    run systemd-tmpfiles --create hearth.conf
+  fi
+}
+
 install_unit() {
   if [ -f "$unit_dest" ] && cmp -s "$unit_src" "$unit_dest"; then
     say "unit: $unit_dest is up to date"
@@ -266,11 +304,14 @@ do_install() {
   fi
   [ -f "$src" ] || die "no such file: $src"
   [ -f "$unit_src" ] || die "no unit file at $unit_src: run install.sh from Hearth's deploy directory"
+  [ -f "$sysusers_src" ] && [ -f "$tmpfiles_src" ] || die "no $sysusers_src or $tmpfiles_src: run install.sh from Hearth's deploy directory"
   check_sum "$src"
   check_port53
 
   install_binary
+  install_user
   install_config
+  own_config
   install_unit
   start_service
   if [ "$dry_run" = 1 ]; then
@@ -301,6 +342,13 @@ do_uninstall() {
     say "binary: removing $bin_dest"
     run rm -f "$bin_dest"
   fi
+  for f in "$sysusers_dest" "$tmpfiles_dest"; do
+    if [ -f "$f" ]; then
+      found=1
+      say "removing $f (the system user hearth stays: files may still belong to it)"
+      run rm -f "$f"
+    fi
+  done
   [ "$found" = 1 ] || say "Hearth is not installed: nothing to remove"
   cat <<EOF
 Kept your configuration ($conf_dir) and Hearth's data (lists, journal, pauses) in $root/var/lib/hearth.

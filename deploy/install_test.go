@@ -49,6 +49,9 @@ func newInstaller(t *testing.T) *installer {
 		"systemctl": "#!/bin/sh\necho \"$*\" >>\"$FAKE_SYSTEMCTL_LOG\"\n",
 		"dpkg":      "#!/bin/sh\n[ \"$1\" = --print-architecture ] && echo \"${FAKE_DPKG_ARCH:-amd64}\"\n",
 		"uname":     "#!/bin/sh\necho \"${FAKE_UNAME_M:-x86_64}\"\n",
+		// The user and the configuration's owner (logged beside systemctl's calls).
+		"systemd-sysusers": "#!/bin/sh\necho \"systemd-sysusers $*\" >>\"$FAKE_SYSTEMCTL_LOG.other\"\n",
+		"systemd-tmpfiles": "#!/bin/sh\necho \"systemd-tmpfiles $*\" >>\"$FAKE_SYSTEMCTL_LOG.other\"\n",
 	}
 	for name, body := range fakes {
 		if err := os.WriteFile(filepath.Join(in.fakes, name), []byte(body), 0o755); err != nil {
@@ -225,6 +228,16 @@ func TestInstallScript(t *testing.T) {
 		if c, want := in.systemctlCalls(t), "--root="+r+" enable hearth.service\n"; c != want {
 			t.Errorf("systemctl calls %q, want %q", c, want)
 		}
+		// The hearth user is made in the tree; /etc/hearth is handed to it at its first boot.
+		if c, want := string(readFile(t, in.log+".other")), "systemd-sysusers --root="+r+" hearth.conf\n"; c != want {
+			t.Errorf("other calls %q, want %q", c, want)
+		}
+		for dest, src := range map[string]string{"usr/lib/sysusers.d/hearth.conf": "systemd/hearth.sysusers", "usr/lib/tmpfiles.d/hearth.conf": "systemd/hearth.tmpfiles"} {
+			if !bytes.Equal(readFile(t, filepath.Join(r, dest)), readFile(t, src)) {
+				t.Errorf("%s differs from deploy/%s", dest, src)
+			}
+		}
+		contains(t, "install", out, "config owner: applied at the first boot of "+r)
 	})
 
 	mine := append(readFile(t, conf), "\n# the parent's own line\n"...)

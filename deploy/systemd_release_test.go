@@ -32,7 +32,7 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 	if err := os.Symlink(exe, bin); err != nil {
 		t.Fatal(err)
 	}
-	unit := strings.ReplaceAll(string(b), "ExecStart=/usr/local/bin/hearth ", "ExecStart="+bin+" ")
+	unit := strings.ReplaceAll(string(b), "=/usr/local/bin/hearth ", "="+bin+" ") // ExecStart and ExecReload
 	if unit == string(b) {
 		t.Fatal("the unit's ExecStart is not /usr/local/bin/hearth")
 	}

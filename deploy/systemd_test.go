@@ -40,11 +40,13 @@ func TestSystemdUnitSettings(t *testing.T) {
 	for k, want := range map[string]string{
 		"Type":                    "simple",
 		"ExecStart":               "/usr/local/bin/hearth serve --config /etc/hearth/hearth.yaml",
-		"ExecReload":              "/bin/kill -HUP $MAINPID",
+		"ExecReload":              "/usr/local/bin/hearth reload --config /etc/hearth/hearth.yaml",
 		"Restart":                 "on-failure",
 		"After":                   "network-online.target",
 		"Wants":                   "network-online.target",
-		"DynamicUser":             "yes",
+		"User":                    "hearth",
+		"Group":                   "hearth",
+		"ReadWritePaths":          "/etc/hearth",
 		"StateDirectory":          "hearth",
 		"ConfigurationDirectory":  "hearth",
 		"AmbientCapabilities":     "CAP_NET_BIND_SERVICE",
@@ -65,9 +67,9 @@ func TestSystemdUnitSettings(t *testing.T) {
 		t.Errorf("SystemCallFilter=%q, want @system-service first", got)
 	}
 	// Device identification reads /proc/net/arp and runs `ip -6 neigh`.
-	for _, k := range []string{"ProcSubset", "PrivateNetwork", "PrivateUsers", "NoExecPaths", "InaccessiblePaths", "IPAddressDeny", "User"} {
+	for _, k := range []string{"ProcSubset", "PrivateNetwork", "PrivateUsers", "NoExecPaths", "InaccessiblePaths", "IPAddressDeny", "DynamicUser"} {
 		if v, ok := m[k]; ok {
-			t.Errorf("%s=%q: must not be set (it hides /proc/net, stops `ip`, or breaks port 53)", k, v)
+			t.Errorf("%s=%q: must not be set (it hides /proc/net, stops `ip`, breaks port 53, or (DynamicUser) cannot own hearth.yaml)", k, v)
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/policy/state"
 	"github.com/hearth-dns/hearth/policy/verdict"
 )
@@ -33,25 +32,6 @@ func (s *Server) statusOne(w http.ResponseWriter, r *http.Request, _ Principal) 
 
 func (s *Server) devices(w http.ResponseWriter, _ *http.Request, _ Principal) {
 	writeJSON(w, http.StatusOK, map[string]any{"devices": s.svc.Devices(), "groups": s.opts.Engine.GroupNames()})
-}
-
-func (s *Server) nameDevice(w http.ResponseWriter, r *http.Request, p Principal) (string, string, error) {
-	key := r.PathValue("key")
-	var req struct {
-		Name  string `json:"name"`
-		Group string `json:"group"`
-	}
-	if !decode(w, r, &req) {
-		return key, "", errBadRequest
-	}
-	err := s.svc.NameDevice(state.Assignment{Key: key, Name: req.Name, Group: req.Group, By: p.Who() + " " + p.Addr})
-	detail := fmt.Sprintf("name %q, group %q", req.Name, req.Group)
-	if err != nil {
-		writeServiceError(w, err)
-		return key, detail, err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"key": key, "name": req.Name, "group": firstNonEmpty(req.Group, policy.DefaultGroup)})
-	return key, detail, nil
 }
 
 func (s *Server) forgetDevice(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {

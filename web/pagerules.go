@@ -281,5 +281,5 @@ func (ps *pageSet) reloadConfig(_ *http.Request, _ Principal) (string, string, s
 	if err := ps.s.svc.Reload(); err != nil {
 		return "config", "", "", err
 	}
-	return "config", "", "hearth.yaml is read again and in force.", nil
+	return "config", "", "hearth.yaml reloaded: the rules shown are the ones in use.", nil
 }

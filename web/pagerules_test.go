@@ -83,6 +83,7 @@ type fileBackend struct {
 
 func (b *fileBackend) ListStatus() []blocklists.SourceStatus { return nil }
 func (b *fileBackend) RefreshLists(context.Context) error    { return nil }
+func (b *fileBackend) LastReload() ReloadOutcome             { return ReloadOutcome{} }
 func (b *fileBackend) RequestReload() error {
 	data, err := os.ReadFile(b.path)
 	if err != nil {

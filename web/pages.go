@@ -62,7 +62,10 @@ type view struct {
 	Zone     string
 	Now      string // the time in the household's zone
 	Version  string
-	Data     any
+	// Refused is the last reload's outcome when it was refused (nil
+	// otherwise): the layout shows it on every page until a reload succeeds.
+	Refused *ReloadOutcome
+	Data    any
 }
 
 func (s *Server) pageRoutes() {
@@ -73,7 +76,7 @@ func (s *Server) pageRoutes() {
 	}
 	sum := sha256.Sum256(css)
 	ps.css = "/static/style.css?v=" + hex.EncodeToString(sum[:4])
-	ps.get = map[string]pageFunc{"now": ps.now, "devices": ps.devices}
+	ps.get = map[string]pageFunc{"now": ps.now, "devices": ps.devices, "rules": ps.rules}
 
 	m := s.mux
 	m.HandleFunc("GET /static/", ps.static)
@@ -128,6 +131,9 @@ func (ps *pageSet) newView(w http.ResponseWriter, r *http.Request, page, title s
 	v := &view{Page: page, Title: title, CSS: ps.css, LoggedIn: loggedIn, CSRF: p.CSRF,
 		Zone: now.Location().String(), Now: now.Format("Mon 2 Jan 15:04"), Version: ps.s.opts.Version}
 	v.Flash = takeFlash(w, r)
+	if o := ps.s.svc.LastReload(); loggedIn && o.Refused {
+		v.Refused = &o
+	}
 	return v
 }
 

@@ -107,7 +107,8 @@ type pagesSetup struct {
 	noPassword bool
 	engine     *policy.Engine // nil: a new one
 	clk        *clocktest.Fake
-	seedDays   int // days of pagesSeeds in the journal from the start
+	seedDays   int     // days of pagesSeeds in the journal from the start
+	backend    Backend // nil: none
 }
 
 func newPagesFixture(t *testing.T, setup pagesSetup) *pagesFixture {
@@ -140,6 +141,7 @@ func newPagesFixture(t *testing.T, setup pagesSetup) *pagesFixture {
 	f.srv = New(Options{
 		Config:       Config{Enabled: true, Listen: "127.0.0.1:0", SessionTTL: time.Hour},
 		Engine:       f.engine,
+		Backend:      setup.backend,
 		Journal:      f.journal,
 		StateDir:     f.dir,
 		AllowClients: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},

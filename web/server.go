@@ -31,6 +31,8 @@ type Backend interface {
 	// Reload reads the configuration file again, as SIGHUP does; a bad
 	// file is refused and the running configuration kept.
 	RequestReload() error
+	// LastReload is how the last reload went, whoever asked for it.
+	LastReload() ReloadOutcome
 }
 
 // Options are what a Server serves.

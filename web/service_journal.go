@@ -2,9 +2,12 @@ package web
 
 import (
 	"context"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/hearth-dns/hearth/internal/suggest"
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/report"
 )
@@ -41,10 +44,8 @@ func (sv *service) Report(ctx context.Context, q reportQuery) (*report.Report, e
 	if err != nil {
 		return nil, err
 	}
-	if q.Device != "" {
-		if _, known := sv.opts.Engine.HasDevice(q.Device); !known {
-			return nil, notFound("no device %q", q.Device)
-		}
+	if err := sv.knownDevice(ctx, q.Device); err != nil {
+		return nil, err
 	}
 	rep, err := report.Build(ctx, sv.opts.Journal, report.Options{Since: since, Until: until, Device: q.Device,
 		Location: sv.opts.Engine.Location(), Catalogue: sv.opts.Catalogue, HelpCountries: sv.opts.HelpCountries})
@@ -72,6 +73,9 @@ func (sv *service) Log(ctx context.Context, q logQuery) ([]journal.Row, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := sv.knownDevice(ctx, q.Device); err != nil {
+		return nil, err
+	}
 	f := journal.Filter{Since: since, Until: until, Device: q.Device, Action: journal.OnlyBlocked, Limit: logLimit}
 	switch q.Action {
 	case "", "block":
@@ -94,4 +98,32 @@ func (sv *service) Log(ctx context.Context, q logQuery) ([]journal.Row, error) {
 		return nil, failed(kindInternal, err, "journal: %v", err)
 	}
 	return rows, nil
+}
+
+// knownDevice refuses a device filter nothing answers to (not a device's
+// name, not an address, never seen in the journal), with the nearest name:
+// a typo must not read as "nothing blocked".
+func (sv *service) knownDevice(ctx context.Context, name string) error {
+	if name == "" {
+		return nil
+	}
+	if _, known := sv.opts.Engine.HasDevice(name); known {
+		return nil
+	}
+	if _, err := netip.ParseAddr(name); err == nil {
+		return nil
+	}
+	if rows, err := sv.opts.Journal.Rows(ctx, journal.Filter{Device: name, Limit: 1}); err == nil && len(rows) > 0 {
+		return nil // renamed or removed since, still in the journal
+	}
+	var names []string
+	for _, st := range sv.opts.Engine.Status(sv.opts.Clock.Now()) {
+		if st.Name != "" {
+			names = append(names, st.Name)
+		}
+	}
+	if s := suggest.Closest(name, names); s != "" {
+		return notFound("no device %q: did you mean %q?", name, s)
+	}
+	return notFound("no device %q (devices: %s)", name, strings.Join(names, ", "))
 }

@@ -17,6 +17,9 @@ type statusView struct {
 	Zone      string                `json:"zone"`
 	Devices   []policy.DeviceStatus `json:"devices"`
 	Conflicts []string              `json:"conflicts"`
+	// Reload is the last reload's outcome: refused with its problems, until
+	// a later reload succeeds.
+	Reload ReloadOutcome `json:"reload"`
 }
 
 // Status is every device's status now.
@@ -27,7 +30,8 @@ func (sv *service) Status() statusView {
 	if conflicts == nil {
 		conflicts = []string{}
 	}
-	return statusView{Now: now.In(e.Location()), Zone: e.Location().String(), Devices: e.Status(now), Conflicts: conflicts}
+	return statusView{Now: now.In(e.Location()), Zone: e.Location().String(), Devices: e.Status(now), Conflicts: conflicts,
+		Reload: sv.LastReload()}
 }
 
 // DeviceStatus is one device's status now ("" for the unknown devices).

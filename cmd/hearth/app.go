@@ -95,6 +95,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(newReportCmd(a), newLogCmd(a))
 	root.AddCommand(newDoctorCmd(a))
 	root.AddCommand(newPasswdCmd(a))
+	root.AddCommand(newReloadCmd(a))
 	return root
 }
 

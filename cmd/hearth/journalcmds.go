@@ -87,6 +87,10 @@ func newReportCmd(a *app) *cobra.Command {
 			return err
 		}
 		defer r.Close()
+		if err := checkDevice(c.Context(), cfg, r, device); err != nil {
+			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
+			return exitStatus(exitError)
+		}
 		now := time.Now()
 		rep, err := report.Build(c.Context(), r, report.Options{
 			Since: now.Add(-length), Until: now, Device: device, Location: householdZone(cfg),
@@ -142,6 +146,10 @@ func newLogCmd(a *app) *cobra.Command {
 			return err
 		}
 		defer r.Close()
+		if err := checkDevice(c.Context(), cfg, r, device); err != nil {
+			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
+			return exitStatus(exitError)
+		}
 		loc := householdZone(cfg)
 		f := journal.Filter{Since: time.Now().Add(-length), Device: device, Action: journal.OnlyBlocked}
 		if allowed {

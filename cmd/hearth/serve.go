@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -23,8 +22,9 @@ func newServeCmd(a *app) *cobra.Command {
 		Use:   "serve",
 		Short: "Run the DNS server",
 		Long: "serve answers DNS on the configured addresses until SIGINT or SIGTERM.\n" +
-			"SIGHUP reloads the configuration; if the new one has problems they are\n" +
-			"logged and the running configuration stays.",
+			"SIGHUP (or `hearth reload`) reloads the configuration; if the new one has\n" +
+			"problems they are logged, shown on the dashboard, and the running\n" +
+			"configuration stays.",
 		Args: cobra.NoArgs,
 	}
 	opts := a.configFlags(cmd)
@@ -105,6 +105,12 @@ type server interface {
 	Shutdown(context.Context) error
 }
 
+// reloadNoter is a server that keeps the last reload's outcome (for the
+// dashboard's banner and /api/status).
+type reloadNoter interface {
+	NoteReload(error)
+}
+
 // reloadRequester is a server that also takes reload requests (from the
 // dashboard): run serves them one at a time, as it does SIGHUP.
 type reloadRequester interface {
@@ -124,16 +130,22 @@ func run(ctx context.Context, sigs <-chan os.Signal, srv server, load func() (*c
 	if rr, ok := srv.(reloadRequester); ok {
 		requests = rr.ReloadRequests()
 	}
+	noted := func(err error) error {
+		if n, ok := srv.(reloadNoter); ok {
+			n.NoteReload(err)
+		}
+		return err
+	}
 	for {
 		select {
 		case done := <-requests:
-			done <- reload(srv, load, logs)
+			done <- noted(reload(srv, load, logs))
 		case <-ctx.Done():
 			log.Info().Msg("shutting down")
 			return shutdown(srv, logs)
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				reload(srv, load, logs)
+				noted(reload(srv, load, logs))
 				continue
 			}
 			log.Info().Str("signal", sig.String()).Msg("shutting down")
@@ -168,7 +180,7 @@ func reload(srv server, load func() (*config.Config, config.Source, error), logs
 		}
 		log.Error().Strs("problems", problems).Str("config", src.String()).
 			Msg("config reload failed; still running the previous configuration")
-		return fmt.Errorf("%s", strings.Join(problems, "; "))
+		return &hearthapp.RefusedError{Problems: problems}
 	}
 	if src.EmptyFile {
 		err := fmt.Errorf("%s is empty: refused (an emptied file would switch filtering off); the running configuration stays", src.File)

@@ -10,13 +10,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hearth-dns/hearth/blocklists"
+	"github.com/hearth-dns/hearth/internal/config"
 )
 
 // `hearth services`: what the built-in catalogue holds, so a parent can find
 // the names to put in blocking.block. It needs no configuration.
 
 func newServicesCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var file string
+	cmd := &cobra.Command{
 		Use:   "services [SERVICE-OR-CATEGORY]",
 		Short: "List the built-in categories and services that blocking.block can name",
 		Long: "services lists the catalogue's categories and, in each, its services (id, name,\n" +
@@ -25,6 +27,15 @@ func newServicesCmd(a *app) *cobra.Command {
 			"Put ids in blocking.block (e.g. [gaming, tiktok]) to block them.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
+			// The catalogue is built in; --config is accepted like every
+			// command's, and a file given is checked (a wrong path is an error).
+			if file != "" {
+				if _, src, err := config.Load(a.loadOptions(file, nil)); err != nil {
+					a.printWarnings(src)
+					a.printProblems(err)
+					return exitStatus(exitError)
+				}
+			}
 			cat := blocklists.Builtin()
 			if len(args) == 0 {
 				printCatalogue(a.stdout, cat)
@@ -48,6 +59,8 @@ func newServicesCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVarP(&file, "config", "c", "", "configuration file (checked; the catalogue itself is built in)")
+	return cmd
 }
 
 // printCatalogue writes every category in catalogue order: its services, or

@@ -59,6 +59,8 @@ type Hearth struct {
 	reloadMu   sync.Mutex      // one Reload at a time
 	reloads    chan chan error // the dashboard's reload requests, served by the caller's loop
 	configFile *configedit.File
+	lastReload atomic.Pointer[web.ReloadOutcome] // NoteReload's
+	control    net.Listener                      // the control socket (nil: none)
 }
 
 // Start builds everything from cfg, compiles the lists (waiting up to
@@ -124,6 +126,12 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 		return nil, err
 	}
 	h.startWeb(cfg)
+	if ln, err := listenControl(cfg.StateDirectory()); err != nil {
+		log.Warn().Err(err).Msg("no control socket: `hearth reload` cannot reach this process (SIGHUP still reloads)")
+	} else {
+		h.control = ln
+		go h.serveControl(ln)
+	}
 	return h, nil
 }
 
@@ -179,6 +187,9 @@ func (h *Hearth) ReloadRequests() <-chan chan error { return h.reloads }
 // queries finish), then the lists.
 func (h *Hearth) Shutdown(ctx context.Context) error {
 	var werr error
+	if h.control != nil {
+		h.control.Close()
+	}
 	if h.web != nil {
 		werr = h.web.Shutdown(ctx)
 	}
