@@ -30,6 +30,7 @@ type Who struct {
 	b    *bound
 	dev  *device
 	addr netip.Addr
+	seen *state.Seen // its record in the registry of devices seen
 }
 
 // Device is the configured name of the device, or "" if unknown.
@@ -63,7 +64,7 @@ func (e *Engine) Identify(client *identity.ClientInfo, now time.Time) Who {
 		id = e.identifySlow(b, &ci, gen, now)
 	}
 	id.seen.Touch(now.Unix())
-	return Who{b: b, dev: id.dev, addr: ci.Addr}
+	return Who{b: b, dev: id.dev, addr: ci.Addr, seen: id.seen}
 }
 
 func (e *Engine) identifySlow(b *bound, ci *identity.ClientInfo, gen uint64, now time.Time) *ident {
