@@ -119,6 +119,9 @@ type Engine struct {
 	lists *blocklists.Compiled
 	cur   atomic.Pointer[bound]
 	src   identity.Sources // neighbour tables and leases
+	// What the home router calls each device (routernames.go).
+	routerLookup atomic.Pointer[RouterLookup]
+	routerNames  identity.RouterNames
 }
 
 // NewEngine returns an engine for cfg, which must have passed Validate. It
