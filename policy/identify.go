@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/hearth-dns/hearth/policy/identity"
@@ -30,6 +31,7 @@ type Who struct {
 	b    *bound
 	dev  *device
 	addr netip.Addr
+	seen *state.Seen // its record in the registry of devices seen
 }
 
 // Device is the configured name of the device, or "" if unknown.
@@ -63,7 +65,7 @@ func (e *Engine) Identify(client *identity.ClientInfo, now time.Time) Who {
 		id = e.identifySlow(b, &ci, gen, now)
 	}
 	id.seen.Touch(now.Unix())
-	return Who{b: b, dev: id.dev, addr: ci.Addr}
+	return Who{b: b, dev: id.dev, addr: ci.Addr, seen: id.seen}
 }
 
 func (e *Engine) identifySlow(b *bound, ci *identity.ClientInfo, gen uint64, now time.Time) *ident {
@@ -119,6 +121,14 @@ func (e *Engine) RefreshIdentity(ctx context.Context) error {
 // overrides and saves the device registry, until ctx ends (then saves once
 // more). report is told of each problem.
 func (e *Engine) Run(ctx context.Context, report func(error)) {
+	var mu sync.Mutex // report is called from two goroutines
+	report = func(report func(error)) func(error) {
+		return func(err error) { mu.Lock(); defer mu.Unlock(); report(err) }
+	}(report)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); e.runRouterNames(ctx, report) }()
+	defer wg.Wait()
 	for {
 		if err := e.RefreshIdentity(ctx); err != nil {
 			report(err)

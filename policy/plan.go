@@ -173,6 +173,7 @@ type bound struct {
 	plan  *plan
 	lists *blocklists.Compiled    // may be nil before the first compile
 	ids   *identity.Cache[*ident] // who each client is, under this plan
+	svc   serviceIDs              // the catalogue services' numbers (looked.go)
 }
 
 // bind resolves every name set of p against the sources of c.
@@ -223,6 +224,7 @@ func bind(p *plan, c *blocklists.Compiled) *bound {
 		each(&d.allow)
 		each(&d.block)
 	}
+	b.svc = numberServices(srcs)
 	return b
 }
 

@@ -56,6 +56,9 @@ type Decision struct {
 	// CheckChain says whether the CNAME targets of an allowed answer must
 	// be decided too. Help sites and allow entries are trusted whole.
 	CheckChain bool
+	// services are the catalogue services the name belongs to, whatever
+	// was decided (for Engine.LookedUp).
+	services blocklists.Sources
 }
 
 // Own fills in Entry from the queried name (a copy: name need not outlive d).
@@ -116,6 +119,9 @@ type Engine struct {
 	lists *blocklists.Compiled
 	cur   atomic.Pointer[bound]
 	src   identity.Sources // neighbour tables and leases
+	// What the home router calls each device (routernames.go).
+	routerLookup atomic.Pointer[RouterLookup]
+	routerNames  identity.RouterNames
 }
 
 // NewEngine returns an engine for cfg, which must have passed Validate. It
@@ -267,6 +273,7 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 	if p.dom != nil {
 		mD = p.dom.Match(name)
 	}
+	d.services = mL.Block.And(b.svc.mask)
 
 	// 1. Help.
 	if mD.Block.Has(p.help) {

@@ -148,6 +148,7 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 		client := ClientFromQuery(remote, req)
 		who = s.policy.Identify(&client, clock)
 		s.policy.DecideInto(&d, name, who, clock)
+		s.policy.LookedUp(who, &d, clock) // a device not yet named: which services, today
 		switch d.Action {
 		case policy.Block:
 			d.Own(name)

@@ -114,6 +114,7 @@ type deviceRow struct {
 	Source   string // "config", "dashboard", "unknown"
 	Where    string // the source in words
 	Details  []string
+	Today    string // the services a device not named looked up today
 	Editable bool
 }
 
@@ -131,18 +132,7 @@ func (ps *pageSet) devices(_ *http.Request, v *view) int {
 		default:
 			row.Title, row.Where, row.Editable = "Not named", "Not named yet", true
 		}
-		if dv.Addr != "" {
-			row.Details = append(row.Details, "Address "+dv.Addr)
-		}
-		if dv.MAC != "" {
-			row.Details = append(row.Details, "MAC "+dv.MAC)
-		}
-		if dv.Lease != "" {
-			row.Details = append(row.Details, "Calls itself "+dv.Lease)
-		}
-		if !dv.LastSeen.IsZero() {
-			row.Details = append(row.Details, "Last seen "+clockText(dv.LastSeen, now, loc))
-		}
+		row.Details, row.Today = s.deviceDetails(dv, now, loc)
 		d.Devices = append(d.Devices, row)
 	}
 	v.Data = d

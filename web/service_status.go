@@ -49,6 +49,7 @@ type deviceView struct {
 	Name   string `json:"name"`
 	Group  string `json:"group"`
 	Source string `json:"source"` // "config", "dashboard" or "unknown"
+	deviceClues
 }
 
 // Devices are the devices seen, with the names and groups they have (or
@@ -66,6 +67,7 @@ func (sv *service) Devices() []deviceView {
 		}
 	}
 	out := []deviceView{}
+	today := e.ServicesToday(sv.opts.Clock.Now())
 	for _, sd := range e.Devices().List() {
 		v := deviceView{SeenDevice: sd, Name: sd.Device, Group: policy.DefaultGroup, Source: "unknown"}
 		if g, ok := groups[sd.Device]; ok && sd.Device != "" {
@@ -77,6 +79,7 @@ func (sv *service) Devices() []deviceView {
 			// Named since the device's last query: it takes the name at its next.
 			v.Name, v.Group, v.Source = a.Name, a.Group, "dashboard"
 		}
+		v.deviceClues = cluesOf(sd, v.Source == "unknown", today)
 		out = append(out, v)
 	}
 	return out

@@ -100,6 +100,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 		h.closeJournal(context.Background())
 		return nil, err
 	}
+	h.engine.SetRouterLookup(h.srv.RouterName) // the Devices page's router names, in the background
 	setup := listsSetupOf(cfg)
 	lists, err := h.newLists(setup)
 	if err != nil {

@@ -19,7 +19,9 @@ type Seen struct {
 	first time.Time
 	last  atomic.Int64 // Unix seconds
 	// Guarded by the registry's lock:
-	device, mac, addr, lease string
+	device, mac, addr, lease, router string
+	// Not guarded by it, and in memory only (never saved):
+	today servicesToday
 }
 
 // Touch records that the device was seen at now (Unix seconds); it writes
@@ -37,6 +39,7 @@ type SeenDevice struct {
 	MAC       string    `json:"mac,omitempty"`
 	Addr      string    `json:"addr,omitempty"` // the last address it used
 	Lease     string    `json:"lease,omitempty"`
+	Router    string    `json:"router_name,omitempty"` // the name local.router gives Addr (PTR)
 	FirstSeen time.Time `json:"first_seen"`
 	LastSeen  time.Time `json:"last_seen"`
 }
@@ -93,7 +96,7 @@ func openRegistry(path, readOnly string) (*Registry, error) {
 		return r, err
 	}
 	for _, d := range file.Devices {
-		s := &Seen{key: d.Key, first: d.FirstSeen, device: d.Device, mac: d.MAC, addr: d.Addr, lease: d.Lease}
+		s := &Seen{key: d.Key, first: d.FirstSeen, device: d.Device, mac: d.MAC, addr: d.Addr, lease: d.Lease, router: d.Router}
 		s.last.Store(d.LastSeen.Unix())
 		r.m[d.Key] = s
 	}
@@ -165,12 +168,41 @@ func (r *Registry) Relabel(leaseName func(net.HardwareAddr, netip.Addr) string) 
 	}
 }
 
+// Addrs returns the last address of every device seen.
+func (r *Registry) Addrs() []netip.Addr {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]netip.Addr, 0, len(r.m))
+	for _, s := range r.m {
+		if a, err := netip.ParseAddr(s.addr); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// RelabelRouter gives each device seen the name routerName finds for its
+// last address now ("" keeps the one it had).
+func (r *Registry) RelabelRouter(routerName func(netip.Addr) string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.m {
+		a, err := netip.ParseAddr(s.addr)
+		if err != nil {
+			continue
+		}
+		if n := routerName(a); n != "" && n != s.router {
+			s.router, r.dirty = n, true
+		}
+	}
+}
+
 // List returns the devices seen, most recently seen first.
 func (r *Registry) List() []SeenDevice {
 	r.mu.Lock()
 	out := make([]SeenDevice, 0, len(r.m))
 	for _, s := range r.m {
-		out = append(out, SeenDevice{Key: s.key, Device: s.device, MAC: s.mac, Addr: s.addr, Lease: s.lease,
+		out = append(out, SeenDevice{Key: s.key, Device: s.device, MAC: s.mac, Addr: s.addr, Lease: s.lease, Router: s.router,
 			FirstSeen: s.first, LastSeen: time.Unix(s.last.Load(), 0).UTC()})
 	}
 	r.mu.Unlock()

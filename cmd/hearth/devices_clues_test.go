@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/rs/zerolog"
+
+	"github.com/hearth-dns/hearth/blocklists"
+	"github.com/hearth-dns/hearth/internal/clock/clocktest"
+	"github.com/hearth-dns/hearth/internal/config"
+	"github.com/hearth-dns/hearth/internal/dnstest"
+	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
+	"github.com/hearth-dns/hearth/resolver"
+	"github.com/hearth-dns/hearth/resolver/resolvertest"
+	"github.com/hearth-dns/hearth/web"
+)
+
+const cluesConfig = `listen: ["127.0.0.1:0"]
+allow_clients: ["127.0.0.0/8"]
+state_dir: %q
+upstreams: {servers: [%q]}
+local: {router: %q}
+timezone: Europe/London
+identify: {neighbours: false}
+devices:
+  - {name: alex-tablet, ip: 127.0.0.2}
+web: {enabled: false}
+`
+
+// TestDeviceClues: a device nobody has named (127.0.0.9) looks up Nintendo
+// and Fortnite over real DNS; the Devices page and GET /api/devices say so
+// (and what the router calls it), the named device's lookups are not
+// recorded, nothing of it reaches devices.json, and it is forgotten at the
+// household's midnight.
+func TestDeviceClues(t *testing.T) {
+	up := dnstest.NewServer(t)
+	router := dnstest.NewServer(t) // the home router: names 127.0.0.9
+	router.SetHandler(func(q *dns.Msg) *dns.Msg {
+		r := new(dns.Msg).SetReply(q)
+		if q.Question[0].Qtype == dns.TypePTR && strings.EqualFold(q.Question[0].Name, "9.0.0.127.in-addr.arpa.") {
+			r.Answer = []dns.RR{&dns.PTR{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: 60}, Ptr: "switch.lan."}}
+		} else {
+			r.Rcode = dns.RcodeNameError
+		}
+		return r
+	})
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hearth.yaml")
+	if err := os.WriteFile(path, fmt.Appendf(nil, cluesConfig, dir, "udp://"+up.Addr, router.Addr), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := config.Load(config.LoadOptions{File: path, Environ: func() []string { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := time.LoadLocation("Europe/London")
+	clk := clocktest.New(time.Date(2026, 11, 30, 17, 0, 0, 0, loc))
+	devicesFile := filepath.Join(dir, state.DevicesFile)
+	reg, err := state.OpenRegistry(devicesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := policy.NewEngine(cfg.Policy, policy.Options{Clock: clk, ListCategories: cfg.ListCategories(), Devices: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists, err := blocklists.New(cfg.Lists, blocklists.Options{Dir: cfg.ListsDir(), Catalogue: blocklists.Builtin(),
+		Categories: cfg.Policy.Categories(blocklists.Builtin())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compiled, err := lists.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine.SetLists(compiled)
+	srv := resolvertest.Start(t, cfg.Config, resolver.Options{Logger: zerolog.Nop(), Clock: clk, Policy: engine})
+	engine.SetRouterLookup(srv.RouterName) // as internal/app does
+	dnsAddr := srv.Addrs()[0].String()
+
+	for _, name := range []string{"www.nintendo.com.", "accounts.nintendo.com.", "www.fortnite.com.", "example.org.", "www.nintendo.com."} {
+		askFrom(t, "127.0.0.9", dnsAddr, name)
+	}
+	askFrom(t, "127.0.0.2", dnsAddr, "www.roblox.com.") // named: not recorded
+	if err := engine.RefreshRouterNames(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	const password = "device-clues-secret"
+	if err := web.SetPassword(dir, password); err != nil {
+		t.Fatal(err)
+	}
+	dash := web.New(web.Options{
+		Config: web.Config{Enabled: true, Listen: "127.0.0.1:0", SessionTTL: 24 * 365 * time.Hour}, Engine: engine, StateDir: dir,
+		AllowClients: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Clock: clk, Logger: zerolog.Nop(), Version: "test",
+		Catalogue: blocklists.Builtin(),
+	})
+	hs := httptest.NewServer(dash.Handler())
+	t.Cleanup(hs.Close)
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	login, _ := json.Marshal(map[string]string{"password": password})
+	req, _ := http.NewRequest("POST", hs.URL+"/api/login", bytes.NewReader(login))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := client.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("login: %v %v", resp, err)
+	}
+	get := func(p string) []byte {
+		t.Helper()
+		resp, err := client.Get(hs.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s\n%s", p, resp.Status, b)
+		}
+		return b
+	}
+	type apiDevice struct {
+		Key           string    `json:"key"`
+		Name          string    `json:"name"`
+		Vendor        *string   `json:"vendor"`
+		PrivateMAC    *bool     `json:"private_mac"`
+		LeaseName     *string   `json:"lease_name"`
+		RouterName    string    `json:"router_name"`
+		FirstSeen     time.Time `json:"first_seen"`
+		LastSeen      time.Time `json:"last_seen"`
+		ServicesToday []string  `json:"services_today"`
+	}
+	devices := func() map[string]apiDevice {
+		var body struct{ Devices []apiDevice }
+		if err := json.Unmarshal(get("/api/devices"), &body); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]apiDevice{}
+		for _, d := range body.Devices {
+			out[d.Key] = d
+		}
+		return out
+	}
+	got := devices()
+	switchDev, tablet := got["ip:127.0.0.9"], got["ip:127.0.0.2"]
+	if !slices.Equal(switchDev.ServicesToday, []string{"nintendo", "epic-games"}) {
+		t.Errorf("services today of the unnamed device: %q, want nintendo, epic-games", switchDev.ServicesToday)
+	}
+	if switchDev.RouterName != "switch.lan" {
+		t.Errorf("router name: %q, want switch.lan", switchDev.RouterName)
+	}
+	if switchDev.Vendor == nil || switchDev.PrivateMAC == nil || switchDev.LeaseName == nil || switchDev.FirstSeen.IsZero() || !switchDev.LastSeen.Equal(clk.Now()) {
+		t.Errorf("fields missing from /api/devices: %+v", switchDev)
+	}
+	if tablet.Name != "alex-tablet" || tablet.ServicesToday == nil || len(tablet.ServicesToday) != 0 {
+		t.Errorf("the named device: %+v; want no services recorded", tablet)
+	}
+	page := string(get("/devices"))
+	for _, want := range []string{"Looked up today: Nintendo online (Switch, eShop), Fortnite / Epic Games", "The router calls it switch.lan", "First seen 17:00"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the Devices page lacks %q", want)
+		}
+	}
+
+	// Never on disk.
+	if err := reg.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(devicesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "nintendo\"") || strings.Contains(string(data), "epic-games") || !strings.Contains(string(data), "switch.lan") {
+		t.Errorf("devices.json:\n%s", data)
+	}
+
+	// The household's midnight: forgotten.
+	clk.Set(time.Date(2026, 12, 1, 0, 0, 1, 0, loc))
+	if s := devices()["ip:127.0.0.9"].ServicesToday; len(s) != 0 {
+		t.Errorf("after midnight: %q", s)
+	}
+	askFrom(t, "127.0.0.9", dnsAddr, "www.fortnite.com.")
+	if s := devices()["ip:127.0.0.9"].ServicesToday; !slices.Equal(s, []string{"epic-games"}) {
+		t.Errorf("the next day: %q", s)
+	}
+}

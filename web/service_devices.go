@@ -1,0 +1,83 @@
+package web
+
+import (
+	"net"
+	"strings"
+	"time"
+
+	"github.com/hearth-dns/hearth/policy/identity"
+	"github.com/hearth-dns/hearth/policy/state"
+)
+
+// What helps a parent tell one device from another: its maker (from the
+// MAC address), whether the MAC is a private Wi-Fi address, the names the
+// device and the router give it, and, for a device not yet named, the
+// catalogue services it looked up today (in memory only).
+
+// deviceClues are a deviceView's clues, in /api/devices as they are.
+type deviceClues struct {
+	Vendor        string   `json:"vendor"`      // the MAC's maker (IEEE registry); "" if unknown or private
+	PrivateMAC    bool     `json:"private_mac"` // a locally administered ("private Wi-Fi") address
+	LeaseName     string   `json:"lease_name"`  // the name in the DHCP lease
+	ServicesToday []string `json:"services_today"`
+}
+
+// cluesOf makes sd's clues; today are the services looked up today by
+// device key, shown only for a device not named (unnamed).
+func cluesOf(sd state.SeenDevice, unnamed bool, today map[string][]string) deviceClues {
+	c := deviceClues{LeaseName: sd.Lease, ServicesToday: []string{}}
+	if mac, err := net.ParseMAC(sd.MAC); err == nil {
+		c.Vendor, c.PrivateMAC = identity.Vendor(mac), identity.PrivateMAC(mac)
+	}
+	if unnamed && today[sd.Key] != nil {
+		c.ServicesToday = today[sd.Key]
+	}
+	return c
+}
+
+// serviceNames are the catalogue's names for service ids, in order.
+func (s *Server) serviceNames(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if sv, ok := s.opts.Catalogue.Service(id); ok && sv.Name != "" {
+			out = append(out, sv.Name)
+		} else {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// deviceDetails are the Devices page's lines about dv, and the services it
+// looked up today in words ("" if none).
+func (s *Server) deviceDetails(dv deviceView, now time.Time, loc *time.Location) (details []string, today string) {
+	add := func(parts ...string) { details = append(details, strings.Join(parts, "")) }
+	if dv.Vendor != "" {
+		add("Made by ", dv.Vendor)
+	}
+	if dv.PrivateMAC {
+		add("Private Wi-Fi address (the device made it up: it may change, and says nothing of its maker)")
+	}
+	if dv.LeaseName != "" {
+		add("Calls itself ", dv.LeaseName)
+	}
+	if dv.Router != "" && !strings.EqualFold(dv.Router, dv.LeaseName) {
+		add("The router calls it ", dv.Router)
+	}
+	if dv.Addr != "" {
+		add("Address ", dv.Addr)
+	}
+	if dv.MAC != "" {
+		add("MAC ", dv.MAC)
+	}
+	if !dv.FirstSeen.IsZero() {
+		add("First seen ", clockText(dv.FirstSeen, now, loc))
+	}
+	if !dv.LastSeen.IsZero() {
+		add("Last seen ", clockText(dv.LastSeen, now, loc))
+	}
+	if len(dv.ServicesToday) > 0 {
+		today = "Looked up today: " + strings.Join(s.serviceNames(dv.ServicesToday), ", ")
+	}
+	return details, today
+}
