@@ -59,7 +59,7 @@ var setupPresets = []setupPreset{
 		Says: "Social media and games blocked in school hours, bedtime 22:00 on school nights, moderate safe search.",
 		Body: `{"rules": [
   {"block": ["adult", "gambling", "malware"]},
-  {"block": ["social", "gaming"], "during": ["mon-fri 09:00-15:30"], "holidays": []}
+  {"block": ["social", "gaming"], "during": ["mon-fri 09:00-15:30"]}
 ], "bedtime": ["sun-thu 22:00-06:30", "fri,sat 23:30-08:00"], "safe_search": "moderate", "bypass_protection": true}`},
 	{ID: "16+", Label: "16 and over", Group: "older-teens",
 		Says: "Adult, gambling and malware blocked; no times, no bedtime; moderate safe search.",
