@@ -216,6 +216,14 @@ func compile(cfg Config, cat *blocklists.Catalogue, listCats []string) (*plan, [
 		p.groups[name] = g
 	}
 	p.deflt = p.groups[DefaultGroup]
+	p.unknown = p.deflt
+	if ng := cfg.NewDevices.Group; ng != "" && ng != DefaultGroup {
+		if g, ok := p.groups[ng]; ok {
+			p.unknown = g
+		} else {
+			c.fail("new_devices.group", "no group %q: the groups are %s", ng, strings.Join(groupNames, ", "))
+		}
+	}
 
 	c.devices(p, cfg.Devices, groupNames)
 

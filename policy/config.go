@@ -21,6 +21,8 @@ type Config struct {
 	// Groups by name (lowercase). "default" always exists: unknown devices
 	// and devices without a group are in it.
 	Groups map[string]GroupConfig `mapstructure:"groups"`
+	// NewDevices says what devices nobody has named yet get.
+	NewDevices NewDevicesConfig `mapstructure:"new_devices"`
 	// Unfiltered says that a configuration which blocks nothing for anyone
 	// is meant: without it, a running Hearth that filters refuses to reload
 	// into one (an emptied or truncated file must not switch filtering off
@@ -48,6 +50,16 @@ func (c *Config) Filters() bool {
 		}
 	}
 	return false
+}
+
+// NewDevicesConfig is the household's setting for devices nobody has named
+// yet (a new phone, a friend's tablet, a child's device with a new private
+// address).
+type NewDevicesConfig struct {
+	// Group is the group whose rules they get: "default" (or "") is the
+	// default group; a strict family picks "kids", so that a child who
+	// changes address is still filtered. It must be a group of the file.
+	Group string `mapstructure:"group"`
 }
 
 // CalendarConfig is the household calendar.
@@ -160,5 +172,6 @@ type RuleConfig struct {
 	Holidays []string `mapstructure:"holidays"`
 }
 
-// DefaultGroup is the group of unknown devices.
+// DefaultGroup is the group of named devices without a group, and of
+// unknown devices unless new_devices.group names another.
 const DefaultGroup = "default"

@@ -50,7 +50,7 @@ func (w *Who) group(b *bound) *group {
 	if w.dev != nil {
 		return w.dev.group
 	}
-	return b.plan.deflt
+	return b.plan.unknown
 }
 
 // Identify finds the device behind a query and records the sighting in the
@@ -95,7 +95,7 @@ func (e *Engine) Lookup(ci identity.ClientInfo) DeviceInfo {
 	ci = ci.Trusted(b.plan.forwarders)
 	mac := e.src.MAC(ci.Addr, ci.MAC)
 	dev := b.plan.deviceFor(ci.Addr, mac)
-	info := DeviceInfo{Group: b.plan.deflt.name, Lease: e.src.Lease(mac, ci.Addr)}
+	info := DeviceInfo{Group: b.plan.unknown.name, Lease: e.src.Lease(mac, ci.Addr)}
 	if dev != nil {
 		info.Device, info.Group = dev.name, dev.group.name
 	}

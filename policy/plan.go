@@ -30,6 +30,7 @@ type plan struct {
 	groups     map[string]*group
 	groupList  []*group // index = group.idx
 	deflt      *group
+	unknown    *group    // devices nobody named: new_devices.group, else deflt
 	devices    []*device // index = device.idx
 	byMAC      map[string]*device
 	byIP       []ipDevice // most specific first

@@ -230,7 +230,7 @@ func (e *Engine) DecideFor(name, deviceName string, now time.Time) (Decision, er
 			return Decision{}, fmt.Errorf("no device %q in the configuration", deviceName)
 		}
 	}
-	g := b.plan.deflt
+	g := b.plan.unknown
 	if dev != nil {
 		g = dev.group
 	}

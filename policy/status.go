@@ -73,7 +73,7 @@ func (e *Engine) Status(now time.Time) []DeviceStatus {
 	for _, d := range b.plan.devices {
 		out = append(out, b.status(d, d.group, now, ovs))
 	}
-	return append(out, b.status(nil, b.plan.deflt, now, ovs))
+	return append(out, b.status(nil, b.plan.unknown, now, ovs))
 }
 
 // DeviceStatus returns one device's status ("" for unknown devices), and
@@ -82,7 +82,7 @@ func (e *Engine) DeviceStatus(name string, now time.Time) (DeviceStatus, bool) {
 	b := e.cur.Load()
 	ovs := e.opts.Overrides.List(now)
 	if name == "" {
-		return b.status(nil, b.plan.deflt, now, ovs), true
+		return b.status(nil, b.plan.unknown, now, ovs), true
 	}
 	for _, d := range b.plan.devices {
 		if strings.EqualFold(d.name, name) {
@@ -108,6 +108,10 @@ func (e *Engine) HasGroup(name string) bool {
 	_, ok := e.cur.Load().plan.groups[name]
 	return ok
 }
+
+// NewDevicesGroup is the group of devices nobody has named yet
+// (new_devices.group, else "default").
+func (e *Engine) NewDevicesGroup() string { return e.cur.Load().plan.unknown.name }
 
 // GroupNames returns the groups' names, "default" first.
 func (e *Engine) GroupNames() []string { return groupNamesOf(e.cur.Load().plan) }

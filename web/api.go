@@ -19,6 +19,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/session", s.session)
 	m.HandleFunc("POST /api/login", s.login)
 	m.HandleFunc("POST /api/logout", s.logout)
+	s.setupRoutes()
 
 	m.Handle("GET /api/status", s.read(s.status))
 	m.Handle("GET /api/status/{device}", s.read(s.statusOne))
@@ -97,7 +98,7 @@ func (s *Server) audited(p Principal, action string, fn func() (target, detail s
 // session or token.
 func (s *Server) authorise(w http.ResponseWriter, r *http.Request) (Principal, bool) {
 	if !s.auth.PasswordSet() {
-		writeError(w, http.StatusForbidden, "no admin password is set: run `sudo hearth passwd` on the machine running Hearth")
+		writeError(w, http.StatusForbidden, "no admin password is set: finish setup (POST /api/setup with the code `hearth doctor` shows) or run `sudo hearth passwd` on the machine running Hearth")
 		return Principal{}, false
 	}
 	p, ok := s.auth.Principal(r)

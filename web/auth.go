@@ -69,7 +69,7 @@ const (
 var (
 	// ErrNoPassword: no admin password is set (or admin.json is damaged:
 	// see Auth.Problem); nobody can log in.
-	ErrNoPassword = errors.New("no admin password is set: run `sudo hearth passwd` on the Hearth machine")
+	ErrNoPassword = errors.New("no admin password is set: finish setup on the dashboard (/setup, with the code `hearth doctor` shows) or run `sudo hearth passwd` on the Hearth machine")
 	// ErrBadPassword: the password is wrong.
 	ErrBadPassword = errors.New("wrong password")
 	// ErrCrossSite: a browser says the login came from another site's page
@@ -406,7 +406,13 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request, password string) (P
 		return Principal{}, ErrBadPassword
 	}
 	a.limits.succeed(ip, now)
+	return a.openSession(w, r, hash, addr), nil
+}
 
+// openSession starts a session for the password hash and sets its cookie
+// on w. Called with a.mu held.
+func (a *Auth) openSession(w http.ResponseWriter, r *http.Request, hash []byte, addr string) Principal {
+	now := a.clk.Now()
 	a.pruneSessions(now)
 	id := randomString()
 	s := &session{csrf: randomString(), expires: now.Add(a.ttl), password: string(hash)}
@@ -416,7 +422,7 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request, password string) (P
 		Expires: s.expires, MaxAge: int(a.ttl / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 	})
-	return Principal{Kind: "session", Name: "dashboard", Addr: addr, CSRF: s.csrf, Expires: s.expires}, nil
+	return Principal{Kind: "session", Name: "dashboard", Addr: addr, CSRF: s.csrf, Expires: s.expires}
 }
 
 // pruneSessions drops expired sessions and, at maxSessions, the one closest

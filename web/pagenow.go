@@ -98,6 +98,7 @@ func (ps *pageSet) now(_ *http.Request, v *view) int {
 		if ds.Name == "" {
 			nd.Title, nd.Target, nd.Value = "Unknown devices", "group", ds.Group
 			meta = append(meta, "every device not named")
+			nd.Lines = append(nd.Lines, unnamedLine(s.svc.Devices(), ds.Group))
 		}
 		if ref := ds.Device; ref != nil {
 			meta = append(meta, strings.Join(append(append([]string{}, ref.IP...), ref.MAC...), ", "))
@@ -380,4 +381,23 @@ func (ps *pageSet) cancel(r *http.Request, _ Principal) (string, string, string,
 		return id, "", "The early bedtime for " + overrideTarget(o) + " has ended.", nil
 	}
 	return id, "", "Bonus time for " + ps.s.word(o.What) + " on " + overrideTarget(o) + " has ended.", nil
+}
+
+// unnamedLine says how many devices seen are not named yet and whose rules
+// they get (new_devices.group): "3 devices not named yet: they get the
+// kids group's rules".
+func unnamedLine(devices []deviceView, group string) string {
+	n := 0
+	for _, d := range devices {
+		if d.Source == "unknown" {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return "No devices are waiting for a name; new ones get the " + group + " group's rules."
+	case 1:
+		return "1 device not named yet: it gets the " + group + " group's rules."
+	}
+	return fmt.Sprintf("%d devices not named yet: they get the %s group's rules.", n, group)
 }

@@ -31,7 +31,7 @@ var templateFS embed.FS
 
 // pageNames are the templates, one per page, each defining "content" for
 // templates/layout.tmpl.
-var pageNames = []string{"login", "now", "report", "devices", "rules", "rulesgroup", "log", "error"}
+var pageNames = []string{"login", "setup", "now", "report", "devices", "rules", "rulesgroup", "log", "error"}
 
 // pageSet is the pages' templates and handlers.
 type pageSet struct {
@@ -83,6 +83,7 @@ func (s *Server) pageRoutes() {
 	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/now", http.StatusSeeOther)
 	})
+	ps.setupRoutes()
 	m.HandleFunc("GET /login", ps.loginPage)
 	m.HandleFunc("POST /login", ps.loginPost)
 	m.HandleFunc("POST /logout", ps.logoutPost)
@@ -266,6 +267,10 @@ func (ps *pageSet) loginPage(w http.ResponseWriter, r *http.Request) {
 	next := localPath(r.URL.Query().Get("next"))
 	if p, ok := ps.s.auth.Principal(r); ok && ps.s.auth.PasswordSet() && p.Kind == "session" {
 		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	if !ps.s.auth.PasswordSet() && ps.s.auth.Problem() == nil {
+		http.Redirect(w, r, "/setup", http.StatusSeeOther) // first start: setup in the browser
 		return
 	}
 	ps.renderLogin(w, r, http.StatusOK, next, "")

@@ -115,6 +115,9 @@ func (s *Server) Start() error {
 		return fmt.Errorf("web: %w (set web.listen to a free port, or web.enabled: false)", err)
 	}
 	s.ln = ln
+	if _, err := s.PrepareSetup(); err != nil {
+		s.opts.Logger.Error().Err(err).Msg("no setup code: set the password with `sudo hearth passwd`")
+	}
 	scheme := "http"
 	if s.certs != nil {
 		ln = newSniffListener(ln, s.certs.tlsConfig())

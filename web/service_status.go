@@ -68,8 +68,9 @@ func (sv *service) Devices() []deviceView {
 	}
 	out := []deviceView{}
 	today := e.ServicesToday(sv.opts.Clock.Now())
+	unknown := e.NewDevicesGroup()
 	for _, sd := range e.Devices().List() {
-		v := deviceView{SeenDevice: sd, Name: sd.Device, Group: policy.DefaultGroup, Source: "unknown"}
+		v := deviceView{SeenDevice: sd, Name: sd.Device, Group: unknown, Source: "unknown"}
 		if g, ok := groups[sd.Device]; ok && sd.Device != "" {
 			v.Group, v.Source = g, "config"
 			if a, ok := assigned[sd.Key]; ok && a.Name == sd.Device {

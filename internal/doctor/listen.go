@@ -183,12 +183,36 @@ func (d *Doctor) checkWeb(ctx context.Context, cfg *config.Config) {
 		d.report(Finding{Status: Fail, Text: fmt.Sprintf("dashboard password: %v", auth.Problem()),
 			Fix: "set it again with `sudo hearth passwd`"})
 	case !auth.PasswordSet():
-		d.report(Finding{Status: Warn, Text: "dashboard password: not set, so the dashboard only says how to set one",
-			Fix: "`sudo hearth passwd`"})
+		d.reportSetup(cfg, scheme, port)
 	default:
 		d.report(Finding{Status: OK, Text: "dashboard password: set"})
 	}
 	d.checkWebTLS(cfg)
+}
+
+// reportSetup reports that no password is set, with the setup code that
+// Hearth made at its start (state_dir/setup-code) for first start in the
+// browser.
+func (d *Doctor) reportSetup(cfg *config.Config, scheme, port string) {
+	at := "THIS-MACHINE"
+	if ips := d.lanIPv4(); len(ips) > 0 {
+		at = ips[0].String()
+	}
+	url := scheme + "://" + net.JoinHostPort(at, port) + "/setup"
+	code, err := web.ReadSetupCode(cfg.StateDirectory())
+	switch {
+	case err == nil:
+		d.report(Finding{Status: Warn, Text: "dashboard password: not set; setup code " + code,
+			Notes: []string{"open " + url + " and type the code to set the password and the first rules (it works once)"},
+			Fix:   "finish setup in the browser with the code, or run `sudo hearth passwd`"})
+	case errors.Is(err, web.ErrNoSetupCode):
+		d.report(Finding{Status: Warn, Text: "dashboard password: not set, and no setup code yet",
+			Notes: []string{"Hearth makes a setup code when it starts without a password; open " + url + " with it"},
+			Fix:   "start (or restart) Hearth and run `hearth doctor` again for the code, or run `sudo hearth passwd`"})
+	default:
+		d.report(Finding{Status: Warn, Text: fmt.Sprintf("dashboard password: not set; the setup code cannot be read (%v)", err),
+			Fix: "run `hearth doctor` with sudo, restart Hearth for a new code, or run `sudo hearth passwd`"})
+	}
 }
 
 // checkWebTLS reports the dashboard's certificate: its SHA-256 fingerprint
