@@ -358,7 +358,7 @@ func TestLogBlockedBatched(t *testing.T) {
 	const n = 500
 	j.do(func() { // queue them all before the writer looks
 		for i := range n {
-			j.enqueue(blocked(t0, "kid-laptop", kid, fmt.Sprintf("c%d.casino.example", i), 1))
+			j.enqueue(blocked(t0, fmt.Sprintf("kid-%d", i%20), kid, fmt.Sprintf("c%d.casino.example", i), 1)) // 20 devices: under the log limit
 		}
 	})
 	if err := j.Close(context.Background()); err != nil {

@@ -97,6 +97,9 @@ type Journal struct {
 	dropsSeen    uint64      // the part of dropped already stored
 	lostWarned   bool        // the memory bound's warning was given
 	walStuck     bool        // the last prune could not empty the WAL
+	logLimit     logLimiter  // the "blocked" events' lines per device
+
+	logSuppressed atomic.Uint64 // "blocked" events left out by the log limit since Open
 }
 
 // Open starts the journal and its writer goroutine. It never fails: a
@@ -222,6 +225,9 @@ type Stats struct {
 	SizeBytes int64  // the database on disk, WAL included; 0 in memory
 	InMemory  bool   // the database is unavailable: rows are kept in memory
 	LastError string // the last error opening or writing the database; "" if none
+	// LogSuppressed counts the "blocked" log events left out by the
+	// per-device log limit since Open (summed up in one line a minute).
+	LogSuppressed uint64
 }
 
 // Stats returns the journal's current figures. Cheap: no database access.
@@ -236,6 +242,8 @@ func (j *Journal) Stats() Stats {
 		SizeBytes: j.size,
 		InMemory:  j.st == nil && j.mem != nil,
 		LastError: j.lastErr,
+
+		LogSuppressed: j.logSuppressed.Load(),
 	}
 	if j.mem != nil {
 		s.Rows = int64(j.mem.len())

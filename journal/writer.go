@@ -69,6 +69,9 @@ func (j *Journal) drain() {
 		}
 	}
 	j.spare = batch
+	if j.cfg.LogBlocked {
+		j.logTurn(j.clock.Now(), false) // a flood that stopped is still summed up
+	}
 	j.flushEvents()
 }
 
@@ -103,7 +106,7 @@ func (j *Journal) add(e *Event) {
 		v.fold(e, newName)
 	}
 	j.pendingCount++
-	if j.cfg.LogBlocked && e.Action == ActionBlock {
+	if j.cfg.LogBlocked && e.Action == ActionBlock && j.logAllow(devKey{k.device, k.client}, j.clock.Now()) {
 		j.events.Info().Str("event", "blocked").
 			Str("device", e.Device).Str("group", e.Group).Str("client", addrString(k.client)).
 			Str("name", e.Name).Str("type", dns.Type(e.Qtype).String()).
@@ -266,6 +269,9 @@ func (j *Journal) prune() {
 // database.
 func (j *Journal) shutdown() error {
 	j.drain() // Record takes nothing more once closing is set
+	if j.cfg.LogBlocked {
+		j.logTurn(j.clock.Now(), true)
+	}
 
 	if j.st == nil {
 		j.reopen()

@@ -268,6 +268,8 @@ type Auth struct {
 	problem  error
 	sessions map[[sha256.Size]byte]*session // by the SHA-256 of the cookie's value
 	limits   limiter
+	slots    loginSlots                        // bounds the bcrypt checks at once
+	compare  func(hash, password []byte) error // bcrypt's; a test may hold it
 }
 
 type tokenSum struct {
@@ -293,6 +295,8 @@ func NewAuth(stateDir string, clk clock.Clock, sessionTTL time.Duration) *Auth {
 	return &Auth{
 		dir: stateDir, clk: clk, ttl: sessionTTL,
 		sessions: map[[sha256.Size]byte]*session{},
+		slots:    newLoginSlots(),
+		compare:  bcrypt.CompareHashAndPassword,
 	}
 }
 
@@ -362,6 +366,7 @@ func (a *Auth) refresh() {
 // Login checks password for the request's client: first that a browser
 // sent it from the dashboard itself (ErrCrossSite), then the rate limits
 // (RateLimitedError; under many failures it waits a few seconds first), then
+// waits for a bcrypt slot (a busy RateLimitedError after compareWait), then
 // the hash (ErrBadPassword; ErrNoPassword if none is set). On success it
 // opens a session and sets its cookie on w.
 func (a *Auth) Login(w http.ResponseWriter, r *http.Request, password string) (Principal, error) {
@@ -377,6 +382,7 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request, password string) (P
 		a.mu.Unlock()
 		return Principal{}, ErrNoPassword
 	}
+	trusted := a.limits.isTrusted(ip, a.clk.Now())
 	wait, err := a.limits.begin(ip, a.clk.Now())
 	a.mu.Unlock()
 	if err != nil {
@@ -395,8 +401,17 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request, password string) (P
 		}
 	}
 
-	// Slow on purpose (~100 ms on a Pi), so outside the lock.
-	err = bcrypt.CompareHashAndPassword(hash, []byte(password))
+	// Slow on purpose (~100 ms on a Pi), so outside the lock, and at most
+	// maxComparing at once (loginslots.go).
+	release, err := a.slots.acquire(r.Context(), a.clk, trusted)
+	if err != nil {
+		a.mu.Lock()
+		a.limits.abandon(ip) // not a failure: nobody is locked out for a crowd
+		a.mu.Unlock()
+		return Principal{}, err
+	}
+	err = a.compare(hash, []byte(password))
+	release()
 
 	a.mu.Lock()
 	defer a.mu.Unlock()

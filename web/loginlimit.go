@@ -40,11 +40,18 @@ const (
 	maxTrusted = 64
 )
 
-// RateLimitedError refuses a login because of too many failures.
-type RateLimitedError struct{ RetryAfter time.Duration }
+// RateLimitedError refuses a login because of too many failures, or (Busy)
+// because too many logins are being checked at once (loginslots.go).
+type RateLimitedError struct {
+	RetryAfter time.Duration
+	Busy       bool
+}
 
 func (e RateLimitedError) Error() string {
 	d := e.RetryAfter
+	if e.Busy {
+		return "too many logins at once: try again in a second"
+	}
 	if d > time.Minute {
 		return fmt.Sprintf("too many failed logins: try again in %d minutes", int((d+time.Minute-1)/time.Minute))
 	}
@@ -58,7 +65,7 @@ func (e RateLimitedError) Error() string {
 // *RateLimitedError or **RateLimitedError.
 func (e RateLimitedError) As(target any) bool {
 	if p, ok := target.(**RateLimitedError); ok {
-		*p = &RateLimitedError{RetryAfter: e.RetryAfter}
+		*p = &e
 		return true
 	}
 	return false
