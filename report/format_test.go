@@ -39,7 +39,7 @@ func TestTextFits(t *testing.T) {
 		"- 21:00-22:00: 20",
 		"New this week: Wizz.",
 		"3 lookups could not be recorded",
-		"UNKNOWN DEVICE 192.168.1.7",
+		"\nunknown device 192.168.1.7\n",
 		"- Emergency: 999",
 		"- Police, not an emergency: 101",
 		"- Crimestoppers: 0800 555 111",

@@ -152,7 +152,7 @@ func TestBuildWeek(t *testing.T) {
 			"Sam's phone reached for Random video chat (Omegle and its successors) for the first time this week.",
 			"Tablet reached for Wizz for the first time this week.",
 		},
-		StarterBypass: {"Tablet tried Public DNS-over-HTTPS resolvers once this week: they can get round the filter."},
+		StarterBypass: {"Tablet tried Public DNS-over-HTTPS resolvers, ways to get round the filter, once this week; each try was blocked."},
 	})
 	for _, s := range r.Starters {
 		for _, seen := range s.Seen {

@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy/verdict"
@@ -173,7 +171,7 @@ func starters(n *namer, device string, rows []journal.Row, news []Service, r *Re
 		}
 	}
 
-	dev := capitalise(device)
+	dev := device // as written, even at the start of a sentence: "alex-tablet tried ..."
 	period := r.periodWord()
 	var out []Starter
 	if strangers.total > 0 {
@@ -243,8 +241,8 @@ func starters(n *namer, device string, rows []journal.Row, news []Service, r *Re
 	if bypass.total > 0 {
 		out = append(out, Starter{
 			ID:    StarterBypass,
-			Title: "Getting round the filter",
-			Seen: seen(device, fmt.Sprintf("%s tried %s %s this %s: they can get round the filter.",
+			Title: "Tries to get round the filter",
+			Seen: seen(device, fmt.Sprintf("%s tried %s, ways to get round the filter, %s this %s; each try was blocked.",
 				dev, bypass.names(n), times(bypass.total), period)),
 			Say: []string{
 				"That may be curiosity, an app doing it by itself, or something they want that the filter stops.",
@@ -258,12 +256,6 @@ func starters(n *namer, device string, rows []journal.Row, news []Service, r *Re
 }
 
 func seen(device, text string) []Seen { return []Seen{{Device: device, Text: text}} }
-
-// capitalise puts s at the start of a sentence.
-func capitalise(s string) string {
-	r, size := utf8.DecodeRuneInString(s)
-	return string(unicode.ToUpper(r)) + s[size:]
-}
 
 // times says how many times: "once", "twice", "5 times".
 func times(n int64) string {

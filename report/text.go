@@ -71,7 +71,7 @@ func (r *Report) Text(w io.Writer) error {
 // deviceText writes one device's section.
 func (r *Report) deviceText(t *textWriter, d *Device) {
 	period := r.periodWord()
-	t.heading(d.Name)
+	t.headingAsWritten(d.Name)
 	t.wrap("", "", r.totalText(d))
 	for _, f := range d.Floods {
 		t.line("")
@@ -237,6 +237,15 @@ func (t *textWriter) heading(s string) {
 	t.line("")
 	t.line(strings.Repeat("=", textWidth))
 	t.wrap("", "", strings.ToUpper(s))
+	t.line(strings.Repeat("=", textWidth))
+}
+
+// headingAsWritten is heading for a name, which keeps its case: a device
+// called "alex-tablet" is not "ALEX-TABLET" (nor "Alex-tablet").
+func (t *textWriter) headingAsWritten(s string) {
+	t.line("")
+	t.line(strings.Repeat("=", textWidth))
+	t.wrap("", "", s)
 	t.line(strings.Repeat("=", textWidth))
 }
 

@@ -98,7 +98,7 @@ func TestReportCommand(t *testing.T) {
 	if code := execute(context.Background(), a, []string{"report", "-c", path}); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	containsAll(t, "report", out.String(), "ALEX-TABLET", "4 blocked tries", "Roblox: 3", "Discord: 1", "Childline")
+	containsAll(t, "report", out.String(), "\nalex-tablet\n", "4 blocked tries", "Roblox: 3", "Discord: 1", "Childline")
 
 	a, out, _ = testApp()
 	if code := execute(context.Background(), a, []string{"report", "-c", path, "--format", "json"}); code != 0 {

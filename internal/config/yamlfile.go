@@ -40,7 +40,7 @@ func parseFile(name string, data []byte, s *schema) (fileInfo, error) {
 	fi := fileInfo{lines: map[string]int{}, visiting: map[*yaml.Node]bool{}, budget: walkBudget}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return fi, yamlError(name, err)
+		return fi, syntaxError(name, data, err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 { // empty file: all defaults
 		return fi, nil

@@ -45,10 +45,15 @@ var dayNames = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 //	daily 07:00-21:00
 //	sun-thu 21:30-07:00     (crosses midnight: each listed evening to the next morning)
 //	weekdays 8:00-9:00      (also "weekends")
+//	school nights 21:00-07:00
 //	mon-fri,sun 8:00-9:00
 //	fri-mon 18:00-24:00     (day ranges may wrap past Sunday)
 //
-// Days are three-letter or full English names, any case. Times are H:MM or
+// Days are three-letter or full English names, any case, or the words of
+// dayWords: daily (every day), weekdays and school days (mon-fri), weekends
+// (sat,sun) and school nights (sun-thu: the evenings before a school day).
+// The words are about days of the week only; on holidays a group's
+// holiday windows apply instead (Schedule.WithHoliday). Times are H:MM or
 // HH:MM on a 24-hour clock; 24:00 is allowed as an end. A start equal to its
 // end is an error (write 00:00-24:00 for a whole day).
 func ParseWindow(s string) (Window, error) {
@@ -56,6 +61,9 @@ func ParseWindow(s string) (Window, error) {
 		return Window{}, fmt.Errorf("window %q: %s", s, fmt.Sprintf(format, args...))
 	}
 	fields := strings.Fields(strings.ToLower(s))
+	if len(fields) >= 2 && fields[0] == "school" { // "school nights 21:00-07:00"
+		fields = append([]string{"school-" + fields[1]}, fields[2:]...)
+	}
 	if len(fields) != 2 {
 		return fail(`want "DAYS HH:MM-HH:MM", like "mon-fri 16:00-19:00"`)
 	}
@@ -64,25 +72,20 @@ func ParseWindow(s string) (Window, error) {
 		switch item {
 		case "":
 			return fail("empty day in %q", fields[0])
-		case "daily", "everyday":
-			w.days |= allDays
-			continue
-		case "weekdays":
-			w.days |= weekdayDays
-			continue
-		case "weekends":
-			w.days |= weekendDays
+		}
+		if days, ok := dayWords[item]; ok {
+			w.days |= days
 			continue
 		}
 		from, to, isRange := strings.Cut(item, "-")
 		a, ok := parseDay(from)
 		if !ok {
-			return fail("unknown day %q", from)
+			return fail("unknown day %q; %s", item, validDays)
 		}
 		b := a
 		if isRange {
 			if b, ok = parseDay(to); !ok {
-				return fail("unknown day %q", to)
+				return fail("unknown day %q; %s", to, validDays)
 			}
 		}
 		for d := a; ; d = (d + 1) % 7 {
@@ -116,6 +119,25 @@ func ParseWindow(s string) (Window, error) {
 	w.start, w.end = uint16(start), uint16(end)
 	return w, nil
 }
+
+// dayWords are the words a window's days may be written as, besides days
+// and ranges of days. "school-nights" is also written "school nights" or
+// "schoolnights".
+var dayWords = map[string]uint8{
+	"daily":         allDays,
+	"everyday":      allDays,
+	"weekdays":      weekdayDays,
+	"weekends":      weekendDays,
+	"school-days":   weekdayDays,
+	"schooldays":    weekdayDays,
+	"school-nights": schoolNights,
+	"schoolnights":  schoolNights,
+}
+
+const schoolNights = 1<<time.Sunday | 1<<time.Monday | 1<<time.Tuesday | 1<<time.Wednesday | 1<<time.Thursday
+
+const validDays = "write days as mon, tue, wed, thu, fri, sat, sun (or in full), ranges like mon-fri, " +
+	"or one of daily, weekdays (mon-fri), weekends (sat,sun), school days (mon-fri), school nights (sun-thu)"
 
 func parseDay(s string) (time.Weekday, bool) {
 	for d, name := range dayNames {

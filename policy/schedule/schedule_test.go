@@ -55,6 +55,14 @@ func TestParseWindow(t *testing.T) {
 		{"wed-wed 23:59-00:01", "wed 23:59-00:01"},
 		{"mon,tue,thu-sat 1:00-2:00", "mon,tue,thu-sat 01:00-02:00"},
 		{"weekdays,weekends 1:00-2:00", "daily 01:00-02:00"},
+		{"school nights 21:00-07:00", "mon-thu,sun 21:00-07:00"},
+		{"School Nights 21:00-07:00", "mon-thu,sun 21:00-07:00"},
+		{"school-nights 21:00-07:00", "mon-thu,sun 21:00-07:00"},
+		{"schoolnights,fri 21:00-07:00", "mon-fri,sun 21:00-07:00"},
+		{"school days 8:30-15:30", "weekdays 08:30-15:30"},
+		{"schooldays 8:30-15:30", "weekdays 08:30-15:30"},
+		{"school nights,sat 21:00-07:00", "mon-thu,sat,sun 21:00-07:00"},
+		{"everyday 07:00-21:00", "daily 07:00-21:00"},
 	} {
 		w, err := ParseWindow(tc.in)
 		if err != nil {
@@ -74,7 +82,12 @@ func TestParseWindowErrors(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"mon-fry 16:00-19:00", `window "mon-fry 16:00-19:00": unknown day "fry"`},
-		{"funday 16:00-19:00", `unknown day "funday"`},
+		{"funday 16:00-19:00", `unknown day "funday"; write days as mon, tue, wed, thu, fri, sat, sun (or in full), ranges like mon-fri, ` +
+			`or one of daily, weekdays (mon-fri), weekends (sat,sun), school days (mon-fri), school nights (sun-thu)`},
+		{"weekday 16:00-19:00", `unknown day "weekday"; write days as`},
+		{"school night 21:00-07:00", `unknown day "school-night"; write days as`},
+		{"school holidays 10:00-12:00", `unknown day "school-holidays"; write days as`},
+		{"school nights", `want "DAYS HH:MM-HH:MM"`},
 		{"mon,,tue 16:00-19:00", `empty day in "mon,,tue"`},
 		{"mon 16:00-16:00", `start 16:00 equals end 16:00`},
 		{"mon 00:00-00:00", `equals end`},
@@ -315,6 +328,7 @@ func FuzzParseWindow(f *testing.F) {
 		"mon-fri 16:00-19:00", "sat,sun 10:00-20:00", "daily 07:00-21:00", "sun-thu 21:30-07:00",
 		"weekdays 8:00-9:00", "weekends 0:00-24:00", "mon-fri,sun 8:00-9:00", "fri-mon 18:00-00:00",
 		"mon-fry 16:00-19:00", "mon 24:00-01:00", "Tuesday 1:5-2:00", "mon,,tue 1:00-2:00",
+		"school nights 21:00-07:00", "school days 8:30-15:30", "schoolnights,sat 1:00-2:00", "school weekends 1:00-2:00",
 	} {
 		f.Add(s)
 	}
