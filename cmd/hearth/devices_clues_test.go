@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -22,12 +17,9 @@ import (
 
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
-	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/policy/state"
-	"github.com/hearth-dns/hearth/resolver"
-	"github.com/hearth-dns/hearth/resolver/resolvertest"
 	"github.com/hearth-dns/hearth/web"
 )
 
@@ -65,10 +57,6 @@ func TestDeviceClues(t *testing.T) {
 	if err := os.WriteFile(path, fmt.Appendf(nil, cluesConfig, dir, "udp://"+up.Addr, router.Addr), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _, err := config.Load(config.LoadOptions{File: path, Environ: func() []string { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
 	loc, _ := time.LoadLocation("Europe/London")
 	clk := clocktest.New(time.Date(2026, 11, 30, 17, 0, 0, 0, loc))
 	devicesFile := filepath.Join(dir, state.DevicesFile)
@@ -76,21 +64,7 @@ func TestDeviceClues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := policy.NewEngine(cfg.Policy, policy.Options{Clock: clk, ListCategories: cfg.ListCategories(), Devices: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lists, err := blocklists.New(cfg.Lists, blocklists.Options{Dir: cfg.ListsDir(), Catalogue: blocklists.Builtin(),
-		Categories: cfg.Policy.Categories(blocklists.Builtin())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	compiled, err := lists.Compile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine.SetLists(compiled)
-	srv := resolvertest.Start(t, cfg.Config, resolver.Options{Logger: zerolog.Nop(), Clock: clk, Policy: engine})
+	_, engine, srv := startStack(t, path, clk, policy.Options{Devices: reg})
 	engine.SetRouterLookup(srv.RouterName) // as internal/app does
 	dnsAddr := srv.Addrs()[0].String()
 
@@ -111,29 +85,7 @@ func TestDeviceClues(t *testing.T) {
 		AllowClients: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Clock: clk, Logger: zerolog.Nop(), Version: "test",
 		Catalogue: blocklists.Builtin(),
 	})
-	hs := httptest.NewServer(dash.Handler())
-	t.Cleanup(hs.Close)
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	login, _ := json.Marshal(map[string]string{"password": password})
-	req, _ := http.NewRequest("POST", hs.URL+"/api/login", bytes.NewReader(login))
-	req.Header.Set("Content-Type", "application/json")
-	if resp, err := client.Do(req); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("login: %v %v", resp, err)
-	}
-	get := func(p string) []byte {
-		t.Helper()
-		resp, err := client.Get(hs.URL + p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s: %s\n%s", p, resp.Status, b)
-		}
-		return b
-	}
+	get := loginDashboard(t, dash.Handler(), password).get
 	type apiDevice struct {
 		Key           string    `json:"key"`
 		Name          string    `json:"name"`

@@ -24,8 +24,6 @@ import (
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/hearth-dns/hearth/policy"
-	"github.com/hearth-dns/hearth/resolver"
-	"github.com/hearth-dns/hearth/resolver/resolvertest"
 	"github.com/hearth-dns/hearth/web"
 )
 
@@ -100,20 +98,7 @@ func TestFirstStartInTheBrowser(t *testing.T) {
 	}
 	loc, _ := time.LoadLocation("Europe/London")
 	clk := clocktest.New(time.Date(2026, 11, 26, 12, 0, 0, 0, loc)) // a Thursday, school hours
-	engine, err := policy.NewEngine(cfg.Policy, policy.Options{Clock: clk, ListCategories: cfg.ListCategories()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lists, err := blocklists.New(cfg.Lists, blocklists.Options{Dir: cfg.ListsDir(), Catalogue: blocklists.Builtin()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	compiled, err := lists.Compile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine.SetLists(compiled)
-	srv := resolvertest.Start(t, cfg.Config, resolver.Options{Logger: zerolog.Nop(), Clock: clk, Policy: engine})
+	_, engine, srv := startStack(t, path, clk, policy.Options{})
 	dnsAddr := srv.Addrs()[0].String()
 
 	var logs syncBuffer
