@@ -18,8 +18,10 @@ import (
 // Keys are built on the stack (see appendKey) from the lowercased name, type,
 // class and the DO and CD bits. The map is split into shards, each behind its
 // own RWMutex, so hits on different names never wait for one another. A full
-// shard evicts by sampling a few entries and dropping the one that expires
-// first (as Redis does), which needs no bookkeeping on the hit path.
+// shard evicts by sampling a few entries and dropping the one least worth
+// keeping (expired first, then never asked again, then expiring first; as
+// Redis samples), which needs no bookkeeping on the hit path beyond the
+// capped hit count the prefetch keeps anyway.
 //
 // The cache is bounded twice: by entries (cache.size, per shard) and by bytes
 // (cache.max_mb, for the whole cache). Each entry is charged what it holds
@@ -156,15 +158,18 @@ func (c *cache) put(key []byte, e *cacheEntry, now int64) {
 	}
 }
 
-// evictOne drops, of a few sampled entries of s, the one whose stale
-// horizon ends first (an expired one before any fresh one). s.mu held.
+// evictOne drops, of a few sampled entries of s, the one least worth
+// keeping: an expired entry before a fresh one, then one never asked for
+// again since it was stored before one that was (so a flood of made-up
+// names, each asked once, pushes out its own entries and not the family's
+// popular names), then the one whose stale horizon ends first. s.mu held.
 func (c *cache) evictOne(s *cacheShard, now int64) {
 	var victim string
-	var victimEnd int64
+	var worst *cacheEntry
 	n := 0
 	for k, v := range s.m {
-		if victim == "" || v.staleEnd < victimEnd || (v.expires <= now && victimEnd > now) {
-			victim, victimEnd = k, v.staleEnd
+		if worst == nil || evictsBefore(v, worst, now) {
+			victim, worst = k, v
 		}
 		if n++; n >= evictSamples {
 			break
@@ -174,6 +179,17 @@ func (c *cache) evictOne(s *cacheShard, now int64) {
 		c.charge(-v.cost, -1)
 		delete(s.m, victim)
 	}
+}
+
+// evictsBefore reports whether a is to be evicted before b.
+func evictsBefore(a, b *cacheEntry, now int64) bool {
+	if ea, eb := a.expires <= now, b.expires <= now; ea != eb {
+		return ea
+	}
+	if ha, hb := a.hits.Load(), b.hits.Load(); ha != hb {
+		return ha < hb
+	}
+	return a.staleEnd < b.staleEnd
 }
 
 func (c *cache) charge(bytes, entries int64) {

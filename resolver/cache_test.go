@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -276,5 +277,40 @@ func TestCacheOff(t *testing.T) {
 	ask(t, addr, "x.example.", dns.TypeA)
 	if n := up.Queries(); n != 2 {
 		t.Errorf("upstream saw %d queries, want 2 with the cache off", n)
+	}
+}
+
+// TestFloodKeepsPopularNames: a client asking thousands of made-up names,
+// each once, fills the cache; the names the household asks again stay
+// cached (answered without asking the upstream). (The byte budget evicts
+// through the same choice, evictOne.)
+func TestFloodKeepsPopularNames(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		tweak func(*Config)
+	}{
+		{"entries", func(c *Config) { c.Cache.Size = 256; c.RateLimit.QPS = 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			up, _, addr, _ := upstreamAndServer(t, tc.tweak)
+			popular := []string{"school.example.", "family-photos.example.", "news.example.", "weather.example."}
+			for range 2 { // asked, then asked again: popular
+				for _, n := range popular {
+					ask(t, addr, n, dns.TypeA)
+				}
+			}
+			for i := range 2000 {
+				ask(t, addr, fmt.Sprintf("x%d.made-up.example.", i), dns.TypeA)
+			}
+			before := up.Queries()
+			for _, n := range popular {
+				ask(t, addr, n, dns.TypeA)
+			}
+			if got := up.Queries() - before; got != 0 {
+				t.Errorf("after the flood %d of %d popular names went to the upstream again: the flood pushed them out of the cache", got, len(popular))
+			}
+		})
 	}
 }
