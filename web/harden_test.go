@@ -320,7 +320,8 @@ func TestConfigHostsAndTLS(t *testing.T) {
 
 // TestNameDeviceRefusesControlCharacters: a name set on the dashboard
 // cannot carry terminal escapes, bells, C1 controls or text-direction
-// overrides: 422 with the field named, and nothing saved.
+// overrides, and a new name is a slug ("Alex's iPad" is refused with
+// "alexs-ipad" suggested): 422 with the field named, and nothing saved.
 func TestNameDeviceRefusesControlCharacters(t *testing.T) {
 	t.Parallel()
 	h := newHardServer(t, Config{})
@@ -343,7 +344,10 @@ func TestNameDeviceRefusesControlCharacters(t *testing.T) {
 		{"\u202eenolp", "", "name", "U+202E"},
 		{"iso\u2066late", "", "name", "U+2066"},
 		{"sep\u2028x", "", "name", "U+2028"},
-		{"Alex", "kids\x1b", "group", "U+001B"},
+		{"alex", "kids\x1b", "group", "U+001B"},
+		// The naming rule: a new name is a slug, and the answer suggests one.
+		{"Alex's iPad", "kids", "name", `write "alexs-ipad"`},
+		{"Alex's iPad – Küche", "kids", "name", `write "alexs-ipad-kuche"`},
 	} {
 		r := put(tc.name, tc.group)
 		var body apiError
@@ -355,7 +359,7 @@ func TestNameDeviceRefusesControlCharacters(t *testing.T) {
 	if names := h.srv.opts.Engine.Assignments().List(); len(names) != 0 {
 		t.Errorf("saved after refusals: %+v", names)
 	}
-	if r := put("Alex's iPad – Küche", "kids"); r.status != http.StatusOK {
-		t.Errorf("an ordinary name: %d %s", r.status, r.body)
+	if r := put("alexs-ipad", "kids"); r.status != http.StatusOK {
+		t.Errorf("a slug: %d %s", r.status, r.body)
 	}
 }

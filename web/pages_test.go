@@ -594,6 +594,7 @@ func TestPagesBadInput(t *testing.T) {
 		{"unseen device key", "/devices/name", url.Values{"key": {"ip:127.0.0.77"}, "name": {"x"}}, http.StatusNotFound, "has been seen"},
 		{"a device of hearth.yaml", "/devices/name", url.Values{"key": {"ip:" + pagesKidIP}, "name": {"x"}}, http.StatusConflict, "Set in hearth.yaml"},
 		{"a name of hearth.yaml", "/devices/name", url.Values{"key": {"ip:" + pagesGuestIP}, "name": {"jo-laptop"}}, http.StatusConflict, "jo-laptop"},
+		{"a name that is not a slug", "/devices/name", url.Values{"key": {"ip:" + pagesGuestIP}, "name": {"Games Console"}}, http.StatusUnprocessableEntity, `write &#34;games-console&#34;`},
 		{"unknown group for a device", "/devices/name", url.Values{"key": {"ip:" + pagesGuestIP}, "name": {"guest"}, "group": {"nogroup"}}, http.StatusUnprocessableEntity, "No such group"},
 		{"no name", "/devices/name", url.Values{"key": {"ip:" + pagesGuestIP}, "name": {""}}, http.StatusUnprocessableEntity, "a device needs a name"},
 		{"forget an unnamed device", "/devices/forget", url.Values{"key": {"ip:" + pagesGuestIP}}, http.StatusNotFound, "No such assignment"},

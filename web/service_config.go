@@ -186,6 +186,9 @@ func (sv *service) PutHousehold(body []byte, version string) (json.RawMessage, c
 func (sv *service) PutDevice(dv configedit.Device, version, by string) (stored string, st configState, err error) {
 	f := sv.configFile()
 	snap, rerr := f.Read()
+	if err := sv.checkNewName(dv.Name); err != nil {
+		return "", stateOf(f, snap), err
+	}
 	if rerr == nil && !snap.Writable && dv.Allow == nil && dv.Block == nil {
 		if err := sv.NameDevice(state.Assignment{Key: dv.Key, Name: dv.Name, Group: dv.Group, By: by}); err != nil {
 			return "", stateOf(f, snap), err

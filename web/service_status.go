@@ -105,6 +105,9 @@ func (sv *service) Seen(key string) bool {
 // NameDevice names the device with key and puts it in group ("" for
 // default). hearth.yaml wins: a device or name of the file is a conflict.
 func (sv *service) NameDevice(a state.Assignment) error {
+	if err := sv.checkNewName(a.Name); err != nil {
+		return err
+	}
 	if err := sv.opts.Engine.Assign(a); err != nil {
 		return classify(err)
 	}

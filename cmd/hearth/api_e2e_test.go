@@ -209,6 +209,7 @@ func TestServeProcessAPI(t *testing.T) {
 		{"DELETE", "/api/groups/teens", nil, http.StatusNotFound, ""},
 		{"PUT", "/api/household", map[string]any{"timezone": "Europe/Lndon"}, http.StatusUnprocessableEntity, "timezone"},
 		{"PUT", "/api/devices/not-a-key", map[string]any{"name": "x"}, http.StatusUnprocessableEntity, "key"},
+		{"PUT", "/api/devices/ip:127.0.0.3", map[string]any{"name": "Games Console", "group": "kids"}, http.StatusUnprocessableEntity, "name"},
 		{"GET", "/api/log?since=forever", nil, http.StatusUnprocessableEntity, "since"},
 		{"GET", "/api/report?device=nobody", nil, http.StatusNotFound, ""},
 		{"GET", "/api/nothing-here", nil, http.StatusNotFound, ""},
@@ -221,6 +222,11 @@ func TestServeProcessAPI(t *testing.T) {
 		if fields, _ := out["fields"].(map[string]any); tc.field != "" && fields[tc.field] == nil {
 			t.Errorf("%s %s %v: fields %v, want %q named", tc.method, tc.path, tc.body, fields, tc.field)
 		}
+	}
+
+	// The naming rule: the answer suggests the slug.
+	if _, out := c.do("PUT", "/api/devices/ip:127.0.0.3", map[string]any{"name": "Games Console"}); !strings.Contains(fmt.Sprint(out["fields"]), `write "games-console"`) {
+		t.Errorf("PUT a name that is not a slug: %v", out)
 	}
 
 	// An unknown device (127.0.0.3 asked above) named and put in kids.

@@ -145,6 +145,7 @@ func Load(opts LoadOptions) (*Config, Source, error) {
 	if len(problems) > 0 {
 		return nil, l.src, errors.Join(problems...)
 	}
+	l.src.Warnings = append(l.src.Warnings, nameWarnings(l.cfg, l.src)...)
 	return l.cfg, l.src, nil
 }
 

@@ -16,7 +16,13 @@ func TestSlug(t *testing.T) {
 		{"tv2", "tv2", true},
 		{"-tv", "tv", false},
 		{"", "", false},
-		{"écran", "cran", false},
+		{"écran", "ecran", false},
+		{"Zoë's Tablet", "zoes-tablet", false},
+		{"Jürgens Straße", "jurgens-strasse", false},
+		{"Øystein-Æble", "oystein-aeble", false},
+		{"Łódź TV", "lodz-tv", false},
+		{"Ноутбук", "", false},
+		{"ipad-ноутбук", "ipad", false},
 		{"a-very-long-name-for-a-device-that-goes-on-and-on", "a-very-long-name-for-a-device-that-goes", false},
 	} {
 		if got := Slug(tc.in); got != tc.want {

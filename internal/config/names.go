@@ -1,0 +1,30 @@
+package config
+
+import (
+	"fmt"
+
+	"github.com/hearth-dns/hearth/internal/fielderr"
+	"github.com/hearth-dns/hearth/policy/identity"
+)
+
+// nameWarnings warns about the devices of the file whose name is not a
+// slug (identity.IsSlug), the rule for names set on the dashboard and API.
+// Such a name still works, so that a file from before the rule loads as it
+// did; the warning suggests the name to write, which is the same on a
+// phone, in a URL and after --device.
+func nameWarnings(c *Config, src Source) []string {
+	var out []string
+	for i, d := range c.Policy.Devices {
+		if d.Name == "" || identity.IsSlug(d.Name) {
+			continue // no name: Validate says so
+		}
+		key := fmt.Sprintf("devices[%d].name", i)
+		msg := fmt.Sprintf("%q is not a slug (lowercase letters, digits and '-', at most %d); it still works, but new names must be", d.Name, identity.MaxSlug)
+		if s := identity.Slug(d.Name); s != "" {
+			msg += fmt.Sprintf(": write %q", s)
+		}
+		err := error(&Error{Where: src.Where(key), Err: fielderr.New(key, "%s", msg)})
+		out = append(out, err.Error())
+	}
+	return out
+}
