@@ -78,17 +78,7 @@ func queryRowsFrom(ctx context.Context, db *sql.DB, q string, f Filter) ([]Row, 
 	if hasHi {
 		where, args = append(where, "minute < ?"), append(args, hi)
 	}
-	if f.Device != "" {
-		name, client := deviceFilter(f.Device)
-		if client != "" {
-			where, args = append(where, "(device = ? OR client = ?)"), append(args, name, client)
-		} else {
-			where, args = append(where, "device = ?"), append(args, name)
-		}
-	}
-	if a, ok := f.Action.action(); ok {
-		where, args = append(where, `"action" = ?`), append(args, a.String())
-	}
+	where, args = f.deviceAndAction(where, args)
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -144,4 +134,22 @@ func queryDropped(ctx context.Context, db *sql.DB, since, until time.Time) (int6
 		return 0, fmt.Errorf("journal: reading the dropped count: %w", err)
 	}
 	return n, nil
+}
+
+// deviceAndAction adds to a query's WHERE terms and arguments the filter's
+// device (its name, or the client address a device shows as) and action:
+// the same for the rows and the hourly totals.
+func (f Filter) deviceAndAction(where []string, args []any) ([]string, []any) {
+	if f.Device != "" {
+		name, client := deviceFilter(f.Device)
+		if client != "" {
+			where, args = append(where, "(device = ? OR client = ?)"), append(args, name, client)
+		} else {
+			where, args = append(where, "device = ?"), append(args, name)
+		}
+	}
+	if a, ok := f.Action.action(); ok {
+		where, args = append(where, `"action" = ?`), append(args, a.String())
+	}
+	return where, args
 }

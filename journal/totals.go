@@ -99,17 +99,7 @@ func queryTotals(ctx context.Context, db *sql.DB, f Filter) ([]Total, error) {
 	if !f.Until.IsZero() {
 		where, args = append(where, "hour < ?"), append(args, hourAtOrAfter(f.Until))
 	}
-	if f.Device != "" {
-		name, client := deviceFilter(f.Device)
-		if client != "" {
-			where, args = append(where, "(device = ? OR client = ?)"), append(args, name, client)
-		} else {
-			where, args = append(where, "device = ?"), append(args, name)
-		}
-	}
-	if a, ok := f.Action.action(); ok {
-		where, args = append(where, `"action" = ?`), append(args, a.String())
-	}
+	where, args = f.deviceAndAction(where, args)
 	q := `SELECT hour, device, client, "action", reason, mode, category, service, queries, attempts FROM totals`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

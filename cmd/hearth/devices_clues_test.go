@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,14 +12,11 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-	"github.com/rs/zerolog"
 
-	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/policy/state"
-	"github.com/hearth-dns/hearth/web"
 )
 
 const cluesConfig = `listen: ["127.0.0.1:0"]
@@ -77,15 +73,7 @@ func TestDeviceClues(t *testing.T) {
 	}
 
 	const password = "device-clues-secret"
-	if err := web.SetPassword(dir, password); err != nil {
-		t.Fatal(err)
-	}
-	dash := web.New(web.Options{
-		Config: web.Config{Enabled: true, Listen: "127.0.0.1:0", SessionTTL: 24 * 365 * time.Hour}, Engine: engine, StateDir: dir,
-		AllowClients: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Clock: clk, Logger: zerolog.Nop(), Version: "test",
-		Catalogue: blocklists.Builtin(),
-	})
-	get := loginDashboard(t, dash.Handler(), password).get
+	get := startDashboard(t, engine, dir, clk, password).get
 	type apiDevice struct {
 		Key           string    `json:"key"`
 		Name          string    `json:"name"`

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,14 +13,11 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-	"github.com/rs/zerolog"
 
-	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/policy/state"
-	"github.com/hearth-dns/hearth/web"
 )
 
 // oneDecisionConfig is a family: two children in "kids" (bedtime, game
@@ -102,15 +98,7 @@ func TestOneDecisionEverywhere(t *testing.T) {
 	dnsAddr := srv.Addrs()[0].String()
 
 	const password = "one-decision-secret"
-	if err := web.SetPassword(dir, password); err != nil {
-		t.Fatal(err)
-	}
-	dash := web.New(web.Options{
-		Config: web.Config{Enabled: true, Listen: "127.0.0.1:0", SessionTTL: 24 * 365 * time.Hour}, Engine: engine, StateDir: dir,
-		AllowClients: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Clock: clk, Logger: zerolog.Nop(), Version: "test",
-		Catalogue: blocklists.Builtin(),
-	})
-	get := loginDashboard(t, dash.Handler(), password).get
+	get := startDashboard(t, engine, dir, clk, password).get
 
 	devices := []struct{ name, addr string }{
 		{"alex-tablet", "127.0.0.2"}, {"sam-switch", "127.0.0.3"}, {"teen-phone", "127.0.0.4"}, {"", "127.0.0.9"},

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/resolver"
 	"github.com/hearth-dns/hearth/resolver/resolvertest"
+	"github.com/hearth-dns/hearth/web"
 )
 
 // startStack puts together, as internal/app does but on the fake clock clk,
@@ -47,6 +49,21 @@ func startStack(t *testing.T, path string, clk *clocktest.Fake, opts policy.Opti
 	engine.SetLists(compiled)
 	srv := resolvertest.Start(t, cfg.Config, resolver.Options{Logger: zerolog.Nop(), Clock: clk, Policy: engine})
 	return cfg, engine, srv
+}
+
+// startDashboard serves the dashboard for engine on loopback (state in dir,
+// on clk), with password set, and returns a client logged in with it.
+func startDashboard(t *testing.T, engine *policy.Engine, dir string, clk *clocktest.Fake, password string) *dashClient {
+	t.Helper()
+	if err := web.SetPassword(dir, password); err != nil {
+		t.Fatal(err)
+	}
+	dash := web.New(web.Options{
+		Config: web.Config{Enabled: true, Listen: "127.0.0.1:0", SessionTTL: 24 * 365 * time.Hour}, Engine: engine, StateDir: dir,
+		AllowClients: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Clock: clk, Logger: zerolog.Nop(), Version: "test",
+		Catalogue: blocklists.Builtin(),
+	})
+	return loginDashboard(t, dash.Handler(), password)
 }
 
 // dashClient is a logged-in client of a dashboard served by handler.
