@@ -85,7 +85,8 @@ func answer(t *testing.T, addr, name string) string {
 // refuses changes nothing: the old upstream still answers, the new port is
 // not bound, and the old policy still blocks. The same configuration with a
 // good policy then applies in full. Serial: the added listen address is a
-// port found free and released, which a parallel test could bind.
+// port found free and released, on a loopback address no other test uses, so
+// nothing else can bind it meanwhile.
 func TestReloadRefusedByPolicyKeepsResolver(t *testing.T) {
 	dir := t.TempDir()
 	oldUp, newUp := upstreamAnswering(t, "192.0.2.1"), upstreamAnswering(t, "192.0.2.2")
@@ -104,7 +105,7 @@ func TestReloadRefusedByPolicyKeepsResolver(t *testing.T) {
 	// rule of its own, and a device in a group that does not exist. Reload
 	// does not take a configuration on trust: each part checks its own, and
 	// here the policy's compile refuses.
-	added := dnstest.FreeAddr(t)
+	added := dnstest.FreeAddrOn(t, "127.0.0.213")
 	next := loadConfig(t, dir, []string{"127.0.0.1:0", added}, newUp.Addr, "new-rule.example")
 	next.Policy.Devices = append(next.Policy.Devices, policy.DeviceConfig{Name: "guest", IP: []string{"127.0.0.9"}, Group: "no-such-group"})
 	err = h.Reload(next)

@@ -235,8 +235,17 @@ func start(t testing.TB, s *Server, srvs ...*dns.Server) {
 // and TCP just now, for a server the test starts itself (a child process).
 func FreeAddr(t testing.TB) string {
 	t.Helper()
+	return FreeAddrOn(t, "127.0.0.1")
+}
+
+// FreeAddrOn is FreeAddr on another loopback address (any of 127.0.0.0/8).
+// A test that checks a port stays unbound uses an address of its own, so the
+// ephemeral ports of clients in other packages' tests, which the kernel
+// hands out on 127.0.0.1, cannot take it meanwhile.
+func FreeAddrOn(t testing.TB, ip string) string {
+	t.Helper()
 	for range 20 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		pc, err := net.ListenPacket("udp", net.JoinHostPort(ip, "0"))
 		if err != nil {
 			t.Fatal(err)
 		}
