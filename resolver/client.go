@@ -31,8 +31,7 @@ const (
 // for a query without an OPT record, nor for ECS; decoding a MAC option
 // allocates the returned slice.
 func ClientFromQuery(remote netip.Addr, req *dns.Msg) identity.ClientInfo {
-	remote = remote.Unmap()
-	c := identity.ClientInfo{Addr: remote, Remote: remote}
+	c := clientFromAddr(remote)
 	opt := req.IsEdns0()
 	if opt == nil {
 		return c
@@ -56,6 +55,13 @@ func ClientFromQuery(remote netip.Addr, req *dns.Msg) identity.ClientInfo {
 		}
 	}
 	return c
+}
+
+// clientFromAddr is what a query without EDNS options says of its client:
+// its source address (the UDP fast path reads only such queries).
+func clientFromAddr(remote netip.Addr) identity.ClientInfo {
+	remote = remote.Unmap()
+	return identity.ClientInfo{Addr: remote, Remote: remote}
 }
 
 // ecsPrefix returns the source prefix of an ECS option. A /0 prefix (a client

@@ -167,6 +167,13 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 		r.maxTTL = verdict.TTLUntil(clock, d.Next)
 	}
 
+	return s.serveAllowed(p, w, &r, key, who, &d, clock)
+}
+
+// serveAllowed runs steps 6 to 8 for a query the policy let through (or
+// with no policy): the cache, the upstreams, the write. The UDP fast path
+// continues here, on a goroutine, with a query it decided itself.
+func (s *Server) serveAllowed(p *pipeline, w dns.ResponseWriter, r *request, key []byte, who policy.Who, d *policy.Decision, clock time.Time) Result {
 	// 6. Cache.
 	now := clock.UnixNano()
 	if p.cache != nil {
@@ -174,47 +181,53 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 		hit := e != nil && e.servable(now)
 		s.obs.Cache(hit)
 		if hit {
-			if len(e.cnames) > 0 && s.chainBlocked(w, &r, who, clock, &d, e.cnames) {
+			if len(e.cnames) > 0 && s.chainBlocked(w, r, who, clock, d, e.cnames) {
 				return ResultBlocked
 			}
-			s.writeEntry(w, &r, e, now)
-			if e.hits.Load() < prefetchAfter {
-				e.hits.Add(1)
-			}
-			if p.cfg.Cache.Prefetch && e.wantPrefetch(now) {
-				s.prefetch(p, &r, key, e)
-			}
+			s.writeEntry(w, r, e, now)
+			s.servedHit(p, r, key, e, now)
 			return ResultAllowed
 		}
 	}
 
 	// 7. Upstream. resolve cuts the answer to its chain and drops it if
 	// it rebinds a public name into the home network.
-	ans := s.resolve(p, &r, key)
+	ans := s.resolve(p, r, key)
 	switch {
 	case ans.rebind:
-		s.answerRebinding(w, &r)
+		s.answerRebinding(w, r)
 		return ResultBlocked
 	case ans.entry != nil:
-		if len(ans.entry.cnames) > 0 && s.chainBlocked(w, &r, who, clock, &d, ans.entry.cnames) {
+		if len(ans.entry.cnames) > 0 && s.chainBlocked(w, r, who, clock, d, ans.entry.cnames) {
 			return ResultBlocked
 		}
-		s.writeEntry(w, &r, ans.entry, s.clock.Now().UnixNano())
+		s.writeEntry(w, r, ans.entry, s.clock.Now().UnixNano())
 		return ResultAllowed
 	case ans.msg != nil:
-		if cn := cnameTargets(ans.msg); len(cn) > 0 && s.chainBlocked(w, &r, who, clock, &d, cn) {
+		if cn := cnameTargets(ans.msg); len(cn) > 0 && s.chainBlocked(w, r, who, clock, d, cn) {
 			return ResultBlocked
 		}
 		m := ans.msg.Copy()
 		capTTLs(m, r.maxTTL)
-		s.writeMsg(w, &r, m)
+		s.writeMsg(w, r, m)
 		if m.Rcode == dns.RcodeServerFailure || m.Rcode == dns.RcodeRefused {
 			return ResultError // the upstreams' own failure, passed on
 		}
 		return ResultAllowed
 	default:
-		s.writeMsg(w, &r, rcodeMsg(dns.RcodeServerFailure))
+		s.writeMsg(w, r, rcodeMsg(dns.RcodeServerFailure))
 		return ResultError
+	}
+}
+
+// servedHit counts a hit on e (up to what the prefetch needs) and starts
+// its prefetch when it is popular and about to expire.
+func (s *Server) servedHit(p *pipeline, r *request, key []byte, e *cacheEntry, now int64) {
+	if e.hits.Load() < prefetchAfter {
+		e.hits.Add(1)
+	}
+	if p.cfg.Cache.Prefetch && e.wantPrefetch(now) {
+		s.prefetch(p, r, key, e)
 	}
 }
 
@@ -358,6 +371,7 @@ func (s *Server) prefetch(p *pipeline, r *request, key []byte, e *cacheEntry) {
 		return
 	}
 	rc := *r
+	rc.name = strings.Clone(r.name) // r.name may be a worker's buffer
 	k := append([]byte(nil), key...)
 	s.prefetches.Add(1)
 	go func() {

@@ -145,6 +145,12 @@ func (s *Server) answerBlocked(w dns.ResponseWriter, r *request, d *policy.Decis
 		m.Answer = []dns.RR{&dns.AAAA{Hdr: hdr, AAAA: v6.AsSlice()}}
 	}
 	s.writeMsg(w, r, m, &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeBlocked, ExtraText: blockText(d)})
+	s.noteBlocked(r, d)
+}
+
+// noteBlocked tells the Observer of a blocked answer and logs it (debug,
+// limited per device).
+func (s *Server) noteBlocked(r *request, d *policy.Decision) {
 	s.obs.Blocked(d.Category, d.Group, d.Reason.String())
 	if e := s.log.Debug(); e.Enabled() && s.logs.allow(deviceSubject(d.Device, d.Client), s.clock.Now()) {
 		e.Str("name", r.name).Str("device", d.Device).Str("group", d.Group).Str("rule", d.Rule).

@@ -72,10 +72,12 @@ type Server struct {
 	listeners map[string]*listener
 }
 
-// listener is one configured address: a UDP and a TCP server on one port.
+// listener is one configured address: Hearth's own UDP read loop (udp.go)
+// and miekg/dns's TCP server, on one port.
 type listener struct {
-	udp, tcp *dns.Server
-	addr     net.Addr // the bound UDP address
+	udp  *udpServer
+	tcp  *dns.Server
+	addr net.Addr // the bound UDP address
 }
 
 const maxPrefetches = 16
@@ -171,53 +173,82 @@ func (s *Server) Start() error {
 // listen binds addr over UDP and TCP (the same port, also when addr asks for
 // port 0) and starts both servers. Called with s.mu held.
 func (s *Server) listen(addr string) error {
-	pc, ln, err := bindPair(addr)
+	conns, ln, err := bindPair(addr)
 	if err != nil {
 		return err
 	}
-	s.startListener(addr, pc, ln)
+	s.startListener(addr, conns, ln)
 	return nil
 }
 
-// startListener starts the UDP and TCP servers of addr on their bound sockets.
-// Called with s.mu held.
-func (s *Server) startListener(addr string, pc net.PacketConn, ln net.Listener) {
-	l := &listener{addr: pc.LocalAddr()}
-	l.udp = &dns.Server{PacketConn: pc, Handler: s, UDPSize: 4096, MsgAcceptFunc: acceptQuery}
+// startListener starts the UDP read loop and the TCP server of addr on their
+// bound sockets. Called with s.mu held.
+func (s *Server) startListener(addr string, conns []*net.UDPConn, ln net.Listener) {
+	l := &listener{addr: conns[0].LocalAddr(), udp: newUDPServer(s, conns)}
 	l.tcp = &dns.Server{Listener: ln, Handler: s, MsgAcceptFunc: acceptQuery,
 		ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: func() time.Duration { return 10 * time.Second }}
-	for _, srv := range []*dns.Server{l.udp, l.tcp} {
-		started := make(chan struct{})
-		srv.NotifyStartedFunc = func() { close(started) }
-		go func() {
-			if err := srv.ActivateAndServe(); err != nil {
-				s.log.Error().Err(err).Str("listen", addr).Msg("DNS listener stopped")
-			}
-		}()
-		<-started
-	}
+	started := make(chan struct{})
+	l.tcp.NotifyStartedFunc = func() { close(started) }
+	go func() {
+		if err := l.tcp.ActivateAndServe(); err != nil {
+			s.log.Error().Err(err).Str("listen", addr).Msg("DNS listener stopped")
+		}
+	}()
+	<-started
+	l.udp.start()
 	s.listeners[addr] = l
-	s.log.Info().Str("listen", l.addr.String()).Msg("listening on UDP and TCP")
+	s.log.Info().Str("listen", l.addr.String()).Int("udp_sockets", len(conns)).Msg("listening on UDP and TCP")
 }
 
-// bindPair binds addr over UDP, then TCP on the port UDP got. With port 0
-// the TCP side of a free UDP port may be taken: then another port is tried.
-func bindPair(addr string) (net.PacketConn, net.Listener, error) {
+// bindPair binds addr over UDP (one socket per core where the system can
+// share a port, see udp_linux.go) and TCP on the same port. With port 0 a
+// port free over UDP is found first, TCP is bound on it (which holds it:
+// every Hearth listener holds its TCP port), then the UDP sockets; if any
+// of them finds the port taken meanwhile, another port is tried.
+func bindPair(addr string) ([]*net.UDPConn, net.Listener, error) {
 	host, want, _ := net.SplitHostPort(addr)
-	for attempt := 0; ; attempt++ {
-		pc, err := net.ListenPacket("udp", addr)
+	n := udpSockets()
+	if want != "0" {
+		conns, err := listenUDPGroup(addr, n)
 		if err != nil {
 			return nil, nil, bindError("udp", addr, err)
 		}
-		_, port, _ := net.SplitHostPort(pc.LocalAddr().String())
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
-		if err == nil {
-			return pc, ln, nil
-		}
-		pc.Close()
-		if want != "0" || !errors.Is(err, syscall.EADDRINUSE) || attempt == 20 {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			closeAll(conns)
 			return nil, nil, bindError("tcp", addr, err)
 		}
+		return conns, ln, nil
+	}
+	for attempt := 0; ; attempt++ {
+		probe, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, bindError("udp", addr, err)
+		}
+		_, port, _ := net.SplitHostPort(probe.LocalAddr().String())
+		at := net.JoinHostPort(host, port)
+		ln, err := net.Listen("tcp", at)
+		probe.Close()
+		if err != nil {
+			if !errors.Is(err, syscall.EADDRINUSE) || attempt == 20 {
+				return nil, nil, bindError("tcp", addr, err)
+			}
+			continue
+		}
+		conns, err := listenUDPGroup(at, n)
+		if err == nil {
+			return conns, ln, nil
+		}
+		ln.Close()
+		if !errors.Is(err, syscall.EADDRINUSE) || attempt == 20 {
+			return nil, nil, bindError("udp", addr, err)
+		}
+	}
+}
+
+func closeAll(conns []*net.UDPConn) {
+	for _, c := range conns {
+		c.Close()
 	}
 }
 
@@ -278,8 +309,8 @@ type Prepared struct {
 }
 
 type boundPair struct {
-	pc net.PacketConn
-	ln net.Listener
+	conns []*net.UDPConn
+	ln    net.Listener
 }
 
 // Prepare validates cfg and builds what it needs aside: the pipeline (the
@@ -297,15 +328,15 @@ func (s *Server) Prepare(cfg Config) (*Prepared, error) {
 	}
 	pr := &Prepared{old: old, pipe: p, bound: map[string]boundPair{}}
 	for _, addr := range cfg.Listen {
-		if s.listeners[addr] != nil || pr.bound[addr].pc != nil {
+		if s.listeners[addr] != nil || pr.bound[addr].conns != nil {
 			continue
 		}
-		pc, ln, err := bindPair(addr)
+		conns, ln, err := bindPair(addr)
 		if err != nil {
 			s.discardLocked(pr)
 			return nil, err
 		}
-		pr.bound[addr] = boundPair{pc, ln}
+		pr.bound[addr] = boundPair{conns, ln}
 	}
 	return pr, nil
 }
@@ -326,7 +357,7 @@ func (s *Server) Commit(pr *Prepared) error {
 	}
 	pr.done = true
 	for addr, b := range pr.bound {
-		s.startListener(addr, b.pc, b.ln)
+		s.startListener(addr, b.conns, b.ln)
 	}
 	s.pipe.Store(pr.pipe)
 	want := make(map[string]bool, len(pr.pipe.cfg.Listen))
@@ -354,7 +385,7 @@ func (s *Server) discardLocked(pr *Prepared) {
 	}
 	pr.done = true
 	for _, b := range pr.bound {
-		b.pc.Close()
+		closeAll(b.conns)
 		b.ln.Close()
 	}
 	pr.pipe.close()
@@ -387,10 +418,9 @@ func (s *Server) stopListener(ctx context.Context, addr string) error {
 	delete(s.listeners, addr)
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	for i, srv := range []*dns.Server{l.udp, l.tcp} {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = srv.ShutdownContext(ctx) }()
-	}
+	wg.Add(2)
+	go func() { defer wg.Done(); errs[0] = l.udp.shutdown(ctx) }()
+	go func() { defer wg.Done(); errs[1] = l.tcp.ShutdownContext(ctx) }()
 	wg.Wait()
 	return errors.Join(errs...)
 }
