@@ -107,7 +107,7 @@ func catalogueEngine(b *testing.B, block ...string) *policy.Engine {
 // familyEngine is the catalogue with a family's policy: the client of the
 // benchmarks (192.168.1.20) is a child's device with scheduled rules, safe
 // search and bypass protection.
-func familyEngine(b *testing.B) *policy.Engine {
+func familyEngine(b testing.TB) *policy.Engine {
 	l, err := blocklists.New(blocklists.Config{Refresh: time.Hour}, blocklists.Options{Dir: b.TempDir(), Catalogue: blocklists.Builtin()})
 	if err != nil {
 		b.Fatal(err)

@@ -89,7 +89,11 @@ func (wk *udpWorker) fast(pkt []byte, from netip.AddrPort, oob []byte) bool {
 		s.policy.LookedUp(who, &d, clock)
 		switch d.Action {
 		case policy.Block:
-			d.Own(name)
+			// The matched entry is copied out of the name only for the
+			// words that show it: the EDE text and the debug log.
+			if r.edns || s.log.Debug().Enabled() {
+				d.Own(name)
+			}
 			s.record(&r, name, &d, clock)
 			wk.answerBlocked(&r, pkt[headerLen:qEnd], &d, from, oob)
 			res = ResultBlocked

@@ -1,0 +1,252 @@
+package resolver
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/hearth-dns/hearth/internal/clock/clocktest"
+	"github.com/hearth-dns/hearth/internal/dnstest"
+	"github.com/hearth-dns/hearth/journal"
+)
+
+// fakeConn is a worker's socket for tests and benchmarks: it keeps the
+// last answer written (in a reused buffer) and counts the writes.
+type fakeConn struct {
+	last   []byte
+	writes int
+}
+
+func (c *fakeConn) WriteMsgUDPAddrPort(b, _ []byte, _ netip.AddrPort) (int, int, error) {
+	c.last = append(c.last[:0], b...)
+	c.writes++
+	return len(b), 0, nil
+}
+
+func (c *fakeConn) LocalAddr() net.Addr { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53} }
+
+// testWorker is a worker of s writing to a fakeConn.
+func testWorker(s *Server) (*udpWorker, *fakeConn) {
+	c := &fakeConn{}
+	return newUDPWorker(&udpServer{s: s}, c), c
+}
+
+var benchClient = netip.MustParseAddrPort("192.168.1.20:5353")
+
+func packQuery(t testing.TB, name string, qtype uint16, edns bool) ([]byte, *dns.Msg) {
+	t.Helper()
+	m := new(dns.Msg)
+	m.SetQuestion(name, qtype)
+	m.Id = 4711
+	if edns {
+		m.SetEdns0(1232, true)
+	}
+	pkt, err := m.Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pkt, m
+}
+
+// familyServer is a server with the family's policy (192.168.1.20 is a
+// child's tablet) on a fixed school-day noon, www.example.com cached.
+func familyServer(t testing.TB, rec Recorder) *Server {
+	t.Helper()
+	up := dnstest.NewServer(t)
+	cfg := testConfig("udp://" + up.Addr)
+	cfg.AllowClients = append(cfg.AllowClients, "192.168.0.0/16")
+	cfg.RateLimit = RateLimitConfig{QPS: 1 << 30, Burst: 1 << 30}
+	opts := Options{Clock: clocktest.New(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)), Policy: familyEngine(t), Journal: rec}
+	s, addr := startWith(t, cfg, opts)
+	ask(t, addr, "www.example.com.", dns.TypeA)
+	ask(t, addr, "www.example.com.", dns.TypeA, withEDNS(1232, true))
+	return s
+}
+
+// TestFastPathAnswersAsServeDNS: for the queries the worker answers
+// inline, its answer is byte for byte ServeDNS's, and it is written before
+// handle returns (not by the slow path on another goroutine).
+func TestFastPathAnswersAsServeDNS(t *testing.T) {
+	s := familyServer(t, nil)
+	for _, tc := range []struct {
+		name  string
+		qname string
+		qtype uint16
+		edns  bool
+		from  string
+	}{
+		{"hit", "WWW.Example.com.", dns.TypeA, false, "192.168.1.20:5353"},
+		{"hit-edns", "www.example.COM.", dns.TypeA, true, "192.168.1.20:5353"},
+		{"blocked", "www.Roblox.com.", dns.TypeA, false, "192.168.1.20:5353"},
+		{"blocked-edns", "www.roblox.com.", dns.TypeAAAA, true, "192.168.1.20:5353"},
+		{"blocked-malware-household", "www.roblox.com.", dns.TypeA, true, "192.168.2.7:5353"},
+		{"refused", "www.example.com.", dns.TypeA, true, "10.1.1.1:5353"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pkt, req := packQuery(t, tc.qname, tc.qtype, tc.edns)
+			from := netip.MustParseAddrPort(tc.from)
+			dw := dnstest.NewDiscardWriter(net.IP(from.Addr().AsSlice()))
+			s.ServeDNS(dw, req)
+			want := append([]byte(nil), dw.Last...)
+			wk, c := testWorker(s)
+			wk.handle(pkt, from, nil)
+			if c.writes != 1 {
+				t.Fatalf("%d answers written inline, want 1 (the fast path)", c.writes)
+			}
+			if !bytes.Equal(c.last, want) {
+				t.Errorf("fast path answer\n%v\nServeDNS's\n%v", unpack(t, c.last), unpack(t, want))
+			}
+		})
+	}
+}
+
+// TestFastPathLeavesTheRest: queries the fast path must not answer reach
+// ServeDNS (the slow path, on a goroutine) and get its answer.
+func TestFastPathLeavesTheRest(t *testing.T) {
+	s := familyServer(t, nil)
+	ecs := new(dns.Msg)
+	ecs.SetQuestion("www.example.com.", dns.TypeA)
+	ecs.SetEdns0(1232, false)
+	ecs.IsEdns0().Option = append(ecs.IsEdns0().Option, &dns.EDNS0_SUBNET{Code: dns.EDNS0SUBNET, Family: 1, SourceNetmask: 32, Address: net.IPv4(192, 168, 1, 20).To4()})
+	any := new(dns.Msg).SetQuestion("example.com.", dns.TypeANY)
+	local := new(dns.Msg).SetQuestion("printer.lan.", dns.TypeA)
+	for name, m := range map[string]*dns.Msg{"ecs": ecs, "any": any, "local": local} {
+		pkt, _ := m.Pack()
+		wk, c := testWorker(s)
+		wk.handle(pkt, benchClient, nil)
+		if c.writes != 0 {
+			t.Errorf("%s: answered inline", name)
+		}
+		wk.u.inflight.Wait()
+		if c.writes != 1 {
+			t.Fatalf("%s: %d answers from the slow path, want 1", name, c.writes)
+		}
+		dw := dnstest.NewDiscardWriter(net.IPv4(192, 168, 1, 20))
+		s.ServeDNS(dw, m)
+		if r := unpack(t, c.last); r.Id != m.Id || r.Rcode != unpack(t, dw.Last).Rcode {
+			t.Errorf("%s: answer %v, want %v", name, r, unpack(t, dw.Last))
+		}
+	}
+}
+
+// TestFastPathAllocations: a cache hit and a blocked answer without EDNS
+// (and without a journal) allocate nothing in the worker. A blocked answer
+// with EDNS still makes its EDE text (policy/words.Short, the matched
+// entry copied by Decision.Own): 4 allocations, which the test holds as a
+// ceiling until words can append into a buffer.
+func TestFastPathAllocations(t *testing.T) {
+	s := familyServer(t, nil)
+	for _, tc := range []struct {
+		qname string
+		edns  bool
+		max   float64
+	}{{"www.example.com.", false, 0}, {"www.example.com.", true, 0}, {"www.roblox.com.", false, 0}, {"www.roblox.com.", true, 4}} {
+		pkt, _ := packQuery(t, tc.qname, dns.TypeA, tc.edns)
+		wk, c := testWorker(s)
+		wk.handle(pkt, benchClient, nil)
+		if n := testing.AllocsPerRun(200, func() { wk.handle(pkt, benchClient, nil) }); n > tc.max {
+			t.Errorf("%s (EDNS %v): %.1f allocations per query, want at most %v", tc.qname, tc.edns, n, tc.max)
+		}
+		if c.writes != 202 {
+			t.Errorf("%s: %d answers inline, want 202", tc.qname, c.writes)
+		}
+	}
+}
+
+// TestUDPLoopDropsResponses: a response packet sent to Hearth gets no
+// answer (it could be a reflection), and the loop goes on answering.
+func TestUDPLoopDropsResponses(t *testing.T) {
+	t.Parallel()
+	_, _, addr, _ := upstreamAndServer(t, nil)
+	m := new(dns.Msg).SetQuestion("example.com.", dns.TypeA)
+	m.Response = true
+	pkt, _ := m.Pack()
+	if raw := askRaw(t, addr, pkt, 300*time.Millisecond); raw != nil {
+		t.Errorf("a response got a reply %x", raw)
+	}
+	if r := ask(t, addr, "example.com.", dns.TypeA, withEDNS(1232, false)); r.Rcode != dns.RcodeSuccess {
+		t.Errorf("after a response packet: %s", dns.RcodeToString[r.Rcode])
+	}
+}
+
+// TestUDPLoopSharesThePort: every socket of a listen address has the same
+// port, and queries spread over them are all answered.
+func TestUDPLoopSharesThePort(t *testing.T) {
+	t.Parallel()
+	_, s, addr, _ := upstreamAndServer(t, nil)
+	s.mu.Lock()
+	var conns []*net.UDPConn
+	for _, l := range s.listeners {
+		conns = l.udp.conns
+	}
+	s.mu.Unlock()
+	if len(conns) != udpSockets() {
+		t.Fatalf("%d sockets, want %d", len(conns), udpSockets())
+	}
+	for _, c := range conns {
+		if c.LocalAddr().String() != addr {
+			t.Errorf("socket on %s, want %s", c.LocalAddr(), addr)
+		}
+	}
+	for i := range 20 {
+		if r := ask(t, addr, "example.com.", dns.TypeA); r.Rcode != dns.RcodeSuccess {
+			t.Errorf("query %d: %s", i, dns.RcodeToString[r.Rcode])
+		}
+	}
+}
+
+// BenchmarkUDPWorker feeds wire queries to a worker's handle with a fake
+// socket: a cache hit, a blocked name with the journal on, and a miss
+// answered by a local upstream (cache off), as BenchmarkCacheHit/family,
+// BenchmarkBlocked/journal and BenchmarkCacheMiss measure them via ServeDNS.
+func BenchmarkUDPWorker(b *testing.B) {
+	b.Run("hit", func(b *testing.B) {
+		s := familyServer(b, nil)
+		pkt, _ := packQuery(b, "WWW.example.com.", dns.TypeA, false)
+		wk, c := testWorker(s)
+		b.ReportAllocs()
+		for b.Loop() {
+			wk.handle(pkt, benchClient, nil)
+		}
+		if r := unpack(b, c.last); len(r.Answer) != 1 {
+			b.Fatalf("last answer %v", r)
+		}
+	})
+	b.Run("blocked-journal", func(b *testing.B) {
+		j := journal.Open(journal.Config{Queue: 1 << 16, FlushInterval: time.Second, RetentionDays: 1, MaxSizeMB: 100},
+			journal.Options{Dir: b.TempDir()})
+		b.Cleanup(func() { _ = j.Close(context.Background()) })
+		s := familyServer(b, j)
+		pkt, _ := packQuery(b, "www.roblox.com.", dns.TypeA, true)
+		wk, c := testWorker(s)
+		b.ReportAllocs()
+		for b.Loop() {
+			wk.handle(pkt, benchClient, nil)
+		}
+		if r := unpack(b, c.last); r.Rcode != dns.RcodeNameError {
+			b.Fatalf("last answer %v", r)
+		}
+	})
+	b.Run("miss", func(b *testing.B) {
+		up := dnstest.NewServer(b)
+		cfg := testConfig("udp://" + up.Addr)
+		cfg.Cache.Size = 0
+		s, _ := start(b, cfg, nil)
+		pkt, _ := packQuery(b, "www.example.com.", dns.TypeA, false)
+		wk, c := testWorker(s)
+		from := netip.MustParseAddrPort("127.0.0.1:5353")
+		b.ReportAllocs()
+		for b.Loop() {
+			wk.handle(pkt, from, nil)
+			wk.u.inflight.Wait()
+		}
+		if r := unpack(b, c.last); len(r.Answer) != 1 {
+			b.Fatalf("last answer %v", r)
+		}
+	})
+}
