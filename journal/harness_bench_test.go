@@ -54,6 +54,14 @@ func BenchmarkFlushHarness(b *testing.B) {
 		}
 	})
 	j.sync() // the rows exist
+	j.do(func() { // and are pending again, written once this minute
+		for i := range ev {
+			j.add(&ev[i])
+		}
+		j.flushTick()
+	})
+	var n0 int64
+	j.do(func() { n0 = j.rowWrites })
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
@@ -68,5 +76,5 @@ func BenchmarkFlushHarness(b *testing.B) {
 	b.StopTimer()
 	var n int64
 	j.do(func() { n = j.rowWrites })
-	b.ReportMetric(float64(n-harnessNames)/float64(b.N), "rows/flush")
+	b.ReportMetric(float64(n-n0)/float64(b.N), "rows/flush")
 }
