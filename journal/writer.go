@@ -1,12 +1,13 @@
 package journal
 
 // The writer goroutine: it takes lookups off the queue, adds them up per
-// row in memory (a burst of retries is one row), and commits a batch every
-// FlushInterval in one transaction. With the WAL a kill -9 loses at most
-// the batch being gathered, and never leaves a damaged file; a power cut
+// row in memory (a burst of retries is one row), and at every FlushInterval
+// commits in one transaction the rows that are due (new, minute closed, or
+// refreshEvery since their last write: see flush). With the WAL a kill -9
+// loses at most what was not yet committed, and never leaves a damaged file; a power cut
 // can also lose the commits since the last checkpoint (synchronous=NORMAL
 // syncs only then), still without damage. It also prunes, retries an
-// unavailable database, and writes the "blocked" log events.
+// unavailable database, and writes the "blocked" log lines.
 
 import (
 	"context"
