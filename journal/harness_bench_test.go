@@ -53,7 +53,7 @@ func BenchmarkFlushHarness(b *testing.B) {
 			j.add(&ev[i])
 		}
 	})
-	j.sync() // the rows exist
+	j.sync()      // the rows exist
 	j.do(func() { // and are pending again, written once this minute
 		for i := range ev {
 			j.add(&ev[i])
