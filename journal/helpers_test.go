@@ -71,7 +71,7 @@ func (j *Journal) do(fn func()) {
 func (j *Journal) sync() {
 	j.do(func() {
 		j.drain()
-		j.flush()
+		j.flush(true)
 	})
 }
 
@@ -136,3 +136,6 @@ func (j *Journal) enqueue(e Event) {
 		j.sync()
 	}
 }
+
+// flushTick is what the writer does at each flush_interval.
+func (j *Journal) flushTick() { j.flush(false) }

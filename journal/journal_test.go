@@ -229,7 +229,7 @@ func TestLogBlocked(t *testing.T) {
 	e := blocked(t0, "kid-laptop", kid, "casino.example", 28)
 	e.Service, e.Window, e.Mode = "pokerstars", "school-nights", verdict.ModeDuring
 	f.j.Record(e)
-	f.j.Record(e) // one event per lookup, not per row
+	f.j.Record(e) // one line per row and minute, with its counts, not one per lookup
 	f.j.Record(allowed(t0, "kid-laptop", kid, "school.example", 1))
 	f.j.sync()
 
@@ -243,12 +243,13 @@ func TestLogBlocked(t *testing.T) {
 			lines = append(lines, m)
 		}
 	}
-	if len(lines) != 2 {
-		t.Fatalf("%d blocked events logged, want 2:\n%s", len(lines), f.log)
+	if len(lines) != 1 {
+		t.Fatalf("%d blocked events logged, want 1:\n%s", len(lines), f.log)
 	}
 	want := map[string]any{
 		"level": "info", "event": "blocked", "device": "kid-laptop", "group": "kids", "client": "192.168.1.20",
-		"name": "casino.example", "type": "AAAA", "category": "gambling", "service": "pokerstars",
+		"minute": "2026-03-02T12:00:00Z", "tries": 2.0, "queries": 2.0,
+		"name": "casino.example", "category": "gambling", "service": "pokerstars",
 		"list": "hagezi-gambling", "rule": "groups.kids.block[0]", "window": "school-nights",
 		"response": "nxdomain", "reason": "rule", "mode": "during", "message": "blocked",
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,11 +46,16 @@ const (
 	fallbackFlush = time.Second
 )
 
-// Timings of the writer, and the batch size that forces a commit early.
+// Timings of the writer, and the rows kept in memory that force a commit
+// (and forgetting them) early.
 const (
 	pruneEvery = time.Hour
 	retryEvery = time.Minute
-	maxPending = 10_000
+	maxPending = 16_384
+	// refreshEvery: a row of the open minute already in the database gets
+	// its new counts written at most this often (and when its minute
+	// closes); a new row is written at the next flush.
+	refreshEvery = 10 * time.Second
 )
 
 // Journal is the persistent record of lookups. Open starts it; Record feeds
@@ -67,11 +73,13 @@ type Journal struct {
 	// The queue: Record appends under qmu, the writer takes the whole
 	// slice every drainEvery. It grows to what the load needs, at most
 	// cfg.Queue lookups.
-	qmu  sync.Mutex
-	qbuf []Event
-	ctl  chan func() // runs on the writer goroutine (tests)
-	stop chan struct{}
-	done chan struct{}
+	qmu         sync.Mutex
+	qbuf        []Event
+	names       map[string]string // Record's copies of the names of the minute namesMinute
+	namesMinute int64
+	ctl         chan func() // runs on the writer goroutine (tests)
+	stop        chan struct{}
+	done        chan struct{}
 
 	closing  atomic.Bool
 	stopOnce sync.Once
@@ -90,14 +98,15 @@ type Journal struct {
 	size    int64 // bytes on disk (pages + WAL)
 
 	// Writer goroutine only.
-	pending      map[key]*vals
-	flood        *floodGuard // nil: no budget
-	pendingCount uint64      // lookups in pending
-	spare        []Event     // the queue buffer the writer last emptied, given back at the next drain
-	dropsSeen    uint64      // the part of dropped already stored
-	lostWarned   bool        // the memory bound's warning was given
-	walStuck     bool        // the last prune could not empty the WAL
-	logLimit     logLimiter  // the "blocked" events' lines per device
+	pending    map[key]*vals // the rows of the open minute(s), written or not
+	batch      map[key]*vals // the rows a flush writes (reused)
+	flood      *floodGuard   // nil: no budget
+	spare      []Event       // the queue buffer the writer last emptied, given back at the next drain
+	dropsSeen  uint64        // the part of dropped already stored
+	lostWarned bool          // the memory bound's warning was given
+	walStuck   bool          // the last prune could not empty the WAL
+	logLimit   logLimiter    // the "blocked" events' lines per device
+	rowWrites  int64         // rows written (inserted or updated) since Open
 
 	logSuppressed atomic.Uint64 // "blocked" events left out by the log limit since Open
 }
@@ -132,6 +141,8 @@ func Open(cfg Config, opts Options) *Journal {
 		clock:   opts.Clock,
 		path:    DefaultPath(cfg, opts.Dir),
 		qbuf:    make([]Event, 0, initialQueue),
+		names:   make(map[string]string),
+		batch:   make(map[key]*vals),
 		ctl:     make(chan func()),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -150,12 +161,16 @@ func Open(cfg Config, opts Options) *Journal {
 }
 
 // Record queues e for the writer without waiting: when the queue is full e
-// is counted as dropped. e.Name must be the caller's own string (not a view
-// of a reused buffer). Safe for concurrent use; it holds a lock only to
-// append, and allocates only while the queue grows to the load's size.
-// Lookups recorded after Close are counted
-// as dropped; one racing with Close may be lost without being counted.
-// A nil *Journal records nothing.
+// is counted as dropped. Record keeps no string of e that could be a view of
+// the caller's reused buffer: e.Name is copied the first time it is seen in
+// the current minute (later lookups of it use that copy: no allocation).
+// The other strings (Device, Group, Category, Service, List, Rule, Window,
+// Response) must be long-lived ones (the configuration's, constants): they
+// are kept as they are. Safe for concurrent use; it holds a lock only to
+// look the name up and append, and allocates only for a name new this
+// minute or while the queue grows to the load's size. Lookups recorded
+// after Close are counted as dropped; one racing with Close may be lost
+// without being counted. A nil *Journal records nothing.
 func (j *Journal) Record(e Event) {
 	if j == nil {
 		return
@@ -164,14 +179,42 @@ func (j *Journal) Record(e Event) {
 		j.dropped.Add(1)
 		return
 	}
+	if e.Time.IsZero() {
+		e.Time = j.clock.Now()
+	}
+	m := minuteOf(e.Time)
 	j.qmu.Lock()
 	if len(j.qbuf) < j.cfg.Queue {
+		e.Name = j.intern(e.Name, m)
 		j.qbuf = append(j.qbuf, e)
 		j.qmu.Unlock()
 		return
 	}
 	j.qmu.Unlock()
 	j.dropped.Add(1)
+}
+
+// internNames bounds the names remembered for Record within a minute; past
+// it they are forgotten (and copied again when seen again).
+const internNames = 1 << 15
+
+// intern gives Record's own copy of name, made the first time it is seen in
+// minute m (or since the table was last full). Under qmu.
+func (j *Journal) intern(name string, m int64) string {
+	if m > j.namesMinute || len(j.names) >= internNames {
+		j.namesMinute = max(m, j.namesMinute)
+		if len(j.names) > floodShrink {
+			j.names = make(map[string]string)
+		} else {
+			clear(j.names)
+		}
+	}
+	if s, ok := j.names[name]; ok {
+		return s
+	}
+	s := strings.Clone(name)
+	j.names[s] = s
+	return s
 }
 
 // initialQueue is the queue's first capacity: it grows (up to Config.Queue)
@@ -252,8 +295,10 @@ func (j *Journal) Stats() Stats {
 }
 
 // Rows reads rows from the database, or from memory while it is
-// unavailable. Lookups still queued or in the batch not yet committed (at
-// most FlushInterval old) are not included.
+// unavailable. Lookups not yet committed are not included: a name new in
+// its minute is committed at the next flush (FlushInterval), more lookups
+// of a row already committed at most refreshEvery (10 s) later or when the
+// minute closes.
 func (j *Journal) Rows(ctx context.Context, f Filter) ([]Row, error) {
 	j.mu.RLock()
 	st := j.st

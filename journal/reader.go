@@ -52,7 +52,8 @@ func OpenReader(path string) (*Reader, error) {
 }
 
 // Rows reads rows as Journal.Rows does; what the server has not committed
-// yet (at most its flush_interval) is not seen.
+// yet is not seen (new names: at most its flush_interval; more lookups of a
+// name already committed this minute: at most 10 s, see README.md).
 func (r *Reader) Rows(ctx context.Context, f Filter) ([]Row, error) {
 	if r.version < 2 {
 		return queryRowsFrom(ctx, r.db, selectRowsV1, f)

@@ -63,12 +63,34 @@ type vals struct {
 	a, aaaa, other int64
 	// A fold row's: names folded, first and last lookup (Unix ms).
 	folded, firstMs, lastMs int64
+
+	// The writer's bookkeeping, not stored: the counters above are what
+	// was added since the row was last written; written says a row of the
+	// key is stored (so only the counts change), dirty that there are new
+	// counts, lastWrite when (clock, Unix ns). minute holds the minute's
+	// counts so far, for the "blocked" log line.
+	written, dirty bool
+	lastWrite      int64
+	minute         counts
+}
+
+// counts are a row's counters for its whole minute.
+type counts struct{ a, aaaa, other, folded int64 }
+
+func (c counts) queries() int64  { return c.a + c.aaaa + c.other }
+func (c counts) attempts() int64 { return max(c.a, c.aaaa, c.other) }
+
+// wrote clears the counters after a write at now (Unix ns).
+func (v *vals) wrote(now int64) {
+	v.a, v.aaaa, v.other, v.folded = 0, 0, 0, 0
+	v.written, v.dirty, v.lastWrite = true, false, now
 }
 
 // fold counts e in a fold row: the name if it is a new one, and its time.
 func (v *vals) fold(e *Event, newName bool) {
 	if newName {
 		v.folded++
+		v.minute.folded++
 	}
 	ms := e.Time.UnixMilli()
 	if v.firstMs == 0 || ms < v.firstMs {
@@ -84,13 +106,17 @@ func (v *vals) add(e *Event) {
 	v.group, v.reason, v.mode = e.Group, e.Reason, e.Mode
 	v.category, v.service, v.list = e.Category, e.Service, e.List
 	v.rule, v.window, v.response = e.Rule, e.Window, e.Response
+	v.dirty = true
 	switch e.Qtype {
 	case 1: // A
 		v.a++
+		v.minute.a++
 	case 28: // AAAA
 		v.aaaa++
+		v.minute.aaaa++
 	default:
 		v.other++
+		v.minute.other++
 	}
 }
 

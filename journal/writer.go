@@ -1,19 +1,19 @@
 package journal
 
 // The writer goroutine: it takes lookups off the queue, adds them up per
-// row in memory (a burst of retries is one row), and commits a batch every
-// FlushInterval in one transaction. With the WAL a kill -9 loses at most
-// the batch being gathered, and never leaves a damaged file; a power cut
+// row in memory (a burst of retries is one row), and at every FlushInterval
+// commits in one transaction the rows that are due (new, minute closed, or
+// refreshEvery since their last write: see flush). With the WAL a kill -9
+// loses at most what was not yet committed, and never leaves a damaged file; a power cut
 // can also lose the commits since the last checkpoint (synchronous=NORMAL
 // syncs only then), still without damage. It also prunes, retries an
-// unavailable database, and writes the "blocked" log events.
+// unavailable database, and writes the "blocked" log lines.
 
 import (
 	"context"
 	"fmt"
 	"time"
 
-	"github.com/miekg/dns"
 	"github.com/rs/zerolog"
 )
 
@@ -39,7 +39,7 @@ func (j *Journal) run() {
 			j.drain()
 		case <-flush.C:
 			j.drain()
-			j.flush()
+			j.flush(false)
 		case <-prune.C:
 			j.prune()
 		case <-retry.C:
@@ -58,14 +58,15 @@ func (j *Journal) run() {
 // drainEvery is how often the writer empties the queue.
 const drainEvery = 10 * time.Millisecond
 
-// drain takes everything queued into the pending batch, committing when
-// the batch is large, then writes the buffered log lines.
+// drain takes everything queued into the pending rows, committing and
+// forgetting them all when they pass maxPending, then writes the buffered
+// log lines.
 func (j *Journal) drain() {
 	batch := j.takeQueue(j.spare)
 	for i := range batch {
 		j.add(&batch[i])
 		if len(j.pending) >= maxPending {
-			j.flush()
+			j.flush(true)
 		}
 	}
 	j.spare = batch
@@ -82,7 +83,7 @@ func (j *Journal) flushEvents() {
 	}
 }
 
-// add counts one lookup in the pending batch, and logs it if asked to.
+// add counts one lookup in its pending row.
 func (j *Journal) add(e *Event) {
 	if e.Time.IsZero() {
 		e.Time = j.clock.Now()
@@ -105,39 +106,48 @@ func (j *Journal) add(e *Event) {
 	if fold {
 		v.fold(e, newName)
 	}
-	j.pendingCount++
-	if j.cfg.LogBlocked && e.Action == ActionBlock && j.logAllow(devKey{k.device, k.client}, j.clock.Now()) {
-		j.events.Info().Str("event", "blocked").
-			Str("device", e.Device).Str("group", e.Group).Str("client", addrString(k.client)).
-			Str("name", e.Name).Str("type", dns.Type(e.Qtype).String()).
-			Str("category", e.Category).Str("service", e.Service).Str("list", e.List).
-			Str("rule", e.Rule).Str("window", e.Window).Str("response", e.Response).
-			Str("reason", e.Reason.String()).Str("mode", modeName(e.Mode)).
-			Msg("blocked")
-	}
 }
 
-// flush commits the pending batch and the drops noticed since the last
-// one; while the database is unavailable (or when this commit fails) the
-// batch goes to memory instead.
-func (j *Journal) flush() {
+// flush commits the rows with new counts that are due, and the drops
+// noticed since the last commit; while the database is unavailable (or
+// when this commit fails) they go to memory instead. A row is due when it
+// is new (not yet written), when its minute has closed, when it was last
+// written refreshEvery ago, or always with all (Close, the memory bound).
+// Rows of a closed minute (all rows, with all) are then forgotten, with
+// their "blocked" log line. So a row is written about twice a minute plus
+// once per refreshEvery, however often its name is looked up, instead of
+// at every flush.
+func (j *Journal) flush(all bool) {
 	j.flushEvents()
+	now := j.clock.Now()
+	nowMin, nowNs := minuteOf(now), now.UnixNano()
 	dropped := j.dropped.Load()
 	drops := dropped - j.dropsSeen
-	if len(j.pending) == 0 && drops == 0 {
+	batch := j.batch
+	clear(batch)
+	var queries int64
+	for k, v := range j.pending {
+		if v.dirty && (all || !v.written || k.minute < nowMin || nowNs-v.lastWrite >= int64(refreshEvery)) {
+			batch[k] = v
+			queries += v.queries()
+		}
+	}
+	defer j.forget(nowMin, all, now)
+	if len(batch) == 0 && drops == 0 {
 		return
 	}
 	var byMinute map[int64]int64
 	if drops > 0 {
-		byMinute = map[int64]int64{minuteOf(j.clock.Now()): int64(drops)}
+		byMinute = map[int64]int64{nowMin: int64(drops)}
 	}
 	if st := j.st; st != nil {
 		ctx := context.Background()
-		inserted, err := st.write(ctx, j.pending, byMinute)
+		inserted, err := st.write(ctx, batch, byMinute)
 		if err == nil {
-			j.written.Add(j.pendingCount)
+			j.rowWrites += int64(len(batch))
+			j.written.Add(uint64(queries))
 			j.dropsSeen = dropped
-			j.clearPending()
+			j.wrote(batch, nowNs)
 			pages, wal, err := st.size(ctx)
 			j.mu.Lock()
 			j.rows += inserted
@@ -156,10 +166,10 @@ func (j *Journal) flush() {
 		j.fail(err)
 	}
 	j.mu.Lock()
-	lost := j.mem.add(j.pending, byMinute)
+	lost := j.mem.add(batch, byMinute)
 	j.mu.Unlock()
 	j.dropsSeen = dropped
-	j.clearPending()
+	j.wrote(batch, nowNs)
 	if lost > 0 {
 		// Counted now, stored with the next batch.
 		j.dropped.Add(uint64(lost))
@@ -171,9 +181,54 @@ func (j *Journal) flush() {
 	}
 }
 
-func (j *Journal) clearPending() {
-	clear(j.pending)
-	j.pendingCount = 0
+// wrote marks the batch's rows written at nowNs.
+func (j *Journal) wrote(batch map[key]*vals, nowNs int64) {
+	for _, v := range batch {
+		v.wrote(nowNs)
+	}
+	clear(batch)
+}
+
+// forget drops the pending rows that have nothing left to write and whose
+// minute has closed (every such row, with all), logging their "blocked"
+// line. A lookup of a forgotten row's minute that comes later starts a new
+// pending row, whose counts are added to the stored ones.
+func (j *Journal) forget(nowMin int64, all bool, now time.Time) {
+	gone := 0
+	for k, v := range j.pending {
+		if v.dirty || (!all && k.minute >= nowMin) {
+			continue
+		}
+		j.logRow(k, v, now)
+		delete(j.pending, k)
+		gone++
+	}
+	if len(j.pending) == 0 && gone > floodShrink {
+		// A map that grew for a flood is made anew, so its memory is given back.
+		j.pending = make(map[key]*vals)
+	}
+}
+
+// logRow writes the "blocked" log line of a row whose minute has closed:
+// one line per device, name and minute with its counts, not one per
+// lookup (and at most logLinesPerWindow a minute per device).
+func (j *Journal) logRow(k key, v *vals, now time.Time) {
+	if !j.cfg.LogBlocked || k.action != ActionBlock || v.minute.queries() == 0 {
+		return
+	}
+	if !j.logAllow(devKey{k.device, k.client}, now) {
+		return
+	}
+	ev := j.events.Info().Str("event", "blocked").Time("minute", minuteTime(k.minute)).
+		Str("device", k.device).Str("group", v.group).Str("client", addrString(k.client)).
+		Str("name", k.name).Int64("tries", v.minute.attempts()).Int64("queries", v.minute.queries()).
+		Str("category", v.category).Str("service", v.service).Str("list", v.list).
+		Str("rule", v.rule).Str("window", v.window).Str("response", v.response).
+		Str("reason", v.reason.String()).Str("mode", modeName(v.mode))
+	if v.minute.folded > 0 {
+		ev = ev.Int64("folded", v.minute.folded)
+	}
+	ev.Msg("blocked")
 }
 
 // fail gives up on the database after a write error: the rows go to
@@ -269,14 +324,14 @@ func (j *Journal) prune() {
 // database.
 func (j *Journal) shutdown() error {
 	j.drain() // Record takes nothing more once closing is set
-	if j.cfg.LogBlocked {
-		j.logTurn(j.clock.Now(), true)
-	}
-
 	if j.st == nil {
 		j.reopen()
 	}
-	j.flush()
+	j.flush(true)
+	if j.cfg.LogBlocked {
+		j.logTurn(j.clock.Now(), true)
+	}
+	j.flushEvents()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	st, mem := j.st, j.mem
