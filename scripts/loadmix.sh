@@ -167,16 +167,19 @@ qps() {
 # p99 KEY RATE: latency percentiles at a fixed rate of q-allowed.txt, dnsperf on CPU 0.
 p99() {
   taskset -c 0 dnsperf -s 127.0.0.1 -p "$port" -d "$data/q-allowed.txt" -l "$DUR" -Q "$2" -c 4 -t 2 -v > "$work/lat.txt" 2>&1 || true
-  local line; line=$(python3 - "$work/lat.txt" <<'PY'
+  local line; line=$(python3 - "$work/lat.txt" "$2" "$DUR" <<'PY'
 import sys
 lat = sorted(float(l.split()[-1]) for l in open(sys.argv[1]) if l.startswith("> "))
 if not lat: sys.exit("no latencies recorded")
 p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
-print(f"{p(.99):.3f} {len(lat)} answers  p50 {p(.5):.3f} ms  p90 {p(.9):.3f} ms  p99 {p(.99):.3f} ms  p99.9 {p(.999):.3f} ms")
+held = len(lat) / (int(sys.argv[2]) * float(sys.argv[3]))
+warn = f"  RATE NOT HELD: {held:.0%} of the queries answered" if held < 0.95 else ""
+print(f"{p(.99):.3f} {held:.3f} {len(lat)} answers  p50 {p(.5):.3f} ms  p90 {p(.9):.3f} ms  p99 {p(.99):.3f} ms  p99.9 {p(.999):.3f} ms{warn}")
 PY
 )
-  record "$1" "${line%% *}"
-  printf '  %-28s at %s qps: %s\n' "$1" "$2" "${line#* }"
+  local rest=${line#* }
+  record "$1" "${line%% *}"; record "$1.held" "${rest%% *}"
+  printf '  %-28s at %s qps: %s\n' "$1" "$2" "${rest#* }"
 }
 
 # memory KEY: VmRSS and VmHWM of the running server, in kB.

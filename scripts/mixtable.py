@@ -57,7 +57,11 @@ def qps(key):
 
 
 def ms(key):
-    return show(vals(key), "{:.2f}", " ms")
+    s = show(vals(key), "{:.2f}", " ms")
+    held = vals(key + ".held")
+    if held and min(held) < 0.95:  # the server did not keep up with the fixed rate
+        s += f" (rate not held: {min(held):.0%} answered)"
+    return s
 
 
 r5 = rates[0] if rates else None
