@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ type events struct {
 }
 
 func (e *events) Record(ev journal.Event) {
+	ev.Name = strings.Clone(ev.Name) // a view of the resolver's buffer
 	e.mu.Lock()
 	e.list = append(e.list, ev)
 	e.mu.Unlock()

@@ -152,17 +152,17 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 		switch d.Action {
 		case policy.Block:
 			d.Own(name)
-			s.record(&r, name, &d, clock)
+			s.record(&r, strings.Clone(name), &d, clock)
 			s.answerBlocked(w, &r, &d)
 			return ResultBlocked
 		case policy.Rewrite:
 			if d.LogAllowed {
-				s.record(&r, name, &d, clock)
+				s.record(&r, strings.Clone(name), &d, clock)
 			}
 			return s.answerRewrite(p, w, &r, &d, clock)
 		}
 		if d.LogAllowed {
-			s.record(&r, name, &d, clock)
+			s.record(&r, strings.Clone(name), &d, clock)
 		}
 		r.maxTTL = verdict.TTLUntil(clock, d.Next)
 	}
@@ -258,7 +258,10 @@ func (s *Server) chainBlocked(w dns.ResponseWriter, r *request, who policy.Who, 
 }
 
 // record hands a lookup to the journal. Help sites (Quiet) never go there.
-// lname is the lowercased name with its trailing dot, if the caller has it.
+// lname is the lowercased name with its trailing dot, if the caller has it;
+// the Recorder may see it through an interface, so a caller whose lname
+// lives in a stack buffer passes a copy (serve does; the UDP worker's
+// buffers are on the heap already and are passed as they are).
 // A safe-search rewrite goes there as allowed (the lookup went through, to
 // the safe endpoint), its reason saying so.
 func (s *Server) record(r *request, lname string, d *policy.Decision, now time.Time) {
@@ -267,7 +270,7 @@ func (s *Server) record(r *request, lname string, d *policy.Decision, now time.T
 	}
 	var name string
 	if lname != "" {
-		name = strings.Clone(lname[:len(lname)-1]) // lname may be a stack buffer
+		name = lname[:len(lname)-1] // may be a stack buffer: Recorder copies what it keeps
 	} else {
 		name = strings.ToLower(strings.TrimSuffix(r.name, "."))
 	}

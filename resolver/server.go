@@ -40,7 +40,10 @@ type Options struct {
 	Observer Observer
 }
 
-// Recorder takes lookups for the journal without waiting.
+// Recorder takes lookups for the journal without waiting. e.Name may be a
+// view of the caller's stack or reused buffer, valid only during the call:
+// a Recorder that keeps it copies it (the journal does so once per name and
+// minute, so a repeated name costs no allocation).
 type Recorder interface {
 	Record(journal.Event)
 }

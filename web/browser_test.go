@@ -202,6 +202,7 @@ type signalRecorder struct {
 
 func (r signalRecorder) Record(e journal.Event) {
 	r.Recorder.Record(e)
+	e.Name = strings.Clone(e.Name) // a view of the resolver's buffer
 	select {
 	case r.recorded <- e:
 	default: // nobody waits for so many
