@@ -112,3 +112,28 @@ func BenchmarkForwardSerial(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkForwardGroup is the resolver's way in: a Group of one plain
+// upstream (its per-attempt timeout and copy of the query included).
+func BenchmarkForwardGroup(b *testing.B) {
+	g, err := NewGroup(Config{Servers: []string{"udp://" + fastResponder(b)}}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Close()
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		q := query("x.bench.example.", dns.TypeA)
+		for pb.Next() {
+			q.Question[0].Name = "n" + strconv.Itoa(int(n.Add(1)%1000)) + ".bench.example."
+			r, err := g.Exchange(context.Background(), q)
+			if err != nil || len(r.Answer) != 1 {
+				b.Errorf("%v %v", r, err)
+				return
+			}
+		}
+	})
+}
