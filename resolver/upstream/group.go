@@ -87,6 +87,9 @@ type Stat struct {
 	Latency time.Duration // EWMA of recent latencies, penalties included (decayed to now)
 	Queries int64         // exchanges attempted
 	Errors  int64         // attempts that failed (error, timeout, SERVFAIL, REFUSED)
+	// Dropped counts UDP replies that matched no query waiting (late
+	// replies, or spoofs); plain upstreams only.
+	Dropped int64
 }
 
 // NewGroup builds a Group from the configuration. A zero Timeout means
@@ -360,6 +363,9 @@ func (g *Group) Stats() []Stat {
 			Latency: time.Duration(m.score(now) * float64(time.Second)),
 			Queries: m.queries.Load(),
 			Errors:  m.errors.Load(),
+		}
+		if p, ok := m.up.(*plain); ok && p.pool != nil {
+			out[i].Dropped = p.pool.dropped.Load()
 		}
 	}
 	return out
