@@ -53,7 +53,11 @@ func NewBootstrap(servers []string, timeout time.Duration) (*Bootstrap, error) {
 			continue
 		}
 		a := address{raw: s, proto: protoUDP, host: ap.Addr().String(), port: fmt.Sprint(ap.Port()), ip: true}
-		b.servers = append(b.servers, newPlain(a, zerolog.Nop()))
+		u, err := newPlain(a, zerolog.Nop(), false) // rare queries: a socket each
+		if err != nil {
+			return nil, err
+		}
+		b.servers = append(b.servers, u)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -87,6 +87,9 @@ type Stat struct {
 	Latency time.Duration // EWMA of recent latencies, penalties included (decayed to now)
 	Queries int64         // exchanges attempted
 	Errors  int64         // attempts that failed (error, timeout, SERVFAIL, REFUSED)
+	// Dropped counts UDP replies that matched no query waiting (late
+	// replies, or spoofs); plain upstreams only.
+	Dropped int64
 }
 
 // NewGroup builds a Group from the configuration. A zero Timeout means
@@ -163,12 +166,16 @@ func (g *Group) Exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
 		}
 		rest = order[2:]
 	}
+	var mq *dns.Msg // one copy for the attempts made one after another
 	for _, m := range rest {
 		if ctx.Err() != nil {
 			break
 		}
+		if mq == nil {
+			mq = q.Copy()
+		}
 		actx, cancel := context.WithTimeout(ctx, g.timeout)
-		r, err := g.attempt(actx, ctx, m, q.Copy())
+		r, err := g.attempt(actx, ctx, m, mq)
 		cancel()
 		if good(r, err) {
 			return r, nil
@@ -266,12 +273,12 @@ func good(r *dns.Msg, err error) bool {
 	return err == nil && r != nil && r.Rcode != dns.RcodeServerFailure && r.Rcode != dns.RcodeRefused
 }
 
-// order returns the members in the order to try them.
+// order returns the members in the order to try them (not to be modified).
 func (g *Group) order() []*member {
-	order := slices.Clone(g.members)
-	if g.ordered || len(order) < 2 {
-		return order
+	if g.ordered || len(g.members) < 2 {
+		return g.members
 	}
+	order := slices.Clone(g.members)
 	now := g.now()
 	scores := make(map[*member]float64, len(order))
 	for _, m := range order {
@@ -356,6 +363,9 @@ func (g *Group) Stats() []Stat {
 			Latency: time.Duration(m.score(now) * float64(time.Second)),
 			Queries: m.queries.Load(),
 			Errors:  m.errors.Load(),
+		}
+		if p, ok := m.up.(*plain); ok && p.pool != nil {
+			out[i].Dropped = p.pool.dropped.Load()
 		}
 	}
 	return out

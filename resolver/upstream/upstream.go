@@ -45,7 +45,7 @@ func New(addr string, opts Options, bootstrap *Bootstrap) (Upstream, error) {
 	}
 	switch a.proto {
 	case protoUDP, protoTCP:
-		return newPlain(a, opts.Logger), nil
+		return newPlain(a, opts.Logger, true)
 	case protoTLS:
 		return newDoT(a, opts, bootstrap)
 	case protoHTTPS:
@@ -60,8 +60,13 @@ type Closer interface {
 	Close()
 }
 
-// Close is a no-op: plain upstreams keep no connections.
-func (u *plain) Close() {}
+// Close ends the UDP queries waiting on the plain upstream's sockets with an
+// error and closes the sockets; later queries open new ones.
+func (u *plain) Close() {
+	if u.pool != nil {
+		u.pool.Close()
+	}
+}
 
 var (
 	_ Closer = (*plain)(nil)
