@@ -161,7 +161,7 @@ func (wk *udpWorker) carryOn(p *pipeline, r *request, key []byte, who policy.Who
 	rc.name = strings.Clone(r.name)
 	k := append([]byte(nil), key...)
 	wk.u.inflight.Add(1)
-	go func() {
+	s.handoff.run(func() {
 		defer wk.u.inflight.Done()
 		res := ResultError
 		defer func() {
@@ -179,7 +179,7 @@ func (wk *udpWorker) carryOn(p *pipeline, r *request, key []byte, who policy.Who
 		} else {
 			res = s.serveAllowed(p, w, &rc, k, who, &dc, clock)
 		}
-	}()
+	})
 }
 
 // parse reads the question (and an OPT record without options) of a

@@ -67,6 +67,7 @@ type Server struct {
 	bg            sync.WaitGroup // background work that lasts (the log limiter's ticker)
 	prefetches    sync.WaitGroup // prefetches in flight
 	logs          *logLimiter
+	handoff       *handoff // goroutines for what the UDP workers hand on
 
 	upstreamBusy atomic.Int64 // upstream queries not sent: max_in_flight reached
 	rebinding    atomic.Int64 // upstream answers dropped by rebinding protection
@@ -105,6 +106,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 	}
 	s.bufs.New = func() any { b := make([]byte, 0, 1232); return &b }
 	s.logs = newLogLimiter(s.log)
+	s.handoff = newHandoff()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	p, err := s.build(cfg, nil)
 	if err != nil {
@@ -437,6 +439,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.cancel()
 	s.bg.Wait()
 	s.prefetches.Wait()
+	s.handoff.close()
 	s.pipe.Load().close()
 	return err
 }

@@ -148,7 +148,7 @@ func (wk *udpWorker) slow(pkt []byte, from netip.AddrPort, oob []byte) {
 	w := wk.writer(from, oob)
 	buf := append([]byte(nil), pkt...)
 	wk.u.inflight.Add(1)
-	go func() {
+	wk.s.handoff.run(func() {
 		defer wk.u.inflight.Done()
 		req := new(dns.Msg)
 		if err := req.Unpack(buf); err != nil {
@@ -161,7 +161,7 @@ func (wk *udpWorker) slow(pkt []byte, from netip.AddrPort, oob []byte) {
 			return
 		}
 		wk.s.ServeDNS(w, req)
-	}()
+	})
 }
 
 // writer is a ResponseWriter answering from on the worker's socket, for a
