@@ -70,6 +70,17 @@ func (d *Decision) Own(name string) {
 	d.Entry = strings.Clone(strings.TrimSuffix(name[start:end], "."))
 }
 
+// Borrow fills in Entry from the queried name without copying it: Entry is
+// then a view of name, for a d whose words are written while name is still
+// alive (the UDP fast path's blocked answer). Own is for everything else.
+func (d *Decision) Borrow(name string) {
+	start, end := int(d.entryAt)-1, int(d.entryAt)-1+int(d.entryLen)
+	if d.entryAt == 0 || d.Entry != "" || end > len(name) {
+		return
+	}
+	d.Entry = strings.TrimSuffix(name[start:end], ".")
+}
+
 // setEntry records rule, which the matchers return as a substring of name
 // itself, as the matched entry, by its place in name.
 func (d *Decision) setEntry(name, rule string, subdomains bool) {

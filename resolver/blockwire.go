@@ -44,7 +44,7 @@ func appendRcode(dst, q []byte, rcode int) []byte {
 // decision gives, and, when the client used EDNS, our OPT with the Extended
 // DNS Error "Blocked" and text ede. question is the query's question
 // section as received.
-func appendBlocked(dst []byte, r *request, question []byte, d *policy.Decision, ede string) []byte {
+func appendBlocked(dst []byte, r *request, question []byte, d *policy.Decision, ede []byte) []byte {
 	var rcode byte
 	var v4, v6 netip.Addr
 	switch d.Response.Kind {

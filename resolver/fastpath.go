@@ -89,11 +89,10 @@ func (wk *udpWorker) fast(pkt []byte, from netip.AddrPort, oob []byte) bool {
 		s.policy.LookedUp(who, &d, clock)
 		switch d.Action {
 		case policy.Block:
-			// The matched entry is copied out of the name only for the
-			// words that show it: the EDE text and the debug log.
-			if r.edns || s.log.Debug().Enabled() {
-				d.Own(name)
-			}
+			// The words that show the matched entry (the EDE text, the
+			// debug log) are written before the worker reads its next
+			// packet: a view of the name will do.
+			d.Borrow(name)
 			s.record(&r, name, &d, clock)
 			wk.answerBlocked(&r, pkt[headerLen:qEnd], &d, from, oob)
 			res = ResultBlocked
@@ -137,9 +136,10 @@ func (wk *udpWorker) fast(pkt []byte, from netip.AddrPort, oob []byte) bool {
 // writeMsg when it would not fit the client), then tells the Observer and
 // the log, as answerBlocked does for the slow path.
 func (wk *udpWorker) answerBlocked(r *request, question []byte, d *policy.Decision, from netip.AddrPort, oob []byte) {
-	var ede string
+	var ede []byte
 	if r.edns {
-		ede = blockText(d)
+		wk.ede = appendBlockText(wk.ede[:0], d)
+		ede = wk.ede
 	}
 	out := appendBlocked(wk.out[:0], r, question, d, ede)
 	if len(out) <= r.limit {

@@ -170,8 +170,13 @@ func (s *Server) answerRebinding(w dns.ResponseWriter, r *request) {
 // blockText is the EDE text of a blocked answer:
 // "hearth: gaming/roblox (groups.kids.rules[1], allowed weekdays 16:00-19:00)".
 func blockText(d *policy.Decision) string {
+	return string(appendBlockText(make([]byte, 0, 128), d))
+}
+
+// appendBlockText appends blockText's words to dst.
+func appendBlockText(dst []byte, d *policy.Decision) []byte {
 	f := d.Facts()
-	return "hearth: " + words.Short(&f)
+	return words.AppendShort(append(dst, "hearth: "...), &f)
 }
 
 // answerRewrite answers a name the policy rewrites (safe search): a CNAME to

@@ -103,6 +103,7 @@ type udpWorker struct {
 	s    *Server
 	conn packetConn
 	out  []byte    // the answer being built
+	ede  []byte    // the Extended DNS Error text of a blocked answer
 	oob  []byte    // the control message of the answer
 	name [256]byte // the question's name in presentation form
 	key  [maxKeyLen]byte

@@ -41,3 +41,14 @@ func EntryText(entry string, subdomains bool) string {
 	}
 	return entry
 }
+
+// AppendEntryText appends EntryText(entry, subdomains) to dst.
+func AppendEntryText(dst []byte, entry string, subdomains bool) []byte {
+	switch {
+	case entry == "":
+		return dst
+	case subdomains:
+		return append(append(append(dst, "||"...), entry...), '^')
+	}
+	return append(dst, entry...)
+}

@@ -9,49 +9,51 @@ import (
 // Short is the reason in a few words, for an EDE text and log lines:
 // "gaming/roblox ||roblox.com^ (groups.kids.rules[1], allowed mon-fri 16:00-19:00)",
 // "bedtime 21:00-07:00", "paused until Mon 21:00".
-func Short(f *verdict.Facts) string {
+func Short(f *verdict.Facts) string { return string(AppendShort(make([]byte, 0, 96), f)) }
+
+// AppendShort appends Short's words to dst, allocating nothing when dst
+// has room (the UDP fast path writes them straight into a blocked answer).
+func AppendShort(b []byte, f *verdict.Facts) []byte {
 	switch f.Reason {
 	case verdict.ReasonPause:
-		return f.RuleText
+		return append(b, f.RuleText...)
 	case verdict.ReasonBedtime:
-		return "bedtime " + f.Window
+		return append(append(b, "bedtime "...), f.Window...)
 	}
 	byRule := f.Reason == verdict.ReasonDevice || f.Reason == verdict.ReasonRule
-	var b strings.Builder
-	b.Grow(96)
 	if !byRule {
-		b.WriteString(f.Reason.String())
-		b.WriteByte(' ')
+		b = append(b, f.Reason.String()...)
+		b = append(b, ' ')
 	}
 	if f.Via != "" {
-		b.WriteString("CNAME ")
-		b.WriteString(f.Via)
-		b.WriteString(": ")
+		b = append(b, "CNAME "...)
+		b = append(b, f.Via...)
+		b = append(b, ": "...)
 	}
 	// What matched: "gaming/roblox ||roblox.com^", "ads/my-list tracker.example".
-	b.WriteString(f.Category)
+	b = append(b, f.Category...)
 	if s := firstNonEmpty(f.Service, f.List); s != "" {
 		if f.Category != "" {
-			b.WriteByte('/')
+			b = append(b, '/')
 		}
-		b.WriteString(s)
+		b = append(b, s...)
 	}
 	if f.Entry != "" {
 		if f.Category != "" || f.Service != "" || f.List != "" {
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		}
-		b.WriteString(f.EntryText())
+		b = verdict.AppendEntryText(b, f.Entry, f.EntrySubdomains)
 	}
 	if byRule {
-		b.WriteString(" (")
-		b.WriteString(f.Rule)
+		b = append(b, " ("...)
+		b = append(b, f.Rule...)
 		if f.Window != "" {
-			b.WriteString(", allowed ")
-			b.WriteString(f.Window)
+			b = append(b, ", allowed "...)
+			b = append(b, f.Window...)
 		}
-		b.WriteByte(')')
+		b = append(b, ')')
 	}
-	return b.String()
+	return b
 }
 
 // Why is the reason as a sentence for a parent (`hearth explain`'s "why").
