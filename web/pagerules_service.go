@@ -153,8 +153,9 @@ func (sv *service) DeviceEntries(data []byte) []ownEntries {
 
 // householdDraft is the part of the household the Rules page edits.
 type householdDraft struct {
-	Timezone string   `json:"timezone"`
-	Holidays []string `json:"holidays"`
+	Timezone   string   `json:"timezone"`
+	Holidays   []string `json:"holidays"`
+	Unfiltered bool     `json:"unfiltered"`
 }
 
 // householdOf reads the time zone and the calendar from the file's JSON.
@@ -164,9 +165,10 @@ func householdOf(raw json.RawMessage) householdDraft {
 		Calendar struct {
 			Holidays []string `json:"holidays"`
 		} `json:"calendar"`
+		Unfiltered bool `json:"unfiltered"`
 	}
 	_ = json.Unmarshal(raw, &h)
-	return householdDraft{Timezone: h.Timezone, Holidays: slices.Clip(h.Calendar.Holidays)}
+	return householdDraft{Timezone: h.Timezone, Holidays: slices.Clip(h.Calendar.Holidays), Unfiltered: h.Unfiltered}
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
