@@ -41,6 +41,8 @@ func TestFirstStartBanner(t *testing.T) {
 		wantPage(t, page+" after hearth passwd, nothing chosen", resp, body, http.StatusOK,
 			notSetUp+`<a href="/rules/group?name=default">finish setup to choose what to block</a>`)
 	}
+	resp, body = f.get("/api/status")
+	wantPage(t, "/api/status, nothing chosen", resp, body, http.StatusOK, `"setup_unfinished": true`)
 
 	unf := bare
 	unf.Unfiltered = true
@@ -53,5 +55,7 @@ func TestFirstStartBanner(t *testing.T) {
 		if strings.Contains(body, "Setup is not finished") {
 			t.Errorf("/now with %s says setup is not finished", what)
 		}
+		resp, body = f.get("/api/status")
+		wantPage(t, "/api/status with "+what, resp, body, http.StatusOK, `"setup_unfinished": false`)
 	}
 }
