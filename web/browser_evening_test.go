@@ -35,7 +35,6 @@ timezone: Europe/London
 identify:
   refresh: 1m
 blocking:
-  block: [ads]
   response: nxdomain
 groups:
   default: {}
@@ -103,10 +102,12 @@ func TestFirstEveningInChromium(t *testing.T) {
 		}
 	}
 
-	// Before anything: every device is open, and has been seen.
+	// Before anything: every device is open but for the ways round the
+	// filter (first start), and has been seen.
 	answers("a new install",
 		ask{eveTablet, "www.tiktok.com", false}, ask{eveTablet, "www.youtube.com", false},
-		ask{eveParent, "www.example.com", false}, ask{eveFriend, "www.roblox.com", false})
+		ask{eveParent, "www.example.com", false}, ask{eveFriend, "www.roblox.com", false},
+		ask{eveTablet, "dns.google", true}, ask{eveFriend, "use-application-dns.net", true})
 
 	b := newEveningBrowser(t, f, browser, axe, clk)
 
@@ -123,6 +124,9 @@ func TestFirstEveningInChromium(t *testing.T) {
 	if got := b.location(); got != "/setup" {
 		t.Errorf("a new install's dashboard opens at %s, want /setup", got)
 	}
+	if got := b.text(".notsetup"); !strings.Contains(got, "Setup is not finished: only ways around the filter are blocked; finish setup to choose what to block") {
+		t.Errorf("the setup page of a new install says %q, want that setup is not finished", got)
+	}
 	b.page("setup")
 	b.do("fill in setup",
 		chromedp.SendKeys(chromedp.ID("code"), code),
@@ -136,6 +140,9 @@ func TestFirstEveningInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".flash")))
 	if got := b.location(); got != "/devices" {
 		t.Errorf("after setup: %s, want /devices", got)
+	}
+	if n := b.count(".notsetup"); n != 0 {
+		t.Error("after setup the page still says setup is not finished")
 	}
 	if _, err := os.Stat(filepath.Join(f.dir, SetupCodeFile)); !os.IsNotExist(err) {
 		t.Errorf("the setup code is still there after setup (%v)", err)
