@@ -86,7 +86,10 @@ func (c Config) Validate(cat *blocklists.Catalogue, listCategories []string) []e
 
 // Categories returns the catalogue categories the configuration blocks
 // anywhere (household, groups, devices, bypass protection), whose public
-// lists must therefore be downloaded.
+// lists must therefore be downloaded. The bypass protection of a first
+// start (Config.FirstStart) downloads nothing: it is written nowhere, so it
+// is not counted here, and it blocks the catalogue's bypass services and
+// Firefox's canary only.
 func (c Config) Categories(cat *blocklists.Catalogue) []string {
 	var out []string
 	add := func(names []string) {
@@ -209,8 +212,13 @@ func compile(cfg Config, cat *blocklists.Catalogue, listCats []string) (*plan, [
 	if !slices.Contains(groupNames, DefaultGroup) {
 		groupNames = append([]string{DefaultGroup}, groupNames...)
 	}
+	p.firstStart = cfg.FirstStart()
 	for _, name := range groupNames {
-		g := c.group(p, name, cfg.Groups[name])
+		gc := cfg.Groups[name]
+		if p.firstStart && name == DefaultGroup {
+			gc.BypassProtection = true // see Config.FirstStart
+		}
+		g := c.group(p, name, gc)
 		g.idx = len(p.groupList)
 		p.groupList = append(p.groupList, g)
 		p.groups[name] = g
@@ -353,6 +361,9 @@ func (c *compiler) group(p *plan, name string, gc GroupConfig) *group {
 		r := &rule{key: key + ".bypass_protection", mode: always, forceNX: true,
 			block: nameSet{categories: []string{bypassCategory}, dom: sourcesOf(p.canary)},
 			text:  "bypass protection: public DNS-over-HTTPS resolvers, iCloud Private Relay, Firefox's canary"}
+		if p.firstStart {
+			r.text = "bypass protection until setup is finished: public DNS-over-HTTPS resolvers, iCloud Private Relay, Firefox's canary"
+		}
 		g.rules = append([]*rule{r}, g.rules...)
 	}
 	if len(gc.Bedtime) > 0 || len(gc.BedtimeHolidays) > 0 {

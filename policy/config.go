@@ -52,6 +52,17 @@ func (c *Config) Filters() bool {
 	return false
 }
 
+// FirstStart reports whether the configuration chooses nothing to block
+// and does not say `unfiltered: true`: a plain `hearth serve` with no file,
+// the file `hearth config default` writes, or any file before the parent
+// has finished setup. Such a configuration is not left open: the default
+// group gets bypass protection (the catalogue's public DNS-over-HTTPS
+// resolvers, iCloud Private Relay and Firefox's canary name), which needs
+// no download, so that a device cannot leave the home's DNS before the
+// parent has chosen what to block. The long-tail list of the bypass
+// category is not fetched for it (see Categories).
+func (c *Config) FirstStart() bool { return !c.Unfiltered && !c.Filters() }
+
 // NewDevicesConfig is the household's setting for devices nobody has named
 // yet (a new phone, a friend's tablet, a child's device with a new private
 // address).

@@ -36,6 +36,7 @@ type plan struct {
 	byIP       []ipDevice // most specific first
 	forwarders []netip.Prefix
 	conflicts  []string // assignments hearth.yaml overrides (see assign)
+	firstStart bool     // nothing chosen yet: bypass protection for default only (Config.FirstStart)
 }
 
 // nameSet is what a block, except or allow list names.

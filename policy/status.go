@@ -113,6 +113,11 @@ func (e *Engine) HasGroup(name string) bool {
 // (new_devices.group, else "default").
 func (e *Engine) NewDevicesGroup() string { return e.cur.Load().plan.unknown.name }
 
+// FirstStart reports whether the running configuration chooses nothing to
+// block, so that only the default group's bypass protection filters until
+// the parent finishes setup (Config.FirstStart).
+func (e *Engine) FirstStart() bool { return e.cur.Load().plan.firstStart }
+
 // GroupNames returns the groups' names, "default" first.
 func (e *Engine) GroupNames() []string { return groupNamesOf(e.cur.Load().plan) }
 

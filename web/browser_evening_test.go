@@ -4,6 +4,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -34,7 +35,6 @@ timezone: Europe/London
 identify:
   refresh: 1m
 blocking:
-  block: [ads]
   response: nxdomain
 groups:
   default: {}
@@ -102,10 +102,12 @@ func TestFirstEveningInChromium(t *testing.T) {
 		}
 	}
 
-	// Before anything: every device is open, and has been seen.
+	// Before anything: every device is open but for the ways round the
+	// filter (first start), and has been seen.
 	answers("a new install",
 		ask{eveTablet, "www.tiktok.com", false}, ask{eveTablet, "www.youtube.com", false},
-		ask{eveParent, "www.example.com", false}, ask{eveFriend, "www.roblox.com", false})
+		ask{eveParent, "www.example.com", false}, ask{eveFriend, "www.roblox.com", false},
+		ask{eveTablet, "dns.google", true}, ask{eveFriend, "use-application-dns.net", true})
 
 	b := newEveningBrowser(t, f, browser, axe, clk)
 
@@ -122,6 +124,9 @@ func TestFirstEveningInChromium(t *testing.T) {
 	if got := b.location(); got != "/setup" {
 		t.Errorf("a new install's dashboard opens at %s, want /setup", got)
 	}
+	if got := b.text(".notsetup"); !strings.Contains(got, "Setup is not finished: only ways around the filter are blocked; finish setup to choose what to block") {
+		t.Errorf("the setup page of a new install says %q, want that setup is not finished", got)
+	}
 	b.page("setup")
 	b.do("fill in setup",
 		chromedp.SendKeys(chromedp.ID("code"), code),
@@ -135,6 +140,9 @@ func TestFirstEveningInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".flash")))
 	if got := b.location(); got != "/devices" {
 		t.Errorf("after setup: %s, want /devices", got)
+	}
+	if n := b.count(".notsetup"); n != 0 {
+		t.Error("after setup the page still says setup is not finished")
 	}
 	if _, err := os.Stat(filepath.Join(f.dir, SetupCodeFile)); !os.IsNotExist(err) {
 		t.Errorf("the setup code is still there after setup (%v)", err)
@@ -179,6 +187,53 @@ func TestFirstEveningInChromium(t *testing.T) {
 	}
 	answers("YouTube only 17:00-19:00",
 		ask{eveTablet, "www.youtube.com", true}, ask{eveFriend, "www.roblox.com", false})
+
+	// 2b. Mistakes in the group editor are shown next to the field they
+	// concern, and nothing is written: a category's name mistyped in the
+	// website box ("gamign") and times no clock has (25:00-26:00). A phone
+	// browser without a time picker sends the times as typed; the time
+	// inputs are made plain text here to send them the same way.
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.visit("/rules/group?name=kids", `button[value="addrule"]`)
+	n = b.count(`fieldset.rule`)
+	b.do("add another rule", chromedp.Click(chromedp.CSS(`button[value="addrule"]`)), chromedp.WaitVisible(chromedp.ID(ruleID(n)+"-mode")))
+	r = ruleID(n)
+	b.do("a mistyped category and impossible times",
+		chromedp.SendKeys(chromedp.ID(r+"-domain"), "gamign"),
+		chromedp.SetValue(chromedp.ID(r+"-mode"), "during"),
+		chromedp.Click(chromedp.CSS(`input[name="`+r+`.w0.day"][value="mon"]`)),
+		chromedp.SetAttributeValue(chromedp.ID(r+"-w0-from"), "type", "text"),
+		chromedp.SetAttributeValue(chromedp.ID(r+"-w0-to"), "type", "text"),
+		chromedp.SetValue(chromedp.ID(r+"-w0-from"), "25:00"),
+		chromedp.SetValue(chromedp.ID(r+"-w0-to"), "26:00"),
+		chromedp.Click(chromedp.CSS(`button[value="save"]`)),
+		chromedp.WaitVisible(chromedp.ID(r+"-block-err")))
+	for _, fe := range []struct{ field, err, attr, want string }{
+		{r + "-block", r + "-block-err", r + "-block", `"gamign" is not a catalogue category or service (did you mean "gaming"?)`},
+		{r + "-w0", r + "-w0-err", r + "-w0-from", `start "25:00": no such time of day`},
+	} {
+		next, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](fmt.Sprintf(
+			`document.querySelector("#%s #%s") !== null && document.getElementById(%q).getAttribute("aria-describedby") === %q`,
+			fe.field, fe.err, fe.attr, fe.err)))
+		if err != nil || !next {
+			t.Errorf("the error %s is not inside %s, described by %s (%v)", fe.err, fe.field, fe.attr, err)
+		}
+		if got := b.text("#" + fe.err); !strings.Contains(got, fe.want) {
+			t.Errorf("the error next to %s says %q, want %q", fe.field, got, fe.want)
+		}
+	}
+	if got := b.count(".field-error"); got != 2 {
+		t.Errorf("%d field errors on the page, want 2 (the website box and the times)", got)
+	}
+	b.page("group-errors")
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, saved) {
+		t.Errorf("a refused edit changed hearth.yaml:\n%s", now)
+	}
+	answers("after the refused edit",
+		ask{eveTablet, "www.youtube.com", true}, ask{eveTablet, "www.roblox.com", false}, ask{eveFriend, "www.roblox.com", false})
 
 	// 3. Name two devices on the Devices page: the tablet in kids, the
 	// parents' phone in default (adult, gambling, malware blocked).

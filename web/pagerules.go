@@ -29,6 +29,7 @@ func (ps *pageSet) rulesRoutes() {
 	m.Handle("POST /rules/rename", ps.rulesChange("rename-group", ps.renameGroup))
 	m.Handle("POST /rules/delete", ps.rulesChange("delete-group", ps.deleteGroup))
 	m.Handle("POST /rules/household", ps.rulesChange("set-household", ps.setHousehold))
+	m.Handle("POST /rules/unfiltered", ps.rulesChange("set-unfiltered", ps.setUnfiltered))
 	m.Handle("POST /rules/reload", ps.rulesChange("reload", ps.reloadConfig))
 	m.Handle("GET /rules/group", ps.page("rulesgroup", "Edit group", ps.editGroup))
 	m.HandleFunc("POST /rules/group", ps.postGroup)
@@ -40,6 +41,9 @@ type rulesData struct {
 	Household householdDraft
 	Holidays  string // one a line, for the text area
 	Paste     string // the YAML to paste when the file cannot be saved
+	// ConfirmErr is why "filter nothing" was not saved (no confirmation),
+	// shown next to its checkbox.
+	ConfirmErr string
 }
 
 type ruleGroup struct {
@@ -106,6 +110,9 @@ func (ps *pageSet) rulesPage(v *view, err error) int {
 	var ro *configedit.ReadOnlyError
 	if errors.As(err, &ro) {
 		d.Paste, d.File.Why = string(ro.YAML), ro.Why
+	}
+	if se, ok := err.(*serviceError); ok {
+		d.ConfirmErr = se.fields["confirm"]
 	}
 	v.Data = d
 	return http.StatusOK
@@ -272,6 +279,31 @@ func (ps *pageSet) setHousehold(r *http.Request, _ Principal) (string, string, s
 		return "household", "", "", err
 	}
 	return "household", "hearth.yaml " + short(st.Version), "The household's time zone and holidays are saved.", nil
+}
+
+// setUnfiltered sets or removes `unfiltered: true` (household settings).
+// Turning it on needs the confirmation box ticked: without it nothing is
+// written and the page says so next to the box.
+func (ps *pageSet) setUnfiltered(r *http.Request, _ Principal) (string, string, string, error) {
+	on := r.PostFormValue("unfiltered") == "true"
+	if on && r.PostFormValue("confirm") != "yes" {
+		return "household", "", "", invalid("confirm", "filtering nothing needs a confirmation",
+			"Tick the box to confirm that nothing may be blocked for anyone.")
+	}
+	body := []byte(`{"unfiltered": null}`)
+	if on {
+		body = []byte(`{"unfiltered": true}`)
+	}
+	_, st, err := ps.s.svc.PutHousehold(body, r.PostFormValue("version"))
+	if err != nil {
+		return "household", "", "", err
+	}
+	if on {
+		return "household", "unfiltered: true, hearth.yaml " + short(st.Version),
+			"Saved: with no rule, bedtime, safe search or bypass protection left, nothing is blocked for anyone.", nil
+	}
+	return "household", "unfiltered removed, hearth.yaml " + short(st.Version),
+		"Saved: a household that chooses nothing to block keeps the ways round the filter blocked again.", nil
 }
 
 func (ps *pageSet) reloadConfig(_ *http.Request, _ Principal) (string, string, string, error) {

@@ -51,6 +51,9 @@ func (sv *service) DraftGroup(name string, body []byte, gc policy.GroupConfig) (
 
 // CreateGroup adds an empty group; a name the file has already is refused.
 func (sv *service) CreateGroup(name, version string) (configState, error) {
+	if err := sv.checkNewGroupName("name", name); err != nil {
+		return configState{}, err
+	}
 	return sv.editConfig(version, func(d *configedit.Doc) error {
 		if _, err := d.Group(name); err == nil {
 			return fielderr.New("name", "there is a group %q already", name)
@@ -66,6 +69,9 @@ func (sv *service) CreateGroup(name, version string) (configState, error) {
 func (sv *service) RenameGroup(from, to, version string) (configState, error) {
 	if from == policy.DefaultGroup {
 		return configState{}, invalid("name", "the default group cannot be renamed: it is where unnamed devices go", "the default group keeps its name")
+	}
+	if err := sv.checkNewGroupName("to", to); err != nil {
+		return configState{}, err
 	}
 	st, err := sv.editConfig(version, func(d *configedit.Doc) error {
 		raw, err := d.Group(from)
@@ -147,8 +153,9 @@ func (sv *service) DeviceEntries(data []byte) []ownEntries {
 
 // householdDraft is the part of the household the Rules page edits.
 type householdDraft struct {
-	Timezone string   `json:"timezone"`
-	Holidays []string `json:"holidays"`
+	Timezone   string   `json:"timezone"`
+	Holidays   []string `json:"holidays"`
+	Unfiltered bool     `json:"unfiltered"`
 }
 
 // householdOf reads the time zone and the calendar from the file's JSON.
@@ -158,9 +165,10 @@ func householdOf(raw json.RawMessage) householdDraft {
 		Calendar struct {
 			Holidays []string `json:"holidays"`
 		} `json:"calendar"`
+		Unfiltered bool `json:"unfiltered"`
 	}
 	_ = json.Unmarshal(raw, &h)
-	return householdDraft{Timezone: h.Timezone, Holidays: slices.Clip(h.Calendar.Holidays)}
+	return householdDraft{Timezone: h.Timezone, Holidays: slices.Clip(h.Calendar.Holidays), Unfiltered: h.Unfiltered}
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

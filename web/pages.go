@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hearth-dns/hearth/policy"
 )
 
 //go:embed templates
@@ -65,7 +67,12 @@ type view struct {
 	// Refused is the last reload's outcome when it was refused (nil
 	// otherwise): the layout shows it on every page until a reload succeeds.
 	Refused *ReloadOutcome
-	Data    any
+	// FinishSetup is where to finish setup while the running configuration
+	// chooses nothing to block (policy.Config.FirstStart), "" otherwise:
+	// the layout says on every page that only the ways round the filter
+	// are blocked until then.
+	FinishSetup string
+	Data        any
 }
 
 func (s *Server) pageRoutes() {
@@ -135,7 +142,23 @@ func (ps *pageSet) newView(w http.ResponseWriter, r *http.Request, page, title s
 	if o := ps.s.svc.LastReload(); loggedIn && o.Refused {
 		v.Refused = &o
 	}
+	v.FinishSetup = ps.finishSetup()
 	return v
+}
+
+// finishSetup is the page where the parent finishes setup while the
+// running configuration chooses nothing to block (only the default group's
+// bypass protection filters: policy.Config.FirstStart): the setup page
+// while no password is set, else the default group's editor. "" once
+// something is chosen (or unfiltered: true says nothing is meant).
+func (ps *pageSet) finishSetup() string {
+	if !ps.s.opts.Engine.FirstStart() {
+		return ""
+	}
+	if !ps.s.auth.PasswordSet() {
+		return "/setup"
+	}
+	return "/rules/group?name=" + policy.DefaultGroup
 }
 
 // render writes v with its page's template; a template error is a 500.

@@ -131,7 +131,11 @@ func jsonBody(body []byte) (*yaml.Node, error) {
 }
 
 // PutGroup makes groups.<name> the group body (JSON in the file's shape).
+// A new group's name must be a slug (checkNewGroupName).
 func (sv *service) PutGroup(name string, body []byte, version string) (json.RawMessage, configState, error) {
+	if err := sv.checkNewGroupName("name", name); err != nil {
+		return nil, configState{}, err
+	}
 	n, err := jsonBody(body)
 	if err != nil {
 		return nil, configState{}, err

@@ -20,6 +20,10 @@ type statusView struct {
 	// Reload is the last reload's outcome: refused with its problems, until
 	// a later reload succeeds.
 	Reload ReloadOutcome `json:"reload"`
+	// SetupUnfinished is true while the running configuration chooses
+	// nothing to block: only the ways round the filter are blocked, for the
+	// default group (policy.Config.FirstStart); every page says so.
+	SetupUnfinished bool `json:"setup_unfinished"`
 }
 
 // Status is every device's status now.
@@ -31,7 +35,7 @@ func (sv *service) Status() statusView {
 		conflicts = []string{}
 	}
 	return statusView{Now: now.In(e.Location()), Zone: e.Location().String(), Devices: e.Status(now), Conflicts: conflicts,
-		Reload: sv.LastReload()}
+		Reload: sv.LastReload(), SetupUnfinished: e.FirstStart()}
 }
 
 // DeviceStatus is one device's status now ("" for the unknown devices).

@@ -15,7 +15,8 @@ func newCheckConfigCmd(a *app) *cobra.Command {
 		Long: "check-config loads the configuration exactly as serve would (file, HEARTH_*\n" +
 			"variables, flags) and prints \"ok: <where it came from>\", or every problem,\n" +
 			"one a line, with exit status 1. An empty file is a problem too; a configuration\n" +
-			"that blocks nothing for anyone is ok with a warning (a running Hearth that filters\n" +
+			"that chooses nothing to block is ok with a warning (until it does, only the ways\n" +
+			"round the filter are blocked, for the default group; a running Hearth that filters\n" +
 			"refuses to reload into it unless it sets unfiltered: true).",
 		Args: cobra.NoArgs,
 	}
@@ -28,13 +29,14 @@ func newCheckConfigCmd(a *app) *cobra.Command {
 			return exitStatus(exitError)
 		}
 		if src.EmptyFile {
-			fmt.Fprintf(a.stderr, "%s: the file is empty: serve would start on the built-in defaults, which block nothing, "+
+			fmt.Fprintf(a.stderr, "%s: the file is empty: serve would start on the built-in defaults, which block only the ways round the filter, "+
 				"and a running Hearth refuses to reload it\n", src.File)
 			return exitStatus(exitError)
 		}
 		if src.File != "" && !cfg.Policy.Filters() && !cfg.Policy.Unfiltered {
-			fmt.Fprintln(a.stderr, "warning: this configuration blocks nothing for anyone (no blocking.block, group rules, bedtime, "+
-				"safe search, bypass protection or device blocks); a running Hearth that filters refuses to reload into it "+
+			fmt.Fprintln(a.stderr, "warning: this configuration chooses nothing to block (no blocking.block, group rules, bedtime, "+
+				"safe search, bypass protection or device blocks): until it does, only the ways round the filter are "+
+				"blocked, for the default group, as before setup; a running Hearth that filters refuses to reload into it "+
 				"unless it sets unfiltered: true")
 		}
 		fmt.Fprintf(a.stdout, "ok: %s\n", src)

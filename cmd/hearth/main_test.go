@@ -68,7 +68,7 @@ func TestCheckConfig(t *testing.T) {
 		},
 		{
 			name: "a file that blocks nothing warns", args: []string{"-c", "@"}, file: "cache:\n  size: 10\n",
-			code: 0, stdout: "ok: @\n", stderr: []string{"warning: this configuration blocks nothing for anyone"},
+			code: 0, stdout: "ok: @\n", stderr: []string{"warning: this configuration chooses nothing to block"},
 		},
 		{
 			name: "a file that blocks nothing on purpose", args: []string{"-c", "@"}, file: "unfiltered: true\n",
