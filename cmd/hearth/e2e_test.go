@@ -86,6 +86,37 @@ func (p *hearthProcess) await(t *testing.T, msg string) map[string]any {
 	}
 }
 
+// stop ends the process with SIGTERM and returns the log events with the
+// given message that it writes until it exits (the journal's "blocked"
+// lines of the open minute come at Close).
+func (p *hearthProcess) stop(t *testing.T, msg string) []map[string]any {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	var got []map[string]any
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-p.events:
+			if ev["message"] == msg {
+				got = append(got, ev)
+			}
+		case <-p.done:
+			for {
+				select {
+				case ev := <-p.events:
+					if ev["message"] == msg {
+						got = append(got, ev)
+					}
+				default:
+					return got
+				}
+			}
+		case <-deadline:
+			t.Fatal("the process did not exit within 10 s of SIGTERM")
+		}
+	}
+}
+
 // freePort returns a loopback address free for both UDP and TCP just now.
 // The tests that use it stay serial (no t.Parallel): a parallel test's
 // server could bind the port before the child process does.
