@@ -126,7 +126,7 @@ func TestServeProcessFamily(t *testing.T) {
 	}
 	familyConfig(t, path, listen, "udp://"+up.Addr, "")
 	_ = p.cmd.Process.Signal(syscall.SIGHUP)
-	if ev := p.await(t, refused); !strings.Contains(fmt.Sprint(ev["error"]), "blocks nothing for anyone") {
+	if ev := p.await(t, refused); !strings.Contains(fmt.Sprint(ev["error"]), "chooses nothing to block for anyone") {
 		t.Errorf("refusing a file that blocks nothing: %v", ev)
 	}
 	if r := askFrom(t, "127.0.0.2", listen, "discord.com."); r.Rcode != dns.RcodeNameError {

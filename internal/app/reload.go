@@ -75,9 +75,9 @@ func (h *Hearth) Reload(cfg *config.Config) error {
 
 // ErrWouldUnfilter refuses a reload into a configuration that blocks
 // nothing for anyone while the running one filters.
-var ErrWouldUnfilter = errors.New("the new configuration blocks nothing for anyone (no blocking.block, group rules, bedtime, " +
-	"safe search, bypass protection or device blocks) while the running one filters: refused, the running configuration stays; " +
-	"if that is really meant, set unfiltered: true")
+var ErrWouldUnfilter = errors.New("the new configuration chooses nothing to block for anyone (no blocking.block, group rules, bedtime, " +
+	"safe search, bypass protection or device blocks; only the first-start protection against ways round the filter would remain) " +
+	"while the running one filters: refused, the running configuration stays; if that is really meant, set unfiltered: true")
 
 // webSettingsEqual reports whether the dashboard's settings are unchanged.
 // Every field matters. (web.Config is the dashboard's; this comparison lives
