@@ -36,6 +36,7 @@ package blocklists
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 )
 
@@ -189,10 +190,13 @@ func (b *Builder) Build() *Matcher {
 	// Repack if duplicates left the table sparse; the chunks are garbage
 	// by now, so the two tables never sit beside them.
 	if fit := tableSize(t.n); fit < t.size*9/10 {
+		old := t
 		t = t.repack(fit)
+		old.mem().free()
 	}
 	m.t = *t
 	m.combos = in.combos
+	keepTable(m)
 	return m
 }
 
@@ -231,6 +235,7 @@ func (m *Matcher) lookupFrom(h, k uint64, lo uint16) *combo {
 	if m.t.hi != nil {
 		v |= uint32(m.t.hi[i]) << 16
 	}
+	runtime.KeepAlive(m) // the table is released when m is unreachable (mem.go)
 	return &m.combos[v]
 }
 
@@ -240,7 +245,9 @@ func (m *Matcher) lookup(s string) *combo {
 	if !ok {
 		return nil
 	}
-	return &m.combos[m.t.val(i)]
+	v := m.t.val(i)
+	runtime.KeepAlive(m)
+	return &m.combos[v]
 }
 
 // Match reports which sources block name and through which rule. name must
