@@ -84,6 +84,9 @@ func newTable(n int) *table {
 	}
 }
 
+// bytes is the size of t's arrays.
+func (t *table) bytes() int { return cap(t.keys)*8 + cap(t.lo)*2 + cap(t.hi)*2 }
+
 // mem is t's storage, to free when t is dropped.
 func (t *table) mem() tableMem { return tableMem{t.keys, t.lo, t.hi} }
 
