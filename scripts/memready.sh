@@ -7,7 +7,8 @@
 # starts `hearth serve`, and prints:
 #   ready   seconds from exec to the "hearth started" log line (lists compiled,
 #           listening);
-#   idle    VmRSS and VmHWM from /proc one second after ready;
+#   idle    VmRSS (with its RssAnon and RssFile parts) and VmHWM from /proc
+#           one second after ready;
 #   load    VmRSS and VmHWM after DUR seconds (default 2) of dnsperf with
 #           10,000 allowed names and then DUR seconds with 10,000 listed names;
 # and, for the last round of each mode, a heap profile summary (go tool pprof
@@ -18,6 +19,7 @@
 # default ../shared/testdata beside the repository), BENCH_DATA (the output of
 # ../shared/bench/gen, for q-allowed.txt; default /tmp/bench-data), CPUS
 # (taskset list for Hearth, default 1; dnsperf runs on the other core),
+# HEARTH_BIN (a hearth binary to measure instead of this checkout's build);
 # GOMEMLIMIT is passed through if set. Targets (issue 15): resident <= 24 MB,
 # peak <= 48 MB, ready <= 0.5 s, family as quick as plain.
 set -euo pipefail
@@ -31,6 +33,8 @@ bench=${BENCH_DATA:-/tmp/bench-data}
 ROUNDS=${ROUNDS:-3}; DUR=${DUR:-2}; QPS=${QPS:-20000}; CPUS=${CPUS:-1}
 need_dnsperf
 build
+# HEARTH_BIN: measure that binary instead (say, a build of an earlier commit).
+if [ -n "${HEARTH_BIN:-}" ]; then cp "$HEARTH_BIN" "$work/hearth"; fi
 
 uport=$(freeport); start_responder "$uport" -txt 64
 gzip -dc "$big" > "$work/union.txt"
@@ -102,7 +106,9 @@ YAML
 }
 
 kb() { awk -v k="$2" '$1 == k":" {print $2}' /proc/"$1"/status; }
-mem() { printf 'RSS %s MiB, peak %s MiB' "$(mib "$(kb "$1" VmRSS)")" "$(mib "$(kb "$1" VmHWM)")"; }
+# RSS is anonymous memory (Hearth's data) plus file pages (the binary's code,
+# shared and reclaimable); both are shown.
+mem() { printf 'RSS %s MiB (anon %s, file %s), peak %s MiB' "$(mib "$(kb "$1" VmRSS)")" "$(mib "$(kb "$1" RssAnon)")" "$(mib "$(kb "$1" RssFile)")" "$(mib "$(kb "$1" VmHWM)")"; }
 other=$([ "$CPUS" = 1 ] && echo 0 || echo 1)
 
 "$work/hearth" check-config --config "$(config family 1)" >/dev/null || { "$work/hearth" check-config --config "$work/family-1.yaml"; exit 1; }
