@@ -27,8 +27,9 @@ package blocklists
 //     combinations.
 //   - Match first computes every suffix's key and reads its home slot (key
 //     and value), then tests them: the reads do not wait on each other.
-//   - Building is streaming: Add appends 10 bytes per entry (key and a
-//     source+kind tag) to chunks of at most 32K entries; Build sizes the
+//   - Building is streaming: Add appends 8 bytes per entry (the key, with
+//     the entry's kind in its two low bits; a chunk holds one source's
+//     entries) to chunks of at most 32K entries; Build sizes the
 //     table once, inserts (merging the same name from several entries or
 //     sources), frees each chunk once inserted, and repacks the table to the
 //     distinct count when duplicates left it sparse. No name string is held.
@@ -57,7 +58,8 @@ const tableSlack = 256
 type Builder struct {
 	seed   uint64
 	chunks []entryChunk
-	n      int // entries added
+	open   [MaxSources]int32 // each source's last chunk, index+1 (0: none)
+	n      int               // entries added
 	hint   int
 }
 
@@ -65,14 +67,14 @@ type Builder struct {
 // maxChunk rather than one growing slice: no copy and no garbage as they
 // grow, and Build frees each chunk once it is in the table.
 type entryChunk struct {
-	hashes []uint64 // hash of each added name, never 0
-	tags   []uint16 // SourceID<<2 | kind, parallel to hashes
+	src    SourceID // every entry of a chunk is from one source
+	hashes []uint64 // key of each added name (never 0) | its kind
 }
 
 // Chunk sizes, in entries: the first is sized by the hint within these.
 const (
 	minChunk = 64
-	maxChunk = 1 << 15 // 320 KiB
+	maxChunk = 1 << 15 // 256 KiB
 )
 
 // NewBuilder returns a Builder expecting about sizeHint entries; the hint
@@ -106,24 +108,27 @@ func (b *Builder) Add(src SourceID, e Entry) {
 		kind |= kindAllowExact
 	}
 	var c *entryChunk
-	if k := len(b.chunks); k > 0 && len(b.chunks[k-1].hashes) < cap(b.chunks[k-1].hashes) {
+	if k := b.open[src]; k > 0 && len(b.chunks[k-1].hashes) < cap(b.chunks[k-1].hashes) {
 		c = &b.chunks[k-1]
 	} else {
-		c = b.newChunk()
+		c = b.newChunk(src)
 	}
-	c.hashes = append(c.hashes, nameKey(b.seed, name))
-	c.tags = append(c.tags, uint16(src)<<2|kind)
+	// Keys have their low two bits clear (finishKey): the kind rides there.
+	c.hashes = append(c.hashes, nameKey(b.seed, name)|uint64(kind))
 	b.n++
 }
 
-func (b *Builder) newChunk() *entryChunk {
-	size := maxChunk
-	if k := len(b.chunks); k == 0 {
+// newChunk starts a chunk for src: the Builder's first is sized by the
+// hint, a source's first minChunk, then each twice its source's last.
+func (b *Builder) newChunk(src SourceID) *entryChunk {
+	size := minChunk
+	if len(b.chunks) == 0 {
 		size = min(max(b.hint, minChunk), maxChunk)
-	} else {
+	} else if k := b.open[src]; k > 0 {
 		size = min(2*cap(b.chunks[k-1].hashes), maxChunk)
 	}
-	b.chunks = append(b.chunks, entryChunk{make([]uint64, 0, size), make([]uint16, 0, size)})
+	b.chunks = append(b.chunks, entryChunk{src, make([]uint64, 0, size)})
+	b.open[src] = int32(len(b.chunks))
 	return &b.chunks[len(b.chunks)-1]
 }
 
@@ -155,15 +160,18 @@ func nameKey(seed uint64, s string) uint64 {
 	return finishKey(h)
 }
 
-// finishKey mixes an FNV state into a key (fmix64 of murmur3), never 0.
+// finishKey mixes an FNV state into a key (fmix64 of murmur3), never 0,
+// with its low two bits clear: a Builder keeps an entry's kind there (a
+// 62-bit key: a false hit is still about n/2^62 per suffix).
 func finishKey(h uint64) uint64 {
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd
 	h ^= h >> 33
 	h *= 0xc4ceb9fe1a85ec53
 	h ^= h >> 33
+	h &^= 3
 	if h == 0 {
-		h = 1
+		h = 4
 	}
 	return h
 }
@@ -182,8 +190,8 @@ func (b *Builder) Build() *Matcher {
 	in := newInterner()
 	t := newTable(n)
 	for i, c := range chunks {
-		for j, h := range c.hashes {
-			t.insert(h, c.tags[j], in)
+		for _, h := range c.hashes {
+			t.insert(h&^3, uint16(c.src)<<2|uint16(h&3), in)
 		}
 		chunks[i] = entryChunk{} // garbage now: the table takes its place
 	}
