@@ -11,11 +11,12 @@ package blocklists
 //     finished with murmur3's fmix64. Read from the end, the hash state at
 //     each label boundary is that suffix's, so Match gets the keys of all
 //     suffixes in one pass. A lookup can wrongly hit with probability about
-//     n/2^64 per suffix; it can never wrongly miss, and the seed changes
-//     with every build. The price: Match.Rule must be a substring of the
+//     n/2^62 per suffix (keys are 62 bits: see finishKey); it can never
+//     wrongly miss, and the seed changes with every build. The price: Match.Rule must be a substring of the
 //     queried name (it is, by the Match contract), and a Matcher cannot
 //     list its names.
-//   - Keys sit in one open-addressing table of uint64 ordered as a sorted
+//   - Keys sit in one open-addressing table of uint64 (anonymous memory
+//     maps outside the Go heap on Unix: mem.go) ordered as a sorted
 //     array with gaps ("ordered linear probing", Amble & Knuth): a key's
 //     home slot is key*size>>64, which keeps the table in key order, and
 //     each key sits at or after its home, in a gap-free run from it. A
