@@ -127,10 +127,11 @@ func (l *Lists) compileSource(s *source, add func(Entry)) (ParseStats, error) {
 	}
 }
 
-// parseFrom parses r into add. On a read error what was read is in and
-// the rest is missing.
+// parseFrom parses r into add, which keeps no Entry (it hashes the name
+// into the Builder), so no string is made per name. On a read error what
+// was read is in and the rest is missing.
 func parseFrom(r io.Reader, add func(Entry)) (ParseStats, error) {
-	return Parse(r, add)
+	return parseView(r, add)
 }
 
 // Explanation is one source matching a name, and the rule it matched with.

@@ -11,11 +11,12 @@ package blocklists
 //     finished with murmur3's fmix64. Read from the end, the hash state at
 //     each label boundary is that suffix's, so Match gets the keys of all
 //     suffixes in one pass. A lookup can wrongly hit with probability about
-//     n/2^64 per suffix; it can never wrongly miss, and the seed changes
-//     with every build. The price: Match.Rule must be a substring of the
+//     n/2^62 per suffix (keys are 62 bits: see finishKey); it can never
+//     wrongly miss, and the seed changes with every build. The price: Match.Rule must be a substring of the
 //     queried name (it is, by the Match contract), and a Matcher cannot
 //     list its names.
-//   - Keys sit in one open-addressing table of uint64 ordered as a sorted
+//   - Keys sit in one open-addressing table of uint64 (anonymous memory
+//     maps outside the Go heap on Unix: mem.go) ordered as a sorted
 //     array with gaps ("ordered linear probing", Amble & Knuth): a key's
 //     home slot is key*size>>64, which keeps the table in key order, and
 //     each key sits at or after its home, in a gap-free run from it. A
@@ -27,8 +28,9 @@ package blocklists
 //     combinations.
 //   - Match first computes every suffix's key and reads its home slot (key
 //     and value), then tests them: the reads do not wait on each other.
-//   - Building is streaming: Add appends 10 bytes per entry (key and a
-//     source+kind tag) to chunks of at most 32K entries; Build sizes the
+//   - Building is streaming: Add appends 8 bytes per entry (the key, with
+//     the entry's kind in its two low bits; a chunk holds one source's
+//     entries) to chunks of at most 32K entries; Build sizes the
 //     table once, inserts (merging the same name from several entries or
 //     sources), frees each chunk once inserted, and repacks the table to the
 //     distinct count when duplicates left it sparse. No name string is held.
@@ -36,6 +38,7 @@ package blocklists
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 )
 
@@ -56,7 +59,8 @@ const tableSlack = 256
 type Builder struct {
 	seed   uint64
 	chunks []entryChunk
-	n      int // entries added
+	open   [MaxSources]int32 // each source's last chunk, index+1 (0: none)
+	n      int               // entries added
 	hint   int
 }
 
@@ -64,14 +68,14 @@ type Builder struct {
 // maxChunk rather than one growing slice: no copy and no garbage as they
 // grow, and Build frees each chunk once it is in the table.
 type entryChunk struct {
-	hashes []uint64 // hash of each added name, never 0
-	tags   []uint16 // SourceID<<2 | kind, parallel to hashes
+	src    SourceID // every entry of a chunk is from one source
+	hashes []uint64 // key of each added name (never 0) | its kind
 }
 
 // Chunk sizes, in entries: the first is sized by the hint within these.
 const (
 	minChunk = 64
-	maxChunk = 1 << 15 // 320 KiB
+	maxChunk = 1 << 15 // 256 KiB
 )
 
 // NewBuilder returns a Builder expecting about sizeHint entries; the hint
@@ -105,24 +109,27 @@ func (b *Builder) Add(src SourceID, e Entry) {
 		kind |= kindAllowExact
 	}
 	var c *entryChunk
-	if k := len(b.chunks); k > 0 && len(b.chunks[k-1].hashes) < cap(b.chunks[k-1].hashes) {
+	if k := b.open[src]; k > 0 && len(b.chunks[k-1].hashes) < cap(b.chunks[k-1].hashes) {
 		c = &b.chunks[k-1]
 	} else {
-		c = b.newChunk()
+		c = b.newChunk(src)
 	}
-	c.hashes = append(c.hashes, nameKey(b.seed, name))
-	c.tags = append(c.tags, uint16(src)<<2|kind)
+	// Keys have their low two bits clear (finishKey): the kind rides there.
+	c.hashes = append(c.hashes, nameKey(b.seed, name)|uint64(kind))
 	b.n++
 }
 
-func (b *Builder) newChunk() *entryChunk {
-	size := maxChunk
-	if k := len(b.chunks); k == 0 {
+// newChunk starts a chunk for src: the Builder's first is sized by the
+// hint, a source's first minChunk, then each twice its source's last.
+func (b *Builder) newChunk(src SourceID) *entryChunk {
+	size := minChunk
+	if len(b.chunks) == 0 {
 		size = min(max(b.hint, minChunk), maxChunk)
-	} else {
+	} else if k := b.open[src]; k > 0 {
 		size = min(2*cap(b.chunks[k-1].hashes), maxChunk)
 	}
-	b.chunks = append(b.chunks, entryChunk{make([]uint64, 0, size), make([]uint16, 0, size)})
+	b.chunks = append(b.chunks, entryChunk{src, make([]uint64, 0, size)})
+	b.open[src] = int32(len(b.chunks))
 	return &b.chunks[len(b.chunks)-1]
 }
 
@@ -154,15 +161,18 @@ func nameKey(seed uint64, s string) uint64 {
 	return finishKey(h)
 }
 
-// finishKey mixes an FNV state into a key (fmix64 of murmur3), never 0.
+// finishKey mixes an FNV state into a key (fmix64 of murmur3), never 0,
+// with its low two bits clear: a Builder keeps an entry's kind there (a
+// 62-bit key: a false hit is still about n/2^62 per suffix).
 func finishKey(h uint64) uint64 {
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd
 	h ^= h >> 33
 	h *= 0xc4ceb9fe1a85ec53
 	h ^= h >> 33
+	h &^= 3
 	if h == 0 {
-		h = 1
+		h = 4
 	}
 	return h
 }
@@ -181,18 +191,21 @@ func (b *Builder) Build() *Matcher {
 	in := newInterner()
 	t := newTable(n)
 	for i, c := range chunks {
-		for j, h := range c.hashes {
-			t.insert(h, c.tags[j], in)
+		for _, h := range c.hashes {
+			t.insert(h&^3, uint16(c.src)<<2|uint16(h&3), in)
 		}
 		chunks[i] = entryChunk{} // garbage now: the table takes its place
 	}
 	// Repack if duplicates left the table sparse; the chunks are garbage
 	// by now, so the two tables never sit beside them.
 	if fit := tableSize(t.n); fit < t.size*9/10 {
+		old := t
 		t = t.repack(fit)
+		old.mem().free()
 	}
 	m.t = *t
 	m.combos = in.combos
+	keepTable(m)
 	return m
 }
 
@@ -231,6 +244,7 @@ func (m *Matcher) lookupFrom(h, k uint64, lo uint16) *combo {
 	if m.t.hi != nil {
 		v |= uint32(m.t.hi[i]) << 16
 	}
+	runtime.KeepAlive(m) // the table is released when m is unreachable (mem.go)
 	return &m.combos[v]
 }
 
@@ -240,7 +254,9 @@ func (m *Matcher) lookup(s string) *combo {
 	if !ok {
 		return nil
 	}
-	return &m.combos[m.t.val(i)]
+	v := m.t.val(i)
+	runtime.KeepAlive(m)
+	return &m.combos[v]
 }
 
 // Match reports which sources block name and through which rule. name must

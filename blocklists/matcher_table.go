@@ -79,10 +79,16 @@ func newTable(n int) *table {
 	size := tableSize(n)
 	return &table{
 		size: size,
-		keys: make([]uint64, size+tableSlack),
-		lo:   make([]uint16, size+tableSlack),
+		keys: allocU64(int(size + tableSlack)),
+		lo:   allocU16(int(size + tableSlack)),
 	}
 }
+
+// bytes is the size of t's arrays.
+func (t *table) bytes() int { return cap(t.keys)*8 + cap(t.lo)*2 + cap(t.hi)*2 }
+
+// mem is t's storage, to free when t is dropped.
+func (t *table) mem() tableMem { return tableMem{t.keys, t.lo, t.hi} }
 
 func (t *table) home(h uint64) int {
 	hi, _ := bits.Mul64(h, t.size)
@@ -123,19 +129,29 @@ func (t *table) val(i int) uint32 {
 func (t *table) setVal(i int, v uint32) {
 	t.lo[i] = uint16(v)
 	if v > 0xffff && t.hi == nil {
-		t.hi = make([]uint16, len(t.keys))
+		t.hi = allocU16(cap(t.keys))[:len(t.keys)]
 	}
 	if t.hi != nil {
 		t.hi[i] = uint16(v >> 16)
 	}
 }
 
-// grow adds one slot at the end (a run spilled past the slack).
+// grow adds one slot at the end (a run spilled past the slack), moving
+// the arrays to larger ones tableSlack slots at a time.
 func (t *table) grow() {
-	t.keys = append(t.keys, 0)
-	t.lo = append(t.lo, 0)
+	n := len(t.keys)
+	if n == cap(t.keys) {
+		old := t.mem()
+		t.keys = append(allocU64(n + tableSlack)[:0], t.keys...)
+		t.lo = append(allocU16(n + tableSlack)[:0], t.lo...)
+		if t.hi != nil {
+			t.hi = append(allocU16(n + tableSlack)[:0], t.hi...)
+		}
+		old.free()
+	}
+	t.keys, t.lo = t.keys[:n+1], t.lo[:n+1]
 	if t.hi != nil {
-		t.hi = append(t.hi, 0)
+		t.hi = t.hi[:n+1]
 	}
 }
 
@@ -180,10 +196,10 @@ func (t *table) repack(size uint64) *table {
 		}
 	}
 	length := max(last+1, int(size)) // every home slot exists
-	nt.keys = make([]uint64, length)
-	nt.lo = make([]uint16, length)
+	nt.keys = allocU64(length)
+	nt.lo = allocU16(length)
 	if t.hi != nil {
-		nt.hi = make([]uint16, length)
+		nt.hi = allocU16(length)
 	}
 	pos := -1
 	for i, k := range t.keys {

@@ -65,6 +65,7 @@ import (
 	"io"
 	"net/netip"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/net/idna"
 )
@@ -94,7 +95,18 @@ const maxLine = 64 << 10
 // are returned; bad lines are skipped and counted. fn may keep the Entry: its
 // Name is a fresh string.
 func Parse(r io.Reader, fn func(Entry)) (ParseStats, error) {
-	p := parser{fn: fn}
+	return parse(r, fn, false)
+}
+
+// parseView is Parse for a fn that keeps nothing of the Entry past the
+// call (a Builder): each Name is a view of the parser's buffer, so parsing
+// a list allocates no string per name.
+func parseView(r io.Reader, fn func(Entry)) (ParseStats, error) {
+	return parse(r, fn, true)
+}
+
+func parse(r io.Reader, fn func(Entry), view bool) (ParseStats, error) {
+	p := parser{fn: fn, view: view}
 	br := bufio.NewReaderSize(r, maxLine)
 	for {
 		line, err := br.ReadSlice('\n')
@@ -120,6 +132,7 @@ type parser struct {
 	fn    func(Entry)
 	stats ParseStats
 	buf   []byte // scratch for the normalised name
+	view  bool   // hand fn a view of buf, not a fresh string (parseView)
 }
 
 // skip counts one skipped rule on the current line.
@@ -324,6 +337,9 @@ func (p *parser) normalise(name []byte, allowSingle bool) (string, bool) {
 	p.buf = append(p.buf[:0], name...)
 	if err := checkName(p.buf, allowSingle); err != nil {
 		return "", false
+	}
+	if p.view {
+		return unsafe.String(unsafe.SliceData(p.buf), len(p.buf)), true
 	}
 	return string(p.buf), true
 }

@@ -12,6 +12,7 @@ import (
 
 func main() {
 	stop := profile(os.Getenv("HEARTHCPUPROFILE"))
+	heapProfileOnSignal(os.Getenv("HEARTHHEAPPROFILE"))
 	code := execute(context.Background(), newApp(), os.Args[1:])
 	stop()
 	os.Exit(code)

@@ -1,34 +1,22 @@
 package app
 
 import (
-	"os"
-	"runtime"
 	"runtime/debug"
 )
 
-// memoryHeadroom is how far the heap may grow past what is live before the
-// garbage collector works harder, and memoryFloor the limit below which it
-// is not worth working harder (see fitMemory).
-const (
-	memoryHeadroom = 8 << 20
-	memoryFloor    = 24 << 20
-)
-
-// fitMemory runs after each list compile. Building a large list leaves tens
-// of MB of garbage (parse buffers, the builder's chunks, the previous
-// matcher): return it to the system now rather than minutes later. Then set
-// a soft memory limit just above what is live: with GOGC's default, a 15 MB
-// matcher would let the heap reach 30 MB and more between collections, while
-// the matcher holds no pointers, so collecting more often costs little (with
-// the 1.2M-domain list: 32 MB resident instead of 41, for about a fifth of
-// the peak cache-hit throughput; see docs/performance.md). On a Pi, resident
-// memory is what counts. A GOMEMLIMIT set by the user wins.
+// fitMemory runs after each list compile. Building a large list leaves
+// megabytes of garbage (the builder's chunks, parse buffers) and the previous
+// matcher's table, unmapped once nothing uses it: return them to the system
+// now rather than minutes later.
+//
+// It sets no memory limit. The matcher's table, the one large thing Hearth
+// keeps (15 MB for the 1.2M-domain union), lives outside the Go heap
+// (blocklists/mem.go), so the collector's default pacing (GOGC=100: the heap
+// may grow to twice what is live) applies to what remains, a few MB that
+// grow with the cache; a fixed limit set after a compile would make the
+// collector run constantly once the cache has filled past it (27% of CPU
+// under load when the table still counted; see docs/performance.md). A
+// GOMEMLIMIT or GOGC from the environment is the runtime's to honour.
 func fitMemory() {
 	debug.FreeOSMemory()
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return
-	}
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	debug.SetMemoryLimit(max(int64(ms.HeapAlloc+ms.StackInuse+ms.GCSys+ms.OtherSys)+memoryHeadroom, memoryFloor))
 }

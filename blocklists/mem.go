@@ -1,0 +1,80 @@
+package blocklists
+
+// Where a Matcher's table lives. On Unix the table's arrays are anonymous
+// memory maps outside the Go heap: the garbage collector neither scans nor
+// counts them, so the 15 MB of a 1.2M-name table do not double the heap's
+// goal (with GOGC's default the heap may grow to twice what is live) and
+// the process's memory limit need only cover the Go heap. A map is unmapped
+// when the Matcher that holds it becomes unreachable: a query that is still
+// inside Match holds the Matcher (every method that reads the table ends
+// with runtime.KeepAlive of it), so a table is released only after its last
+// reader. Elsewhere the arrays are ordinary Go slices.
+
+import (
+	"runtime"
+	"sync/atomic"
+	"unsafe"
+)
+
+// tableMem is the storage of one table, released together.
+type tableMem struct {
+	keys   []uint64
+	lo, hi []uint16
+}
+
+// releaseHook, if set, is called with the first key's address of each
+// published table released (for tests).
+var releaseHook atomic.Pointer[func(*uint64)]
+
+// free gives m's arrays back; nothing may read them afterwards.
+func (m tableMem) free() {
+	freeU64(m.keys)
+	freeU16(m.lo)
+	freeU16(m.hi)
+}
+
+// release is free for a published table, told to releaseHook.
+func (m tableMem) release() {
+	p := unsafe.SliceData(m.keys)
+	m.free()
+	if h := releaseHook.Load(); h != nil {
+		(*h)(p)
+	}
+}
+
+// keepTable ties t's storage to m: released once m is unreachable.
+func keepTable(m *Matcher) {
+	if offHeap && m.t.keys != nil {
+		runtime.AddCleanup(m, tableMem.release, tableMem{m.t.keys, m.t.lo, m.t.hi})
+	}
+}
+
+// allocU64 returns n zeroed uint64s (len and cap n), off the Go heap where
+// the platform allows; freeU64 gives them back. n == 0 gives nil.
+func allocU64(n int) []uint64 {
+	if n == 0 {
+		return nil
+	}
+	b := allocBytes(n * 8)
+	return unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(b))), n)
+}
+
+func freeU64(s []uint64) {
+	if cap(s) > 0 {
+		freeBytes(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), cap(s)*8))
+	}
+}
+
+func allocU16(n int) []uint16 {
+	if n == 0 {
+		return nil
+	}
+	b := allocBytes(n * 2)
+	return unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(b))), n)
+}
+
+func freeU16(s []uint16) {
+	if cap(s) > 0 {
+		freeBytes(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), cap(s)*2))
+	}
+}
