@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,11 +125,8 @@ func TestReloadRefusedByPolicyKeepsResolver(t *testing.T) {
 	if got := answer(t, addr, "new-rule.example"); got != "192.0.2.1" {
 		t.Errorf("after the refused reload: new-rule.example = %s, want it not blocked", got)
 	}
-	pc, err := net.ListenPacket("udp", added)
-	if err != nil {
-		t.Errorf("after the refused reload the new listen address %s is held: %v", added, err)
-	} else {
-		pc.Close()
+	if n := ownUDPSockets(t, added); n != 0 {
+		t.Errorf("after the refused reload this process holds %d UDP sockets on the new listen address %s, want none", n, added)
 	}
 
 	// The same with a good policy: everything changes together.
@@ -145,4 +143,41 @@ func TestReloadRefusedByPolicyKeepsResolver(t *testing.T) {
 	if got := answer(t, addr, "old-rule.example"); got != "192.0.2.2" {
 		t.Errorf("after the reload: old-rule.example = %s, want it allowed", got)
 	}
+}
+
+// ownUDPSockets counts the UDP sockets of this process bound to addr (an
+// IPv4 address and port), from /proc/net/udp and /proc/self/fd: unlike a
+// test bind, a socket of another process that happens to take the port
+// cannot fail it. Without /proc it falls back to that bind.
+func ownUDPSockets(t *testing.T, addr string) int {
+	t.Helper()
+	table, err := os.ReadFile("/proc/net/udp")
+	if err != nil {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return 1
+		}
+		pc.Close()
+		return 0
+	}
+	ap := netip.MustParseAddrPort(addr)
+	ip := ap.Addr().As4()
+	local := fmt.Sprintf("%02X%02X%02X%02X:%04X", ip[3], ip[2], ip[1], ip[0], ap.Port()) // little-endian, as the kernel prints it
+	inodes := map[string]bool{}
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		if f := strings.Fields(line); len(f) > 9 && f[1] == local {
+			inodes["socket:["+f[9]+"]"] = true
+		}
+	}
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, fd := range fds {
+		if link, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil && inodes[link] {
+			n++
+		}
+	}
+	return n
 }
