@@ -16,7 +16,7 @@
 #     - the bare miekg/dns responder (../shared/bench/limit): q-allowed.txt and q-blocked.txt at full
 #       speed, then the p99 at each fixed rate of RATES on q-allowed.txt; ready time and memory;
 #     - Hearth with blocklist-1m.domains as a local list file (category ads, blocked for everyone),
-#       the journal on (and its log line per blocked lookup, as by default), the dashboard on, the
+#       the journal on (and its log line per device, blocked name and minute, as by default), the dashboard on, the
 #       rate limit off (dnsperf is one client): allowed, blocked, the p99s, then the cache-miss run
 #       (q-miss.txt, 1M unique names, each forwarded to the responder upstream); ready time (exec
 #       to first answer), VmRSS idle and after the load, VmHWM;

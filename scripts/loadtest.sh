@@ -106,7 +106,7 @@ journal_section() {
   local jdur=${JDUR:-30}
   echo "== journal: ${JRATE:-50000} blocked lookups/s for ${jdur}s from a child's device"
   awk 'BEGIN { for (i = 0; i < 5000; i++) printf "p%d.roblox.com A\n", i }' > "$work/blocked.txt"
-  # on: journal and its log line per lookup; quiet: journal, log_blocked off; off: no journal.
+  # on: journal and its log lines (one per device, name and minute); quiet: journal, log_blocked off; off: no journal.
   for mode in ${JMODES:-on quiet off}; do
     local jport; jport=$(freeport)
     rm -rf "$work/jstate"; mkdir -p "$work/jstate"
