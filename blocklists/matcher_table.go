@@ -79,8 +79,8 @@ func newTable(n int) *table {
 	size := tableSize(n)
 	return &table{
 		size: size,
-		keys: allocU64(int(size + tableSlack)),
-		lo:   allocU16(int(size + tableSlack)),
+		keys: allocSlice[uint64](int(size + tableSlack)),
+		lo:   allocSlice[uint16](int(size + tableSlack)),
 	}
 }
 
@@ -129,7 +129,7 @@ func (t *table) val(i int) uint32 {
 func (t *table) setVal(i int, v uint32) {
 	t.lo[i] = uint16(v)
 	if v > 0xffff && t.hi == nil {
-		t.hi = allocU16(cap(t.keys))[:len(t.keys)]
+		t.hi = allocSlice[uint16](cap(t.keys))[:len(t.keys)]
 	}
 	if t.hi != nil {
 		t.hi[i] = uint16(v >> 16)
@@ -142,10 +142,10 @@ func (t *table) grow() {
 	n := len(t.keys)
 	if n == cap(t.keys) {
 		old := t.mem()
-		t.keys = append(allocU64(n + tableSlack)[:0], t.keys...)
-		t.lo = append(allocU16(n + tableSlack)[:0], t.lo...)
+		t.keys = append(allocSlice[uint64](n + tableSlack)[:0], t.keys...)
+		t.lo = append(allocSlice[uint16](n + tableSlack)[:0], t.lo...)
 		if t.hi != nil {
-			t.hi = append(allocU16(n + tableSlack)[:0], t.hi...)
+			t.hi = append(allocSlice[uint16](n + tableSlack)[:0], t.hi...)
 		}
 		old.free()
 	}
@@ -196,10 +196,10 @@ func (t *table) repack(size uint64) *table {
 		}
 	}
 	length := max(last+1, int(size)) // every home slot exists
-	nt.keys = allocU64(length)
-	nt.lo = allocU16(length)
+	nt.keys = allocSlice[uint64](length)
+	nt.lo = allocSlice[uint16](length)
 	if t.hi != nil {
-		nt.hi = allocU16(length)
+		nt.hi = allocSlice[uint16](length)
 	}
 	pos := -1
 	for i, k := range t.keys {

@@ -28,9 +28,9 @@ var releaseHook atomic.Pointer[func(*uint64)]
 
 // free gives m's arrays back; nothing may read them afterwards.
 func (m tableMem) free() {
-	freeU64(m.keys)
-	freeU16(m.lo)
-	freeU16(m.hi)
+	freeSlice(m.keys)
+	freeSlice(m.lo)
+	freeSlice(m.hi)
 }
 
 // release is free for a published table, told to releaseHook.
@@ -49,32 +49,20 @@ func keepTable(m *Matcher) {
 	}
 }
 
-// allocU64 returns n zeroed uint64s (len and cap n), off the Go heap where
-// the platform allows; freeU64 gives them back. n == 0 gives nil.
-func allocU64(n int) []uint64 {
+// allocSlice returns n zeroed elements (len and cap n), off the Go heap
+// where the platform allows; freeSlice gives them back. n == 0 gives nil.
+func allocSlice[T uint16 | uint64](n int) []T {
 	if n == 0 {
 		return nil
 	}
-	b := allocBytes(n * 8)
-	return unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(b))), n)
+	size := int(unsafe.Sizeof(T(0)))
+	b := allocBytes(n * size)
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), n)
 }
 
-func freeU64(s []uint64) {
+func freeSlice[T uint16 | uint64](s []T) {
 	if cap(s) > 0 {
-		freeBytes(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), cap(s)*8))
-	}
-}
-
-func allocU16(n int) []uint16 {
-	if n == 0 {
-		return nil
-	}
-	b := allocBytes(n * 2)
-	return unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(b))), n)
-}
-
-func freeU16(s []uint16) {
-	if cap(s) > 0 {
-		freeBytes(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), cap(s)*2))
+		size := int(unsafe.Sizeof(T(0)))
+		freeBytes(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), cap(s)*size))
 	}
 }

@@ -205,25 +205,13 @@ func (u *plain) exchange(ctx context.Context, network string, q *dns.Msg, wire [
 // random.
 func randomCase(name string) string {
 	b := []byte(name)
-	var bits uint64
-	for i, c := range b {
-		if i%64 == 0 {
-			bits = rand.Uint64()
-		}
-		if c|0x20 >= 'a' && c|0x20 <= 'z' {
-			if bits&1 == 1 {
-				b[i] = c &^ 0x20
-			} else {
-				b[i] = c | 0x20
-			}
-		}
-		bits >>= 1
-	}
+	randomCaseWire(b)
 	return string(b)
 }
 
-// randomCaseWire sets each ASCII letter of the wire-form name b in upper or
-// lower case at random (label lengths, at most 63, are never letters).
+// randomCaseWire sets each ASCII letter of b in upper or lower case at
+// random: a wire-form name (label lengths, at most 63, are never letters)
+// or a presentation-form one.
 func randomCaseWire(b []byte) {
 	var bits uint64
 	for i, c := range b {
