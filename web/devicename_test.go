@@ -2,6 +2,9 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -20,4 +23,101 @@ func TestUnknownDeviceFilter(t *testing.T) {
 		resp, body := f.get(path)
 		wantPage(t, path, resp, body, http.StatusOK, "www.roblox.com")
 	}
+}
+
+// TestDeviceNameErrorNextToField: a refused name on the Devices page is
+// said next to that device's name field, with what the parent typed kept
+// and the field marked invalid; the other devices' forms stay clean.
+func TestDeviceNameErrorNextToField(t *testing.T) {
+	t.Parallel()
+	f := newPagesFixture(t, pagesSetup{})
+	f.see(pagesGuestIP)
+	f.see("127.0.0.66")
+	csrf := f.login()
+	for _, tc := range []struct{ name, group, field, want string }{
+		{"Games Console", "", "name", "(write &#34;games-console&#34;)"},
+		{"guest", "nogroup", "group", "nogroup"},
+	} {
+		resp, body := f.post("/devices/name", url.Values{"csrf": {csrf}, "key": {"ip:" + pagesGuestIP}, "name": {tc.name}, "group": {tc.group}})
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: %s, want 422", tc.name, resp.Status)
+		}
+		// The guest's section: from its key's hidden input to the end of its card.
+		i := strings.Index(body, `value="ip:`+pagesGuestIP+`"`)
+		if i < 0 {
+			t.Fatalf("no form for the guest's device in:\n%s", body)
+		}
+		card, _, _ := strings.Cut(body[i:], "</section>")
+		_, errText, ok := strings.Cut(card, `-`+tc.field+`-err">`)
+		errText, _, _ = strings.Cut(errText, "</p>")
+		if !ok || !strings.Contains(errText, tc.want) || !strings.Contains(card, `value="`+tc.name+`"`) || !strings.Contains(card, `-`+tc.field+`-err" aria-invalid="true"`) {
+			t.Errorf("%s: the problem with %s is not next to the guest's field:\n%s", tc.name, tc.field, card)
+		}
+		if n := strings.Count(body, `class="field-error"`); n != 1 {
+			t.Errorf("%s: %d field errors on the page, want 1 (the guest's)", tc.name, n)
+		}
+	}
+}
+
+// TestDevicesPageWritesHearthYAML: with a file Hearth can save, a device
+// named on the Devices page goes into hearth.yaml (one source of truth),
+// shows as named there at once, can be moved to another group from the
+// page although the file names it, and "Forget this name" takes it out of
+// the file again; the file passes the checker after each step.
+func TestDevicesPageWritesHearthYAML(t *testing.T) {
+	t.Parallel()
+	f, csrf, path := newRulesFixture(t)
+	const guest = "127.0.0.98"
+	f.see(guest)
+	_, page := f.get("/devices")
+	resp, body := f.post("/devices/name", url.Values{"csrf": {csrf}, "version": {versionOf(t, page)}, "key": {"ip:" + guest}, "name": {"sam-switch"}, "group": {"kids"}})
+	if resp.StatusCode == http.StatusSeeOther {
+		resp, body = f.get(resp.Header.Get("Location"))
+	}
+	wantPage(t, "named", resp, body, http.StatusOK, "sam-switch is in the kids group from its next lookup (saved in hearth.yaml).")
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), "name: sam-switch") || !strings.Contains(string(data), guest) {
+		t.Fatalf("hearth.yaml has no sam-switch at %s:\n%s", guest, data)
+	}
+	card := deviceCard(t, body, guest)
+	if !strings.Contains(card, "Named in hearth.yaml") || !strings.Contains(card, "Group kids") || !strings.Contains(card, `action="/devices/name"`) {
+		t.Errorf("the device is not shown as named in hearth.yaml, in kids, and editable:\n%s", card)
+	}
+	if d, err := f.engine.DecideFor("www.example.com", "sam-switch", f.clk.Now()); err != nil || d.Group != "kids" {
+		t.Errorf("the policy after naming: %+v, %v; want sam-switch in kids", d, err)
+	}
+
+	// Moved to teens from the page, although the file names it.
+	resp, body = f.post("/devices/name", url.Values{"csrf": {csrf}, "version": {versionOf(t, body)}, "key": {"ip:" + guest}, "name": {"sam-switch"}, "group": {"teens"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("move to teens: %s\n%s", resp.Status, body)
+	}
+	if d, err := f.engine.DecideFor("www.example.com", "sam-switch", f.clk.Now()); err != nil || d.Group != "teens" {
+		t.Errorf("the policy after moving: %+v, %v; want sam-switch in teens", d, err)
+	}
+
+	_, body = f.get("/devices")
+	resp, body = f.post("/devices/forget", url.Values{"csrf": {csrf}, "version": {versionOf(t, body)}, "key": {"ip:" + guest}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("forget: %s\n%s", resp.Status, body)
+	}
+	data, _ = os.ReadFile(path)
+	if strings.Contains(string(data), "sam-switch") {
+		t.Errorf("hearth.yaml still names sam-switch:\n%s", data)
+	}
+	if _, err := f.engine.DecideFor("www.example.com", "sam-switch", f.clk.Now()); err == nil {
+		t.Errorf("the policy still knows sam-switch after forgetting it")
+	}
+}
+
+// deviceCard is the Devices page's card of the device last seen at addr.
+func deviceCard(t *testing.T, page, addr string) string {
+	t.Helper()
+	for _, card := range strings.Split(page, "<section class=\"card") {
+		if strings.Contains(card, `value="ip:`+addr+`"`) {
+			return card
+		}
+	}
+	t.Fatalf("no card for %s in:\n%s", addr, page)
+	return ""
 }

@@ -62,6 +62,17 @@ func TestNewGroupNamesAreSlugs(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("%s %s=%q: %s, no %q in the page:\n%s", tc.action, tc.field, tc.value, resp.Status, want, body)
 		}
+		// Next to its field, with what was typed kept and the field marked.
+		errID, input := "new-name-err", `id="new-name" name="name" value="`+tc.value+`"`
+		if tc.field == "to" {
+			id := groupSectionID(t, body, "teens")
+			errID, input = id+"-to-err", `id="`+id+`-to" name="to" value="`+tc.value+`"`
+		}
+		_, next, _ := strings.Cut(body, `<p class="field-error" id="`+errID+`">`)
+		next, _, _ = strings.Cut(next, "</p>")
+		if !strings.Contains(next, want) || !strings.Contains(body, input) || !strings.Contains(body, errID+`" aria-invalid="true"`) {
+			t.Errorf("%s %s=%q: the problem is not next to the field (%s, %s):\n%s", tc.action, tc.field, tc.value, errID, input, body)
+		}
 	}
 	if after, _ := os.ReadFile(path); string(after) != string(before) {
 		t.Errorf("a refused name on the Rules page changed hearth.yaml:\n%s", after)
@@ -71,4 +82,16 @@ func TestNewGroupNamesAreSlugs(t *testing.T) {
 func fieldText(fields map[string]any, name string) string {
 	s, _ := fields[name].(string)
 	return s
+}
+
+// groupSectionID is the id the Rules page gives group's section ("g2"),
+// read from its heading.
+func groupSectionID(t *testing.T, page, group string) string {
+	t.Helper()
+	i := strings.Index(page, `">Group `+group+`</h2>`)
+	j := strings.LastIndex(page[:max(i, 0)], `<h2 id="`)
+	if i < 0 || j < 0 {
+		t.Fatalf("no section for group %s in the page", group)
+	}
+	return strings.TrimSuffix(page[j+len(`<h2 id="`):i], "-h")
 }

@@ -44,6 +44,9 @@ type rulesData struct {
 	// ConfirmErr is why "filter nothing" was not saved (no confirmation),
 	// shown next to its checkbox.
 	ConfirmErr string
+	// NewName and NewNameErr: what was typed in a refused "New group" and
+	// why, shown next to the field.
+	NewName, NewNameErr string
 }
 
 type ruleGroup struct {
@@ -55,6 +58,8 @@ type ruleGroup struct {
 	Days    []ruleDay
 	Always  []string
 	None    bool // no rule at all
+	// RenameTo and RenameErr: a refused rename of this group, next to its field.
+	RenameTo, RenameErr string
 }
 
 type legendItem struct {
@@ -105,8 +110,15 @@ func (ps *pageSet) rulesPage(v *view, err error) int {
 				g.Own = append(g.Own, o)
 			}
 		}
+		if msg, typed := v.fieldFor("rename-group", "name", gw.Group, "to"); msg != "" || typed != "" {
+			g.RenameTo, g.RenameErr = typed, msg
+			if m, _ := v.fieldFor("rename-group", "name", gw.Group, "name"); g.RenameErr == "" {
+				g.RenameErr = m
+			}
+		}
 		d.Groups = append(d.Groups, g)
 	}
+	d.NewNameErr, d.NewName = v.fieldFor("create-group", "", "", "name")
 	var ro *configedit.ReadOnlyError
 	if errors.As(err, &ro) {
 		d.Paste, d.File.Why = string(ro.YAML), ro.Why
@@ -220,6 +232,7 @@ func (ps *pageSet) rulesChange(action string, h formFunc) http.Handler {
 		if err != nil {
 			v := ps.newView(w, r, "rules", "Rules", p, true)
 			v.Error = "Nothing was changed. " + errorText(err)
+			v.Failed = failedFrom(action, r, err)
 			ps.rulesPage(v, err)
 			ps.render(w, statusOf(err), v)
 			return

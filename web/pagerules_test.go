@@ -62,7 +62,8 @@ func yamlPolicy(data []byte) (policy.Config, error) {
 	if err := yaml.Unmarshal(data, &m); err != nil {
 		return cfg, err
 	}
-	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{Result: &cfg, DecodeHook: mapstructure.StringToTimeDurationHookFunc()})
+	// WeaklyTypedInput: "ip: 1.2.3.4" is a list of one, as in hearth.yaml.
+	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{Result: &cfg, DecodeHook: mapstructure.StringToTimeDurationHookFunc(), WeaklyTypedInput: true})
 	if err != nil {
 		return cfg, err
 	}

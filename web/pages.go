@@ -72,7 +72,33 @@ type view struct {
 	// the layout says on every page that only the ways round the filter
 	// are blocked until then.
 	FinishSetup string
-	Data        any
+	// Failed is the form a refused change came from, so the page can show
+	// each problem next to its field with what the parent typed.
+	Failed *failedForm
+	Data   any
+}
+
+// failedForm is a refused change: which form (the audit's action), what
+// was posted, and the problem with each field (classify's fields).
+type failedForm struct {
+	Action string
+	Form   url.Values
+	Fields map[string]string
+}
+
+// fieldFor is the problem with field of the form action posted, if that
+// form was refused ("" otherwise); key, when not "", must be the form's
+// hidden key (which device's or group's form).
+func (v *view) fieldFor(action, keyField, key, field string) (msg, typed string) {
+	f := v.Failed
+	if f == nil || f.Action != action || (keyField != "" && f.Form.Get(keyField) != key) {
+		return "", ""
+	}
+	return f.Fields[field], f.Form.Get(field)
+}
+
+func failedFrom(action string, r *http.Request, err error) *failedForm {
+	return &failedForm{Action: action, Form: r.PostForm, Fields: classify(err).fields}
 }
 
 func (s *Server) pageRoutes() {
@@ -242,6 +268,7 @@ func (ps *pageSet) change(page, action string, h formFunc) http.Handler {
 		if err != nil {
 			v := ps.newView(w, r, page, upperFirst(page), p, true)
 			v.Error = "Nothing was changed. " + errorText(err)
+			v.Failed = failedFrom(action, r, err)
 			ps.get[page](r, v)
 			ps.render(w, statusOf(err), v)
 			return

@@ -404,7 +404,7 @@ func TestPagesRender(t *testing.T) {
 		{"/report?since=24h&device=alex-tablet", []string{"Hearth report", "alex-tablet", `<option value="24h" selected>`,
 			`<option value="alex-tablet" selected>`}},
 		{"/report/full?since=7d", []string{"<!DOCTYPE html>", "<h1>Hearth report</h1>", "<style>", "<main>"}},
-		{"/devices", []string{"<h1>Devices</h1>", "hearth.yaml wins", "Named in hearth.yaml", "alex-tablet", "Not named",
+		{"/devices", []string{"<h1>Devices</h1>", "hearth.yaml cannot be saved", "Named in hearth.yaml", "alex-tablet", "Not named",
 			"Address 127.0.0.99", `action="/devices/name"`, `name="key" value="ip:127.0.0.99"`, "Set in hearth.yaml: change it there."}},
 		{"/rules", []string{"<h1>Rules</h1>", "Group kids", "Group teens", "Group default", "Bedtime: everything blocked",
 			"Gaming allowed (blocked at other times)", "Video and streaming blocked (allowed at other times)",
@@ -648,7 +648,7 @@ func TestPagesNameAndForgetDevice(t *testing.T) {
 	resp, _ := f.post("/devices/name", url.Values{"csrf": {csrf}, "key": {"ip:" + pagesGuestIP}, "name": {"guest-phone"}, "group": {"teens"}})
 	wantRedirect(t, "name", resp, "/devices")
 	resp, body := f.get("/devices")
-	wantPage(t, "devices after naming", resp, body, http.StatusOK, "guest-phone is in the teens group from its next lookup.",
+	wantPage(t, "devices after naming", resp, body, http.StatusOK, "guest-phone is in the teens group from its next lookup (kept by Hearth",
 		"Named on the dashboard", `value="guest-phone"`, "Forget this name")
 	if name, ok := f.engine.HasDevice("guest-phone"); !ok || name != "guest-phone" {
 		t.Errorf("the engine does not know guest-phone")
@@ -661,7 +661,7 @@ func TestPagesNameAndForgetDevice(t *testing.T) {
 	}
 	changes, _ := f.srv.audit.recent(10)
 	if len(changes) != 2 || changes[0].Action != "forget-device" || changes[1].Action != "name-device" ||
-		changes[1].Detail != `name "guest-phone", group "teens"` || changes[1].Target != "ip:127.0.0.99" {
+		changes[1].Detail != `name "guest-phone", group "teens" in state` || changes[1].Target != "ip:127.0.0.99" {
 		t.Errorf("audit trail: %+v", changes)
 	}
 }

@@ -8,9 +8,9 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/hearth-dns/hearth/internal/configedit"
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
-	"github.com/hearth-dns/hearth/policy/state"
 	"github.com/hearth-dns/hearth/policy/words"
 )
 
@@ -103,6 +103,7 @@ type devicesData struct {
 	Devices   []deviceRow
 	Groups    []string
 	Conflicts []string
+	File      configState // hearth.yaml: its version for the forms, whether it can be saved
 }
 
 type deviceRow struct {
@@ -116,23 +117,32 @@ type deviceRow struct {
 	Details  []string
 	Today    string // the services a device not named looked up today
 	Editable bool
+	// NameErr and GroupErr: why a change to this device was refused,
+	// shown next to its field (Name is then what was typed).
+	NameErr, GroupErr string
+	Refused           bool // the last change to this device was refused
 }
 
 func (ps *pageSet) devices(_ *http.Request, v *view) int {
 	s := ps.s
 	now, loc := s.opts.Clock.Now(), s.opts.Engine.Location()
 	d := devicesData{Groups: s.opts.Engine.GroupNames(), Conflicts: s.opts.Engine.Conflicts()}
+	d.File, _, _ = s.svc.ConfigState()
 	for i, dv := range s.svc.Devices() {
 		row := deviceRow{ID: fmt.Sprintf("d%d", i+1), Title: dv.Name, Key: dv.Key, Name: dv.Name, Group: dv.Group, Source: dv.Source}
 		switch dv.Source {
 		case "config":
-			row.Where = "Named in hearth.yaml"
+			row.Where, row.Editable = "Named in hearth.yaml", d.File.Editable
 		case "dashboard":
 			row.Where, row.Editable = "Named on the dashboard", true
 		default:
 			row.Title, row.Where, row.Editable = "Not named", "Not named yet", true
 		}
 		row.Details, row.Today = s.deviceDetails(dv, now, loc)
+		if msg, typed := v.fieldFor("name-device", "key", dv.Key, "name"); v.Failed != nil && v.Failed.Form.Get("key") == dv.Key {
+			row.NameErr, row.Name, row.Refused = msg, typed, true
+			row.GroupErr, _ = v.fieldFor("name-device", "key", dv.Key, "group")
+		}
 		d.Devices = append(d.Devices, row)
 	}
 	v.Data = d
@@ -146,16 +156,20 @@ func (ps *pageSet) nameDevice(r *http.Request, p Principal) (string, string, str
 	if !ps.s.svc.Seen(key) {
 		return key, detail, "", notFound("no device %q has been seen", key)
 	}
-	err := ps.s.svc.NameDevice(state.Assignment{Key: key, Name: name, Group: group, By: p.Who() + " " + p.Addr})
+	stored, _, err := ps.s.svc.PutDevice(configedit.Device{Key: key, Name: name, Group: group}, r.PostFormValue("version"), p.Who()+" "+p.Addr)
 	if err != nil {
 		return key, detail, "", err
 	}
-	return key, detail, fmt.Sprintf("%s is in the %s group from its next lookup.", name, firstNonEmpty(group, policy.DefaultGroup)), nil
+	where := "saved in hearth.yaml"
+	if stored == "state" {
+		where = "kept by Hearth: hearth.yaml cannot be saved"
+	}
+	return key, detail + " in " + stored, fmt.Sprintf("%s is in the %s group from its next lookup (%s).", name, firstNonEmpty(group, policy.DefaultGroup), where), nil
 }
 
 func (ps *pageSet) forgetDevice(r *http.Request, _ Principal) (string, string, string, error) {
 	key := r.PostFormValue("key")
-	name, err := ps.s.svc.ForgetDevice(key)
+	name, _, err := ps.s.svc.RemoveDevice(key, r.PostFormValue("version"))
 	if err != nil {
 		return key, "", "", err
 	}

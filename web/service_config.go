@@ -208,6 +208,34 @@ func (sv *service) PutDevice(dv configedit.Device, version, by string) (stored s
 	return "hearth.yaml", st, nil
 }
 
+// RemoveDevice undoes a device's naming: a name given on the dashboard
+// and kept in the state directory is forgotten; otherwise the device's
+// address goes from hearth.yaml's devices (the item with it when it was
+// its last). Either way the device is unknown from its next lookup, in
+// the new devices' group. It returns the name the device had.
+func (sv *service) RemoveDevice(key, version string) (name string, st configState, err error) {
+	for _, a := range sv.opts.Engine.Assignments().List() {
+		if a.Key == key {
+			name, err = sv.ForgetDevice(key)
+			_, snap, _ := sv.readConfig()
+			return name, stateOf(sv.configFile(), snap), err
+		}
+	}
+	if doc, snap, rerr := sv.readConfig(); rerr != nil || !snap.Writable {
+		name, err = sv.ForgetDevice(key) // not named here, and the file cannot say otherwise
+		return name, stateOf(sv.configFile(), snap), err
+	} else if i, _ := doc.FindDevice(key, ""); i < 0 {
+		name, err = sv.ForgetDevice(key)
+		return name, stateOf(sv.configFile(), snap), err
+	}
+	st, err = sv.editConfig(version, func(d *configedit.Doc) error {
+		var err error
+		name, err = d.RemoveDevice(key)
+		return err
+	})
+	return name, st, err
+}
+
 // configErrorOf is the kind of an editor's refusal.
 func configError(err error) error {
 	var (

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"net"
+	"net/netip"
 	"time"
 
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/identity"
 	"github.com/hearth-dns/hearth/policy/state"
 )
 
@@ -83,6 +86,9 @@ func (sv *service) Devices() []deviceView {
 		} else if a, ok := assigned[sd.Key]; ok {
 			// Named since the device's last query: it takes the name at its next.
 			v.Name, v.Group, v.Source = a.Name, a.Group, "dashboard"
+		} else if info := e.Lookup(clientOf(sd)); info.Device != "" {
+			// Named in hearth.yaml since its last query.
+			v.Name, v.Group, v.Source = info.Device, info.Group, "config"
 		}
 		v.deviceClues = cluesOf(sd, v.Source == "unknown", today)
 		out = append(out, v)
@@ -116,6 +122,19 @@ func (sv *service) NameDevice(a state.Assignment) error {
 		return classify(err)
 	}
 	return nil
+}
+
+// clientOf is what a query from the device seen would tell the policy: its
+// last address and, when known, its MAC.
+func clientOf(sd state.SeenDevice) identity.ClientInfo {
+	ci := identity.ClientInfo{}
+	if a, err := netip.ParseAddr(sd.Addr); err == nil {
+		ci.Addr, ci.Remote = a, a
+	}
+	if hw, err := net.ParseMAC(sd.MAC); err == nil {
+		ci.MAC = hw
+	}
+	return ci
 }
 
 // ForgetDevice forgets the name given to key on the dashboard, returning

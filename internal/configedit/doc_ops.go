@@ -307,6 +307,54 @@ func (d *Doc) SetDevice(dv Device) error {
 	return d.setPath([]string{"devices"}, seq)
 }
 
+// RemoveDevice takes the key's address out of the file's devices list:
+// the item loses that address, and goes when it has no address left (its
+// own allow and block entries with it). ErrNotFound if no item has it.
+// It returns the name the device had.
+func (d *Doc) RemoveDevice(key string) (string, error) {
+	field, addr, err := ParseKey(key)
+	if err != nil {
+		return "", err
+	}
+	byKey, _ := d.FindDevice(key, "")
+	if byKey < 0 {
+		return "", fmt.Errorf("%w: no device with %s %s in hearth.yaml", ErrNotFound, field, addr)
+	}
+	_, ds := lookup(d.root, "devices")
+	items := slices.Clone(resolve(ds).Content)
+	e := d.Devices()[byKey]
+	left := slices.DeleteFunc(slices.Clone(e.IP), func(v string) bool { return field == "ip" && sameAddr(field, v, addr) })
+	left = append(left, slices.DeleteFunc(slices.Clone(e.MAC), func(v string) bool { return field == "mac" && sameAddr(field, v, addr) })...)
+	if len(left) == 0 {
+		items = slices.Delete(items, byKey, byKey+1)
+	} else {
+		item := clone(items[byKey])
+		vals := e.IP
+		if field == "mac" {
+			vals = e.MAC
+		}
+		vals = slices.DeleteFunc(slices.Clone(vals), func(v string) bool { return sameAddr(field, v, addr) })
+		switch len(vals) {
+		case 0:
+			setKey(item, field, nil)
+		case 1:
+			setKey(item, field, strNode(vals[0]))
+		default:
+			seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+			for _, v := range vals {
+				seq.Content = append(seq.Content, strNode(v))
+			}
+			setKey(item, field, seq)
+		}
+		items[byKey] = item
+	}
+	var seq *yaml.Node
+	if len(items) > 0 {
+		seq = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: items}
+	}
+	return e.Name, d.setPath([]string{"devices"}, seq)
+}
+
 func describe(e DeviceEntry) string {
 	return strings.Join(append(append([]string{e.Name}, e.IP...), e.MAC...), " ")
 }

@@ -2,9 +2,11 @@ package configedit_test
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,5 +104,55 @@ func TestGoldenEdit(t *testing.T) {
 		if i := strings.Index(line, "#"); i >= 0 && !bytes.Contains(d.Bytes(), []byte(line[i:])) {
 			t.Errorf("comment lost: %q", line[i:])
 		}
+	}
+}
+
+// TestRemoveDevice: an address goes from its item; the item goes with its
+// last address; comments and other items stay as written; an address the
+// file does not have is ErrNotFound.
+func TestRemoveDevice(t *testing.T) {
+	t.Parallel()
+	src := `# the family's devices
+groups:
+  kids: {}
+devices:
+  # Alex's tablet, two addresses
+  - name: alex-tablet
+    ip: [192.168.1.20, 192.168.1.21]
+    group: kids
+  - name: console   # the Switch
+    mac: 3c:22:fb:12:34:56
+    block: [roblox]
+  - { name: sam-phone, ip: 192.168.1.30 }
+`
+	d, err := Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, err := d.RemoveDevice("ip:192.168.1.21")
+	if err != nil || name != "alex-tablet" {
+		t.Fatalf("remove one of two addresses: %q, %v", name, err)
+	}
+	if name, err = d.RemoveDevice("mac:3C-22-FB-12-34-56"); err != nil || name != "console" {
+		t.Fatalf("remove the console: %q, %v", name, err)
+	}
+	if _, err := d.RemoveDevice("ip:192.168.1.99"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("an address not in the file: %v, want ErrNotFound", err)
+	}
+	got := string(d.Bytes())
+	if err := check("hearth.yaml")(d.Bytes()); err != nil {
+		t.Fatalf("check-config: %v\n%s", err, got)
+	}
+	devs := d.Devices()
+	if len(devs) != 2 || devs[0].Name != "alex-tablet" || !slices.Equal(devs[0].IP, []string{"192.168.1.20"}) || devs[0].Group != "kids" || devs[1].Name != "sam-phone" {
+		t.Errorf("devices after removal: %+v\n%s", devs, got)
+	}
+	for _, keep := range []string{"# the family's devices", "# Alex's tablet, two addresses", "{ name: sam-phone, ip: 192.168.1.30 }"} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("lost %q:\n%s", keep, got)
+		}
+	}
+	if strings.Contains(got, "console") || strings.Contains(got, "roblox") {
+		t.Errorf("the console's item (and its own entries) should be gone:\n%s", got)
 	}
 }

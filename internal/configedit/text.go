@@ -231,17 +231,33 @@ func (t *text) setMap(m, nm *yaml.Node) {
 func (t *text) setSeq(s, ns *yaml.Node) {
 	end, col := 0, 0
 	var last *yaml.Node
+	drop := len(s.Content) - len(ns.Content) // items to remove, when ns is shorter
+	j := 0
 	for i, item := range s.Content {
 		from, to, dash := t.itemRange(item)
 		end, col, last = max(end, to), dash, item
 		switch {
-		case i >= len(ns.Content):
+		case j >= len(ns.Content):
 			t.replace(from, to, "")
-		case !same(item, ns.Content[i]):
-			t.replace(from, to, t.keepComment(from, to, itemText(ns.Content[i], dash, item)))
+		case same(item, ns.Content[j]):
+			j++
+		case drop > 0 && i+1 < len(s.Content) && same(s.Content[i+1], ns.Content[j]):
+			// This item went and the next one moved up: remove only this one.
+			t.replace(from, to, "")
+			drop--
+		default:
+			nn := ns.Content[j]
+			if nn.HeadComment != "" && nn.HeadComment == item.HeadComment {
+				// The comment above the item is outside [from, to) and stays.
+				c := *nn
+				c.HeadComment = ""
+				nn = &c
+			}
+			t.replace(from, to, t.keepComment(from, to, itemText(nn, dash, item)))
+			j++
 		}
 	}
-	for _, item := range ns.Content[min(len(s.Content), len(ns.Content)):] {
+	for _, item := range ns.Content[j:] {
 		t.replace(end, end, itemText(item, col, last))
 	}
 }
