@@ -54,6 +54,9 @@ type nowDevice struct {
 	Bonuses   []nowOverride
 	Choices   []bonusChoice // what one tap of bonus time may lift now or later today
 	Bedtime   bool          // the group has a bedtime: later bedtime may be asked
+	// Until and UntilErr: a refused "pause until a time" for this card,
+	// what was typed and why, next to the field.
+	Until, UntilErr string
 }
 
 // nowOverride is an override in force, with what its buttons say.
@@ -104,6 +107,7 @@ func (ps *pageSet) now(_ *http.Request, v *view) int {
 			meta = append(meta, strings.Join(append(append([]string{}, ref.IP...), ref.MAC...), ", "))
 		}
 		nd.Meta = strings.Join(meta, " · ")
+		nd.UntilErr, nd.Until = v.fieldFor("pause", nd.Target, nd.Value, "until")
 		nd.StateText = ps.stateText(ds, at)
 		if o := ds.Pause; o != nil {
 			nd.Pause = card(&nowOverride{ID: o.ID, Text: "Paused until " + at(o.Until) + " (" + pauseWhose(*o, ds) + ", set by " + o.By + ")"}, nd.Title, "End pause", true)

@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +49,8 @@ type rulesData struct {
 	// NewName and NewNameErr: what was typed in a refused "New group" and
 	// why, shown next to the field.
 	NewName, NewNameErr string
+	// TzErr and HolErr: why the household's zone or holidays were refused.
+	TzErr, HolErr string
 }
 
 type ruleGroup struct {
@@ -119,6 +123,17 @@ func (ps *pageSet) rulesPage(v *view, err error) int {
 		d.Groups = append(d.Groups, g)
 	}
 	d.NewNameErr, d.NewName = v.fieldFor("create-group", "", "", "name")
+	if f := v.Failed; f != nil && f.Action == "set-household" {
+		d.Household.Timezone, d.Holidays = f.Form.Get("timezone"), f.Form.Get("holidays")
+		d.TzErr = f.Fields["timezone"]
+		var hol []string
+		for _, k := range slices.Sorted(maps.Keys(f.Fields)) {
+			if strings.HasPrefix(k, "calendar") {
+				hol = append(hol, f.Fields[k])
+			}
+		}
+		d.HolErr = strings.Join(hol, "; ")
+	}
 	var ro *configedit.ReadOnlyError
 	if errors.As(err, &ro) {
 		d.Paste, d.File.Why = string(ro.YAML), ro.Why

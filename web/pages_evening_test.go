@@ -237,7 +237,7 @@ func TestPagesPauseUntilATime(t *testing.T) {
 	f := newPagesFixture(t, pagesSetup{clk: clocktest.New(pagesAt("2026-11-26 17:00"))})
 	csrf := f.login()
 	_, body := f.get("/now")
-	wantPage(t, "now", &http.Response{StatusCode: 200}, body, 200, `<label for="dev-1-until">Until</label>`, `<input type="time" id="dev-1-until" name="until" required>`)
+	wantPage(t, "now", &http.Response{StatusCode: 200}, body, 200, `<label for="dev-1-until">Until</label>`, `<input type="time" id="dev-1-until" name="until" value="" required>`)
 	resp, _ := f.post("/now/pause", url.Values{"csrf": {csrf}, "device": {"jo-laptop"}, "until": {"18:15"}})
 	wantRedirect(t, "pause until 18:15", resp, "/now")
 	if o := overrideOf(t, f, state.OverridePause); !o.Until.Equal(pagesAt("2026-11-26 18:15")) {
