@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/hearth-dns/hearth/policy"
 )
 
 // TestUnknownDeviceFilter: ?device= with a typo is a 404 with the nearest
@@ -120,4 +122,72 @@ func deviceCard(t *testing.T, page, addr string) string {
 	}
 	t.Fatalf("no card for %s in:\n%s", addr, page)
 	return ""
+}
+
+// TestDevicesPageOwnEntries: a device's own entries are shown on its card
+// and edited there (kept boxes, a catalogue pick, a website, an allowed
+// site), saved into its hearth.yaml item and in force for DNS decisions at
+// once; an unknown service is refused next to the block fieldset with
+// nothing written; an unticked box removes the entry.
+func TestDevicesPageOwnEntries(t *testing.T) {
+	t.Parallel()
+	f, csrf, path := newRulesFixture(t)
+	f.see("127.0.0.2") // alex-tablet, block: [tiktok] in the file
+	_, page := f.get("/devices")
+	card := deviceCard(t, page, "127.0.0.2")
+	if !strings.Contains(card, `<input type="checkbox" name="block" value="tiktok" checked> TikTok`) {
+		t.Fatalf("alex-tablet's card does not show its own block of TikTok:\n%s", card)
+	}
+	post := func(form url.Values) (*http.Response, string) {
+		_, page := f.get("/devices")
+		base := url.Values{"csrf": {csrf}, "version": {versionOf(t, page)}, "key": {"ip:127.0.0.2"}, "name": {"alex-tablet"}, "group": {"kids"}}
+		for k, v := range form {
+			base[k] = v
+		}
+		return f.post("/devices/entries", base)
+	}
+	blocked := func(name string) bool {
+		d, err := f.engine.DecideFor(name, "alex-tablet", f.clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Action == policy.Block
+	}
+
+	resp, body := post(url.Values{"block": {"tiktok"}, "block_add": {"roblox"}, "block_domain": {"Example.NET"}, "allow_add": {"bbc.co.uk"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save own entries: %s\n%s", resp.Status, body)
+	}
+	data, _ := os.ReadFile(path)
+	for _, want := range []string{"tiktok", "roblox", "example.net", "bbc.co.uk"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("hearth.yaml has no %s:\n%s", want, data)
+		}
+	}
+	if !blocked("www.roblox.com") || !blocked("www.example.net") || !blocked("www.tiktok.com") || blocked("www.bbc.co.uk") {
+		t.Errorf("decisions after saving: roblox %v, example.net %v, tiktok %v, bbc %v", blocked("www.roblox.com"), blocked("www.example.net"), blocked("www.tiktok.com"), blocked("www.bbc.co.uk"))
+	}
+
+	before, _ := os.ReadFile(path)
+	resp, body = post(url.Values{"block": {"tiktok", "roblox", "example.net"}, "allow": {"bbc.co.uk"}, "block_add": {"knitting"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("an unknown service: %s, want 422", resp.Status)
+	}
+	card = deviceCard(t, body, "127.0.0.2")
+	_, next, ok := strings.Cut(card, `-block-err">`)
+	next, _, _ = strings.Cut(next, "</p>")
+	if !ok || !strings.Contains(next, "knitting") || !strings.Contains(card, "<details class=\"more\" open>") {
+		t.Errorf("the unknown service is not said next to the block entries:\n%s", card)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Errorf("a refused save changed hearth.yaml:\n%s", after)
+	}
+
+	// Untick TikTok: gone from the file and from the decision.
+	if resp, body = post(url.Values{"block": {"roblox", "example.net"}, "allow": {"bbc.co.uk"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("untick tiktok: %s\n%s", resp.Status, body)
+	}
+	if data, _ := os.ReadFile(path); strings.Contains(string(data), "tiktok") || blocked("www.tiktok.com") {
+		t.Errorf("TikTok still blocked for alex-tablet after unticking it:\n%s", data)
+	}
 }

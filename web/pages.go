@@ -132,6 +132,7 @@ func (s *Server) pageRoutes() {
 	m.Handle("GET /devices", ps.page("devices", "Devices", ps.devices))
 	m.Handle("POST /devices/name", ps.change("devices", "name-device", ps.nameDevice))
 	m.Handle("POST /devices/forget", ps.change("devices", "forget-device", ps.forgetDevice))
+	m.Handle("POST /devices/entries", ps.change("devices", "device-entries", ps.deviceEntries))
 	ps.rulesRoutes()
 	m.Handle("GET /log", ps.page("log", "Log", ps.log))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

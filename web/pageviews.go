@@ -104,6 +104,7 @@ type devicesData struct {
 	Groups    []string
 	Conflicts []string
 	File      configState // hearth.yaml: its version for the forms, whether it can be saved
+	Blockable []option    // the catalogue, for a device's own entries
 }
 
 type deviceRow struct {
@@ -121,18 +122,28 @@ type deviceRow struct {
 	// shown next to its field (Name is then what was typed).
 	NameErr, GroupErr string
 	Refused           bool // the last change to this device was refused
+	Own               *ownForm // its own entries, for a device hearth.yaml names (nil otherwise)
 }
 
 func (ps *pageSet) devices(_ *http.Request, v *view) int {
 	s := ps.s
 	now, loc := s.opts.Clock.Now(), s.opts.Engine.Location()
 	d := devicesData{Groups: s.opts.Engine.GroupNames(), Conflicts: s.opts.Engine.Conflicts()}
-	d.File, _, _ = s.svc.ConfigState()
+	var data []byte
+	d.File, data, _ = s.svc.ConfigState()
+	d.Blockable, _, _ = ps.catalogueOptions("")
+	own := map[string]ownEntries{}
+	for _, o := range s.svc.DeviceEntries(data) {
+		own[o.Name] = o
+	}
 	for i, dv := range s.svc.Devices() {
 		row := deviceRow{ID: fmt.Sprintf("d%d", i+1), Title: dv.Name, Key: dv.Key, Name: dv.Name, Group: dv.Group, Source: dv.Source}
 		switch dv.Source {
 		case "config":
 			row.Where, row.Editable = "Named in hearth.yaml", d.File.Editable
+			if o, ok := own[dv.Name]; ok && d.File.Editable {
+				row.Own = ps.ownFormFor(v, dv.Key, o)
+			}
 		case "dashboard":
 			row.Where, row.Editable = "Named on the dashboard", true
 		default:
