@@ -10,30 +10,32 @@ package blocklists
 //     its bytes read from the end, from a random seed drawn per Builder,
 //     finished with murmur3's fmix64. Read from the end, the hash state at
 //     each label boundary is that suffix's, so Match gets the keys of all
-//     suffixes in one pass. A lookup can wrongly hit with probability about
-//     n/2^62 per suffix (keys are 62 bits: see finishKey); it can never
-//     wrongly miss, and the seed changes with every build. The price: Match.Rule must be a substring of the
+//     suffixes in one pass. The price: Match.Rule must be a substring of the
 //     queried name (it is, by the Match contract), and a Matcher cannot
 //     list its names.
-//   - Keys sit in one open-addressing table of uint64 (anonymous memory
-//     maps outside the Go heap on Unix: mem.go) ordered as a sorted
-//     array with gaps ("ordered linear probing", Amble & Knuth): a key's
-//     home slot is key*size>>64, which keeps the table in key order, and
-//     each key sits at or after its home, in a gap-free run from it. A
-//     lookup reads from the home slot until it meets the key, a bigger key
-//     or a gap, for hits and misses alike.
-//   - Each slot has a uint16 (uint32 past 65,536 combinations, through a
-//     second uint16 array allocated only then) indexing an interned table of
-//     the distinct (blockExact, blockSub, allowExact, allowSub) source-set
-//     combinations.
-//   - Match first computes every suffix's key and reads its home slot (key
-//     and value), then tests them: the reads do not wait on each other.
+//   - The table keeps bucketBits+32 bits of each key (matcher_table.go): the
+//     top bits choose one of about n/4 buckets, whose bounds are a uint32
+//     each, and the next 32 bits are the key's fingerprint, sorted within
+//     its bucket. 4 bytes a name plus 1 a name for the bounds, instead of
+//     the 10 a slot (12.5 a name) of the open-addressing table before: 1.2M
+//     names take about 7.4 MB. A lookup can wrongly hit with probability
+//     about 4/2^32 per suffix (one allowed name in about a billion lookups
+//     looks listed, until the next build draws a new seed); it can never
+//     wrongly miss. The arrays are anonymous memory maps outside the Go heap
+//     on Unix (mem.go).
+//   - Each key has a combo number (one byte while there are at most 256
+//     combinations, else a uint16, and a second uint16 past 65,536)
+//     indexing an interned table of the distinct (blockExact, blockSub,
+//     allowExact, allowSub) source-set combinations.
+//   - Match first computes every suffix's key and reads its bucket's bounds,
+//     then scans the buckets: the reads do not wait on each other.
 //   - Building is streaming: Add appends 8 bytes per entry (the key, with
 //     the entry's kind in its two low bits; a chunk holds one source's
-//     entries) to chunks of at most 32K entries; Build sizes the
-//     table once, inserts (merging the same name from several entries or
-//     sources), frees each chunk once inserted, and repacks the table to the
-//     distinct count when duplicates left it sparse. No name string is held.
+//     entries) to chunks of at most 32K entries; Build counts the entries of
+//     each bucket, places each entry's fingerprint and tag there (dropping
+//     each chunk once placed), sorts each bucket and merges the entries of
+//     one name (from several entries or sources) into one combo, moving the
+//     rest down. No name string is held, and no table is built twice.
 
 import (
 	"fmt"
@@ -49,10 +51,6 @@ const (
 	kindAllowExact = 2 // Allow bit
 	kindAllowSub   = 3
 )
-
-// tableSlack is how many slots past the home range a table starts with, so
-// the run at the end of the table has room; it grows if ever exceeded.
-const tableSlack = 256
 
 // Builder collects entries from sources and compiles them into a Matcher.
 // It is not safe for concurrent use.
@@ -189,20 +187,7 @@ func (b *Builder) Build() *Matcher {
 		return m
 	}
 	in := newInterner()
-	t := newTable(n)
-	for i, c := range chunks {
-		for _, h := range c.hashes {
-			t.insert(h&^3, uint16(c.src)<<2|uint16(h&3), in)
-		}
-		chunks[i] = entryChunk{} // garbage now: the table takes its place
-	}
-	// Repack if duplicates left the table sparse; the chunks are garbage
-	// by now, so the two tables never sit beside them.
-	if fit := tableSize(t.n); fit < t.size*9/10 {
-		old := t
-		t = t.repack(fit)
-		old.mem().free()
-	}
+	t := buildTable(chunks, n, in)
 	m.t = *t
 	m.combos = in.combos
 	keepTable(m)
@@ -230,20 +215,13 @@ func (m *Matcher) Len() int {
 // probeAhead is how many suffixes Match hashes and fetches before testing.
 const probeAhead = 16
 
-// lookupFrom is lookup for the hash h whose home slot holds k and lo.
-func (m *Matcher) lookupFrom(h, k uint64, lo uint16) *combo {
-	home := m.t.home(h)
-	i, ok := m.t.findFrom(h, home, k)
+// lookupFrom is lookup of key h whose bucket spans fps[lo:hi].
+func (m *Matcher) lookupFrom(h uint64, lo, hi uint32) *combo {
+	i, ok := m.t.findIn(m.t.fingerprint(h), lo, hi)
 	if !ok {
 		return nil
 	}
-	if i != home {
-		lo = m.t.lo[i]
-	}
-	v := uint32(lo)
-	if m.t.hi != nil {
-		v |= uint32(m.t.hi[i]) << 16
-	}
+	v := m.t.val(i)
 	runtime.KeepAlive(m) // the table is released when m is unreachable (mem.go)
 	return &m.combos[v]
 }
@@ -278,12 +256,12 @@ func (m *Matcher) Match(name string) Match {
 		return Match{}
 	}
 	// One pass from the end of the name gives the key of every suffix
-	// (shortest first); each key's home slot is read as soon as it is
+	// (shortest first); each key's bucket bounds are read as soon as it is
 	// known, so the CPU fetches those cache lines in parallel rather than
 	// one miss after another. Names of more than probeAhead labels take
 	// the slow path.
-	var hs, ks [probeAhead]uint64
-	var vs [probeAhead]uint16
+	var hs [probeAhead]uint64
+	var los, his [probeAhead]uint32
 	var offs [probeAhead]int
 	n := 0
 	h := m.seed
@@ -294,15 +272,15 @@ func (m *Matcher) Match(name string) Match {
 				return m.matchSlow(name)
 			}
 			key := finishKey(h)
-			home := m.t.home(key)
-			hs[n], ks[n], vs[n], offs[n] = key, m.t.keys[home], m.t.lo[home], i
+			b := key >> m.t.shift
+			hs[n], los[n], his[n], offs[n] = key, m.t.start[b], m.t.start[b+1], i
 			n++
 		}
 	}
 	// Then test the suffixes from the whole name down to the last label.
 	var w walk
 	for j := n - 1; j >= 0; j-- {
-		if c := m.lookupFrom(hs[j], ks[j], vs[j]); c != nil {
+		if c := m.lookupFrom(hs[j], los[j], his[j]); c != nil {
 			w.add(c, offs[j])
 		}
 	}

@@ -5,7 +5,10 @@ package blocklists
 // distinct source-set combinations. The design and its reasons are in
 // matcher.go.
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+)
 
 // combo is one distinct combination of the sources behind a name.
 type combo struct {
@@ -60,158 +63,170 @@ func (in *interner) merge(old uint32, tag uint16) uint32 {
 	return v
 }
 
-// table is the ordered open-addressing set of name hashes with their combo
-// numbers. Keys are in increasing order wherever they are set, each at or
-// after its home slot with no gap between, so a search stops at the first
-// key not below the one sought, or at a gap.
+// table is the frozen set of name keys with their combo numbers. A key's
+// top bits choose its bucket; within a bucket the next 32 bits of each key
+// (its fingerprint) are kept, sorted, with a combo number each. A name is
+// found by reading its bucket's bounds and scanning a few fingerprints
+// (about four on average), for hits and misses alike.
 type table struct {
-	size uint64   // home slots: home(h) = h*size>>64 < size
-	keys []uint64 // 0 = empty; len >= size, the tail takes runs that spill
-	lo   []uint16 // combo number, low 16 bits
-	hi   []uint16 // high 16 bits; nil until a combo number needs them
-	n    int      // keys set
+	shift uint     // 64 - bucket bits: bucket(h) = h >> shift
+	start []uint32 // bucket b holds fps[start[b]:start[b+1]]; len buckets+1
+	fps   []uint32 // fingerprints, sorted within each bucket
+	v8    []uint8  // combo numbers, when there are at most 256 combos
+	v16   []uint16 // otherwise their low 16 bits,
+	hi    []uint16 // and their high 16 bits past 65,536 combos
+	n     int      // keys set
 }
 
-// tableSize is the home range for n keys at load 0.8.
-func tableSize(n int) uint64 { return uint64(n)*5/4 + 1 }
+// bucketBits is how many bits choose a bucket for n keys: about four keys
+// a bucket, so a bucket's bounds and fingerprints are one or two cache
+// lines. A key's bucket and fingerprint together are bucketBits+32 of its
+// bits: a lookup wrongly hits with probability about 4/2^32 per suffix.
+func bucketBits(n int) uint { return uint(min(max(bits.Len(uint(n/4)), 1), 30)) }
 
-func newTable(n int) *table {
-	size := tableSize(n)
-	return &table{
-		size: size,
-		keys: allocSlice[uint64](int(size + tableSlack)),
-		lo:   allocSlice[uint16](int(size + tableSlack)),
-	}
-}
+// fingerprint is the 32 bits of h below its bucket bits.
+func (t *table) fingerprint(h uint64) uint32 { return uint32(h >> (t.shift - 32)) }
 
 // bytes is the size of t's arrays.
-func (t *table) bytes() int { return cap(t.keys)*8 + cap(t.lo)*2 + cap(t.hi)*2 }
+func (t *table) bytes() int {
+	return 4*(cap(t.start)+cap(t.fps)) + cap(t.v8) + 2*(cap(t.v16)+cap(t.hi))
+}
 
 // mem is t's storage, to free when t is dropped.
-func (t *table) mem() tableMem { return tableMem{t.keys, t.lo, t.hi} }
+func (t *table) mem() tableMem { return tableMem{t.start, t.fps, t.v8, t.v16, t.hi} }
 
-func (t *table) home(h uint64) int {
-	hi, _ := bits.Mul64(h, t.size)
-	return int(hi)
-}
-
-// find returns where h is, or where it would go.
+// find returns where h is, or where it would be.
 func (t *table) find(h uint64) (int, bool) {
-	i := t.home(h)
-	return t.findFrom(h, i, t.keys[i])
+	b := h >> t.shift
+	return t.findIn(t.fingerprint(h), t.start[b], t.start[b+1])
 }
 
-// findFrom is find from slot i, which holds k.
-func (t *table) findFrom(h uint64, i int, k uint64) (int, bool) {
-	keys := t.keys
-	for {
-		if k == 0 {
-			return i, false
+// findIn looks for fingerprint fp in fps[lo:hi].
+func (t *table) findIn(fp, lo, hi uint32) (int, bool) {
+	fps := t.fps[lo:hi]
+	for i, f := range fps {
+		if f >= fp {
+			return int(lo) + i, f == fp
 		}
-		if k >= h {
-			return i, k == h
-		}
-		if i++; i == len(keys) {
-			return i, false
-		}
-		k = keys[i]
 	}
+	return int(hi), false
 }
 
 func (t *table) val(i int) uint32 {
-	v := uint32(t.lo[i])
+	if t.v8 != nil {
+		return uint32(t.v8[i])
+	}
+	v := uint32(t.v16[i])
 	if t.hi != nil {
 		v |= uint32(t.hi[i]) << 16
 	}
 	return v
 }
 
-func (t *table) setVal(i int, v uint32) {
-	t.lo[i] = uint16(v)
-	if v > 0xffff && t.hi == nil {
-		t.hi = allocSlice[uint16](cap(t.keys))[:len(t.keys)]
+// buildTable makes the table of the chunks' n entries, merging entries with
+// the same key (one name from several entries or sources) into one combo
+// through in. Each chunk is dropped once read for the last time. Besides
+// the table it needs 2 bytes per entry, given back before it returns.
+func buildTable(chunks []entryChunk, n int, in *interner) *table {
+	t := &table{shift: 64 - bucketBits(n)}
+	buckets := 1 << (64 - t.shift)
+	// Count each bucket's entries, then place every entry in its bucket:
+	// start[b] runs from b's first slot to its end (b+1's first slot).
+	t.start = allocSlice[uint32](buckets + 1)
+	for _, c := range chunks {
+		for _, h := range c.hashes {
+			t.start[h>>t.shift+1]++
+		}
 	}
-	if t.hi != nil {
-		t.hi[i] = uint16(v >> 16)
+	for b := 1; b <= buckets; b++ {
+		t.start[b] += t.start[b-1]
 	}
-}
+	t.fps = allocSlice[uint32](n)
+	tags := allocSlice[uint16](n) // source<<2 | kind, then combo numbers
+	for i, c := range chunks {
+		for _, h := range c.hashes {
+			b := h >> t.shift
+			pos := t.start[b]
+			t.start[b]++
+			t.fps[pos] = t.fingerprint(h)
+			tags[pos] = uint16(c.src)<<2 | uint16(h&3)
+		}
+		chunks[i] = entryChunk{} // garbage now: the table takes its place
+	}
+	copy(t.start[1:], t.start[:buckets])
+	t.start[0] = 0
 
-// grow adds one slot at the end (a run spilled past the slack), moving
-// the arrays to larger ones tableSlack slots at a time.
-func (t *table) grow() {
-	n := len(t.keys)
-	if n == cap(t.keys) {
-		old := t.mem()
-		t.keys = append(allocSlice[uint64](n + tableSlack)[:0], t.keys...)
-		t.lo = append(allocSlice[uint16](n + tableSlack)[:0], t.lo...)
+	// Sort each bucket and merge equal fingerprints into one slot with one
+	// combo, moving everything down over the merged slots.
+	var w uint32
+	var lo []uint16 // combo numbers' low 16 bits: tags, reused in place
+	lo, t.hi = tags, nil
+	begin := uint32(0)
+	for b := range buckets {
+		end := t.start[b+1]
+		sortBucket(t.fps[begin:end], tags[begin:end])
+		t.start[b] = w
+		for r := begin; r < end; {
+			fp := t.fps[r]
+			v := uint32(0)
+			for ; r < end && t.fps[r] == fp; r++ {
+				v = in.merge(v, tags[r])
+			}
+			t.fps[w] = fp
+			lo[w] = uint16(v)
+			if v > 0xffff && t.hi == nil {
+				t.hi = allocSlice[uint16](n)
+			}
+			if t.hi != nil {
+				t.hi[w] = uint16(v >> 16)
+			}
+			w++
+		}
+		begin = end
+	}
+	t.start[buckets] = w
+	t.n = int(w)
+
+	// Trim to the keys set, and to one byte a combo number where that holds
+	// them all.
+	if int(w) < n*9/10 {
+		t.fps = moveTo(t.fps, int(w))
 		if t.hi != nil {
-			t.hi = append(allocSlice[uint16](n + tableSlack)[:0], t.hi...)
+			t.hi = moveTo(t.hi, int(w))
 		}
-		old.free()
 	}
-	t.keys, t.lo = t.keys[:n+1], t.lo[:n+1]
-	if t.hi != nil {
-		t.hi = t.hi[:n+1]
+	if len(in.combos) <= 1<<8 {
+		t.v8 = allocSlice[uint8](max(int(w), 1))
+		for i := range int(w) {
+			t.v8[i] = uint8(lo[i])
+		}
+		freeSlice(lo)
+	} else if int(w) < n*9/10 {
+		t.v16 = moveTo(lo, int(w))
+	} else {
+		t.v16 = lo
+	}
+	return t
+}
+
+// sortBucket sorts a bucket's entries by fingerprint (insertion sort: a
+// bucket holds a handful), carrying each entry's tag along.
+func sortBucket(fps []uint32, tags []uint16) {
+	for i := 1; i < len(fps); i++ {
+		f, g := fps[i], tags[i]
+		j := i
+		for ; j > 0 && fps[j-1] > f; j-- {
+			fps[j], tags[j] = fps[j-1], tags[j-1]
+		}
+		fps[j], tags[j] = f, g
 	}
 }
 
-// insert adds tag to h's combo, putting h in the table if it is new.
-func (t *table) insert(h uint64, tag uint16, in *interner) {
-	i, found := t.find(h)
-	if found {
-		t.setVal(i, in.merge(t.val(i), tag))
-		return
-	}
-	// Shift the run from i up to the next gap one slot right: every key
-	// stays at or after its home and the order holds.
-	j := i
-	for j < len(t.keys) && t.keys[j] != 0 {
-		j++
-	}
-	if j == len(t.keys) {
-		t.grow()
-	}
-	copy(t.keys[i+1:j+1], t.keys[i:j])
-	copy(t.lo[i+1:j+1], t.lo[i:j])
-	if t.hi != nil {
-		copy(t.hi[i+1:j+1], t.hi[i:j])
-	}
-	t.keys[i] = h
-	t.lo[i] = 0
-	if t.hi != nil {
-		t.hi[i] = 0
-	}
-	t.setVal(i, in.merge(0, tag))
-	t.n++
-}
-
-// repack copies t into a table with home range size; keys come out of t in
-// order, so each goes to max(its home, the previous slot+1).
-func (t *table) repack(size uint64) *table {
-	nt := &table{size: size, n: t.n}
-	last := -1
-	for _, k := range t.keys {
-		if k != 0 {
-			last = max(nt.home(k), last+1)
-		}
-	}
-	length := max(last+1, int(size)) // every home slot exists
-	nt.keys = allocSlice[uint64](length)
-	nt.lo = allocSlice[uint16](length)
-	if t.hi != nil {
-		nt.hi = allocSlice[uint16](length)
-	}
-	pos := -1
-	for i, k := range t.keys {
-		if k == 0 {
-			continue
-		}
-		pos = max(nt.home(k), pos+1)
-		nt.keys[pos] = k
-		nt.lo[pos] = t.lo[i]
-		if t.hi != nil {
-			nt.hi[pos] = t.hi[i]
-		}
-	}
-	return nt
+// moveTo copies s's first n elements to a new array of that size and
+// frees s.
+func moveTo[T uint8 | uint16 | uint32 | uint64](s []T, n int) []T {
+	out := allocSlice[T](max(n, 1))[:n]
+	copy(out, s[:n])
+	freeSlice(s)
+	return slices.Clip(out)
 }

@@ -194,7 +194,7 @@ func TestBuilderSourceOutOfRange(t *testing.T) {
 
 // TestMatcherManyNames checks every name, its subdomains and near misses
 // against a map, across duplicates and sources, at a size where runs and
-// the repack matter.
+// merging and trimming matter.
 func TestMatcherManyNames(t *testing.T) {
 	t.Parallel()
 	const n = 50000
@@ -212,7 +212,7 @@ func TestMatcherManyNames(t *testing.T) {
 		}
 		want[name] = s
 	}
-	for i := range n / 2 { // the same names again: sparse table, repacked
+	for i := range n / 2 { // the same names again: merged, and the arrays trimmed
 		b.Add(SourceID(i%7), Entry{Name: fmt.Sprintf("host%d.example", i)})
 	}
 	m := b.Build()
@@ -268,29 +268,28 @@ func TestMatcherManyCombos(t *testing.T) {
 	checkTableOrder(t, &m.t)
 }
 
-// checkTableOrder checks the table's invariant: keys in increasing order,
-// each at or after its home with no gap between.
+// checkTableOrder checks the table's invariant: bucket bounds in order,
+// ending at n; fingerprints strictly increasing within each bucket; a
+// combo number for every key.
 func checkTableOrder(t *testing.T, tb *table) {
 	t.Helper()
-	var prev uint64
-	n := 0
-	for i, k := range tb.keys {
-		if k == 0 {
-			continue
+	buckets := len(tb.start) - 1
+	if buckets != 1<<(64-tb.shift) || tb.start[0] != 0 || int(tb.start[buckets]) != tb.n {
+		t.Fatalf("%d buckets for shift %d, bounds %d..%d, n = %d", buckets, tb.shift, tb.start[0], tb.start[buckets], tb.n)
+	}
+	for b := range buckets {
+		lo, hi := tb.start[b], tb.start[b+1]
+		if lo > hi {
+			t.Fatalf("bucket %d: bounds %d > %d", b, lo, hi)
 		}
-		n++
-		if k <= prev {
-			t.Fatalf("slot %d: key %x after %x", i, k, prev)
-		}
-		prev = k
-		for j := tb.home(k); j < i; j++ {
-			if tb.keys[j] == 0 {
-				t.Fatalf("slot %d: gap at %d after home %d", i, j, tb.home(k))
+		for i := lo + 1; i < hi; i++ {
+			if tb.fps[i] <= tb.fps[i-1] {
+				t.Fatalf("bucket %d: fingerprint %x after %x", b, tb.fps[i], tb.fps[i-1])
 			}
 		}
 	}
-	if n != tb.n {
-		t.Fatalf("%d keys, n = %d", n, tb.n)
+	if len(tb.fps) < tb.n || (tb.v8 == nil && len(tb.v16) < tb.n) || (tb.v8 != nil && len(tb.v8) < tb.n) {
+		t.Fatalf("arrays shorter than n = %d: fps %d, v8 %d, v16 %d", tb.n, len(tb.fps), len(tb.v8), len(tb.v16))
 	}
 }
 
@@ -350,5 +349,41 @@ func TestMatchSlowPathAgrees(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { m.Match(deep) }); n != 0 {
 		t.Errorf("deep: %v allocs", n)
+	}
+}
+
+// TestMatcherComboWidths: one byte a combo number up to 256 combinations,
+// a uint16 beyond, and every name still gets its own sources.
+func TestMatcherComboWidths(t *testing.T) {
+	t.Parallel()
+	for _, combos := range []int{3, 300} {
+		b := NewBuilder(0)
+		set := func(i int) Sources { // a distinct set per i over sources 0..9
+			var s Sources
+			for bit := range 10 {
+				if (i+1)>>bit&1 == 1 {
+					s.Add(SourceID(bit))
+				}
+			}
+			return s
+		}
+		for i := range 2000 {
+			s := set(i % combos)
+			for bit := range 10 {
+				if s.Has(SourceID(bit)) {
+					b.Add(SourceID(bit), Entry{Name: fmt.Sprintf("w%d.example", i)})
+				}
+			}
+		}
+		m := b.Build()
+		if wide := m.t.v8 == nil; wide != (len(m.combos) > 256) || (wide && m.t.v16 == nil) {
+			t.Fatalf("%d combos: v8 %v, v16 %v", len(m.combos), m.t.v8 != nil, m.t.v16 != nil)
+		}
+		for i := range 2000 {
+			if got := m.Match(fmt.Sprintf("w%d.example", i)); got.Block != set(i%combos) {
+				t.Fatalf("%d combos, name %d: %v, want %v", combos, i, got.Block, set(i%combos))
+			}
+		}
+		checkTableOrder(t, &m.t)
 	}
 }

@@ -18,24 +18,27 @@ import (
 
 // tableMem is the storage of one table, released together.
 type tableMem struct {
-	keys   []uint64
-	lo, hi []uint16
+	start, fps []uint32
+	v8         []uint8
+	v16, hi    []uint16
 }
 
-// releaseHook, if set, is called with the first key's address of each
+// releaseHook, if set, is called with the first fingerprint's address of each
 // published table released (for tests).
-var releaseHook atomic.Pointer[func(*uint64)]
+var releaseHook atomic.Pointer[func(*uint32)]
 
 // free gives m's arrays back; nothing may read them afterwards.
 func (m tableMem) free() {
-	freeSlice(m.keys)
-	freeSlice(m.lo)
+	freeSlice(m.start)
+	freeSlice(m.fps)
+	freeSlice(m.v8)
+	freeSlice(m.v16)
 	freeSlice(m.hi)
 }
 
 // release is free for a published table, told to releaseHook.
 func (m tableMem) release() {
-	p := unsafe.SliceData(m.keys)
+	p := unsafe.SliceData(m.fps)
 	m.free()
 	if h := releaseHook.Load(); h != nil {
 		(*h)(p)
@@ -44,14 +47,14 @@ func (m tableMem) release() {
 
 // keepTable ties t's storage to m: released once m is unreachable.
 func keepTable(m *Matcher) {
-	if offHeap && m.t.keys != nil {
-		runtime.AddCleanup(m, tableMem.release, tableMem{m.t.keys, m.t.lo, m.t.hi})
+	if offHeap && m.t.fps != nil {
+		runtime.AddCleanup(m, tableMem.release, m.t.mem())
 	}
 }
 
 // allocSlice returns n zeroed elements (len and cap n), off the Go heap
 // where the platform allows; freeSlice gives them back. n == 0 gives nil.
-func allocSlice[T uint16 | uint64](n int) []T {
+func allocSlice[T uint8 | uint16 | uint32 | uint64](n int) []T {
 	if n == 0 {
 		return nil
 	}
@@ -60,7 +63,7 @@ func allocSlice[T uint16 | uint64](n int) []T {
 	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), n)
 }
 
-func freeSlice[T uint16 | uint64](s []T) {
+func freeSlice[T uint8 | uint16 | uint32 | uint64](s []T) {
 	if cap(s) > 0 {
 		size := int(unsafe.Sizeof(T(0)))
 		freeBytes(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), cap(s)*size))

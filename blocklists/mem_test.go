@@ -19,7 +19,7 @@ func manyNames(n int, tag string) *Matcher {
 }
 
 // watchReleases calls fn with each published table released while the test runs.
-func watchReleases(t *testing.T, fn func(*uint64)) {
+func watchReleases(t *testing.T, fn func(*uint32)) {
 	if !offHeap {
 		t.Skip("tables are Go slices on this platform")
 	}
@@ -44,14 +44,14 @@ func gcUntil(done func() bool) bool {
 
 // A table is unmapped only once its Matcher is unreachable, and then it is.
 func TestTableReleasedAfterLastReader(t *testing.T) {
-	var target, gone atomic.Pointer[uint64]
-	watchReleases(t, func(p *uint64) {
+	var target, gone atomic.Pointer[uint32]
+	watchReleases(t, func(p *uint32) {
 		if p == target.Load() {
 			gone.Store(p)
 		}
 	})
 	m := manyNames(5000, "kept")
-	keys := unsafe.SliceData(m.t.keys)
+	keys := unsafe.SliceData(m.t.fps)
 	target.Store(keys)
 	mine := func() bool { return gone.Load() == keys }
 	for range 5 {
@@ -74,7 +74,7 @@ func TestTableReleasedAfterLastReader(t *testing.T) {
 // tables are unmapped: a read of an unmapped table would crash the test.
 func TestMatchWhileTablesAreReplaced(t *testing.T) {
 	var releases atomic.Int64
-	watchReleases(t, func(*uint64) { releases.Add(1) })
+	watchReleases(t, func(*uint32) { releases.Add(1) })
 	var cur atomic.Pointer[Matcher]
 	cur.Store(manyNames(1000, "gen"))
 	stop := make(chan struct{})
