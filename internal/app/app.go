@@ -133,6 +133,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 		h.control = ln
 		go h.serveControl(ln)
 	}
+	releaseCodePages() // the start-up code has run
 	return h, nil
 }
 

@@ -7,7 +7,8 @@ import (
 // fitMemory runs after each list compile. Building a large list leaves
 // megabytes of garbage (the builder's chunks, parse buffers) and the previous
 // matcher's table, unmapped once nothing uses it: return them to the system
-// now rather than minutes later.
+// now rather than minutes later, and drop the start-up code's pages
+// (releaseCodePages).
 //
 // It sets no memory limit. The matcher's table, the one large thing Hearth
 // keeps (15 MB for the 1.2M-domain union), lives outside the Go heap
@@ -19,4 +20,5 @@ import (
 // GOMEMLIMIT or GOGC from the environment is the runtime's to honour.
 func fitMemory() {
 	debug.FreeOSMemory()
+	releaseCodePages()
 }
