@@ -129,6 +129,18 @@ func TestParseCatalogueErrors(t *testing.T) {
 			[]string{`category "adult": list x: url: "http://example.com/x": want an https`,
 				`category "adult": list y: url: missing`, `list y: homepage "example.com" is not a web address`,
 				`list y: no license`}},
+		{"bad settings", svc("{id: roblox, name: R, categories: [chat], domains: [a.com], sources: [x], settings: [" +
+			"{name: Plain, url: 'http://example.com/p'}, {name: Relative, url: '/parents'}, {url: 'https://example.com'}, {name: None}]}"),
+			[]string{`service "roblox": setting Plain: url: "http://example.com/p": want an https`,
+				`service "roblox": setting Relative: url: "/parents": want an https`,
+				`service "roblox": setting #3: no name`, `service "roblox": setting None: url: missing`}},
+		{"unknown setting key", svc("{id: a, name: A, categories: [chat], domains: [a.com], sources: [x], settings: [{name: N, link: 'https://a.com'}]}"),
+			[]string{"field link not found"}},
+		{"domain in two services", cats + "services:\n" +
+			"  - {id: game, name: G, categories: [chat], domains: [game.com, voice.com], sources: [x]}\n" +
+			"  - {id: other, name: O, categories: [chat], domains: [voice.com, chat.game.com], sources: [x]}\n",
+			[]string{`service "other": domain "voice.com" is also listed by service "game" (only a game-chat service may share a domain)`,
+				`service "other": domain "chat.game.com" is under "game.com" of service "game"`}},
 		{"not yaml", "categories: [", []string{"catalogue: yaml"}},
 	}
 	for _, tt := range tests {
@@ -144,6 +156,17 @@ func TestParseCatalogueErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+	// A game-chat service may share a domain with a game and sit under
+	// another's: that is how a game's chat is blocked apart from the game.
+	shared := "categories:\n  - {id: gaming, name: G}\n  - {id: game-chat, name: C}\nservices:\n" +
+		"  - {id: game, name: G, categories: [gaming], domains: [game.com, voice.com], sources: [x]}\n" +
+		"  - {id: game-voice, name: V, categories: [game-chat], domains: [voice.com, chat.game.com], sources: [x]," +
+		" settings: [{name: Game parental controls, url: 'https://game.com/parents'}]}\n"
+	if c, err := ParseCatalogue([]byte(shared)); err != nil {
+		t.Errorf("game-chat sharing a domain: %v", err)
+	} else if s, _ := c.Service("game-voice"); len(s.Settings) != 1 || s.Settings[0].URL != "https://game.com/parents" {
+		t.Errorf("settings not decoded: %+v", s)
 	}
 	// A valid minimal catalogue parses.
 	if _, err := ParseCatalogue([]byte(svc("{id: a, name: A, categories: [chat], domains: [a.com, xn--bcher-kva.example], sources: [x]}"))); err != nil {
