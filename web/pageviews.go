@@ -106,15 +106,18 @@ type devicesData struct {
 }
 
 type deviceRow struct {
-	ID       string // for the form's labels
-	Title    string
-	Key      string
-	Name     string
-	Group    string
-	Source   string // "config", "dashboard", "unknown"
-	Where    string // the source in words
-	Details  []string
-	Today    string // the services a device not named looked up today
+	ID      string // for the form's labels
+	Title   string
+	Key     string
+	Name    string
+	Group   string
+	Source  string // "config", "dashboard", "unknown"
+	Where   string // the source in words
+	Details []string
+	Today   string // the services a device not named looked up today
+	// Settings are the parental controls of those services that have their
+	// own (the catalogue's settings), linked.
+	Settings []settingLink
 	Editable bool
 }
 
@@ -133,6 +136,7 @@ func (ps *pageSet) devices(_ *http.Request, v *view) int {
 			row.Title, row.Where, row.Editable = "Not named", "Not named yet", true
 		}
 		row.Details, row.Today = s.deviceDetails(dv, now, loc)
+		row.Settings = s.settingLinks(dv.ServicesToday)
 		d.Devices = append(d.Devices, row)
 	}
 	v.Data = d

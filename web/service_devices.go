@@ -48,6 +48,33 @@ func (s *Server) serviceNames(ids []string) []string {
 	return out
 }
 
+// settingLink is a game's or platform's own parental-control page.
+type settingLink struct {
+	Service string // the service's name, "Roblox"
+	Name    string // "Roblox Parental Controls"
+	URL     string // https, from the catalogue
+}
+
+// settingLinks are the parental-control pages of the services ids, in
+// order, each page once.
+func (s *Server) settingLinks(ids []string) []settingLink {
+	var out []settingLink
+	seen := make(map[string]bool)
+	for _, id := range ids {
+		sv, ok := s.opts.Catalogue.Service(id)
+		if !ok {
+			continue
+		}
+		for _, st := range sv.Settings {
+			if !seen[st.URL] {
+				seen[st.URL] = true
+				out = append(out, settingLink{Service: sv.Name, Name: st.Name, URL: st.URL})
+			}
+		}
+	}
+	return out
+}
+
 // deviceDetails are the Devices page's lines about dv, and the services it
 // looked up today in words ("" if none).
 func (s *Server) deviceDetails(dv deviceView, now time.Time, loc *time.Location) (details []string, today string) {

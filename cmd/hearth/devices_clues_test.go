@@ -111,10 +111,18 @@ func TestDeviceClues(t *testing.T) {
 		t.Errorf("the named device: %+v; want no services recorded", tablet)
 	}
 	page := string(get("/devices"))
-	for _, want := range []string{"Looked up today: Nintendo online (Switch, eShop), Fortnite / Epic Games", "The router calls it switch.lan", "First seen 17:00"} {
+	for _, want := range []string{"Looked up today: Nintendo online (Switch, eShop), Fortnite / Epic Games", "The router calls it switch.lan", "First seen 17:00",
+		// The games' own parental controls, linked (docs/game-chat.md).
+		`Nintendo online (Switch, eShop) has its own chat settings: <a href="https://www.nintendo.com/us/switch/parental-controls/" rel="noopener noreferrer">Nintendo Switch Parental Controls</a>`,
+		`Fortnite / Epic Games has its own chat settings: <a href="https://safety.epicgames.com/en-US/parental-controls" rel="noopener noreferrer">Epic parental controls (Fortnite, Rocket League, Fall Guys)</a>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the Devices page lacks %q", want)
 		}
+	}
+
+	// The named device's game (Roblox) is not recorded, so not linked.
+	if strings.Contains(page, "corp.roblox.com") {
+		t.Errorf("the Devices page links Roblox's settings, which only the named device looked up")
 	}
 
 	// Never on disk.
