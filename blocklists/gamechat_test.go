@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The game-chat category holds the chat hosts that games run apart from
@@ -87,6 +88,58 @@ func TestCatalogueSettings(t *testing.T) {
 			if !strings.HasPrefix(st.URL, "https://") || st.Name == "" {
 				t.Errorf("service %q: setting %+v", id, st)
 			}
+		}
+	}
+}
+
+// The built-in background hosts (downloads, system updates, connection
+// tests, telemetry) are marked in a name's Match; a game's play hosts and
+// the game-chat hosts are not (a budget counts play, and chat is blocked).
+func TestBuiltinBackgroundHosts(t *testing.T) {
+	t.Parallel()
+	l, err := New(Config{Refresh: time.Hour}, Options{Catalogue: Builtin(), Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := l.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.HasBackground {
+		t.Fatal("no background source")
+	}
+	for name, want := range map[string]bool{
+		// Background, per the sources in catalogue.yaml.
+		"lancache.steamcontent.com":         true,
+		"client-download.steampowered.com":  true,
+		"assets1.xboxlive.com":              true,
+		"dlassets.xboxlive.com":             true,
+		"gs2.ww.prod.dl.playstation.net":    true,
+		"conntest.nintendowifi.net":         true,
+		"ctest.cdn.nintendo.net":            true,
+		"sun.hac.lp1.d4c.nintendo.net":      true,
+		"download.epicgames.com":            true,
+		"epicgames-download1.akamaized.net": true,
+		"datarouter.ol.epicgames.com":       true,
+		"l3cdn.riotgames.com":               true,
+		"worldwide.l3cdn.riotgames.com":     true,
+		// Playing, browsing and signing in: counted.
+		"store.steampowered.com": false,
+		"steamcommunity.com":     false,
+		"www.xbox.com":           false,
+		"account-public-service-prod03.ol.epicgames.com":  false,
+		"fortnite-public-service-prod11.ol.epicgames.com": false,
+		"www.roblox.com":        false,
+		"auth.riotgames.com":    false,
+		"www.playstation.com":   false,
+		"accounts.nintendo.com": false,
+		// Game chat: blocked by its own rule, never background.
+		"mtu1xp.vivox.com":           false,
+		"euw1.chat.si.riotgames.com": false,
+		"eu-west93.discord.media":    false,
+	} {
+		if got := c.Matcher.Match(name).Block.Has(c.Background); got != want {
+			t.Errorf("%s: background %v, want %v", name, got, want)
 		}
 	}
 }
