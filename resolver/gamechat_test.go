@@ -43,7 +43,7 @@ var gameChatCases = []struct {
 	own   []string
 	owner string // the gaming service of own (blocked outside the window)
 }{
-	{"Fortnite and other Epic Online Services games (Epic voice)",
+	{"games on Epic Online Services voice rooms",
 		map[string]string{
 			"signaling-service-prod.euc1.live.rtcp.on.epicgames.com": "epic-voice",
 			"example-of-url-us-east-1.rtcp.on.epicgames.com":         "epic-voice",
