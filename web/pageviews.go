@@ -136,7 +136,7 @@ func (ps *pageSet) devices(_ *http.Request, v *view) int {
 			row.Title, row.Where, row.Editable = "Not named", "Not named yet", true
 		}
 		row.Details, row.Today = s.deviceDetails(dv, now, loc)
-		row.Settings = s.settingLinks(dv.ServicesToday)
+		row.Settings = dv.Settings
 		d.Devices = append(d.Devices, row)
 	}
 	v.Data = d

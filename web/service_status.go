@@ -84,7 +84,7 @@ func (sv *service) Devices() []deviceView {
 			// Named since the device's last query: it takes the name at its next.
 			v.Name, v.Group, v.Source = a.Name, a.Group, "dashboard"
 		}
-		v.deviceClues = cluesOf(sd, v.Source == "unknown", today)
+		v.deviceClues = cluesOf(sd, v.Source == "unknown", today, sv.opts.Catalogue)
 		out = append(out, v)
 	}
 	return out
