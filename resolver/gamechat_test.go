@@ -8,6 +8,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // "Gaming allowed 16:00-19:00, game chat never" (docs/game-chat.md), over
@@ -109,5 +110,24 @@ func TestGameChatOutsideGamingWindow(t *testing.T) {
 		t.Errorf("riot chat outside the window: %q", got)
 	}
 	wantBlocked(t, "vivox outside the window", h.ask(t, kidIP, "unity.vivox.com.", dns.TypeA), "NXDOMAIN: ",
+		gameChatText("vivox", "vivox.com"))
+}
+
+func TestGameChatNotLiftedByGamingBonus(t *testing.T) {
+	t.Parallel()
+	// Thursday 20:00, gaming closed; 30 minutes of bonus gaming lift the
+	// gaming rule, not the game-chat rule: the game resolves, the chat
+	// under the game's own domain (riot-chat under riotgames.com) stays
+	// blocked, now as game-chat.
+	now := thursday(20, 0, 0)
+	h := policyServer(t, gameChatHousehold(), now)
+	if _, err := h.engine.Overrides().Add(state.Override{Kind: state.OverrideBonus, Group: "kids", What: "gaming", Until: now.Add(30 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	wantPassed(t, "auth.riotgames.com with bonus", h.ask(t, kidIP, "auth.riotgames.com.", dns.TypeA),
+		"NOERROR: auth.riotgames.com. 300 IN A 192.0.2.1")
+	wantBlocked(t, "riot chat with bonus", h.ask(t, kidIP, "euw1.chat.si.riotgames.com.", dns.TypeA), "NXDOMAIN: ",
+		gameChatText("riot-chat", "chat.si.riotgames.com"))
+	wantBlocked(t, "vivox with bonus", h.ask(t, kidIP, "unity.vivox.com.", dns.TypeA), "NXDOMAIN: ",
 		gameChatText("vivox", "vivox.com"))
 }
