@@ -35,6 +35,27 @@ type Service struct {
 	Categories []string `yaml:"categories"` // one or more category IDs
 	// Domains cover themselves and all their subdomains.
 	Domains []string `yaml:"domains"`
+	// Background are hosts the service's apps look up in the background
+	// (push, telemetry, store updates) as its vendor documents them, each
+	// with its subdomains. Each is under one of Domains. They are compiled
+	// into one extra source, "background" (KindBackground), which blocks
+	// nothing: a daily budget does not count their lookups.
+	Background []string `yaml:"background,omitempty"`
 	// Sources say where the domain facts come from (vendor docs, registries).
 	Sources []string `yaml:"sources"`
+	// Settings are the service's own parental-control pages (https), shown
+	// to a parent where a child's device used the service.
+	Settings []Setting `yaml:"settings,omitempty"`
 }
+
+// Setting is a link to a game's or platform's own parental controls.
+type Setting struct {
+	Name string `yaml:"name"` // "Xbox Family Settings"
+	URL  string `yaml:"url"`  // https only
+}
+
+// GameChatCategory is the category of chat that games run on hosts apart
+// from the game (Vivox, Discord's voice servers, ...). Its services are the
+// only ones whose domains may repeat or sit under another service's: a
+// game's chat host can be blocked while the game's own hosts resolve.
+const GameChatCategory = "game-chat"

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -153,6 +154,24 @@ func (c *Catalogue) validate() error {
 				}
 			}
 		}
+		bg := make(map[string]bool, len(svc.Background))
+		for _, h := range svc.Background {
+			if err := CheckDomain(h); err != nil {
+				add("service", id, "background %q: %v", h, err)
+				continue
+			}
+			if bg[h] {
+				add("service", id, "background %q listed twice", h)
+			}
+			bg[h] = true
+			covered := false
+			for p := h; p != "" && !covered; p = parentDomain(p) {
+				covered = seen[p]
+			}
+			if !covered {
+				add("service", id, "background %q is not under one of the service's domains", h)
+			}
+		}
 		if len(svc.Sources) == 0 {
 			add("service", id, "no sources")
 		}
@@ -161,8 +180,56 @@ func (c *Catalogue) validate() error {
 				add("service", id, "empty source")
 			}
 		}
+		for j, st := range svc.Settings {
+			name := st.Name
+			if strings.TrimSpace(name) == "" {
+				name = fmt.Sprintf("#%d", j+1)
+				add("service", id, "setting %s: no name", name)
+			}
+			if err := checkHTTPS(st.URL); err != nil {
+				add("service", id, "setting %s: url: %v", name, err)
+			}
+		}
 	}
+	errs = append(errs, c.overlaps()...)
 	return errors.Join(errs...)
+}
+
+// overlaps reports a domain listed by two services, or under another
+// service's domain, unless one of the two is in the game-chat category: a
+// game's chat host (chat.si.riotgames.com) is its own service so that it
+// can be blocked while the game (riotgames.com) is allowed. Anywhere else
+// an overlap is a mistake: the name would belong to whichever service the
+// matcher reports first.
+func (c *Catalogue) overlaps() []error {
+	owner := make(map[string]int)
+	for i, svc := range c.Services {
+		for _, d := range svc.Domains {
+			if _, ok := owner[d]; !ok {
+				owner[d] = i
+			}
+		}
+	}
+	gameChat := func(i int) bool { return slices.Contains(c.Services[i].Categories, GameChatCategory) }
+	var errs []error
+	for i, svc := range c.Services {
+		for _, d := range svc.Domains {
+			for p := d; p != ""; p = parentDomain(p) {
+				j, ok := owner[p]
+				if !ok || j == i || gameChat(i) || gameChat(j) {
+					continue
+				}
+				how := "is also listed by"
+				if p != d {
+					how = fmt.Sprintf("is under %q of", p)
+				}
+				errs = append(errs, fmt.Errorf("catalogue: service %q: domain %q %s service %q (only a %s service may share a domain)",
+					svc.ID, d, how, c.Services[j].ID, GameChatCategory))
+				break
+			}
+		}
+	}
+	return errs
 }
 
 // CheckID accepts lowercase ids: a-z 0-9 in words joined by single hyphens.

@@ -123,12 +123,30 @@ func TestParseCatalogueErrors(t *testing.T) {
 		{"duplicate and covered domains", svc("{id: a, name: A, categories: [chat], sources: [x], " +
 			"domains: [a.com, b.com, a.com, cdn.b.com]}"),
 			[]string{`service "a": domain "a.com" listed twice`, `domain "cdn.b.com" is already covered by "b.com"`}},
+		{"bad background hosts", svc("{id: a, name: A, categories: [chat], sources: [x], domains: [a.com], " +
+			"background: [push.a.com, push.a.com, push.b.com, Push.a.com, a.com.evil.example]}"),
+			[]string{`service "a": background "push.a.com" listed twice`,
+				`service "a": background "push.b.com" is not under one of the service's domains`,
+				`service "a": background "Push.a.com": not lowercase`,
+				`service "a": background "a.com.evil.example" is not under one of the service's domains`}},
 		{"list without https", "categories:\n  - id: adult\n    name: Adult\n    lists:\n" +
 			"      - {name: x, url: 'http://example.com/x', homepage: 'https://example.com', license: MIT}\n" +
 			"      - {name: y, homepage: 'example.com'}\n",
 			[]string{`category "adult": list x: url: "http://example.com/x": want an https`,
 				`category "adult": list y: url: missing`, `list y: homepage "example.com" is not a web address`,
 				`list y: no license`}},
+		{"bad settings", svc("{id: roblox, name: R, categories: [chat], domains: [a.com], sources: [x], settings: [" +
+			"{name: Plain, url: 'http://example.com/p'}, {name: Relative, url: '/parents'}, {url: 'https://example.com'}, {name: None}]}"),
+			[]string{`service "roblox": setting Plain: url: "http://example.com/p": want an https`,
+				`service "roblox": setting Relative: url: "/parents": want an https`,
+				`service "roblox": setting #3: no name`, `service "roblox": setting None: url: missing`}},
+		{"unknown setting key", svc("{id: a, name: A, categories: [chat], domains: [a.com], sources: [x], settings: [{name: N, link: 'https://a.com'}]}"),
+			[]string{"field link not found"}},
+		{"domain in two services", cats + "services:\n" +
+			"  - {id: game, name: G, categories: [chat], domains: [game.com, voice.com], sources: [x]}\n" +
+			"  - {id: other, name: O, categories: [chat], domains: [voice.com, chat.game.com], sources: [x]}\n",
+			[]string{`service "other": domain "voice.com" is also listed by service "game" (only a game-chat service may share a domain)`,
+				`service "other": domain "chat.game.com" is under "game.com" of service "game"`}},
 		{"not yaml", "categories: [", []string{"catalogue: yaml"}},
 	}
 	for _, tt := range tests {
@@ -145,8 +163,19 @@ func TestParseCatalogueErrors(t *testing.T) {
 			}
 		})
 	}
+	// A game-chat service may share a domain with a game and sit under
+	// another's: that is how a game's chat is blocked apart from the game.
+	shared := "categories:\n  - {id: gaming, name: G}\n  - {id: game-chat, name: C}\nservices:\n" +
+		"  - {id: game, name: G, categories: [gaming], domains: [game.com, voice.com], sources: [x]}\n" +
+		"  - {id: game-voice, name: V, categories: [game-chat], domains: [voice.com, chat.game.com], sources: [x]," +
+		" settings: [{name: Game parental controls, url: 'https://game.com/parents'}]}\n"
+	if c, err := ParseCatalogue([]byte(shared)); err != nil {
+		t.Errorf("game-chat sharing a domain: %v", err)
+	} else if s, _ := c.Service("game-voice"); len(s.Settings) != 1 || s.Settings[0].URL != "https://game.com/parents" {
+		t.Errorf("settings not decoded: %+v", s)
+	}
 	// A valid minimal catalogue parses.
-	if _, err := ParseCatalogue([]byte(svc("{id: a, name: A, categories: [chat], domains: [a.com, xn--bcher-kva.example], sources: [x]}"))); err != nil {
+	if _, err := ParseCatalogue([]byte(svc("{id: a, name: A, categories: [chat], domains: [a.com, xn--bcher-kva.example], background: [a.com, t.xn--bcher-kva.example], sources: [x]}"))); err != nil {
 		t.Errorf("valid catalogue: %v", err)
 	}
 }

@@ -231,6 +231,7 @@ func (t *tally) device(n *namer, r *Report) Device {
 			}
 		}
 	}
+	d.Settings = n.settings(serviceCounts(n, t.seen, 0))
 	d.Floods = floods(d.Name, t.current, r.loc)
 	d.starters = starters(n, d.Name, t.current, d.New, r)
 	return d
@@ -304,4 +305,25 @@ func compareDevices(a, b Device) int {
 		return pa.Compare(pb)
 	}
 	return strings.Compare(a.Client, b.Client)
+}
+
+// settings returns the parental-control links of the services counted,
+// in their order, each page once.
+func (n *namer) settings(used []Count) []SettingsLink {
+	out := []SettingsLink{}
+	seen := make(map[string]bool)
+	for _, c := range used {
+		s, ok := n.cat.Service(c.ID)
+		if !ok {
+			continue
+		}
+		for _, st := range s.Settings {
+			if seen[st.URL] {
+				continue
+			}
+			seen[st.URL] = true
+			out = append(out, SettingsLink{Service: s.ID, ServiceName: s.Name, Name: st.Name, URL: st.URL})
+		}
+	}
+	return out
 }

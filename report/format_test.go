@@ -124,6 +124,17 @@ func TestHTML(t *testing.T) {
 			}
 		}
 	}
+	// The devices' games link their own parental controls (and nothing
+	// else of theirs).
+	settingsSites := map[string]bool{}
+	for _, d := range r.Devices {
+		for _, l := range d.Settings {
+			settingsSites[l.URL] = true
+		}
+	}
+	if len(settingsSites) == 0 {
+		t.Errorf("no device links its games' own settings")
+	}
 	var (
 		svgs, h1s, lastLevel int
 		titled               int
@@ -192,8 +203,8 @@ func TestHTML(t *testing.T) {
 				t.Errorf("<%s href=%q>: only links may have an address", n.Data, a.Val)
 			case a.Key == "href" && strings.HasPrefix(a.Val, "tel:"):
 			case a.Key == "href":
-				if !helpSites[a.Val] {
-					t.Errorf("link to %q, which is not a help site", a.Val)
+				if !helpSites[a.Val] && !settingsSites[a.Val] {
+					t.Errorf("link to %q, which is not a help site or a game's own settings", a.Val)
 				}
 				links[a.Val] = true
 			}
@@ -210,6 +221,11 @@ func TestHTML(t *testing.T) {
 	}
 	if charts != 6 || svgs != charts || titled != charts {
 		t.Errorf("%d svg (%d labelled), want %d: two per device with blocked tries", svgs, titled, charts)
+	}
+	for site := range settingsSites {
+		if !links[site] {
+			t.Errorf("no link to %s", site)
+		}
 	}
 	for site := range helpSites {
 		if !links[site] {

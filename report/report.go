@@ -112,6 +112,11 @@ type Device struct {
 	// Floods are the floods of made-up names the journal folded (their
 	// tries are in the counts above), most names first.
 	Floods []Flood `json:"floods"`
+	// Settings link the parental controls of the games and platforms this
+	// device looked up or was blocked from (the catalogue's settings), the
+	// most tried first: what the game's own settings do that DNS cannot
+	// (docs/game-chat.md).
+	Settings []SettingsLink `json:"settings"`
 
 	starters []Starter // merged into Report.Starters
 }
@@ -150,6 +155,25 @@ type Change struct {
 type HourCount struct {
 	Hour     int   `json:"hour"`
 	Attempts int64 `json:"attempts"`
+}
+
+// SettingsLink is one service's own parental-control page.
+type SettingsLink struct {
+	Service     string `json:"service"`      // the service id, "roblox"
+	ServiceName string `json:"service_name"` // "Roblox"
+	Name        string `json:"name"`         // "Roblox Parental Controls"
+	URL         string `json:"url"`          // https
+}
+
+// Text is the line a parent reads: "Roblox has its own chat settings:
+// Roblox Parental Controls https://...".
+func (l SettingsLink) Text() string {
+	return l.Lead() + " " + l.URL
+}
+
+// Lead is Text without the address (the HTML report links the name).
+func (l SettingsLink) Lead() string {
+	return l.ServiceName + " has its own chat settings: " + l.Name
 }
 
 // Service names a catalogue service.

@@ -217,6 +217,7 @@ func starters(n *namer, device string, rows []journal.Row, news []Service, r *Re
 				"Many games let players chat or talk with people they have never met.",
 				"A friendly player may not be who they say they are, and may ask to carry on in a private chat.",
 				"Your child should never share their real name, school, address or photos there, and never agree to meet someone from a game.",
+				"Most games and consoles have chat settings of their own, and Hearth's game-chat category blocks the voice chat some games run apart from the game.",
 			},
 			Ask: "Who do you play with online, and has anyone you don't know asked you to chat somewhere else?",
 		})

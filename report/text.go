@@ -121,6 +121,13 @@ func (r *Report) deviceText(t *textWriter, d *Device) {
 			t.wrap("- ", "  ", fmt.Sprintf("%s: %d", c.Name, c.Attempts))
 		}
 	}
+	if len(d.Settings) > 0 {
+		t.line("")
+		t.line("Their own settings:")
+		for _, l := range d.Settings {
+			t.wrap("- ", "  ", l.Text())
+		}
+	}
 }
 
 // Words shared by the text and HTML reports.

@@ -108,15 +108,18 @@ type devicesData struct {
 }
 
 type deviceRow struct {
-	ID       string // for the form's labels
-	Title    string
-	Key      string
-	Name     string
-	Group    string
-	Source   string // "config", "dashboard", "unknown"
-	Where    string // the source in words
-	Details  []string
-	Today    string // the services a device not named looked up today
+	ID      string // for the form's labels
+	Title   string
+	Key     string
+	Name    string
+	Group   string
+	Source  string // "config", "dashboard", "unknown"
+	Where   string // the source in words
+	Details []string
+	Today   string // the services a device not named looked up today
+	// Settings are the parental controls of those services that have their
+	// own (the catalogue's settings), linked.
+	Settings []settingLink
 	Editable bool
 	// NameErr and GroupErr: why a change to this device was refused,
 	// shown next to its field (Name is then what was typed).
@@ -154,6 +157,7 @@ func (ps *pageSet) devices(_ *http.Request, v *view) int {
 			row.NameErr, row.Name, row.Refused = msg, typed, true
 			row.GroupErr, _ = v.fieldFor("name-device", "key", dv.Key, "group")
 		}
+		row.Settings = dv.Settings
 		d.Devices = append(d.Devices, row)
 	}
 	v.Data = d

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/policy/identity"
 	"github.com/hearth-dns/hearth/policy/state"
 )
@@ -20,17 +21,22 @@ type deviceClues struct {
 	PrivateMAC    bool     `json:"private_mac"` // a locally administered ("private Wi-Fi") address
 	LeaseName     string   `json:"lease_name"`  // the name in the DHCP lease
 	ServicesToday []string `json:"services_today"`
+	// Settings are the parental controls of the services of ServicesToday
+	// that have their own (the catalogue's settings).
+	Settings []settingLink `json:"settings"`
 }
 
 // cluesOf makes sd's clues; today are the services looked up today by
-// device key, shown only for a device not named (unnamed).
-func cluesOf(sd state.SeenDevice, unnamed bool, today map[string][]string) deviceClues {
-	c := deviceClues{LeaseName: sd.Lease, ServicesToday: []string{}}
+// device key, shown only for a device not named (unnamed); cat gives their
+// parental-control pages.
+func cluesOf(sd state.SeenDevice, unnamed bool, today map[string][]string, cat *blocklists.Catalogue) deviceClues {
+	c := deviceClues{LeaseName: sd.Lease, ServicesToday: []string{}, Settings: []settingLink{}}
 	if mac, err := net.ParseMAC(sd.MAC); err == nil {
 		c.Vendor, c.PrivateMAC = identity.Vendor(mac), identity.PrivateMAC(mac)
 	}
 	if unnamed && today[sd.Key] != nil {
 		c.ServicesToday = today[sd.Key]
+		c.Settings = settingLinks(cat, c.ServicesToday)
 	}
 	return c
 }
@@ -43,6 +49,37 @@ func (s *Server) serviceNames(ids []string) []string {
 			out = append(out, sv.Name)
 		} else {
 			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// settingLink is a game's or platform's own parental-control page.
+type settingLink struct {
+	Service     string `json:"service"`      // the service id, "roblox"
+	ServiceName string `json:"service_name"` // "Roblox"
+	Name        string `json:"name"`         // "Roblox Parental Controls"
+	URL         string `json:"url"`          // https, from the catalogue
+}
+
+// settingLinks are the parental-control pages of the services ids, in
+// order, each page once.
+func settingLinks(cat *blocklists.Catalogue, ids []string) []settingLink {
+	out := []settingLink{}
+	if cat == nil {
+		return out
+	}
+	seen := make(map[string]bool)
+	for _, id := range ids {
+		sv, ok := cat.Service(id)
+		if !ok {
+			continue
+		}
+		for _, st := range sv.Settings {
+			if !seen[st.URL] {
+				seen[st.URL] = true
+				out = append(out, settingLink{Service: sv.ID, ServiceName: sv.Name, Name: st.Name, URL: st.URL})
+			}
 		}
 	}
 	return out

@@ -90,7 +90,7 @@ func (sv *service) Devices() []deviceView {
 			// Named in hearth.yaml since its last query.
 			v.Name, v.Group, v.Source = info.Device, info.Group, "config"
 		}
-		v.deviceClues = cluesOf(sd, v.Source == "unknown", today)
+		v.deviceClues = cluesOf(sd, v.Source == "unknown", today, sv.opts.Catalogue)
 		out = append(out, v)
 	}
 	return out

@@ -84,6 +84,9 @@ func TestDeviceClues(t *testing.T) {
 		FirstSeen     time.Time `json:"first_seen"`
 		LastSeen      time.Time `json:"last_seen"`
 		ServicesToday []string  `json:"services_today"`
+		Settings      []struct {
+			Service, Name, URL string
+		} `json:"settings"`
 	}
 	devices := func() map[string]apiDevice {
 		var body struct{ Devices []apiDevice }
@@ -101,20 +104,33 @@ func TestDeviceClues(t *testing.T) {
 	if !slices.Equal(switchDev.ServicesToday, []string{"nintendo", "epic-games"}) {
 		t.Errorf("services today of the unnamed device: %q, want nintendo, epic-games", switchDev.ServicesToday)
 	}
+	if len(switchDev.Settings) != 2 || switchDev.Settings[0].Service != "nintendo" ||
+		switchDev.Settings[0].URL != "https://www.nintendo.com/us/switch/parental-controls/" ||
+		switchDev.Settings[1].Service != "epic-games" || switchDev.Settings[1].Name != "Epic parental controls (Fortnite, Rocket League, Fall Guys)" {
+		t.Errorf("settings of the unnamed device: %+v, want Nintendo's and Epic's parental controls", switchDev.Settings)
+	}
 	if switchDev.RouterName != "switch.lan" {
 		t.Errorf("router name: %q, want switch.lan", switchDev.RouterName)
 	}
 	if switchDev.Vendor == nil || switchDev.PrivateMAC == nil || switchDev.LeaseName == nil || switchDev.FirstSeen.IsZero() || !switchDev.LastSeen.Equal(clk.Now()) {
 		t.Errorf("fields missing from /api/devices: %+v", switchDev)
 	}
-	if tablet.Name != "alex-tablet" || tablet.ServicesToday == nil || len(tablet.ServicesToday) != 0 {
+	if tablet.Name != "alex-tablet" || tablet.ServicesToday == nil || len(tablet.ServicesToday) != 0 || tablet.Settings == nil || len(tablet.Settings) != 0 {
 		t.Errorf("the named device: %+v; want no services recorded", tablet)
 	}
 	page := string(get("/devices"))
-	for _, want := range []string{"Looked up today: Nintendo online (Switch, eShop), Fortnite / Epic Games", "The router calls it switch.lan", "First seen 17:00"} {
+	for _, want := range []string{"Looked up today: Nintendo online (Switch, eShop), Fortnite / Epic Games", "The router calls it switch.lan", "First seen 17:00",
+		// The games' own parental controls, linked (docs/game-chat.md).
+		`Nintendo online (Switch, eShop) has its own chat settings: <a href="https://www.nintendo.com/us/switch/parental-controls/" rel="noopener noreferrer">Nintendo Switch Parental Controls</a>`,
+		`Fortnite / Epic Games has its own chat settings: <a href="https://safety.epicgames.com/en-US/parental-controls" rel="noopener noreferrer">Epic parental controls (Fortnite, Rocket League, Fall Guys)</a>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the Devices page lacks %q", want)
 		}
+	}
+
+	// The named device's game (Roblox) is not recorded, so not linked.
+	if strings.Contains(page, "corp.roblox.com") {
+		t.Errorf("the Devices page links Roblox's settings, which only the named device looked up")
 	}
 
 	// Never on disk.

@@ -102,6 +102,18 @@ func printService(w io.Writer, s *blocklists.Service) {
 	for _, d := range s.Domains {
 		fmt.Fprintf(w, "  %s\n", d)
 	}
+	if len(s.Background) > 0 {
+		fmt.Fprintf(w, "\nbackground (%d; looked up with nobody playing, not counted by a daily budget):\n", len(s.Background))
+		for _, d := range s.Background {
+			fmt.Fprintf(w, "  %s\n", d)
+		}
+	}
+	if len(s.Settings) > 0 {
+		fmt.Fprintln(w, "\nits own parental controls:")
+		for _, st := range s.Settings {
+			fmt.Fprintf(w, "  %s\n    %s\n", st.Name, st.URL)
+		}
+	}
 	fmt.Fprintln(w, "\nsources:")
 	for _, src := range s.Sources {
 		fmt.Fprintf(w, "  %s\n", src)

@@ -37,6 +37,17 @@ func TestServices(t *testing.T) {
 				"sources:\n", "  https://www.minecraft.net/\n"},
 		},
 		{
+			name: "service with background hosts and its own settings", args: []string{"nintendo"}, code: 0,
+			stdout: []string{"nintendo: Nintendo online (Switch, eShop)\n",
+				"background (3; looked up with nobody playing, not counted by a daily budget):\n", "  conntest.nintendowifi.net\n",
+				"its own parental controls:\n", "  Nintendo Switch Parental Controls\n    https://www.nintendo.com/us/switch/parental-controls/\n",
+				"sources:\n"},
+		},
+		{
+			name: "game-chat category", args: []string{"game-chat"}, code: 0,
+			stdout: []string{"game-chat: Game chat\n", "services (4):\n", "  vivox ", "  discord-voice ", "  epic-voice ", "  riot-chat "},
+		},
+		{
 			name: "service in two categories", args: []string{"Snapchat"}, code: 0,
 			stdout: []string{"snapchat: Snapchat\n", "categories: chat, social\n"},
 		},
