@@ -124,7 +124,7 @@ type deviceRow struct {
 	// NameErr and GroupErr: why a change to this device was refused,
 	// shown next to its field (Name is then what was typed).
 	NameErr, GroupErr string
-	Refused           bool // the last change to this device was refused
+	Refused           bool     // the last change to this device was refused
 	Own               *ownForm // its own entries, for a device hearth.yaml names (nil otherwise)
 }
 
