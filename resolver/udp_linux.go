@@ -50,10 +50,20 @@ func listenUDPGroup(addr string, n int) ([]*net.UDPConn, error) {
 			closeAll(conns)
 			return nil, err
 		}
-		conns = append(conns, pc.(*net.UDPConn))
+		conn := pc.(*net.UDPConn)
+		_ = conn.SetReadBuffer(udpReadBuffer) // best effort: the kernel caps it at net.core.rmem_max
+		conns = append(conns, conn)
 	}
 	return conns, nil
 }
+
+// udpReadBuffer is each UDP socket's receive buffer. The kernel's default
+// (about 200 KB) holds only a few hundred small packets, because each one
+// counts with its buffer overhead: a burst from one flooding device fills it
+// and the kernel then drops everyone's queries alike. The memory is used
+// only while packets wait; the kernel caps the size at net.core.rmem_max
+// (docs/performance.md says how to raise it).
+const udpReadBuffer = 1 << 20
 
 // unix_SO_REUSEPORT is SO_REUSEPORT, which package syscall does not name on
 // every Linux architecture (it is 15 on all of them).
