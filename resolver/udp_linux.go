@@ -63,7 +63,7 @@ func listenUDPGroup(addr string, n int) ([]*net.UDPConn, error) {
 // and the kernel then drops everyone's queries alike. The memory is used
 // only while packets wait; the kernel caps the size at net.core.rmem_max
 // (docs/performance.md says how to raise it).
-const udpReadBuffer = 1 << 20
+const udpReadBuffer = 2 << 20
 
 // unix_SO_REUSEPORT is SO_REUSEPORT, which package syscall does not name on
 // every Linux architecture (it is 15 on all of them).
