@@ -215,9 +215,14 @@ func (m *Matcher) Len() int {
 // probeAhead is how many suffixes Match hashes and fetches before testing.
 const probeAhead = 16
 
-// lookupFrom is lookup of key h whose bucket spans fps[lo:hi].
-func (m *Matcher) lookupFrom(h uint64, lo, hi uint32) *combo {
-	i, ok := m.t.findIn(m.t.fingerprint(h), lo, hi)
+// lookupFrom is lookup of key h whose bucket spans fps[lo:hi], whose first
+// fingerprint (when lo < hi) is first.
+func (m *Matcher) lookupFrom(h uint64, lo, hi, first uint32) *combo {
+	fp := m.t.fingerprint(h)
+	if lo == hi || first > fp {
+		return nil // an empty bucket, or every key in it is bigger
+	}
+	i, ok := m.t.findIn(fp, lo, hi)
 	if !ok {
 		return nil
 	}
@@ -277,10 +282,18 @@ func (m *Matcher) Match(name string) Match {
 			n++
 		}
 	}
+	// Then each non-empty bucket's first fingerprint, again all before
+	// testing: the second read of each lookup overlaps the others too.
+	var firsts [probeAhead]uint32
+	for j := range n {
+		if los[j] < his[j] {
+			firsts[j] = m.t.fps[los[j]]
+		}
+	}
 	// Then test the suffixes from the whole name down to the last label.
 	var w walk
 	for j := n - 1; j >= 0; j-- {
-		if c := m.lookupFrom(hs[j], los[j], his[j]); c != nil {
+		if c := m.lookupFrom(hs[j], los[j], his[j], firsts[j]); c != nil {
 			w.add(c, offs[j])
 		}
 	}
