@@ -154,12 +154,17 @@ dp() { local cpus=$1; shift; if [ "$cpus" = all ]; then dnsperf "$@"; else tasks
 warm() { for f in q-allowed q-blocked; do dp "$1" -s 127.0.0.1 -p "$port" -d "$data/$f.txt" -n 1 -Q 50000 -t 2 >/dev/null 2>&1; done; }
 
 # qps KEY CPUS FILE: full-speed run; records the queries per second, prints the codes.
+# The server's CPU time per answered query is recorded too (KEY.cpu_us): when it stays the same on
+# both cores as on one, the server itself scales, whatever the load generator sharing the cores allows.
+cpu_ticks() { awk '{print $14 + $15}' /proc/"$spid"/stat; }
 qps() {
+  local t0; t0=$(cpu_ticks)
   # shellcheck disable=SC2086
   dp "$2" -s 127.0.0.1 -p "$port" -d "$data/$3.txt" -l "$DUR" $PERF > "$work/out.txt" 2>&1 || true
   local v; v=$(awk '/Queries per second:/{print $4}' "$work/out.txt")
   [ -n "$v" ] || { echo "dnsperf failed:"; cat "$work/out.txt"; exit 1; }
   record "$1" "$v"
+  record "$1.cpu_us" "$(awk -v t="$(( $(cpu_ticks) - t0 ))" -v hz="$(getconf CLK_TCK)" -v q="$v" -v d="$DUR" 'BEGIN { printf "%.3f", t / hz / (q * d) * 1e6 }')"
   printf '  %-28s %9.0f qps  lost %s  %s\n' "$1" "$v" "$(awk '/Queries lost:/{print $3}' "$work/out.txt")" \
     "$(awk -F: '/Response codes:/{gsub(/^ +/, "", $2); print $2}' "$work/out.txt")"
 }

@@ -52,6 +52,10 @@ def secs(key):
     return show([v / 1000 for v in vals(key)], "{:.2f}", " s")
 
 
+def us(key):
+    return show(vals(key), "{:.1f}", " µs")
+
+
 def qps(key):
     return show(vals(key), "{:,.0f}")
 
@@ -93,6 +97,9 @@ for kind in ("allowed", "blocked"):
           f"| {ratio(f'hearth.on.all.{kind}', f'limit.all.{kind}')} | |")
     print(f"| {kind}: both cores / one core | {ratio(f'limit.all.{kind}', f'limit.pin.{kind}')} "
           f"| {ratio(f'hearth.on.all.{kind}', f'hearth.on.pin.{kind}')} | | Hearth ≥ 1.7 |")
+    print(f"| {kind}: server CPU per query, one core / both cores | {us(f'limit.pin.{kind}.cpu_us')} / {us(f'limit.all.{kind}.cpu_us')} "
+          f"| {us(f'hearth.on.pin.{kind}.cpu_us')} / {us(f'hearth.on.all.{kind}.cpu_us')} "
+          f"| {ratio(f'hearth.on.all.{kind}.cpu_us', f'hearth.on.pin.{kind}.cpu_us')} (both / one) | ≈ 1.0 |")
 if vals("unbound.miss"):
     print(f"| cache-miss qps (Unbound's, same upstream) | {qps('unbound.miss')} | {qps('hearth.miss')} "
           f"| {ratio('hearth.miss', 'unbound.miss')} | ≥ 1.0 |")
