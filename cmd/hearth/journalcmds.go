@@ -200,6 +200,9 @@ func followLog(ctx context.Context, w io.Writer, r *journal.Reader, f journal.Fi
 		f.Since = time.Now().Add(-2 * time.Minute).Truncate(time.Minute)
 		rows, err := r.Rows(ctx, f)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped (Ctrl-C) while reading: not an error
+			}
 			return fmt.Errorf("log: %w", err)
 		}
 		var fresh []journal.Row

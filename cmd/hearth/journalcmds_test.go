@@ -146,8 +146,9 @@ func TestLogFollow(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
-	a, out, _ := testApp()
+	a, out, errOut := testApp()
 	a.stdout = &lockedBuffer{buf: out}
+	a.stderr = &lockedBuffer{buf: errOut}
 	done := make(chan int)
 	go func() { done <- execute(ctx, a, []string{"log", "-c", path, "--follow"}) }()
 	// Once it has printed the seeded lookup, it has read the journal: what is
@@ -160,7 +161,7 @@ func TestLogFollow(t *testing.T) {
 			Name: "www.omegle.com", Qtype: 1, Action: journal.ActionBlock, Reason: policy.ReasonRule, Category: "chat", Service: "random-video-chat"})
 	}
 	if code := <-done; code != 0 {
-		t.Fatalf("exit %d", code)
+		t.Fatalf("exit %d: %s", code, a.stderr.(*lockedBuffer).String())
 	}
 	// The two tries may be committed apart; --follow then prints the
 	// second as a new line of one try. Together they must make two.
