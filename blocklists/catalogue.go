@@ -35,6 +35,12 @@ type Service struct {
 	Categories []string `yaml:"categories"` // one or more category IDs
 	// Domains cover themselves and all their subdomains.
 	Domains []string `yaml:"domains"`
+	// Background are hosts the service's apps look up in the background
+	// (push, telemetry, store updates) as its vendor documents them, each
+	// with its subdomains. Each is under one of Domains. They are compiled
+	// into one extra source, "background" (KindBackground), which blocks
+	// nothing: a daily budget does not count their lookups.
+	Background []string `yaml:"background,omitempty"`
 	// Sources say where the domain facts come from (vendor docs, registries).
 	Sources []string `yaml:"sources"`
 }

@@ -153,6 +153,24 @@ func (c *Catalogue) validate() error {
 				}
 			}
 		}
+		bg := make(map[string]bool, len(svc.Background))
+		for _, h := range svc.Background {
+			if err := CheckDomain(h); err != nil {
+				add("service", id, "background %q: %v", h, err)
+				continue
+			}
+			if bg[h] {
+				add("service", id, "background %q listed twice", h)
+			}
+			bg[h] = true
+			covered := false
+			for p := h; p != "" && !covered; p = parentDomain(p) {
+				covered = seen[p]
+			}
+			if !covered {
+				add("service", id, "background %q is not under one of the service's domains", h)
+			}
+		}
 		if len(svc.Sources) == 0 {
 			add("service", id, "no sources")
 		}

@@ -123,6 +123,12 @@ func TestParseCatalogueErrors(t *testing.T) {
 		{"duplicate and covered domains", svc("{id: a, name: A, categories: [chat], sources: [x], " +
 			"domains: [a.com, b.com, a.com, cdn.b.com]}"),
 			[]string{`service "a": domain "a.com" listed twice`, `domain "cdn.b.com" is already covered by "b.com"`}},
+		{"bad background hosts", svc("{id: a, name: A, categories: [chat], sources: [x], domains: [a.com], " +
+			"background: [push.a.com, push.a.com, push.b.com, Push.a.com, a.com.evil.example]}"),
+			[]string{`service "a": background "push.a.com" listed twice`,
+				`service "a": background "push.b.com" is not under one of the service's domains`,
+				`service "a": background "Push.a.com": not lowercase`,
+				`service "a": background "a.com.evil.example" is not under one of the service's domains`}},
 		{"list without https", "categories:\n  - id: adult\n    name: Adult\n    lists:\n" +
 			"      - {name: x, url: 'http://example.com/x', homepage: 'https://example.com', license: MIT}\n" +
 			"      - {name: y, homepage: 'example.com'}\n",
@@ -146,7 +152,7 @@ func TestParseCatalogueErrors(t *testing.T) {
 		})
 	}
 	// A valid minimal catalogue parses.
-	if _, err := ParseCatalogue([]byte(svc("{id: a, name: A, categories: [chat], domains: [a.com, xn--bcher-kva.example], sources: [x]}"))); err != nil {
+	if _, err := ParseCatalogue([]byte(svc("{id: a, name: A, categories: [chat], domains: [a.com, xn--bcher-kva.example], background: [a.com, t.xn--bcher-kva.example], sources: [x]}"))); err != nil {
 		t.Errorf("valid catalogue: %v", err)
 	}
 }

@@ -15,6 +15,9 @@ type Compiled struct {
 	Matcher *Matcher
 	Sources []SourceInfo // index = SourceID
 	Built   time.Time
+	// Background is the KindBackground source's ID, if HasBackground.
+	Background    SourceID
+	HasBackground bool
 }
 
 // SourceInfo says what a SourceID of a Compiled stands for.
@@ -54,6 +57,9 @@ func (l *Lists) Compile() (*Compiled, error) {
 	for i, s := range l.sources {
 		id := SourceID(i)
 		c.Sources[i] = SourceInfo{ID: id, Name: s.name, Kind: s.kind, Service: s.service, Categories: s.categories}
+		if s.kind == KindBackground {
+			c.Background, c.HasBackground = id, true
+		}
 		add := func(e Entry) {
 			if s.subdomains && !e.Allow {
 				e.Subdomains = true
@@ -86,7 +92,7 @@ var errNoCopy = errors.New("no copy downloaded yet")
 // compileSource feeds the entries of s to add.
 func (l *Lists) compileSource(s *source, add func(Entry)) (ParseStats, error) {
 	switch {
-	case s.kind == KindService:
+	case s.kind == KindService || s.kind == KindBackground:
 		var st ParseStats
 		for _, d := range s.domains {
 			name := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
@@ -158,7 +164,8 @@ func (e Explanation) Rule() string {
 const probeLabel = "hearth-explain-probe-7f3a"
 
 // Explain tells which sources block name, after their own exceptions, and
-// through which rule, in SourceID order. It is for people (`hearth lists
+// through which rule, in SourceID order (the background source, which
+// blocks nothing, is left out). It is for people (`hearth lists
 // test`), not for the query path: it asks the Matcher once per label.
 //
 // The Matcher reports only the most specific rule over all sources, so each
@@ -172,6 +179,11 @@ func (c *Compiled) Explain(name string) []Explanation {
 		return nil
 	}
 	blocked := c.Matcher.Match(name).Block
+	if c.HasBackground {
+		var bg Sources
+		bg.Add(c.Background)
+		blocked = blocked.AndNot(bg)
+	}
 	if blocked.Empty() {
 		return nil
 	}

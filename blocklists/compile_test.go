@@ -91,8 +91,9 @@ func TestCatalogueSources(t *testing.T) {
 	want := []SourceInfo{
 		{ID: 0, Name: "discord", Kind: KindService, Service: "discord", Categories: []string{"chat", "gaming"}},
 		{ID: 1, Name: "roblox", Kind: KindService, Service: "roblox", Categories: []string{"gaming"}},
-		{ID: 2, Name: "adult/Some List", Kind: KindCategoryList, Categories: []string{"adult"}},
-		{ID: 3, Name: "mine", Kind: KindList, Categories: []string{"ads"}},
+		{ID: 2, Name: "background", Kind: KindBackground},
+		{ID: 3, Name: "adult/Some List", Kind: KindCategoryList, Categories: []string{"adult"}},
+		{ID: 4, Name: "mine", Kind: KindList, Categories: []string{"ads"}},
 	}
 	if len(c.Sources) != len(want) {
 		t.Fatalf("sources %+v", c.Sources)
@@ -104,7 +105,7 @@ func TestCatalogueSources(t *testing.T) {
 		}
 	}
 	for name, id := range map[string]SourceID{
-		"discord.com": 0, "cdn.discord.gg": 0, "www.roblox.com": 1, "adult.example": 2, "ads.example": 3,
+		"discord.com": 0, "cdn.discord.gg": 0, "www.roblox.com": 1, "adult.example": 3, "ads.example": 4,
 	} {
 		m := c.Matcher.Match(name)
 		var only Sources
@@ -130,11 +131,11 @@ func TestCatalogueSources(t *testing.T) {
 func TestTooManySourcesWithServices(t *testing.T) {
 	t.Parallel()
 	cat := testCatalogue("")
-	for i := range MaxSources {
+	for i := range MaxSources { // + 2 services + the background source
 		cat.Services = append(cat.Services, Service{ID: "s" + strings.Repeat("x", i), Domains: []string{"a.example"}})
 	}
 	_, err := New(Config{Refresh: time.Hour}, Options{Catalogue: cat})
-	if err == nil || !strings.Contains(err.Error(), "130 sources") {
+	if err == nil || !strings.Contains(err.Error(), "131 sources") {
 		t.Errorf("New: %v", err)
 	}
 }
@@ -220,5 +221,50 @@ func TestExplain(t *testing.T) {
 	}
 	if e := c.Explain("x.b.example.com"); len(e) != 3 { // svc, adult/p, wide
 		t.Errorf("x.b.example.com: %v", e)
+	}
+}
+
+// The background source marks the services' background hosts (and their
+// subdomains) in a name's Match, blocks nothing on its own (Explain and
+// Status leave it out), and is numbered in Compiled.Background.
+func TestBackgroundSource(t *testing.T) {
+	t.Parallel()
+	cat := testCatalogue("")
+	cat.Services[0].Background = []string{"gateway.discord.gg"}
+	cat.Services[1].Background = []string{"push.roblox.com", "metrics.roblox.com"}
+	l, err := New(Config{Refresh: time.Hour}, Options{Catalogue: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustCompile(t, l)
+	if !c.HasBackground || c.Sources[c.Background].Kind != KindBackground || c.Sources[c.Background].Name != BackgroundSource {
+		t.Fatalf("background source: %v %d %+v", c.HasBackground, c.Background, c.Sources)
+	}
+	for name, want := range map[string]bool{
+		"push.roblox.com": true, "eu.push.roblox.com": true, "metrics.roblox.com": true,
+		"gateway.discord.gg": true, "www.roblox.com": false, "roblox.com": false, "discord.gg": false,
+		"push.roblox.com.example": false,
+	} {
+		m := c.Matcher.Match(name)
+		if got := m.Block.Has(c.Background); got != want {
+			t.Errorf("%s: background %v, want %v", name, got, want)
+		}
+	}
+	// Still the service's own name: a rule naming roblox blocks it.
+	if m := c.Matcher.Match("push.roblox.com"); !m.Block.Has(1) {
+		t.Errorf("push.roblox.com: not in roblox's source: %v", m.Block)
+	}
+	for _, e := range c.Explain("push.roblox.com") {
+		if e.Source.Kind == KindBackground {
+			t.Errorf("Explain names the background source: %+v", e)
+		}
+	}
+	if ex := c.Explain("push.roblox.com"); len(ex) != 1 || ex[0].Source.Service != "roblox" {
+		t.Errorf("Explain = %+v, want roblox only", ex)
+	}
+	for _, st := range l.Status() {
+		if st.Kind == KindBackground || st.Name == BackgroundSource {
+			t.Errorf("Status reports the background source: %+v", st)
+		}
 	}
 }

@@ -68,7 +68,16 @@ const (
 	KindCategoryList
 	// KindList is a source from lists.sources.
 	KindList
+	// KindBackground is the one source named "background": the catalogue
+	// services' background hosts (push, telemetry, store updates), with
+	// their subdomains. It blocks nothing; a name's Match includes it when
+	// the name is a background host, so daily budgets can leave it out.
+	// Status does not report it: it is not a block list.
+	KindBackground
 )
+
+// BackgroundSource is the name of the KindBackground source.
+const BackgroundSource = "background"
 
 func (k SourceKind) String() string {
 	switch k {
@@ -78,6 +87,8 @@ func (k SourceKind) String() string {
 		return "category list"
 	case KindList:
 		return "list"
+	case KindBackground:
+		return "background"
 	}
 	return fmt.Sprintf("SourceKind(%d)", int(k))
 }
@@ -169,12 +180,15 @@ func New(cfg Config, opts Options) (*Lists, error) {
 
 	var errs []error
 	if cat := opts.Catalogue; cat != nil {
+		bg := &source{name: BackgroundSource, kind: KindBackground, subdomains: true}
 		for _, svc := range cat.Services {
 			l.sources = append(l.sources, &source{
 				name: svc.ID, kind: KindService, service: svc.ID,
 				categories: slices.Clone(svc.Categories), domains: svc.Domains, subdomains: true,
 			})
+			bg.domains = append(bg.domains, svc.Background...)
 		}
+		l.sources = append(l.sources, bg)
 	}
 	for _, id := range opts.Categories {
 		c := findCategory(opts.Catalogue, id)
@@ -197,7 +211,7 @@ func New(cfg Config, opts Options) (*Lists, error) {
 		})
 	}
 	if n := len(l.sources); n > MaxSources {
-		errs = append(errs, fmt.Errorf("blocklists: %d sources (catalogue services and category lists included); at most %d", n, MaxSources))
+		errs = append(errs, fmt.Errorf("blocklists: %d sources (catalogue services, the background source and category lists included); at most %d", n, MaxSources))
 	}
 	hasURL := false
 	for _, s := range l.sources {
@@ -290,13 +304,17 @@ type SourceStatus struct {
 // maxSkippedLines is how many skipped line numbers Status reports.
 const maxSkippedLines = 5
 
-// Status reports on every source, in SourceID order.
+// Status reports on every source but the background one (which is not a
+// block list), in SourceID order.
 func (l *Lists) Status() []SourceStatus {
 	now := l.clock.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := make([]SourceStatus, 0, len(l.sources))
 	for _, s := range l.sources {
+		if s.kind == KindBackground {
+			continue
+		}
 		st := SourceStatus{
 			Name: s.name, Kind: s.kind, Service: s.service, Categories: s.categories,
 			URL: s.url, File: s.file, LastFetch: s.lastFetch, LastError: s.lastError(),

@@ -48,6 +48,8 @@ func (s Sources) Or(o Sources) Sources { return Sources{s[0] | o[0], s[1] | o[1]
 type Match struct {
 	// Block holds the sources that block the name, after each source's own
 	// exceptions (an exception only lifts blocks of the source it is in).
+	// It includes the background source (Compiled.Background) when the
+	// name is a background host: that source marks names, blocking none.
 	Block Sources
 	// Rule is the most specific blocking rule's domain: the name itself or
 	// the suffix of it that matched (a substring of the queried name, so
