@@ -56,9 +56,20 @@ type Decision struct {
 	// CheckChain says whether the CNAME targets of an allowed answer must
 	// be decided too. Help sites and allow entries are trusted whole.
 	CheckChain bool
+	// Budget, for ReasonBudget, is the used-up budget's what ("gaming"),
+	// BudgetUsed and BudgetMinutes its minutes used and allowed today.
+	Budget        string
+	BudgetUsed    int
+	BudgetMinutes int
 	// services are the catalogue services the name belongs to, whatever
 	// was decided (for Engine.LookedUp).
 	services blocklists.Sources
+	// counting: the running budgets (bits of budgetList) whose minute
+	// budgetMinute of day budgetDay Engine.LookedUp marks.
+	counting     uint64
+	budgetList   []devBudget
+	budgetDay    int32
+	budgetMinute int16
 }
 
 // Own fills in Entry from the queried name (a copy: name need not outlive d).
@@ -119,6 +130,9 @@ type Options struct {
 	// Assignments holds the devices named on the dashboard; nil: an
 	// in-memory store.
 	Assignments *state.Assignments
+	// Budgets holds the minutes used of daily budgets; nil: an in-memory
+	// store.
+	Budgets *state.Budgets
 }
 
 // Engine holds the current policy bound to the current lists, swapped
@@ -153,6 +167,9 @@ func NewEngine(cfg Config, opts Options) (*Engine, error) {
 	if opts.Assignments == nil {
 		opts.Assignments, _ = state.OpenAssignments("")
 	}
+	if opts.Budgets == nil {
+		opts.Budgets, _ = state.OpenBudgets("")
+	}
 	e := &Engine{opts: opts}
 	e.src.Neighbours = opts.Neighbours
 	if err := e.SetConfig(cfg, opts.ListCategories); err != nil {
@@ -173,6 +190,7 @@ func (e *Engine) SetConfig(cfg Config, listCategories []string) error {
 	}
 	e.cfg, e.opts.ListCategories = cfg, listCategories
 	assign(p, e.opts.Assignments.List())
+	p.attachBudgets(e.opts.Budgets)
 	e.cur.Store(bind(p, e.lists))
 	return nil
 }
@@ -191,6 +209,7 @@ func (e *Engine) SetLists(c *blocklists.Compiled) {
 func (e *Engine) rebindLocked() {
 	p, _ := compile(e.cfg, e.opts.Catalogue, e.opts.ListCategories)
 	assign(p, e.opts.Assignments.List())
+	p.attachBudgets(e.opts.Budgets)
 	e.cur.Store(bind(p, e.lists))
 }
 
@@ -264,6 +283,8 @@ func (e *Engine) DecideFor(name, deviceName string, now time.Time) (Decision, er
 //     group's rules in order; a rule's except entries and bonus time lift
 //     it, a scheduled rule blocks only outside (or during) its windows; the
 //     first rule that blocks decides;
+//  6½. daily budgets: a name a budget counts is blocked once the owner's
+//     minutes today are used up (bonus minutes added), until midnight;
 //  7. safe search: the search engines' names rewritten to safe endpoints;
 //  8. otherwise allowed.
 //
@@ -404,6 +425,14 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 		if decideRule(r) {
 			return
 		}
+	}
+	// 6½. Daily budgets: used up, blocked until midnight; running, the
+	// answer lives a minute at most.
+	if b.decideBudgets(d, name, dev, g, now, ovs, &mL, &mD, next) {
+		return
+	}
+	if d.counting != 0 {
+		next = earliest(next, now.Add(budgetTTL))
 	}
 	// 7. Safe search.
 	if target, ok := g.safe.target(name); ok {
