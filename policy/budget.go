@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -245,3 +247,29 @@ func containsOwner(list []*ownerBudgets, ob *ownerBudgets) bool {
 	}
 	return false
 }
+
+// budgetSaveEvery is how often the minutes used are saved while running.
+const budgetSaveEvery = time.Minute
+
+// runBudgets saves the minutes used once a minute, off the query path,
+// and once more when ctx ends (a restart loses at most a minute).
+func (e *Engine) runBudgets(ctx context.Context, report func(error)) {
+	t := time.NewTicker(budgetSaveEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := e.opts.Budgets.Save(); err != nil {
+				report(fmt.Errorf("budgets: %w", err))
+			}
+			return
+		case <-t.C:
+			if err := e.opts.Budgets.Save(); err != nil {
+				report(fmt.Errorf("budgets: %w", err))
+			}
+		}
+	}
+}
+
+// Budgets returns the store of minutes used of daily budgets.
+func (e *Engine) Budgets() *state.Budgets { return e.opts.Budgets }
