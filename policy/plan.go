@@ -37,9 +37,9 @@ type plan struct {
 	forwarders []netip.Prefix
 	conflicts  []string // assignments hearth.yaml overrides (see assign)
 	people     []*person
-	owners     []*ownerBudgets    // set by attachBudgets: every owner with budgets
+	owners     []*ownerBudgets         // set by attachBudgets: every owner with budgets
 	day        atomic.Pointer[dayInfo] // the household day now (budget.go)
-	firstStart bool     // nothing chosen yet: bypass protection for default only (Config.FirstStart)
+	firstStart bool                    // nothing chosen yet: bypass protection for default only (Config.FirstStart)
 }
 
 // nameSet is what a block, except or allow list names.

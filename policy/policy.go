@@ -283,7 +283,7 @@ func (e *Engine) DecideFor(name, deviceName string, now time.Time) (Decision, er
 //     group's rules in order; a rule's except entries and bonus time lift
 //     it, a scheduled rule blocks only outside (or during) its windows; the
 //     first rule that blocks decides;
-//  6½. daily budgets: a name a budget counts is blocked once the owner's
+//     6½. daily budgets: a name a budget counts is blocked once the owner's
 //     minutes today are used up (bonus minutes added), until midnight;
 //  7. safe search: the search engines' names rewritten to safe endpoints;
 //  8. otherwise allowed.

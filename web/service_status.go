@@ -14,9 +14,9 @@ import (
 
 // statusView is every device now: GET /api/status and the Now page.
 type statusView struct {
-	Now       time.Time             `json:"now"`
-	Zone      string                `json:"zone"`
-	Devices   []policy.DeviceStatus `json:"devices"`
+	Now     time.Time             `json:"now"`
+	Zone    string                `json:"zone"`
+	Devices []policy.DeviceStatus `json:"devices"`
 	// Budgets are the daily budgets of every owner (a person, a device
 	// nobody owns, the devices nobody named), with the figures the
 	// decision uses.
