@@ -478,3 +478,57 @@ func TestPeopleConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDecideBudget is a decision under daily budgets, with the
+// counting the resolver does after it (Engine.LookedUp): a running budget,
+// a spent one, a background host and a name no budget counts. All 0
+// allocations.
+func BenchmarkDecideBudget(b *testing.B) {
+	cfg := budgetFamily()
+	g := cfg.Groups["kids"]
+	g.Rules = nil
+	cfg.Groups["kids"] = g
+	cat := backgroundCatalogue()
+	e, err := NewEngine(cfg, Options{ListCategories: listCats, Catalogue: cat})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := blocklists.New(blocklists.Config{Refresh: time.Hour}, blocklists.Options{Catalogue: cat})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := l.Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.SetLists(c)
+	kid := client(alexTablet)
+	now := at("2026-11-26 17:30:00")
+	// YouTube spent: 30 minutes used before now.
+	for i := range 30 {
+		t := now.Add(time.Duration(i-40) * time.Minute)
+		var d Decision
+		who := e.Identify(&kid, t)
+		e.DecideInto(&d, "www.youtube.com", who, t)
+		e.LookedUp(who, &d, t)
+	}
+	for _, tc := range []struct {
+		name string
+		want Reason
+	}{
+		{"www.roblox.com", ReasonNone}, {"www.youtube.com", ReasonBudget}, {"notifications.roblox.com", ReasonNone}, {"www.example.com", ReasonNone},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var d Decision
+			for b.Loop() {
+				who := e.Identify(&kid, now)
+				e.DecideInto(&d, tc.name, who, now)
+				e.LookedUp(who, &d, now)
+			}
+			if d.Reason != tc.want {
+				b.Fatalf("%s: %+v", tc.name, d)
+			}
+		})
+	}
+}
