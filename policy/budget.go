@@ -157,13 +157,21 @@ func (b *bound) decideBudgets(d *Decision, name string, dev *device, g *group, n
 			d.Window, d.Override, d.Mode = "", "", verdict.ModeAlways
 			d.Next = earliest(next, di.end)
 			d.TTL = verdict.CapTTL(d.TTL, now, d.Next)
-			d.counting = 0
+			d.counting, d.budgetList, d.budgetSpent = 0, dbs, uint8(min(i+1, 255))
 			b.describe(d, name, &db.b.names, mL, mD)
 			return true
 		}
 		if i < 64 {
 			d.counting |= 1 << i
 		}
+		// Used without a pause, it is used up this many minutes from the
+		// start of this minute (d.recount carries it to decide).
+		mins := n.allowed() - n.used
+		if db.c.Has(di.num, di.minute(now)) {
+			mins++
+		}
+		spend := time.Unix(di.from+int64(di.minute(now)+mins)*60, 0)
+		d.recount = earliest(d.recount, spend)
 		d.budgetDay, d.budgetMinute, d.budgetList = di.num, int16(di.minute(now)), dbs
 	}
 	return false

@@ -223,8 +223,11 @@ func TestBudgetBackgroundAndTTL(t *testing.T) {
 	}
 	now := r.clk.Now()
 	d := r.ask(alexTablet, "www.roblox.com")
-	if d.Action != Allow || d.Next.After(now.Add(time.Minute)) || d.Next.IsZero() {
-		t.Errorf("running budget: next %v, want within a minute of %v", d.Next, now)
+	if d.Action != Allow || !d.Expires().Equal(now.Add(time.Minute)) {
+		t.Errorf("running budget: answers expire %v, want a minute after %v", d.Expires(), now)
+	}
+	if !d.Next.Equal(now.Add(60 * time.Minute)) { // the earliest it can be used up
+		t.Errorf("running budget: next %v, want %v", d.Next, now.Add(60*time.Minute))
 	}
 	// Spent: background hosts still resolve.
 	r.play(alexTablet, "www.roblox.com", 60)

@@ -64,6 +64,23 @@ func (e *Engine) BudgetStatus(now time.Time, person string) ([]BudgetStatus, err
 	return out, nil
 }
 
+// DecisionBudgets returns the budgets d was decided under at now: the one
+// used up (ReasonBudget), or those running for the name (`hearth explain`).
+func (e *Engine) DecisionBudgets(d *Decision, now time.Time) []BudgetStatus {
+	if d.counting == 0 && d.budgetSpent == 0 {
+		return nil
+	}
+	di := e.cur.Load().plan.dayOf(now)
+	ovs := e.opts.Overrides.Snapshot()
+	var out []BudgetStatus
+	for i := range d.budgetList {
+		if d.counting&(1<<i) != 0 || int(d.budgetSpent) == i+1 {
+			out = append(out, d.budgetList[i].status(di, now, ovs))
+		}
+	}
+	return out
+}
+
 // status is db's BudgetStatus at now.
 func (db *devBudget) status(di *dayInfo, now time.Time, ovs []state.Override) BudgetStatus {
 	n := db.numbers(di, now, ovs)

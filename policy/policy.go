@@ -70,7 +70,16 @@ type Decision struct {
 	budgetList   []devBudget
 	budgetDay    int32
 	budgetMinute int16
+	budgetSpent  uint8 // ReasonBudget: 1 + the spent budget's index in budgetList
+	// recount, while a budget runs for the name, is a minute from the
+	// decision: answers must not be cached longer (Expires).
+	recount time.Time
 }
+
+// Expires is how long an answer decided so may be cached: until Next, and
+// while a daily budget runs for the name at most a minute, so devices keep
+// asking and every minute of use is counted.
+func (d *Decision) Expires() time.Time { return earliest(d.Next, d.recount) }
 
 // Own fills in Entry from the queried name (a copy: name need not outlive d).
 func (d *Decision) Own(name string) {
@@ -432,7 +441,8 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 		return
 	}
 	if d.counting != 0 {
-		next = earliest(next, now.Add(budgetTTL))
+		next = earliest(next, d.recount) // the earliest the budget can be used up
+		d.recount = now.Add(budgetTTL)
 	}
 	// 7. Safe search.
 	if target, ok := g.safe.target(name); ok {

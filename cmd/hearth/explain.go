@@ -138,12 +138,21 @@ func newExplainCmd(a *app) *cobra.Command {
 		if err != nil {
 			notes = append(notes, err.Error())
 		}
+		// The minutes used of daily budgets, read the same way.
+		budgets, err := state.OpenBudgetsReadOnly(filepath.Join(cfg.StateDirectory(), state.BudgetsFile))
+		if budgets == nil {
+			return fail("daily budgets: %v", err)
+		}
+		if err != nil {
+			notes = append(notes, err.Error())
+		}
 		engine, err := policy.NewEngine(cfg.Policy, policy.Options{
 			Clock:          explainClock(when),
 			Catalogue:      blocklists.Builtin(),
 			ListCategories: cfg.ListCategories(),
 			Overrides:      overrides,
 			Assignments:    assigned,
+			Budgets:        budgets,
 		})
 		if err != nil {
 			return fail("%v", err)
@@ -170,6 +179,7 @@ func newExplainCmd(a *app) *cobra.Command {
 		}
 
 		x := newExplained(name, when, addr, &d, cfg, overrides, notes)
+		x.Budgets = engine.DecisionBudgets(&d, when)
 		if asJSON {
 			enc := json.NewEncoder(a.stdout)
 			enc.SetIndent("", "  ")
@@ -285,7 +295,10 @@ type explained struct {
 	TTL      uint32             `json:"ttl,omitempty"`      // block: seconds
 	Quiet    bool               `json:"quiet,omitempty"`    // never logged (help sites)
 	Help     string             `json:"help,omitempty"`     // help sites: the service
-	Notes    []string           `json:"notes,omitempty"`
+	// Budgets are the daily budgets the name counts against now: the one
+	// used up (reason budget), or those running.
+	Budgets []policy.BudgetStatus `json:"budgets,omitempty"`
+	Notes   []string              `json:"notes,omitempty"`
 }
 
 // explainedOverride is the pause or bonus that decided.
@@ -409,6 +422,13 @@ func (x *explained) print(w io.Writer, d *policy.Decision) {
 			what = " for " + o.What
 		}
 		line(o.Kind, fmt.Sprintf("%s%s, %s, until %s%s", o.ID, what, o.Target, o.Until.Format("Mon 2006-01-02 15:04 MST"), by))
+	}
+	for _, b := range x.Budgets {
+		text := fmt.Sprintf("%s (%s, %s; %d used, %d left", b.Text, b.Key, b.Day, b.Used, b.Left)
+		if b.Bonus > 0 {
+			text += fmt.Sprintf(", %d extra minutes", b.Bonus)
+		}
+		line("budget", text+fmt.Sprintf("; counts again from %s)", b.Until.In(x.At.Location()).Format("Mon 15:04")))
 	}
 	if x.Next != nil {
 		line("next", fmt.Sprintf("changes at %s (in %s)", x.Next.Format("Mon 2006-01-02 15:04 MST"), explainUntilText(x.Next.Sub(x.At))))
