@@ -311,6 +311,10 @@ func (o *Overrides) Extend(id string, d time.Duration) (Override, error) {
 		return Override{}, fmt.Errorf("%w: %q", ErrNoOverride, id)
 	}
 	ov := cur[i]
+	if ov.Kind == OverrideMinutes {
+		o.mu.Unlock()
+		return ov, fielderr.New("minutes", "extra minutes last until midnight: give more extra minutes instead")
+	}
 	until := ov.Until.Add(d).Round(0)
 	switch {
 	case !until.After(now):
