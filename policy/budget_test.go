@@ -364,11 +364,18 @@ func TestBudgetRestartAndReload(t *testing.T) {
 	}
 	r := newBudgetRig(t, budgetFamily(), at("2026-11-26 16:00:00"), store)
 	r.play(alexTablet, "www.roblox.com", 25)
-	// A reload (same configuration, new plan) keeps the counters.
+	// A reload (as internal/app does it: prepare, then apply; a new plan)
+	// keeps the counters, and so does SetConfig.
+	pp, err := r.e.Prepare(budgetFamily(), listCats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.e.Apply(pp)
+	r.play(alexSwitch, "www.roblox.com", 2)
 	if err := r.e.SetConfig(budgetFamily(), listCats); err != nil {
 		t.Fatal(err)
 	}
-	r.play(alexSwitch, "www.roblox.com", 5)
+	r.play(alexSwitch, "www.roblox.com", 3)
 	if b := r.budget("alex", "gaming"); b.Used != 30 {
 		t.Fatalf("after reload: %+v", b)
 	}
