@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -540,5 +541,33 @@ func BenchmarkDecideBudget(b *testing.B) {
 				b.Fatalf("%s: %+v", tc.name, d)
 			}
 		})
+	}
+}
+
+// The engine saves the minutes used when it stops (and once a minute
+// while it runs), off the query path.
+func TestBudgetsSavedOnStop(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), state.BudgetsFile)
+	store, err := state.OpenBudgets(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newBudgetRig(t, budgetFamily(), at("2026-11-26 16:00:00"), store)
+	r.play(alexTablet, "www.roblox.com", 7)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.e.runBudgets(ctx, func(err error) { t.Error(err) })
+	}()
+	cancel()
+	<-done
+	again, err := state.OpenBudgets(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2 := newBudgetRig(t, budgetFamily(), r.clk.Now(), again); r2.budget("alex", "gaming").Used != 7 {
+		t.Errorf("saved on stop: %+v", r2.budget("alex", "gaming"))
 	}
 }

@@ -212,7 +212,8 @@ func (b *Budgets) Counter(owner, budget string) *Counter {
 	return c
 }
 
-// Save writes every counter with a day to the file, atomically. Off the
+// Save writes the counters of the latest day any counter has to the file,
+// atomically (older days are of no use). Off the
 // query path (the engine saves once a minute and when it stops).
 func (b *Budgets) Save() error {
 	if b.path == "" || b.readOnly {
@@ -225,9 +226,13 @@ func (b *Budgets) Save() error {
 	}
 	slices.Sort(keys)
 	f := budgetsFile{Version: budgetsVersion, Counts: []budgetRecord{}}
+	var latest int32 // only the latest day's counts matter; older ones are dropped
+	for _, c := range b.m {
+		latest = max(latest, c.day.Load())
+	}
 	for _, k := range keys {
 		day, words := b.m[k].snapshot()
-		if day == 0 {
+		if day == 0 || day != latest {
 			continue
 		}
 		raw := make([]byte, 0, len(words)*8)
