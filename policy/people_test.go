@@ -119,4 +119,3 @@ func BenchmarkDecideBudget(b *testing.B) {
 		})
 	}
 }
-
