@@ -46,9 +46,11 @@ func (e *Engine) BudgetStatus(now time.Time, person string) ([]BudgetStatus, err
 	b := e.cur.Load()
 	p := b.plan
 	if person != "" {
-		if _, err := p.findPerson(person); err != nil {
+		pr, err := p.findPerson(person)
+		if err != nil {
 			return nil, err
 		}
+		person = pr.name
 	}
 	ovs := e.opts.Overrides.Snapshot()
 	di := p.dayOf(now)

@@ -45,7 +45,7 @@ func TestBudgetsAPI(t *testing.T) {
 		}
 		clk.Advance(time.Minute)
 	}
-	code, body := f.api("GET", "/api/status?person=alex", csrf, nil)
+	code, body := f.api("GET", "/api/status?person=Alex", csrf, nil)
 	budgets, _ := body["budgets"].([]any)
 	if code != http.StatusOK || len(budgets) != 1 || body["person"] != "alex" {
 		t.Fatalf("status for alex: %d %v", code, body)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hearth-dns/hearth/policy"
@@ -42,6 +43,7 @@ func (sv *service) Status() statusView {
 // PersonStatus is one person's devices and budgets now ("" for everyone's);
 // an unknown person is a not-found error suggesting the closest name.
 func (sv *service) PersonStatus(person string) (statusView, error) {
+	person = strings.ToLower(strings.TrimSpace(person)) // people's names are slugs
 	e := sv.opts.Engine
 	now := sv.opts.Clock.Now()
 	conflicts := e.Conflicts()
