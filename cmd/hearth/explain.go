@@ -42,7 +42,7 @@ var atLayouts = []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:
 func newExplainCmd(a *app) *cobra.Command {
 	var (
 		file, device, client, at, person string
-		asJSON                   bool
+		asJSON                           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "explain (--device NAME | --client ADDRESS | --person NAME) [--at TIME] [--json] NAME",
