@@ -222,6 +222,23 @@ func TestBudgetBackgroundAndTTL(t *testing.T) {
 	if b := r.budget("alex", "gaming"); b.Used != 0 {
 		t.Fatalf("background counted: %+v", b)
 	}
+	// No rule's or budget's sources include the background source.
+	bd := r.e.cur.Load()
+	if !bd.lists.HasBackground {
+		t.Fatal("no background source")
+	}
+	for _, g := range bd.plan.groupList {
+		for _, ru := range g.rules {
+			if ru.block.lists.Has(bd.lists.Background) || ru.except.lists.Has(bd.lists.Background) {
+				t.Errorf("%s names the background source", ru.key)
+			}
+		}
+		for _, bu := range g.budgets {
+			if bu.names.lists.Has(bd.lists.Background) {
+				t.Errorf("%s names the background source", bu.key)
+			}
+		}
+	}
 	now := r.clk.Now()
 	d := r.ask(alexTablet, "www.roblox.com")
 	if d.Action != Allow || !d.Expires().Equal(now.Add(time.Minute)) {
