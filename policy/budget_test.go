@@ -286,6 +286,11 @@ func TestBudgetDaysAndBonus(t *testing.T) {
 	if d := r.ask(alexSwitch, "www.roblox.com"); d.Reason != ReasonBudget {
 		t.Fatalf("spent: %+v", d)
 	}
+	// Bonus time does not lift a budget: extra minutes do.
+	if _, err := r.e.CheckOverride(state.Request{Kind: state.OverrideBonus, Device: "alex-tablet", What: "gaming", Minutes: 15}, r.clk.Now()); err == nil ||
+		!strings.Contains(err.Error(), "its daily budget (gaming: 60 of 60 minutes used today; give extra minutes instead)") {
+		t.Errorf("bonus time on a spent budget: %v", err)
+	}
 	ov, err := r.e.CheckOverride(state.Request{Kind: state.OverrideMinutes, Person: "alex", What: "gaming", Minutes: 15, By: "test"}, r.clk.Now())
 	if err != nil {
 		t.Fatal(err)
