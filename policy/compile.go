@@ -233,7 +233,8 @@ func compile(cfg Config, cat *blocklists.Catalogue, listCats []string) (*plan, [
 		}
 	}
 
-	c.devices(p, cfg.Devices, groupNames)
+	owners := c.people(p, cfg, groupNames)
+	c.devices(p, cfg.Devices, groupNames, owners)
 
 	if c.nextDom > blocklists.MaxSources {
 		c.fail("devices", "too many separate domain lists (%d, at most %d): move domains into fewer groups", c.nextDom, blocklists.MaxSources)
@@ -370,6 +371,7 @@ func (c *compiler) group(p *plan, name string, gc GroupConfig) *group {
 		g.bedtime = c.schedule(p, key+".bedtime", gc.Bedtime, key+".bedtime_holidays", gc.BedtimeHolidays)
 	}
 	g.allow = c.names(key+".allow", gc.Allow, true)
+	g.budgets = c.budgets(key+".budgets", gc.Budgets)
 	if !validSafeSearch(gc.SafeSearch) {
 		c.fail(key+".safe_search", "%q: use off, moderate or strict", gc.SafeSearch)
 	}
@@ -481,7 +483,7 @@ func (c *compiler) windows(key string, list []string) []schedule.Window {
 	return ws
 }
 
-func (c *compiler) devices(p *plan, list []DeviceConfig, groups []string) {
+func (c *compiler) devices(p *plan, list []DeviceConfig, groups []string, owners map[string]*person) {
 	names := map[string]int{}
 	ips := map[netip.Prefix]int{}
 	for i, dc := range list {
@@ -498,12 +500,19 @@ func (c *compiler) devices(p *plan, list []DeviceConfig, groups []string) {
 			}
 			names[strings.ToLower(dc.Name)] = i
 		}
-		gname := dc.Group
+		gname, groupOK := dc.Group, true
+		if pr := owners[strings.ToLower(dc.Name)]; pr != nil && dc.Name != "" {
+			d.person = pr
+			pr.devices = append(pr.devices, d)
+			gname, groupOK = c.ownerGroup(key, dc.Group, pr)
+		}
 		if gname == "" {
 			gname = DefaultGroup
 		}
 		if g, ok := p.groups[gname]; ok {
 			d.group = g
+		} else if !groupOK { // reported by ownerGroup
+			d.group = p.groups[DefaultGroup]
 		} else {
 			msg := fmt.Sprintf("no group %q", gname)
 			if hint := suggest.Closest(gname, groups); hint != "" {

@@ -18,6 +18,9 @@ type Config struct {
 	Help     HelpConfig     `mapstructure:"help"`
 	Identify IdentifyConfig `mapstructure:"identify"`
 	Devices  []DeviceConfig `mapstructure:"devices"`
+	// People are the children (or anyone) who own devices: budgets count
+	// per person across their devices.
+	People []PersonConfig `mapstructure:"people"`
 	// Groups by name (lowercase). "default" always exists: unknown devices
 	// and devices without a group are in it.
 	Groups map[string]GroupConfig `mapstructure:"groups"`
@@ -43,8 +46,13 @@ func (c *Config) Filters() bool {
 			return true
 		}
 	}
+	for _, p := range c.People {
+		if len(p.Budgets) > 0 {
+			return true
+		}
+	}
 	for _, g := range c.Groups {
-		if len(g.Rules) > 0 || len(g.Bedtime) > 0 || len(g.BedtimeHolidays) > 0 || g.BypassProtection ||
+		if len(g.Rules) > 0 || len(g.Bedtime) > 0 || len(g.BedtimeHolidays) > 0 || g.BypassProtection || len(g.Budgets) > 0 ||
 			g.SafeSearch != "" && g.SafeSearch != "off" {
 			return true
 		}
@@ -166,6 +174,36 @@ type GroupConfig struct {
 	// LogAllowed journals the group's allowed lookups too (off: only
 	// blocked ones are kept). Help sites are never journaled.
 	LogAllowed bool `mapstructure:"log_allowed"`
+	// Budgets are daily minutes for categories or services, counted per
+	// person (or per device nobody owns).
+	Budgets []BudgetConfig `mapstructure:"budgets"`
+}
+
+// PersonConfig is one person (a child) and the devices they own.
+type PersonConfig struct {
+	// Name is a slug: lowercase letters, digits and '-'.
+	Name string `mapstructure:"name"`
+	// Devices are names of devices (hearth.yaml's or the dashboard's).
+	Devices []string `mapstructure:"devices"`
+	// Group is the group the person's devices get unless a device names
+	// one itself (the same one: two different groups are an error); ""
+	// leaves each device's own.
+	Group string `mapstructure:"group"`
+	// Budgets replace the group's budget for the same what.
+	Budgets []BudgetConfig `mapstructure:"budgets"`
+}
+
+// BudgetConfig is daily minutes for some categories or services. Amounts
+// are durations in whole minutes, 0 to 24h; a day uses the first that is
+// set of holidays (a calendar holiday), weekends (Saturday, Sunday) or
+// school_days (other days), then daily. A day with none set is not
+// budgeted.
+type BudgetConfig struct {
+	What       []string       `mapstructure:"what"`
+	Daily      *time.Duration `mapstructure:"daily"`
+	SchoolDays *time.Duration `mapstructure:"school_days"`
+	Weekends   *time.Duration `mapstructure:"weekends"`
+	Holidays   *time.Duration `mapstructure:"holidays"`
 }
 
 // RuleConfig is one rule of a group.

@@ -31,6 +31,7 @@ func (e *Engine) Draft(change func(*Config)) (*Engine, error) {
 	d.opts.ListCategories = cats
 	d.src.Neighbours = e.opts.Neighbours
 	assign(p, e.opts.Assignments.List())
+	p.attachBudgets(e.opts.Budgets)
 	d.cur.Store(bind(p, lists))
 	return d, nil
 }

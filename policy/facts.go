@@ -29,6 +29,7 @@ const (
 	ReasonWindow     = verdict.ReasonWindow     // a scheduled rule matched but its window allows it now
 	ReasonBonus      = verdict.ReasonBonus      // bonus time lifted a rule
 	ReasonSafeSearch = verdict.ReasonSafeSearch // rewritten to the engine's safe endpoint
+	ReasonBudget     = verdict.ReasonBudget     // a daily budget is used up today
 )
 
 // Mode is how a scheduled rule uses its windows.
@@ -51,5 +52,6 @@ func (d *Decision) Facts() verdict.Facts {
 		Action: d.Action, Reason: d.Reason, Mode: d.Mode, Device: d.Device, Group: d.Group,
 		Rule: d.Rule, RuleText: d.RuleText, Category: d.Category, Service: d.Service, List: d.List,
 		Entry: d.Entry, EntrySubdomains: d.EntrySubdomains, Window: d.Window, Via: d.Via,
+		Budget: d.Budget, BudgetUsed: d.BudgetUsed, BudgetMinutes: d.BudgetMinutes,
 	}
 }

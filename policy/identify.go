@@ -128,6 +128,8 @@ func (e *Engine) Run(ctx context.Context, report func(error)) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); e.runRouterNames(ctx, report) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); e.runBudgets(ctx, report) }()
 	defer wg.Wait()
 	for {
 		if err := e.RefreshIdentity(ctx); err != nil {

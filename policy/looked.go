@@ -38,7 +38,13 @@ func numberServices(srcs []blocklists.SourceInfo) serviceIDs {
 // resolver calls it once per query, after deciding; a service already
 // recorded today allocates nothing and takes no lock. Named devices are
 // not recorded.
+//
+// It also marks the minute in the owner's counter of every daily budget
+// the name ran under (atomic, no lock; see budget.go).
 func (e *Engine) LookedUp(who Who, d *Decision, now time.Time) {
+	if d.counting != 0 {
+		countBudgets(d)
+	}
 	if who.dev != nil || who.seen == nil || who.b == nil || d.services.Empty() {
 		return
 	}

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -130,6 +131,21 @@ func (e *Engine) Blocks(t state.Target, what string, now time.Time) state.Blocki
 	}
 	if bl.Now {
 		bl.From = time.Time{}
+	}
+	// A daily budget used up is not lifted by bonus time: extra minutes are.
+	if dev != nil && bl.Own == "" && !bl.Now {
+		di := b.plan.dayOf(now)
+		ovs := e.opts.Overrides.Snapshot()
+		for i := range dev.budgets {
+			db := &dev.budgets[i]
+			if !b.covers(&db.b.names, what) {
+				continue
+			}
+			if n := db.numbers(di, now, ovs); n.budgeted && n.spent {
+				bl.Own = fmt.Sprintf("its daily budget (%s: %d of %d minutes used today; give extra minutes instead)",
+					db.b.what, n.used, n.allowed())
+			}
+		}
 	}
 	return bl
 }

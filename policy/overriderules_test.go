@@ -92,7 +92,7 @@ func TestCheckOverride(t *testing.T) {
 		{state.Request{Kind: pause, Device: "alex-tablet", What: "gaming", Minutes: 5}, map[string]string{"what": `"gaming": a pause is for everything`}},
 		{state.Request{Kind: bonus, Device: "alex-tablet", Minutes: 5}, map[string]string{"what": "bonus time needs a category or service"}},
 		{state.Request{Kind: bonus, Device: "alex-tablet", What: "knitting", Minutes: 5}, map[string]string{"what": `"knitting" is not a category or service`}},
-		{state.Request{Kind: "forever", Device: "alex-tablet", Minutes: 5}, map[string]string{"kind": `"forever": use "pause", "bonus", "later-bedtime" or "early-bedtime"`}},
+		{state.Request{Kind: "forever", Device: "alex-tablet", Minutes: 5}, map[string]string{"kind": `"forever": use "pause", "bonus", "later-bedtime", "early-bedtime" or "extra-minutes"`}},
 		{state.Request{Kind: pause, Device: "alex-tablet"}, map[string]string{"minutes": "say for how long"}},
 		{state.Request{Kind: pause, Device: "alex-tablet", Minutes: -5}, map[string]string{"minutes": "-5 is outside 1..10080"}},
 		{state.Request{Kind: pause, Device: "alex-tablet", Minutes: 10081}, map[string]string{"minutes": "10081 is outside 1..10080"}},

@@ -36,7 +36,10 @@ type plan struct {
 	byIP       []ipDevice // most specific first
 	forwarders []netip.Prefix
 	conflicts  []string // assignments hearth.yaml overrides (see assign)
-	firstStart bool     // nothing chosen yet: bypass protection for default only (Config.FirstStart)
+	people     []*person
+	owners     []*ownerBudgets         // set by attachBudgets: every owner with budgets
+	day        atomic.Pointer[dayInfo] // the household day now (budget.go)
+	firstStart bool                    // nothing chosen yet: bypass protection for default only (Config.FirstStart)
 }
 
 // nameSet is what a block, except or allow list names.
@@ -87,6 +90,8 @@ type group struct {
 	logAll                        bool // log_allowed
 	response                      Response
 	ttl                           uint32
+	budgets                       []*budget
+	unnamed                       []devBudget // set by attachBudgets: for devices nobody named
 }
 
 type device struct {
@@ -102,6 +107,8 @@ type device struct {
 	macs               []net.HardwareAddr
 	allow              nameSet
 	block              nameSet
+	person             *person     // its owner, if any
+	budgets            []devBudget // set by attachBudgets
 }
 
 type ipDevice struct {
@@ -225,6 +232,16 @@ func bind(p *plan, c *blocklists.Compiled) *bound {
 	for _, d := range p.devices {
 		each(&d.allow)
 		each(&d.block)
+	}
+	for _, g := range p.groupList {
+		for _, bu := range g.budgets {
+			each(&bu.names)
+		}
+	}
+	for _, pr := range p.people {
+		for _, bu := range pr.budgets {
+			each(&bu.names)
+		}
 	}
 	b.svc = numberServices(srcs)
 	return b

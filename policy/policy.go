@@ -3,12 +3,10 @@ package policy
 import (
 	"fmt"
 	"math/bits"
-	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock"
@@ -16,86 +14,6 @@ import (
 	"github.com/hearth-dns/hearth/policy/state"
 	"github.com/hearth-dns/hearth/policy/verdict"
 )
-
-// Decision is the outcome for one query, with everything that explains it.
-// The query log, the report, the EDE text and `hearth explain` all read this
-// one value.
-//
-// On the hot path (DecideInto) no string is made from the queried name:
-// Entry is left empty until the caller calls Own with the name.
-type Decision struct {
-	Action Action
-	Reason Reason
-	Device string     // the configured device name; "" for an unknown device
-	Client netip.Addr // the client's address as believed (set by DecideInto)
-	Group  string
-	// Rule is where the deciding rule is in the configuration:
-	// "groups.kids.rules[1]", "blocking.block", "groups.kids.bedtime",
-	// "devices[0].block", "groups.kids.allow", "help.countries".
-	Rule     string
-	RuleText string // the rule in words
-	Category string // the category that matched ("gaming", "ads")
-	Service  string // the catalogue service, if one matched
-	List     string // the list that matched, if not a service
-	// Entry is the matched entry's domain and EntrySubdomains whether it
-	// covers subdomains ("||discord.gg^") or only the name itself.
-	Entry           string
-	EntrySubdomains bool
-	entryAt         uint16 // 1 + where Entry starts in the queried name; 0: no entry
-	entryLen        uint16
-	Window          string    // the windows in force, for scheduled rules and bedtime
-	Next            time.Time // when this decision would change; zero: not by schedule
-	Override        string    // the ID of the pause or bonus that decided
-	Response        *Response // how to answer, for Block (shared: do not modify)
-	TTL             uint32    // the TTL of a blocked answer
-	Target          string    // Rewrite: the safe endpoint
-	Via             string    // set by the resolver: the CNAME target that was blocked
-	Quiet           bool      // never journaled (help sites)
-	LogAllowed      bool      // the group journals allowed lookups too
-	Mode            Mode      // for a scheduled rule: outside (allowed only inside its windows) or during
-	// CheckChain says whether the CNAME targets of an allowed answer must
-	// be decided too. Help sites and allow entries are trusted whole.
-	CheckChain bool
-	// services are the catalogue services the name belongs to, whatever
-	// was decided (for Engine.LookedUp).
-	services blocklists.Sources
-}
-
-// Own fills in Entry from the queried name (a copy: name need not outlive d).
-func (d *Decision) Own(name string) {
-	start, end := int(d.entryAt)-1, int(d.entryAt)-1+int(d.entryLen)
-	if d.entryAt == 0 || d.Entry != "" || end > len(name) {
-		return
-	}
-	d.Entry = strings.Clone(strings.TrimSuffix(name[start:end], "."))
-}
-
-// Borrow fills in Entry from the queried name without copying it: Entry is
-// then a view of name, for a d whose words are written while name is still
-// alive (the UDP fast path's blocked answer). Own is for everything else.
-func (d *Decision) Borrow(name string) {
-	start, end := int(d.entryAt)-1, int(d.entryAt)-1+int(d.entryLen)
-	if d.entryAt == 0 || d.Entry != "" || end > len(name) {
-		return
-	}
-	d.Entry = strings.TrimSuffix(name[start:end], ".")
-}
-
-// setEntry records rule, which the matchers return as a substring of name
-// itself, as the matched entry, by its place in name.
-func (d *Decision) setEntry(name, rule string, subdomains bool) {
-	d.Entry, d.EntrySubdomains, d.entryAt, d.entryLen = "", subdomains, 0, 0
-	if rule == "" || name == "" {
-		return
-	}
-	off := uintptr(unsafe.Pointer(unsafe.StringData(rule))) - uintptr(unsafe.Pointer(unsafe.StringData(name)))
-	if off <= uintptr(len(name)-len(rule)) {
-		d.entryAt, d.entryLen = uint16(off)+1, uint16(len(rule))
-	}
-}
-
-// EntryText writes the entry as a list would: "||discord.gg^" or "ads.example".
-func (d *Decision) EntryText() string { return verdict.EntryText(d.Entry, d.EntrySubdomains) }
 
 // Query is what Decide needs to know about one query.
 type Query struct {
@@ -119,6 +37,9 @@ type Options struct {
 	// Assignments holds the devices named on the dashboard; nil: an
 	// in-memory store.
 	Assignments *state.Assignments
+	// Budgets holds the minutes used of daily budgets; nil: an in-memory
+	// store.
+	Budgets *state.Budgets
 }
 
 // Engine holds the current policy bound to the current lists, swapped
@@ -153,6 +74,9 @@ func NewEngine(cfg Config, opts Options) (*Engine, error) {
 	if opts.Assignments == nil {
 		opts.Assignments, _ = state.OpenAssignments("")
 	}
+	if opts.Budgets == nil {
+		opts.Budgets, _ = state.OpenBudgets("")
+	}
 	e := &Engine{opts: opts}
 	e.src.Neighbours = opts.Neighbours
 	if err := e.SetConfig(cfg, opts.ListCategories); err != nil {
@@ -173,6 +97,7 @@ func (e *Engine) SetConfig(cfg Config, listCategories []string) error {
 	}
 	e.cfg, e.opts.ListCategories = cfg, listCategories
 	assign(p, e.opts.Assignments.List())
+	p.attachBudgets(e.opts.Budgets)
 	e.cur.Store(bind(p, e.lists))
 	return nil
 }
@@ -191,6 +116,7 @@ func (e *Engine) SetLists(c *blocklists.Compiled) {
 func (e *Engine) rebindLocked() {
 	p, _ := compile(e.cfg, e.opts.Catalogue, e.opts.ListCategories)
 	assign(p, e.opts.Assignments.List())
+	p.attachBudgets(e.opts.Budgets)
 	e.cur.Store(bind(p, e.lists))
 }
 
@@ -264,6 +190,8 @@ func (e *Engine) DecideFor(name, deviceName string, now time.Time) (Decision, er
 //     group's rules in order; a rule's except entries and bonus time lift
 //     it, a scheduled rule blocks only outside (or during) its windows; the
 //     first rule that blocks decides;
+//     6½. daily budgets: a name a budget counts is blocked once the owner's
+//     minutes today are used up (bonus minutes added), until midnight;
 //  7. safe search: the search engines' names rewritten to safe endpoints;
 //  8. otherwise allowed.
 //
@@ -404,6 +332,15 @@ func (b *bound) decide(d *Decision, name string, dev *device, g *group, now time
 		if decideRule(r) {
 			return
 		}
+	}
+	// 6½. Daily budgets: used up, blocked until midnight; running, the
+	// answer lives a minute at most.
+	if b.decideBudgets(d, name, dev, g, now, ovs, &mL, &mD, next) {
+		return
+	}
+	if d.counting != 0 {
+		next = earliest(next, d.recount) // the earliest the budget can be used up
+		d.recount = now.Add(budgetTTL)
 	}
 	// 7. Safe search.
 	if target, ok := g.safe.target(name); ok {

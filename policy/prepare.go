@@ -41,5 +41,6 @@ func (e *Engine) Apply(pp *PreparedPolicy) {
 	}
 	e.cfg, e.opts.ListCategories = pp.cfg, pp.listCategories
 	assign(p, e.opts.Assignments.List())
+	p.attachBudgets(e.opts.Budgets)
 	e.cur.Store(bind(p, e.lists))
 }

@@ -35,6 +35,10 @@ type DeviceStatus struct {
 	Allowed      []string         `json:"allowed"`        // what scheduled rules let through now
 	Until        time.Time        `json:"until,omitzero"` // when State or what is blocked next changes
 	Device       *DeviceReference `json:"device,omitempty"`
+	// Budgets are the daily budgets the device counts against (its
+	// owner's), with the figures decide uses; a used-up one's what is in
+	// Blocked until midnight.
+	Budgets []BudgetStatus `json:"budgets,omitempty"`
 }
 
 // DeviceReference says how a device is recognised.
@@ -207,6 +211,23 @@ func (b *bound) status(d *device, g *group, now time.Time, ovs []state.Override)
 			}
 		}
 		st.Rules = append(st.Rules, rs)
+	}
+	// Daily budgets used up: blocked until midnight (decide's step 6½).
+	if dbs := budgetsOf(d, g); len(dbs) > 0 {
+		di := p.dayOf(now)
+		for i := range dbs {
+			bs := dbs[i].status(di, now, ovs)
+			st.Budgets = append(st.Budgets, bs)
+			if !bs.Spent {
+				continue
+			}
+			until = earliest(until, bs.Until)
+			for _, w := range dbs[i].b.ids {
+				if !slices.Contains(st.Blocked, w) {
+					st.Blocked = append(st.Blocked, w)
+				}
+			}
+		}
 	}
 	// A name blocked by one rule is not allowed because another lets it be.
 	st.Allowed = slices.DeleteFunc(st.Allowed, func(w string) bool { return slices.Contains(st.Blocked, w) })

@@ -108,7 +108,7 @@ func (wk *udpWorker) fast(pkt []byte, from netip.AddrPort, oob []byte) bool {
 		if d.LogAllowed {
 			s.record(&r, name, &d, clock)
 		}
-		r.maxTTL = verdict.TTLUntil(clock, d.Next)
+		r.maxTTL = verdict.TTLUntil(clock, d.Expires())
 	}
 
 	// 6. Cache: a hit whose chain needs no decision, from its wire bytes.

@@ -164,7 +164,7 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 		if d.LogAllowed {
 			s.record(&r, strings.Clone(name), &d, clock)
 		}
-		r.maxTTL = verdict.TTLUntil(clock, d.Next)
+		r.maxTTL = verdict.TTLUntil(clock, d.Expires())
 	}
 
 	return s.serveAllowed(p, w, &r, key, who, &d, clock)
@@ -251,7 +251,7 @@ func (s *Server) chainBlocked(w dns.ResponseWriter, r *request, who policy.Who, 
 			s.answerBlocked(w, r, &d)
 			return true
 		case policy.Allow:
-			r.maxTTL = min(r.maxTTL, verdict.TTLUntil(now, d.Next))
+			r.maxTTL = min(r.maxTTL, verdict.TTLUntil(now, d.Expires()))
 		}
 	}
 	return false

@@ -217,7 +217,7 @@ func (s *Server) answerRewrite(p *pipeline, w dns.ResponseWriter, r *request, d 
 	cname := &dns.CNAME{Hdr: dns.RR_Header{Name: r.name, Rrtype: dns.TypeCNAME, Class: dns.ClassINET, Ttl: rewriteTTL}, Target: target}
 	m.Answer = append([]dns.RR{cname}, got.Answer...)
 	m.Ns = got.Ns
-	capTTLs(m, verdict.TTLUntil(clock, d.Next))
+	capTTLs(m, verdict.TTLUntil(clock, d.Expires()))
 	s.writeMsg(w, r, m)
 	if m.Rcode == dns.RcodeServerFailure || m.Rcode == dns.RcodeRefused {
 		return ResultError // the upstreams' own failure, passed on

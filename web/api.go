@@ -33,6 +33,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/bonus", s.change("bonus", s.bonus))
 	m.Handle("POST /api/bedtime/later", s.change("later-bedtime", s.laterBedtime))
 	m.Handle("POST /api/bedtime/early", s.change("early-bedtime", s.earlyBedtime))
+	m.Handle("POST /api/budgets/{owner}/bonus", s.change("extra-minutes", s.budgetBonus))
 	m.Handle("POST /api/overrides/{id}/extend", s.change("extend", s.extend))
 	m.Handle("DELETE /api/overrides/{id}", s.change("cancel", s.cancel))
 	m.Handle("GET /api/report", s.read(s.report))

@@ -6,6 +6,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,8 +14,49 @@ import (
 	"github.com/hearth-dns/hearth/policy/verdict"
 )
 
-func (s *Server) status(w http.ResponseWriter, _ *http.Request, _ Principal) {
-	writeJSON(w, http.StatusOK, s.svc.Status())
+func (s *Server) status(w http.ResponseWriter, r *http.Request, _ Principal) {
+	st, err := s.svc.PersonStatus(r.URL.Query().Get("person"))
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// budgetBonus is POST /api/budgets/{owner}/bonus {"what": "gaming",
+// "minutes": 15}: extra minutes today for a person (or a device nobody
+// owns).
+func (s *Server) budgetBonus(w http.ResponseWriter, r *http.Request, p Principal) (string, string, error) {
+	owner := r.PathValue("owner")
+	var req struct {
+		What    string `json:"what"`
+		Minutes int    `json:"minutes"`
+	}
+	if !decode(w, r, &req) {
+		return owner, "", errBadRequest
+	}
+	sr := state.Request{Kind: state.OverrideMinutes, What: req.What, Minutes: req.Minutes, By: p.Who()}
+	if slices.Contains(s.opts.Engine.People(), owner) {
+		sr.Person = owner
+	} else if _, ok := s.opts.Engine.HasDevice(owner); ok {
+		sr.Device = owner
+	} else {
+		sr.Person = owner // not found: the error suggests a person
+	}
+	ov, warning, err := s.svc.AddOverride(sr)
+	if err != nil {
+		writeServiceError(w, err)
+		return owner, "", err
+	}
+	resp := map[string]any{"override": ov}
+	if budgets, err := s.opts.Engine.BudgetStatus(s.opts.Clock.Now(), ov.Person); err == nil {
+		resp["budgets"] = budgets
+	}
+	if warning != nil {
+		resp["warning"] = warning.Error()
+	}
+	writeJSON(w, http.StatusCreated, resp)
+	return ov.Target(), fmt.Sprintf("+%d minutes of %s today (%s)", ov.Minutes, ov.What, ov.ID), nil
 }
 
 func (s *Server) statusOne(w http.ResponseWriter, r *http.Request, _ Principal) {

@@ -3,6 +3,8 @@ package web
 import (
 	"net"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hearth-dns/hearth/policy"
@@ -16,10 +18,16 @@ import (
 
 // statusView is every device now: GET /api/status and the Now page.
 type statusView struct {
-	Now       time.Time             `json:"now"`
-	Zone      string                `json:"zone"`
-	Devices   []policy.DeviceStatus `json:"devices"`
-	Conflicts []string              `json:"conflicts"`
+	Now     time.Time             `json:"now"`
+	Zone    string                `json:"zone"`
+	Devices []policy.DeviceStatus `json:"devices"`
+	// Budgets are the daily budgets of every owner (a person, a device
+	// nobody owns, the devices nobody named), with the figures the
+	// decision uses.
+	Budgets []policy.BudgetStatus `json:"budgets"`
+	// Person is set for ?person=: Devices and Budgets are that person's.
+	Person    string   `json:"person,omitempty"`
+	Conflicts []string `json:"conflicts"`
 	// Reload is the last reload's outcome: refused with its problems, until
 	// a later reload succeeds.
 	Reload ReloadOutcome `json:"reload"`
@@ -31,14 +39,37 @@ type statusView struct {
 
 // Status is every device's status now.
 func (sv *service) Status() statusView {
+	st, _ := sv.PersonStatus("")
+	return st
+}
+
+// PersonStatus is one person's devices and budgets now ("" for everyone's);
+// an unknown person is a not-found error suggesting the closest name.
+func (sv *service) PersonStatus(person string) (statusView, error) {
+	person = strings.ToLower(strings.TrimSpace(person)) // people's names are slugs
 	e := sv.opts.Engine
 	now := sv.opts.Clock.Now()
 	conflicts := e.Conflicts()
 	if conflicts == nil {
 		conflicts = []string{}
 	}
-	return statusView{Now: now.In(e.Location()), Zone: e.Location().String(), Devices: e.Status(now), Conflicts: conflicts,
-		Reload: sv.LastReload(), SetupUnfinished: e.FirstStart()}
+	budgets, err := e.BudgetStatus(now, person)
+	if err != nil {
+		return statusView{}, classify(err)
+	}
+	devices := e.Status(now)
+	if person != "" {
+		own, _ := e.PersonDevices(person)
+		kept := []policy.DeviceStatus{}
+		for _, d := range devices {
+			if d.Name != "" && slices.Contains(own, d.Name) {
+				kept = append(kept, d)
+			}
+		}
+		devices = kept
+	}
+	return statusView{Now: now.In(e.Location()), Zone: e.Location().String(), Devices: devices, Budgets: budgets, Person: person,
+		Conflicts: conflicts, Reload: sv.LastReload(), SetupUnfinished: e.FirstStart()}, nil
 }
 
 // DeviceStatus is one device's status now ("" for the unknown devices).

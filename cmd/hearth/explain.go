@@ -41,20 +41,22 @@ var atLayouts = []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:
 
 func newExplainCmd(a *app) *cobra.Command {
 	var (
-		file, device, client, at string
-		asJSON                   bool
+		file, device, client, at, person string
+		asJSON                           bool
 	)
 	cmd := &cobra.Command{
-		Use:   "explain (--device NAME | --client ADDRESS) [--at TIME] [--json] NAME",
+		Use:   "explain (--device NAME | --client ADDRESS | --person NAME) [--at TIME] [--json] NAME",
 		Short: "Tell whether a device may reach a name now (or at a given time), and why",
 		Long: "explain decides NAME for a device as the running server would: the device's\n" +
 			"group, its rules and windows, bedtime, allow and help sites, and the pauses and\n" +
-			"bonus time in state_dir/overrides.json (read, never changed). Lists are read\n" +
+			"bonus time in state_dir/overrides.json and the minutes used of daily budgets in\n" +
+			"state_dir/budgets.json (read, never changed). Lists are read\n" +
 			"from their cached copies; nothing is downloaded and no DNS is sent.\n\n" +
 			"The device is its configured name (--device) or a client address (--client),\n" +
 			"matched to the devices' ip entries. Devices known only by MAC address are\n" +
 			"recognised by the server through the neighbour table, which explain does not\n" +
-			"read: use --device for them.\n\n" +
+			"read: use --device for them. --person explains for each device of a person\n" +
+			"(people: in hearth.yaml), one after another.\n\n" +
 			"--at is the time to decide at, in the household's time zone unless it says\n" +
 			"otherwise: \"2026-11-26 21:45\", \"2026-11-26T21:45\", \"21:45\" (today), or\n" +
 			"RFC 3339 (\"2026-11-26T21:45:00Z\"). Default: now.\n\n" +
@@ -62,7 +64,8 @@ func newExplainCmd(a *app) *cobra.Command {
 			"2 when explain cannot answer (command line, configuration, unknown device).",
 		Example: "  hearth explain --device alex-tablet www.roblox.com\n" +
 			"  hearth explain --client 192.168.1.40 --at \"2026-11-26 21:45\" example.com\n" +
-			"  hearth explain --device alex-tablet --json discord.com",
+			"  hearth explain --device alex-tablet --json discord.com\n" +
+			"  hearth explain --person alex www.roblox.com",
 		Args: cobra.ExactArgs(1),
 	}
 	fl := cmd.Flags()
@@ -70,6 +73,7 @@ func newExplainCmd(a *app) *cobra.Command {
 		"configuration file (default: ./hearth.yaml, then /etc/hearth/hearth.yaml, else built-in defaults)")
 	fl.StringVarP(&device, "device", "d", "", "the device, by its configured name")
 	fl.StringVar(&client, "client", "", "the device, by the address its queries come from (e.g. 192.168.1.40)")
+	fl.StringVar(&person, "person", "", "each device of a person (people: in hearth.yaml), with their daily budgets")
 	fl.StringVar(&at, "at", "", "decide at this time (\"2026-11-26 21:45\", \"21:45\", RFC 3339); default now")
 	fl.BoolVar(&asJSON, "json", false, "print the decision as JSON")
 	cmd.RunE = func(_ *cobra.Command, args []string) error {
@@ -81,8 +85,8 @@ func newExplainCmd(a *app) *cobra.Command {
 		if _, ok := dns.IsDomainName(name); !ok || name == "" {
 			return fail("%q is not a domain name", args[0])
 		}
-		if (device == "") == (client == "") {
-			return fail("say whose query to explain: --device NAME or --client ADDRESS (one of them)")
+		if n := btoi(device != "") + btoi(client != "") + btoi(person != ""); n != 1 {
+			return fail("say whose query to explain: --device NAME, --client ADDRESS or --person NAME (one of them)")
 		}
 		var addr netip.Addr
 		if client != "" {
@@ -138,12 +142,21 @@ func newExplainCmd(a *app) *cobra.Command {
 		if err != nil {
 			notes = append(notes, err.Error())
 		}
+		// The minutes used of daily budgets, read the same way.
+		budgets, err := state.OpenBudgetsReadOnly(filepath.Join(cfg.StateDirectory(), state.BudgetsFile))
+		if budgets == nil {
+			return fail("daily budgets: %v", err)
+		}
+		if err != nil {
+			notes = append(notes, err.Error())
+		}
 		engine, err := policy.NewEngine(cfg.Policy, policy.Options{
 			Clock:          explainClock(when),
 			Catalogue:      blocklists.Builtin(),
 			ListCategories: cfg.ListCategories(),
 			Overrides:      overrides,
 			Assignments:    assigned,
+			Budgets:        budgets,
 		})
 		if err != nil {
 			return fail("%v", err)
@@ -160,6 +173,15 @@ func newExplainCmd(a *app) *cobra.Command {
 					notes = append(notes, "the server also knows devices by MAC address, from the neighbour table, which explain cannot read: for those use --device NAME")
 				}
 			}
+		} else if person != "" {
+			devices, err := engine.PersonDevices(person)
+			if err != nil {
+				return fail("%v", err)
+			}
+			if len(devices) == 0 {
+				return fail("%s has no devices (people: in hearth.yaml)", person)
+			}
+			return explainEach(a, engine, name, when, devices, cfg, overrides, notes, asJSON)
 		} else if _, known := engine.HasDevice(device); !known {
 			fmt.Fprintf(a.stderr, "hearth: no device %q in the configuration\n%s", device, knownDevices(cfg))
 			return exitStatus(exitExplainFail)
@@ -170,6 +192,7 @@ func newExplainCmd(a *app) *cobra.Command {
 		}
 
 		x := newExplained(name, when, addr, &d, cfg, overrides, notes)
+		x.Budgets = engine.DecisionBudgets(&d, when)
 		if asJSON {
 			enc := json.NewEncoder(a.stdout)
 			enc.SetIndent("", "  ")
@@ -185,6 +208,50 @@ func newExplainCmd(a *app) *cobra.Command {
 		return nil
 	}
 	return cmd
+}
+
+// explainEach explains name for each of a person's devices, one after
+// another (as a JSON array with --json); blocked on any is exit status 1.
+func explainEach(a *app, engine *policy.Engine, name string, when time.Time, devices []string, cfg *config.Config,
+	overrides *state.Overrides, notes []string, asJSON bool) error {
+	var xs []*explained
+	blocked := false
+	for i, dev := range devices {
+		d, err := engine.DecideFor(name, dev, when)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
+			return exitStatus(exitExplainFail)
+		}
+		x := newExplained(name, when, netip.Addr{}, &d, cfg, overrides, notes)
+		x.Budgets = engine.DecisionBudgets(&d, when)
+		xs = append(xs, x)
+		blocked = blocked || d.Action == policy.Block
+		if !asJSON {
+			if i > 0 {
+				fmt.Fprintln(a.stdout)
+			}
+			x.print(termsafe.NewWriter(a.stdout), &d)
+		}
+	}
+	if asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(xs); err != nil {
+			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
+			return exitStatus(exitExplainFail)
+		}
+	}
+	if blocked {
+		return exitStatus(exitBlocked)
+	}
+	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // parseExplainAt reads --at: RFC 3339, or a local date and time ("2026-11-26 21:45",
@@ -285,7 +352,10 @@ type explained struct {
 	TTL      uint32             `json:"ttl,omitempty"`      // block: seconds
 	Quiet    bool               `json:"quiet,omitempty"`    // never logged (help sites)
 	Help     string             `json:"help,omitempty"`     // help sites: the service
-	Notes    []string           `json:"notes,omitempty"`
+	// Budgets are the daily budgets the name counts against now: the one
+	// used up (reason budget), or those running.
+	Budgets []policy.BudgetStatus `json:"budgets,omitempty"`
+	Notes   []string              `json:"notes,omitempty"`
 }
 
 // explainedOverride is the pause or bonus that decided.
@@ -409,6 +479,13 @@ func (x *explained) print(w io.Writer, d *policy.Decision) {
 			what = " for " + o.What
 		}
 		line(o.Kind, fmt.Sprintf("%s%s, %s, until %s%s", o.ID, what, o.Target, o.Until.Format("Mon 2006-01-02 15:04 MST"), by))
+	}
+	for _, b := range x.Budgets {
+		text := fmt.Sprintf("%s (%s, %s; %d used, %d left", b.Text, b.Key, b.Day, b.Used, b.Left)
+		if b.Bonus > 0 {
+			text += fmt.Sprintf(", %d extra minutes", b.Bonus)
+		}
+		line("budget", text+fmt.Sprintf("; counts again from %s)", b.Until.In(x.At.Location()).Format("Mon 15:04")))
 	}
 	if x.Next != nil {
 		line("next", fmt.Sprintf("changes at %s (in %s)", x.Next.Format("Mon 2006-01-02 15:04 MST"), explainUntilText(x.Next.Sub(x.At))))

@@ -185,12 +185,12 @@ func TestExplain(t *testing.T) {
 		{
 			name: "no device nor client", code: 2,
 			args:   []string{"example.com"},
-			stderr: []string{"--device NAME or --client ADDRESS"},
+			stderr: []string{"--device NAME, --client ADDRESS or --person NAME"},
 		},
 		{
 			name: "device and client", code: 2,
 			args:   []string{"--device", "alex-tablet", "--client", "192.168.1.40", "example.com"},
-			stderr: []string{"--device NAME or --client ADDRESS"},
+			stderr: []string{"--device NAME, --client ADDRESS or --person NAME"},
 		},
 		{
 			name: "bad client", code: 2,

@@ -48,6 +48,8 @@ groups:
   teens:
     rules:
       - {block: [social], during: ["mon-fri 09:00-15:30"]}
+    budgets:
+      - {what: [tiktok], daily: 0m}
 web: {enabled: false}
 `
 
@@ -256,7 +258,7 @@ func TestOneDecisionEverywhere(t *testing.T) {
 			t.Errorf("no device was %s at any instant of the grid: %v", s, states)
 		}
 	}
-	for _, o := range []string{"block pause", "block bedtime", "block rule", "block device", "allow window", "allow none", "allow help", "allow bonus"} {
+	for _, o := range []string{"block pause", "block bedtime", "block rule", "block device", "allow window", "allow none", "allow help", "allow bonus", "block budget"} {
 		if outcomes[o] == 0 {
 			t.Errorf("no lookup of the grid was %q: %v", o, outcomes)
 		}

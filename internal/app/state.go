@@ -38,7 +38,14 @@ func newEngine(cfg *config.Config, log zerolog.Logger) (*policy.Engine, error) {
 		}
 		log.Error().Err(err).Msg("devices named on the dashboard")
 	}
-	opts := policy.Options{ListCategories: cfg.ListCategories(), Overrides: overrides, Devices: devices, Assignments: assigned,
+	budgets, err := state.OpenBudgets(filepath.Join(dir, state.BudgetsFile))
+	if err != nil {
+		if budgets == nil {
+			return nil, fmt.Errorf("state: %w", err)
+		}
+		log.Error().Err(err).Msg("minutes used of daily budgets")
+	}
+	opts := policy.Options{ListCategories: cfg.ListCategories(), Overrides: overrides, Devices: devices, Assignments: assigned, Budgets: budgets,
 		Neighbours: identity.NewNeighbours(identity.NeighbourSources{})} // read only while identify.neighbours is on
 	return policy.NewEngine(cfg.Policy, opts)
 }

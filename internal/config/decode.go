@@ -100,6 +100,9 @@ func typeMessage(t reflect.Type, raw any) string {
 // want says what a value of type t is written as; raw is what was written
 // instead.
 func want(t reflect.Type, raw any) string {
+	if t.Kind() == reflect.Pointer { // an optional value (budgets' amounts)
+		t = t.Elem()
+	}
 	switch {
 	case t == durationType:
 		return "want a duration with a unit, such as 2s, 500ms or 1h30m"

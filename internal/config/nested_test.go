@@ -182,7 +182,7 @@ calendar:
 func TestNestedProblems(t *testing.T) {
 	t.Parallel()
 	const devices = "name, ip, mac, group, allow, block"
-	const group = "rules, bedtime, bedtime_holidays, allow, safe_search, bypass_protection, block_response, log_allowed"
+	const group = "rules, bedtime, bedtime_holidays, allow, safe_search, bypass_protection, block_response, log_allowed, budgets"
 	const rule = "block, except, outside, during, holidays"
 	tests := []struct {
 		name string

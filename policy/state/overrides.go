@@ -34,10 +34,17 @@ const (
 	// OverrideEarlyBedtime is bedtime for the target from Created until
 	// Until (the end of tonight's bedtime): bedtime starts now.
 	OverrideEarlyBedtime OverrideKind = "early-bedtime"
+	// OverrideMinutes adds Minutes to today's amount of a daily budget
+	// (What: the budget's id) for a person or a device, until Until (the
+	// household's midnight).
+	OverrideMinutes OverrideKind = "extra-minutes"
 )
 
 // kindsText lists the kinds for messages.
-const kindsText = `"pause", "bonus", "later-bedtime" or "early-bedtime"`
+const kindsText = `"pause", "bonus", "later-bedtime", "early-bedtime" or "extra-minutes"`
+
+// MaxExtraMinutes bounds one extra-minutes override.
+const MaxExtraMinutes = 24 * 60
 
 // MaxOverride is how far ahead an override may end when it is added.
 const MaxOverride = 7 * 24 * time.Hour
@@ -57,10 +64,12 @@ var (
 type Override struct {
 	ID      string       `json:"id"` // assigned by Add: 8 random lowercase hex chars
 	Kind    OverrideKind `json:"kind"`
-	Device  string       `json:"device,omitempty"` // exactly one of Device, Group and All
+	Device  string       `json:"device,omitempty"` // exactly one of Device, Person, Group and All
+	Person  string       `json:"person,omitempty"` // extra minutes only
 	Group   string       `json:"group,omitempty"`
-	All     bool         `json:"all,omitempty"`  // everyone: every device, named or not (pauses only)
-	What    string       `json:"what,omitempty"` // bonus only: a category or service id
+	All     bool         `json:"all,omitempty"`     // everyone: every device, named or not (pauses only)
+	What    string       `json:"what,omitempty"`    // bonus: a category or service id; extra minutes: a budget's id
+	Minutes int          `json:"minutes,omitempty"` // extra minutes only: how many
 	Until   time.Time    `json:"until"`
 	Created time.Time    `json:"created"`      // set by Add from the clock
 	By      string       `json:"by,omitempty"` // who set it ("dashboard", "api token", "cli")
@@ -71,6 +80,8 @@ func (o Override) Target() string {
 	switch {
 	case o.Device != "":
 		return "device " + o.Device
+	case o.Person != "":
+		return "person " + o.Person
 	case o.All:
 		return "everyone"
 	}
@@ -100,14 +111,30 @@ func (o Override) checkShape() []error {
 		if o.What != "" {
 			errs = append(errs, fielderr.New("what", "%q: bedtime is for everything; leave what empty", o.What))
 		}
+	case OverrideMinutes:
+		if o.What == "" {
+			errs = append(errs, fielderr.New("what", "extra minutes need a budget"))
+		}
+		if o.Minutes < 1 || o.Minutes > MaxExtraMinutes {
+			errs = append(errs, fielderr.New("minutes", "%d is outside 1..%d", o.Minutes, MaxExtraMinutes))
+		}
+		if o.Group != "" || o.All {
+			errs = append(errs, fielderr.New("person", "extra minutes are for a person or a device"))
+		}
 	default:
 		errs = append(errs, fielderr.New("kind", "%q: use %s", o.Kind, kindsText))
 	}
-	switch n := btoi(o.Device != "") + btoi(o.Group != "") + btoi(o.All); {
+	if o.Person != "" && o.Kind != OverrideMinutes {
+		errs = append(errs, fielderr.New("person", "only extra minutes are for a person; choose a device or a group"))
+	}
+	if o.Minutes != 0 && o.Kind != OverrideMinutes {
+		errs = append(errs, fielderr.New("minutes", "only extra minutes keep a number of minutes"))
+	}
+	switch n := btoi(o.Device != "") + btoi(o.Person != "") + btoi(o.Group != "") + btoi(o.All); {
 	case n == 0:
 		errs = append(errs, fielderr.New("device", "set a device, a group or all"))
 	case n > 1:
-		errs = append(errs, fielderr.New("device", "set one of a device (%q), a group (%q) or all", o.Device, o.Group))
+		errs = append(errs, fielderr.New("device", "set one of a device (%q), a person (%q), a group (%q) or all", o.Device, o.Person, o.Group))
 	case o.All && o.Kind != OverridePause:
 		errs = append(errs, fielderr.New("all", "only a pause can be for everyone: choose a device or a group"))
 	}
@@ -284,6 +311,10 @@ func (o *Overrides) Extend(id string, d time.Duration) (Override, error) {
 		return Override{}, fmt.Errorf("%w: %q", ErrNoOverride, id)
 	}
 	ov := cur[i]
+	if ov.Kind == OverrideMinutes {
+		o.mu.Unlock()
+		return ov, fielderr.New("minutes", "extra minutes last until midnight: give more extra minutes instead")
+	}
 	until := ov.Until.Add(d).Round(0)
 	switch {
 	case !until.After(now):

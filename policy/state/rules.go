@@ -23,7 +23,8 @@ import (
 // match the API's JSON fields.
 type Request struct {
 	Kind    OverrideKind
-	Device  string // exactly one of Device, Group and All
+	Device  string // exactly one of Device, Group and All (or Person)
+	Person  string // extra minutes only: a person instead of a device
 	Group   string
 	All     bool      // everyone (a pause only)
 	What    string    // bonus only: a category or service id
@@ -125,6 +126,13 @@ type Known interface {
 // change any answer is refused with the reason, keyed by the field to
 // change ("what" for bonus time, "kind" when another kind is what helps).
 func (req Request) Check(now time.Time, e Known) (Override, error) {
+	if req.Kind == OverrideMinutes {
+		bk, ok := e.(BudgetKnown)
+		if !ok {
+			return Override{}, fielderr.New("kind", "this configuration has no daily budgets")
+		}
+		return req.checkMinutes(now, bk)
+	}
 	ov := Override{Kind: req.Kind, Group: req.Group, All: req.All, What: req.What, Until: req.Until, By: req.By}
 	var errs []error
 
@@ -272,5 +280,56 @@ func checkBonus(req Request, ov Override, sit Situation, bl Blocking, now time.T
 	if !sit.Paused.IsZero() && !ov.Until.After(sit.Paused) {
 		return ov, fielderr.New("what", "%s is paused until %s, after this bonus time would end", sit.Name, at(sit.Paused))
 	}
+	return ov, nil
+}
+
+// BudgetKnown is what extra minutes need of the running configuration.
+type BudgetKnown interface {
+	// OwnerBudget finds the budget of what (its id, or one of the
+	// categories or services it names) that person or device (one of them
+	// set) has today. A person or device that does not exist is a
+	// *NotFoundError; one without such a budget today is a
+	// *fielderr.Error keyed "what".
+	OwnerBudget(person, device, what string, now time.Time) (BudgetRef, error)
+}
+
+// BudgetRef names one owner's budget, as an extra-minutes override keeps it.
+type BudgetRef struct {
+	Person, Device string    // the owner as the configuration writes it (one set)
+	Budget         string    // the budget's id ("gaming", "tiktok,youtube")
+	EndOfDay       time.Time // the household's next midnight
+}
+
+// checkMinutes checks a request for extra minutes of a daily budget
+// today: for a person or a device (nobody's), a budget it has, 1 to
+// MaxExtraMinutes minutes. The override ends at the household's midnight.
+func (req Request) checkMinutes(now time.Time, e BudgetKnown) (Override, error) {
+	ov := Override{Kind: OverrideMinutes, Minutes: req.Minutes, By: req.By}
+	var errs []error
+	switch {
+	case req.Group != "" || req.All:
+		errs = append(errs, fielderr.New("person", "extra minutes are for a person or a device, not a group"))
+	case req.Person != "" && req.Device != "":
+		errs = append(errs, fielderr.New("person", "set a person (%q) or a device (%q), not both", req.Person, req.Device))
+	case req.Person == "" && req.Device == "":
+		errs = append(errs, fielderr.New("person", "set a person or a device"))
+	}
+	if req.What == "" {
+		errs = append(errs, fielderr.New("what", "say which budget (what), like gaming"))
+	}
+	if req.Minutes < 1 || req.Minutes > MaxExtraMinutes {
+		errs = append(errs, fielderr.New("minutes", "%d is outside 1..%d", req.Minutes, MaxExtraMinutes))
+	}
+	if !req.Until.IsZero() || req.Morning {
+		errs = append(errs, fielderr.New("until", "extra minutes are for today: give minutes only"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return ov, err
+	}
+	ref, err := e.OwnerBudget(req.Person, req.Device, req.What, now)
+	if err != nil {
+		return ov, err
+	}
+	ov.Person, ov.Device, ov.What, ov.Until = ref.Person, ref.Device, ref.Budget, ref.EndOfDay
 	return ov, nil
 }

@@ -17,6 +17,7 @@ const (
 	OverridesFile   = "overrides.json"   // pauses and bonus time (Overrides)
 	DevicesFile     = "devices.json"     // the devices seen (Registry)
 	AssignmentsFile = "assignments.json" // the devices named on the dashboard (Assignments)
+	BudgetsFile     = "budgets.json"     // the minutes used today of daily budgets (Budgets)
 )
 
 // ErrReadOnly is returned by a change to a store opened read-only.

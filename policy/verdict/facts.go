@@ -25,6 +25,12 @@ type Facts struct {
 	EntrySubdomains bool
 	Window          string // the windows in force
 	Via             string // the CNAME target that was blocked
+	// Budget is the daily budget's what ("gaming", "youtube, tiktok") for
+	// ReasonBudget; BudgetUsed and BudgetMinutes its minutes used and
+	// allowed today (bonus minutes included). A journal row keeps none.
+	Budget        string
+	BudgetUsed    int
+	BudgetMinutes int
 }
 
 // EntryText writes the entry as a list would: "||discord.gg^" or "ads.example".

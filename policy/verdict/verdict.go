@@ -57,12 +57,13 @@ const (
 	ReasonWindow                   // a scheduled rule matched but its window allows it now
 	ReasonBonus                    // bonus time lifted a rule
 	ReasonSafeSearch               // rewritten to the engine's safe endpoint
+	ReasonBudget                   // a daily budget's minutes are used up today
 )
 
 var reasonNames = [...]string{
 	ReasonNone: "none", ReasonHelp: "help", ReasonAllowList: "allow-list", ReasonPause: "pause",
 	ReasonBedtime: "bedtime", ReasonDevice: "device", ReasonRule: "rule", ReasonWindow: "window",
-	ReasonBonus: "bonus", ReasonSafeSearch: "safe-search",
+	ReasonBonus: "bonus", ReasonSafeSearch: "safe-search", ReasonBudget: "budget",
 }
 
 // String is the reason's stable name: "rule", "bedtime", "allow-list"...

@@ -1,6 +1,7 @@
 package words
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/hearth-dns/hearth/policy/verdict"
@@ -19,6 +20,8 @@ func AppendShort(b []byte, f *verdict.Facts) []byte {
 		return append(b, f.RuleText...)
 	case verdict.ReasonBedtime:
 		return append(append(b, "bedtime "...), f.Window...)
+	case verdict.ReasonBudget:
+		return AppendBudget(b, f)
 	}
 	byRule := f.Reason == verdict.ReasonDevice || f.Reason == verdict.ReasonRule
 	if !byRule {
@@ -83,6 +86,8 @@ func Why(f *verdict.Facts) string {
 		return "bonus time lifts the rule that would block it"
 	case verdict.ReasonSafeSearch:
 		return "safe search: the search engine's safe version is answered instead"
+	case verdict.ReasonBudget:
+		return Budget(f) + ": blocked until midnight"
 	}
 	return "no rule blocks it"
 }
@@ -180,6 +185,11 @@ func LogWhy(f *verdict.Facts) string {
 		return "bedtime"
 	case f.Reason == verdict.ReasonPause:
 		return "paused"
+	case f.Reason == verdict.ReasonBudget:
+		if what := What(f); what != "" {
+			return what + ", daily budget used up"
+		}
+		return "daily budget used up"
 	}
 	what := What(f)
 	if p := ModePhrase(f.Mode); p != "" {
@@ -211,6 +221,8 @@ func Reason(r verdict.Reason) string {
 		return "bonus time"
 	case verdict.ReasonSafeSearch:
 		return "safe search"
+	case verdict.ReasonBudget:
+		return "daily budget used up"
 	case verdict.ReasonHelp:
 		return "help site"
 	}
@@ -224,4 +236,30 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// Budget is a used-up budget in words: "gaming: 60 of 60 minutes used
+// today"; from a journal row, which keeps no numbers, "budget
+// groups.kids.budgets[0]".
+func Budget(f *verdict.Facts) string { return string(AppendBudget(make([]byte, 0, 64), f)) }
+
+// AppendBudget appends Budget's words to dst, allocating nothing when dst
+// has room (the EDE text of a blocked answer).
+func AppendBudget(b []byte, f *verdict.Facts) []byte {
+	if f.Budget == "" {
+		b = append(b, "budget "...)
+		return append(b, f.Rule...)
+	}
+	b = append(b, f.Budget...)
+	b = append(b, ": "...)
+	b = strconv.AppendInt(b, int64(f.BudgetUsed), 10)
+	b = append(b, " of "...)
+	b = strconv.AppendInt(b, int64(f.BudgetMinutes), 10)
+	return append(b, " minutes used today"...)
+}
+
+// BudgetLeft is a running budget in words, as the dashboard and `hearth
+// explain` show it: "gaming: 35 of 60 minutes left today".
+func BudgetLeft(what string, left, minutes int) string {
+	return what + ": " + strconv.Itoa(left) + " of " + strconv.Itoa(minutes) + " minutes left today"
 }
