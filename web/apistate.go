@@ -6,7 +6,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -35,15 +34,7 @@ func (s *Server) budgetBonus(w http.ResponseWriter, r *http.Request, p Principal
 	if !decode(w, r, &req) {
 		return owner, "", errBadRequest
 	}
-	sr := state.Request{Kind: state.OverrideMinutes, What: req.What, Minutes: req.Minutes, By: p.Who()}
-	if slices.Contains(s.opts.Engine.People(), owner) {
-		sr.Person = owner
-	} else if _, ok := s.opts.Engine.HasDevice(owner); ok {
-		sr.Device = owner
-	} else {
-		sr.Person = owner // not found: the error suggests a person
-	}
-	ov, warning, err := s.svc.AddOverride(sr)
+	ov, warning, err := s.svc.AddExtraMinutes(owner, req.What, req.Minutes, p.Who())
 	if err != nil {
 		writeServiceError(w, err)
 		return owner, "", err

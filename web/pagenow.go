@@ -34,8 +34,29 @@ type nowData struct {
 	Extend       []int
 	Later        int
 	Everyone     *nowOverride // a pause for everyone, if one is in force
-	Devices      []nowDevice
+	Owners       []nowOwner   // each child with their devices, then the devices nobody owns
 	Conflicts    []string
+}
+
+// nowOwner is a child (Person set) with their budgets and devices, or the
+// devices nobody owns (Person ""; their budgets are on their own cards).
+type nowOwner struct {
+	ID, Person string
+	Budgets    []nowBudget
+	Devices    []nowDevice
+}
+
+// nowBudget is one daily budget as the card says it, with what a tap of
+// "+N min" asks for.
+type nowBudget struct {
+	Text   string // "gaming: 35 of 60 minutes left today"
+	Owner  string // the person or device the minutes are for
+	What   string // the budget's id
+	Label  string // what it covers, in words, for the button
+	Spent  bool
+	Counts bool   // the day has an amount (else nothing is counted)
+	Extra  int    // what one tap adds
+	CSRF   string // for the form
 }
 
 type nowDevice struct {
@@ -54,6 +75,7 @@ type nowDevice struct {
 	Bonuses   []nowOverride
 	Choices   []bonusChoice // what one tap of bonus time may lift now or later today
 	Bedtime   bool          // the group has a bedtime: later bedtime may be asked
+	Budgets   []nowBudget   // a device nobody owns: its own daily budgets
 	// Until and UntilErr: a refused "pause until a time" for this card,
 	// what was typed and why, next to the field.
 	Until, UntilErr string
@@ -89,6 +111,7 @@ func (ps *pageSet) now(_ *http.Request, v *view) int {
 			d.Everyone = card(&nowOverride{ID: o.ID, Text: "Everyone paused until " + at(o.Until) + " (set by " + o.By + ")", until: o.Until}, "everyone", "End pause", true)
 		}
 	}
+	var devices []nowDevice
 	for i, ds := range st.Devices {
 		nd := nowDevice{ID: fmt.Sprintf("dev-%d", i+1), Title: ds.Name, Name: ds.Name, Target: "device", Value: ds.Name, State: ds.State}
 		meta := []string{ds.Group + " group"}
@@ -137,10 +160,57 @@ func (ps *pageSet) now(_ *http.Request, v *view) int {
 		if !stopped {
 			nd.Choices = ps.bonusChoices(ds, st.Now)
 		}
-		d.Devices = append(d.Devices, nd)
+		devices = append(devices, nd)
 	}
+	d.Owners = ps.byOwner(devices, st.Devices, v.CSRF)
 	v.Data = d
 	return http.StatusOK
+}
+
+// extraMinutes is what one tap of "+N min" adds to a daily budget today.
+const extraMinutes = 15
+
+// byOwner groups the device cards by child, in the configuration's order
+// of people, each with the child's budgets; the devices nobody owns come
+// after, each with its own budgets on its card (statuses[i] is cards[i]'s).
+func (ps *pageSet) byOwner(cards []nowDevice, statuses []policy.DeviceStatus, csrf string) []nowOwner {
+	e := ps.s.opts.Engine
+	budgets, _ := e.BudgetStatus(ps.s.opts.Clock.Now(), "")
+	lines := func(kind, owner string) []nowBudget {
+		var out []nowBudget
+		for _, b := range budgets {
+			if b.OwnerKind == kind && b.Owner == owner {
+				out = append(out, nowBudget{Text: upperFirst(b.Text), Owner: b.Owner, What: b.ID, Label: b.What, Spent: b.Spent,
+					Counts: b.Budgeted, Extra: extraMinutes, CSRF: csrf})
+			}
+		}
+		return out
+	}
+	owned := map[string]bool{}
+	var out []nowOwner
+	for i, person := range e.People() {
+		names, _ := e.PersonDevices(person)
+		o := nowOwner{ID: fmt.Sprintf("person-%d", i+1), Person: person, Budgets: lines("person", person)}
+		for _, n := range names {
+			owned[n] = true
+			for j, c := range cards {
+				if c.Name == n && statuses[j].Name == n {
+					o.Devices = append(o.Devices, c)
+				}
+			}
+		}
+		out = append(out, o)
+	}
+	rest := nowOwner{ID: "others"}
+	for _, c := range cards {
+		if c.Name == "" || !owned[c.Name] {
+			if c.Name != "" {
+				c.Budgets = lines("device", c.Name)
+			}
+			rest.Devices = append(rest.Devices, c)
+		}
+	}
+	return append(out, rest)
 }
 
 // pauseWhose says whose an override is, seen from a device's card: "this
@@ -336,6 +406,24 @@ func (ps *pageSet) addOverride(r *http.Request, p Principal, kind state.Override
 		flash += " It could not be saved, so it ends if Hearth restarts."
 	}
 	return ov.Target(), detail, flash, nil
+}
+
+// extraBudgetMinutes is the Now page's "+15 min" on a daily budget.
+func (ps *pageSet) extraBudgetMinutes(r *http.Request, p Principal) (string, string, string, error) {
+	owner, what := r.PostFormValue("owner"), r.PostFormValue("what")
+	minutes, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("minutes")))
+	if err != nil {
+		return owner, "", "", fielderr.New("minutes", "%q is not a whole number of minutes", r.PostFormValue("minutes"))
+	}
+	ov, warning, err := ps.s.svc.AddExtraMinutes(owner, what, minutes, p.Who())
+	if err != nil {
+		return owner, "", "", err
+	}
+	flash := fmt.Sprintf("%d more minutes of %s for %s today.", ov.Minutes, ov.What, owner)
+	if warning != nil {
+		flash += " They could not be saved, so they end if Hearth restarts."
+	}
+	return ov.Target(), fmt.Sprintf("+%d minutes of %s today (%s)", ov.Minutes, ov.What, ov.ID), flash, nil
 }
 
 // overrideTarget names an override's device or group for a message.

@@ -123,6 +123,7 @@ func (s *Server) pageRoutes() {
 	m.Handle("GET /now", ps.page("now", "Now", ps.now))
 	m.Handle("POST /now/pause", ps.change("now", "pause", ps.pause))
 	m.Handle("POST /now/bonus", ps.change("now", "bonus", ps.bonus))
+	m.Handle("POST /now/minutes", ps.change("now", "extra-minutes", ps.extraBudgetMinutes))
 	m.Handle("POST /now/later-bedtime", ps.change("now", "later-bedtime", ps.laterBedtime))
 	m.Handle("POST /now/early-bedtime", ps.change("now", "early-bedtime", ps.earlyBedtime))
 	m.Handle("POST /now/extend", ps.change("now", "extend", ps.extend))
