@@ -1,6 +1,7 @@
 package state
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hearth-dns/hearth/internal/atomicfile"
 )
@@ -122,6 +124,26 @@ type Budgets struct {
 	readOnly bool
 	mu       sync.Mutex
 	m        map[string]*Counter // by budgetKey(owner, budget)
+	history  map[historyKey]int  // minutes used, by owner, budget and day
+}
+
+// historyKey is one owner's budget on one day.
+type historyKey struct {
+	Owner, Budget string
+	Day           int32
+}
+
+// HistoryDays is how many days of minutes used the budgets file keeps for
+// the report (a month and the week before it).
+const HistoryDays = 38
+
+// BudgetUse is the minutes one owner used of one budget on one day (Day as
+// state.Day gives it).
+type BudgetUse struct {
+	Owner  string `json:"owner"`  // "person:alex", "device:tv", "new-devices:kids"
+	Budget string `json:"budget"` // the budget's id ("gaming", "tiktok,youtube")
+	Day    int32  `json:"day"`
+	Used   int    `json:"used"`
 }
 
 // budgetsVersion is the "version" written to the budgets file.
@@ -130,6 +152,7 @@ const budgetsVersion = 1
 type budgetsFile struct {
 	Version int            `json:"version"`
 	Counts  []budgetRecord `json:"counts"`
+	History []BudgetUse    `json:"history,omitempty"` // minutes used on each recent day, for the report
 }
 
 // budgetRecord is one counter on disk: Minutes are the day's bits, as
@@ -159,7 +182,7 @@ func OpenBudgetsReadOnly(path string) (*Budgets, error) {
 }
 
 func openBudgets(path string, readOnly bool) (*Budgets, error) {
-	b := &Budgets{path: path, readOnly: readOnly, m: map[string]*Counter{}}
+	b := &Budgets{path: path, readOnly: readOnly, m: map[string]*Counter{}, history: map[historyKey]int{}}
 	if path == "" {
 		return b, nil
 	}
@@ -177,6 +200,11 @@ func openBudgets(path string, readOnly bool) (*Budgets, error) {
 	}
 	if f.Version != 0 && f.Version != budgetsVersion {
 		return b, fmt.Errorf("policy: budgets: %s: unsupported version %d (want %d); starting with no minutes used", path, f.Version, budgetsVersion)
+	}
+	for _, u := range f.History {
+		if u.Owner != "" && u.Budget != "" && u.Used > 0 {
+			b.history[historyKey{u.Owner, u.Budget, u.Day}] = u.Used
+		}
 	}
 	var errs []error
 	for i, r := range f.Counts {
@@ -245,11 +273,62 @@ func (b *Budgets) Save() error {
 		}
 		owner, budget, _ := strings.Cut(k, "\x00")
 		f.Counts = append(f.Counts, budgetRecord{Owner: owner, Budget: budget, Day: day, Used: n, Minutes: base64.StdEncoding.EncodeToString(raw)})
+		if n > 0 {
+			b.history[historyKey{owner, budget, day}] = n
+		}
 	}
+	f.History = b.historyLocked(latest)
 	b.mu.Unlock()
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err
 	}
 	return atomicfile.Write(b.path, append(data, '\n'), 0o600)
+}
+
+// History returns the minutes used of every budget on each of the last
+// HistoryDays days up to the latest day counted, oldest first: what the
+// budgets file keeps for the report.
+func (b *Budgets) History() []BudgetUse {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var latest int32
+	for _, c := range b.m {
+		latest = max(latest, c.day.Load())
+	}
+	for k, c := range b.m { // the minutes counted since the last save
+
+		if day := c.day.Load(); day != 0 && c.used.Load() > 0 {
+			owner, budget, _ := strings.Cut(k, "\x00")
+			b.history[historyKey{owner, budget, day}] = int(c.used.Load())
+		}
+	}
+	return b.historyLocked(latest)
+}
+
+// historyLocked lists the history of the HistoryDays days up to latest,
+// dropping older days; b.mu is held.
+func (b *Budgets) historyLocked(latest int32) []BudgetUse {
+	oldest := dayAdd(latest, -(HistoryDays - 1))
+	out := []BudgetUse{}
+	for k, used := range b.history {
+		if k.Day < oldest {
+			delete(b.history, k)
+			continue
+		}
+		out = append(out, BudgetUse{Owner: k.Owner, Budget: k.Budget, Day: k.Day, Used: used})
+	}
+	slices.SortFunc(out, func(x, y BudgetUse) int {
+		return cmp.Or(cmp.Compare(x.Day, y.Day), cmp.Compare(x.Owner, y.Owner), cmp.Compare(x.Budget, y.Budget))
+	})
+	return out
+}
+
+// dayAdd is the Day n days after day (n may be negative).
+func dayAdd(day int32, n int) int32 {
+	if day == 0 {
+		return 0
+	}
+	t := time.Date(int(day/512), time.Month(day%512/32), int(day%32), 12, 0, 0, 0, time.UTC)
+	return Day(t.AddDate(0, 0, n))
 }

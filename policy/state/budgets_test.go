@@ -3,6 +3,7 @@ package state
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -88,5 +89,49 @@ func TestExtraMinutesShape(t *testing.T) {
 	}
 	if _, err := o.Extend(ov.ID, time.Hour); err == nil || !strings.Contains(err.Error(), "until midnight") {
 		t.Errorf("extend: %v", err)
+	}
+}
+
+// The budgets file keeps the minutes used of each recent day for the
+// report: three days of two owners come back after Save and OpenBudgets,
+// in day order, and a day older than HistoryDays is dropped.
+func TestBudgetHistory(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), BudgetsFile)
+	b, err := OpenBudgets(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(d int) int32 { return Day(time.Date(2026, 11, d, 12, 0, 0, 0, time.UTC)) }
+	alex, tv := b.Counter("person:alex", "gaming"), b.Counter("device:tv", "youtube")
+	for _, step := range []struct{ day, alex, tv int }{{23, 50, 0}, {24, 61, 5}, {25, 10, 20}} {
+		for m := range step.alex {
+			alex.Mark(day(step.day), 600+m)
+		}
+		for m := range step.tv {
+			tv.Mark(day(step.day), 900+m)
+		}
+		if err := b.Save(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b2, err := OpenBudgets(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := b2.History()
+	want := []BudgetUse{
+		{"person:alex", "gaming", day(23), 50},
+		{"device:tv", "youtube", day(24), 5}, {"person:alex", "gaming", day(24), 61},
+		{"device:tv", "youtube", day(25), 20}, {"person:alex", "gaming", day(25), 10},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("history after reopening:\n got %v\nwant %v", got, want)
+	}
+	// Forty days later, only the new day is left.
+	later := Day(time.Date(2027, 1, 4, 12, 0, 0, 0, time.UTC))
+	b2.Counter("person:alex", "gaming").Mark(later, 1)
+	if got := b2.History(); len(got) != 1 || got[0].Day != later || got[0].Used != 1 {
+		t.Errorf("history 40 days on: %v, want only %d's minute", got, later)
 	}
 }
