@@ -77,6 +77,9 @@ type Row struct {
 type Filter struct {
 	Since, Until time.Time // [Since, Until); zero: unbounded
 	Device       string    // a configured device name or a client address; "" for all
+	// Devices, when not empty, keeps the rows of these configured device
+	// names only (a person's devices), besides Device.
+	Devices []string
 	Action       Actions   // AnyAction (the zero value), OnlyBlocked or OnlyAllowed
 	Limit        int       // at most this many rows, newest first; 0: all, oldest first
 }

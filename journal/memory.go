@@ -76,6 +76,8 @@ func (m *memStore) query(f Filter) []Row {
 			continue
 		case f.Device != "" && k.device != name && (client == "" || addrString(k.client) != client):
 			continue
+		case len(f.Devices) > 0 && !slices.Contains(f.Devices, k.device):
+			continue
 		}
 		out = append(out, row(k, v))
 	}

@@ -148,6 +148,12 @@ func (f Filter) deviceAndAction(where []string, args []any) ([]string, []any) {
 			where, args = append(where, "device = ?"), append(args, name)
 		}
 	}
+	if len(f.Devices) > 0 {
+		where = append(where, "device IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Devices)), ",")+")")
+		for _, d := range f.Devices {
+			args = append(args, d)
+		}
+	}
 	if a, ok := f.Action.action(); ok {
 		where, args = append(where, `"action" = ?`), append(args, a.String())
 	}

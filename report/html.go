@@ -44,6 +44,9 @@ func (r *Report) HTML(w io.Writer) error {
 	if r.Dropped > 0 {
 		v.Dropped = r.droppedText()
 	}
+	for i, b := range r.Budgets {
+		v.Budgets = append(v.Budgets, htmlBudget{Budget: b, Line: budgetLine(b), Chart: budgetChart(fmt.Sprintf("b%d", i+1), b)})
+	}
 	for i := range r.Devices {
 		d := &r.Devices[i]
 		hd := htmlDevice{
@@ -100,6 +103,7 @@ type htmlView struct {
 	Dropped            string
 	CSS                template.CSS
 	Devices            []htmlDevice
+	Budgets            []htmlBudget
 }
 
 type htmlDevice struct {

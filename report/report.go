@@ -60,6 +60,13 @@ type Options struct {
 	// HelpCountries choose the "Where to get help" section (codes as in
 	// policy.HelpCountries: "gb", "ie", "us", "au"). Empty: gb.
 	HelpCountries []string
+	// Person, when set, is the child the report is about, and Devices
+	// their devices: only those devices' rows are read.
+	Person  string
+	Devices []string
+	// Budgets are the minutes used of daily budgets per owner and day
+	// (the budgets file's history); the report shows the period's.
+	Budgets []BudgetDay
 }
 
 // Report is what a parent reads: one section per device, then where to get
@@ -71,12 +78,16 @@ type Report struct {
 	PreviousSince time.Time `json:"previous_since"` // the compared period is [PreviousSince, Since)
 	Zone          string    `json:"zone"`
 	Device        string    `json:"device,omitempty"` // Options.Device
+	Person        string    `json:"person,omitempty"` // Options.Person
 	// History says whether the journal holds anything from before Since.
 	// Without it nothing is "new" and nothing is compared.
 	History bool `json:"history"`
 	// Dropped is how many lookups of the period could not be recorded.
 	Dropped int64    `json:"dropped"`
 	Devices []Device `json:"devices"`
+	// Budgets are the minutes used of each daily budget in the period, per
+	// child (or device nobody owns).
+	Budgets []Budget `json:"budgets"`
 	// Starters are the conversation starters matched to what the devices
 	// tried, each once, with what brought it up on each device.
 	Starters []Starter     `json:"starters"`
@@ -202,12 +213,12 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := src.Rows(ctx, journal.Filter{Until: opts.Until, Device: opts.Device})
+	rows, err := src.Rows(ctx, journal.Filter{Until: opts.Until, Device: opts.Device, Devices: opts.Devices})
 	if err != nil {
 		return nil, fmt.Errorf("report: reading the journal: %w", err)
 	}
 	if ts, ok := src.(TotalsSource); ok {
-		totals, err := ts.Totals(ctx, journal.Filter{Until: opts.Until, Device: opts.Device})
+		totals, err := ts.Totals(ctx, journal.Filter{Until: opts.Until, Device: opts.Device, Devices: opts.Devices})
 		if err != nil {
 			return nil, fmt.Errorf("report: reading the journal's totals: %w", err)
 		}
@@ -220,7 +231,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 			break
 		}
 	}
-	if !history && opts.Device != "" {
+	if !history && (opts.Device != "" || len(opts.Devices) > 0) {
 		// Other devices' rows say whether the journal was running.
 		earlier, err := src.Rows(ctx, journal.Filter{Until: opts.Since, Limit: 1})
 		if err != nil {
@@ -238,6 +249,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 		PreviousSince: opts.Since.Add(-opts.Until.Sub(opts.Since)).In(opts.Location),
 		Zone:          opts.Location.String(),
 		Device:        opts.Device,
+		Person:        opts.Person,
 		History:       history,
 		Dropped:       dropped,
 		Help:          help,
@@ -248,6 +260,17 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 		r.Devices = []Device{}
 	}
 	r.Starters = mergeStarters(r.Devices)
+	var keep []string
+	switch {
+	case opts.Person != "":
+		keep = []string{opts.Person}
+	case opts.Device != "":
+		keep = []string{opts.Device}
+	}
+	r.Budgets = budgetsOf(opts.Budgets, opts.Since, opts.Until, opts.Location, keep)
+	if s := budgetStarter(r.Budgets); s != nil {
+		r.Starters = append(r.Starters, *s)
+	}
 	return r, nil
 }
 

@@ -422,7 +422,7 @@ func TestBuildOneDevice(t *testing.T) {
 	if len(r.Devices) != 1 || r.Devices[0].Name != "unknown device 192.168.1.7" || r.Devices[0].Blocked != 5 {
 		t.Fatalf("devices = %+v, want only the unknown device with 5 tries", r.Devices)
 	}
-	if got := src.filters[0]; got != (journal.Filter{Until: opts.Until, Device: "192.168.1.7"}) {
+	if got := src.filters[0]; !reflect.DeepEqual(got, journal.Filter{Until: opts.Until, Device: "192.168.1.7"}) {
 		t.Errorf("first filter = %+v, want rows of the device from the start of the journal", got)
 	}
 

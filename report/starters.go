@@ -65,6 +65,7 @@ const (
 	StarterGameChat  = "chat-in-games"
 	StarterNew       = "new-services"
 	StarterBypass    = "getting-round-the-filter"
+	StarterLongDays  = "long-days" // from daily budgets (budgets.go), shown last
 )
 
 var starterIDs = []string{StarterStrangers, StarterNightChat, StarterGameChat, StarterNew, StarterBypass}

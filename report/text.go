@@ -24,6 +24,9 @@ func (r *Report) Text(w io.Writer) error {
 	t.line("HEARTH REPORT")
 	t.wrap("", "", r.periodText())
 	t.wrap("", "", "Times are "+r.Zone+".")
+	if r.Person != "" {
+		t.wrap("", "", "About "+r.Person+" (all their devices).")
+	}
 	t.line("")
 	t.wrap("", "", intro)
 	t.line("")
@@ -42,6 +45,16 @@ func (r *Report) Text(w io.Writer) error {
 	}
 	for i := range r.Devices {
 		r.deviceText(t, &r.Devices[i])
+	}
+	if len(r.Budgets) > 0 {
+		t.heading("Time used of daily budgets")
+		for _, b := range r.Budgets {
+			t.line("")
+			t.wrap("* ", "  ", budgetLine(b))
+			for _, d := range b.Days {
+				t.wrap("  - ", "    ", fmt.Sprintf("%s %s: %s", d.Weekday, d.Day, minutesText(d.Minutes)))
+			}
+		}
 	}
 	if len(r.Starters) > 0 {
 		t.heading("Things to talk about")

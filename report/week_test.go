@@ -171,7 +171,8 @@ func (f *fakeSource) Rows(_ context.Context, flt journal.Filter) ([]journal.Row,
 		case !flt.Since.IsZero() && r.Minute.Before(flt.Since),
 			!flt.Until.IsZero() && !r.Minute.Before(flt.Until),
 			!flt.Action.Has(r.Action),
-			flt.Device != "" && r.Device != flt.Device && r.Client != flt.Device:
+			flt.Device != "" && r.Device != flt.Device && r.Client != flt.Device,
+			len(flt.Devices) > 0 && !slices.Contains(flt.Devices, r.Device):
 			continue
 		}
 		out = append(out, r)

@@ -55,9 +55,9 @@ func householdZone(cfg *config.Config) *time.Location {
 }
 
 func newReportCmd(a *app) *cobra.Command {
-	var file, since, device, format string
+	var file, since, device, person, format string
 	cmd := &cobra.Command{
-		Use:   "report [--since 7d] [--device NAME] [--format text|json|html]",
+		Use:   "report [--since 7d] [--device NAME | --person NAME] [--format text|json|html]",
 		Short: "The parents' report: what was blocked, when, and what to talk about",
 		Long: "report reads the journal of blocked lookups and writes, for each device,\n" +
 			"the blocked attempts by category and service, how many fell at bedtime or\n" +
@@ -65,12 +65,13 @@ func newReportCmd(a *app) *cobra.Command {
 			"and the change from the period before; then conversation starters matched\n" +
 			"to what was seen, and where to get help. --format html writes one\n" +
 			"self-contained page with small charts that opens offline.",
-		Example: "  hearth report\n  hearth report --since 30d --device alex-tablet\n  hearth report --format html > report.html",
+		Example: "  hearth report\n  hearth report --since 30d --device alex-tablet\n  hearth report --person alex\n  hearth report --format html > report.html",
 		Args:    cobra.NoArgs,
 	}
 	cmd.Flags().StringVarP(&file, "config", "c", "", "configuration file (default: ./hearth.yaml, then /etc/hearth/hearth.yaml)")
 	cmd.Flags().StringVar(&since, "since", "7d", "the period: the last 30m, 12h, 7d, 2w, ...")
 	cmd.Flags().StringVarP(&device, "device", "d", "", "one device (its configured name or address)")
+	cmd.Flags().StringVar(&person, "person", "", "one child: all their devices (people: in hearth.yaml), with their daily budgets")
 	cmd.Flags().StringVar(&format, "format", "text", "text, json or html")
 	cmd.RunE = func(c *cobra.Command, _ []string) error {
 		length, err := parseSince(since)
@@ -87,14 +88,28 @@ func newReportCmd(a *app) *cobra.Command {
 			return err
 		}
 		defer r.Close()
+		if device != "" && person != "" {
+			fmt.Fprintf(a.stderr, "hearth: --device and --person: say one of them\n")
+			return exitStatus(exitUsage)
+		}
 		if err := checkDevice(c.Context(), cfg, r, device); err != nil {
 			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
 			return exitStatus(exitError)
+		}
+		devices, err := personDevices(cfg, person)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
+			return exitStatus(exitError)
+		}
+		days, err := budgetDays(cfg)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "hearth: daily budgets: %v\n", err)
 		}
 		now := time.Now()
 		rep, err := report.Build(c.Context(), r, report.Options{
 			Since: now.Add(-length), Until: now, Device: device, Location: householdZone(cfg),
 			Catalogue: blocklists.Builtin(), HelpCountries: cfg.Policy.Help.Countries,
+			Person: person, Devices: devices, Budgets: days,
 		})
 		if err != nil {
 			fmt.Fprintf(a.stderr, "hearth: report: %v\n", err)
@@ -118,10 +133,10 @@ func newReportCmd(a *app) *cobra.Command {
 }
 
 func newLogCmd(a *app) *cobra.Command {
-	var file, since, device string
+	var file, since, device, person string
 	var follow, allowed bool
 	cmd := &cobra.Command{
-		Use:   "log [--device NAME] [--since 1h] [--follow]",
+		Use:   "log [--device NAME | --person NAME] [--since 1h] [--follow]",
 		Short: "The blocked lookups, newest first: what was that just now?",
 		Long: "log lists the journal's blocked lookups, newest first, one line per device,\n" +
 			"name and minute, with how many tries it was and why it was blocked.\n" +
@@ -133,6 +148,7 @@ func newLogCmd(a *app) *cobra.Command {
 	cmd.Flags().StringVarP(&file, "config", "c", "", "configuration file (default: ./hearth.yaml, then /etc/hearth/hearth.yaml)")
 	cmd.Flags().StringVar(&since, "since", "1h", "how far back: 30m, 12h, 7d, ...")
 	cmd.Flags().StringVarP(&device, "device", "d", "", "one device (its configured name or address)")
+	cmd.Flags().StringVar(&person, "person", "", "one child: all their devices (people: in hearth.yaml)")
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new blocked lookups")
 	cmd.Flags().BoolVar(&allowed, "allowed", false, "show allowed lookups too (groups with log_allowed)")
 	cmd.RunE = func(c *cobra.Command, _ []string) error {
@@ -150,8 +166,17 @@ func newLogCmd(a *app) *cobra.Command {
 			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
 			return exitStatus(exitError)
 		}
+		if device != "" && person != "" {
+			fmt.Fprintf(a.stderr, "hearth: --device and --person: say one of them\n")
+			return exitStatus(exitUsage)
+		}
+		devices, err := personDevices(cfg, person)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "hearth: %v\n", err)
+			return exitStatus(exitError)
+		}
 		loc := householdZone(cfg)
-		f := journal.Filter{Since: time.Now().Add(-length), Device: device, Action: journal.OnlyBlocked}
+		f := journal.Filter{Since: time.Now().Add(-length), Device: device, Devices: devices, Action: journal.OnlyBlocked}
 		if allowed {
 			f.Action = journal.AnyAction
 		}
