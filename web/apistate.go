@@ -164,7 +164,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, _ Principal) (st
 
 func (s *Server) report(w http.ResponseWriter, r *http.Request, _ Principal) {
 	q := r.URL.Query()
-	rep, err := s.svc.Report(r.Context(), reportQuery{Since: q.Get("since"), Device: q.Get("device")})
+	rep, err := s.svc.Report(r.Context(), reportQuery{Since: q.Get("since"), Device: q.Get("device"), Person: q.Get("person")})
 	if err != nil {
 		writeServiceError(w, err)
 		return
@@ -196,7 +196,7 @@ type logRow struct {
 
 func (s *Server) log(w http.ResponseWriter, r *http.Request, _ Principal) {
 	q := r.URL.Query()
-	rows, err := s.svc.Log(r.Context(), logQuery{Since: q.Get("since"), Device: q.Get("device"), Action: q.Get("action"), Limit: q.Get("limit")})
+	rows, err := s.svc.Log(r.Context(), logQuery{Since: q.Get("since"), Device: q.Get("device"), Person: q.Get("person"), Action: q.Get("action"), Limit: q.Get("limit")})
 	if err != nil {
 		writeServiceError(w, err)
 		return

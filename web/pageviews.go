@@ -23,6 +23,8 @@ import (
 type reportData struct {
 	Since   string
 	Device  string
+	Person  string
+	People  []option // "" (everyone) and each person, when hearth.yaml has people
 	Lengths []option
 	Devices []option
 	Full    string // the URL of the report on its own page
@@ -37,9 +39,22 @@ func (ps *pageSet) report(r *http.Request, v *view) int {
 		Lengths: []option{{"24h", "Last 24 hours"}, {"7d", "Last 7 days"}, {"14d", "Last 14 days"}, {"30d", "Last 30 days"}},
 		Devices: ps.deviceOptions()}
 	d.Lengths = withOption(d.Lengths, d.Since)
-	d.Full = "/report/full?" + url.Values{"since": {d.Since}, "device": {d.Device}}.Encode()
+	if people := ps.s.opts.Engine.People(); len(people) > 0 {
+		d.People = []option{{"", "Every child"}}
+		for _, p := range people {
+			d.People = append(d.People, option{p, p + " (all their devices)"})
+		}
+	}
+	if d.Person = q.Get("person"); d.Person != "" {
+		d.Device = "" // a child's report covers their devices
+	}
+	full := url.Values{"since": {d.Since}, "device": {d.Device}}
+	if d.Person != "" {
+		full = url.Values{"since": {d.Since}, "person": {d.Person}}
+	}
+	d.Full = "/report/full?" + full.Encode()
 	v.Data = d
-	rep, err := ps.s.svc.Report(r.Context(), reportQuery{Since: q.Get("since"), Device: q.Get("device")})
+	rep, err := ps.s.svc.Report(r.Context(), reportQuery{Since: d.Since, Device: d.Device, Person: d.Person})
 	if err != nil {
 		v.Error = errorText(err)
 		return statusOf(err)
@@ -61,7 +76,7 @@ func (ps *pageSet) reportFull(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	rep, err := ps.s.svc.Report(r.Context(), reportQuery{Since: q.Get("since"), Device: q.Get("device")})
+	rep, err := ps.s.svc.Report(r.Context(), reportQuery{Since: q.Get("since"), Device: q.Get("device"), Person: q.Get("person")})
 	if err != nil {
 		ps.fail(w, r, statusOf(err), errorText(err))
 		return
@@ -217,7 +232,7 @@ func (ps *pageSet) log(r *http.Request, v *view) int {
 		Actions: []option{{"block", "Blocked"}, {"allow", "Allowed (groups that log them)"}, {"all", "All"}}}
 	d.Devices, d.Lengths = withOption(d.Devices, d.Device), withOption(d.Lengths, d.Since)
 	v.Data = d
-	rows, err := ps.s.svc.Log(r.Context(), logQuery{Since: q.Get("since"), Device: q.Get("device"), Action: q.Get("action"), Limit: q.Get("limit")})
+	rows, err := ps.s.svc.Log(r.Context(), logQuery{Since: q.Get("since"), Device: q.Get("device"), Person: q.Get("person"), Action: q.Get("action"), Limit: q.Get("limit")})
 	if err != nil {
 		v.Error = errorText(err)
 		return statusOf(err)

@@ -32,8 +32,8 @@ func (sv *service) journalOn() error {
 }
 
 // reportQuery is what a report covers: a length ("7d" if empty) and a
-// device ("" for all).
-type reportQuery struct{ Since, Device string }
+// device or a person ("" for all).
+type reportQuery struct{ Since, Device, Person string }
 
 // Report builds the report q asks for.
 func (sv *service) Report(ctx context.Context, q reportQuery) (*report.Report, error) {
@@ -47,8 +47,17 @@ func (sv *service) Report(ctx context.Context, q reportQuery) (*report.Report, e
 	if err := sv.knownDevice(ctx, q.Device); err != nil {
 		return nil, err
 	}
+	person, devices, err := sv.personDevices(q.Device, q.Person)
+	if err != nil {
+		return nil, err
+	}
+	var days []report.BudgetDay
+	if b := sv.opts.Engine.Budgets(); b != nil {
+		days = report.BudgetDaysOf(b.History(), sv.opts.Engine.Location())
+	}
 	rep, err := report.Build(ctx, sv.opts.Journal, report.Options{Since: since, Until: until, Device: q.Device,
-		Location: sv.opts.Engine.Location(), Catalogue: sv.opts.Catalogue, HelpCountries: sv.opts.HelpCountries})
+		Location: sv.opts.Engine.Location(), Catalogue: sv.opts.Catalogue, HelpCountries: sv.opts.HelpCountries,
+		Person: person, Devices: devices, Budgets: days})
 	if err != nil {
 		return nil, failed(kindInternal, err, "report: %v", err)
 	}
@@ -59,7 +68,7 @@ func (sv *service) Report(ctx context.Context, q reportQuery) (*report.Report, e
 // and the Log page's filters give it: a length ("24h" if empty), a device,
 // an action ("block" if empty, "allow" or "all") and a limit (200 if
 // empty, 1..5000).
-type logQuery struct{ Since, Device, Action, Limit string }
+type logQuery struct{ Since, Device, Person, Action, Limit string }
 
 // logLimit is how many rows the log gives unless asked for a limit.
 const logLimit = 200
@@ -76,7 +85,11 @@ func (sv *service) Log(ctx context.Context, q logQuery) ([]journal.Row, error) {
 	if err := sv.knownDevice(ctx, q.Device); err != nil {
 		return nil, err
 	}
-	f := journal.Filter{Since: since, Until: until, Device: q.Device, Action: journal.OnlyBlocked, Limit: logLimit}
+	_, devices, err := sv.personDevices(q.Device, q.Person)
+	if err != nil {
+		return nil, err
+	}
+	f := journal.Filter{Since: since, Until: until, Device: q.Device, Devices: devices, Action: journal.OnlyBlocked, Limit: logLimit}
 	switch q.Action {
 	case "", "block":
 	case "allow":
@@ -126,4 +139,30 @@ func (sv *service) knownDevice(ctx context.Context, name string) error {
 		return notFound("no device %q: did you mean %q?", name, s)
 	}
 	return notFound("no device %q (devices: %s)", name, strings.Join(names, ", "))
+}
+
+// personDevices is the person a report or log is about (as the
+// configuration spells it) and their devices; "" asks for nobody. A
+// person and a device together, or a person nobody knows, is refused with
+// the closest name.
+func (sv *service) personDevices(device, person string) (string, []string, error) {
+	if person == "" {
+		return "", nil, nil
+	}
+	if device != "" {
+		return "", nil, invalid("person", "set a device or a person, not both", "set a device or a person, not both")
+	}
+	devices, err := sv.opts.Engine.PersonDevices(person)
+	if err != nil {
+		return "", nil, classify(err)
+	}
+	for _, p := range sv.opts.Engine.People() {
+		if strings.EqualFold(p, person) {
+			person = p
+		}
+	}
+	if len(devices) == 0 {
+		devices = []string{"\x00"} // a person with no device: nothing of anyone else
+	}
+	return person, devices, nil
 }
