@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	m.Handle("PUT /api/devices/{key}", s.change("name-device", s.putDevice))
 	m.Handle("DELETE /api/devices/{key}", s.change("forget-device", s.forgetDevice))
 	m.Handle("GET /api/groups", s.read(s.groupsConfig))
+	s.peopleRoutes(m)
 	s.configRoutes()
 	m.Handle("GET /api/overrides", s.read(s.overrides))
 	m.Handle("POST /api/pause", s.change("pause", s.pause))

@@ -134,6 +134,8 @@ func (s *Server) pageRoutes() {
 	m.Handle("POST /devices/name", ps.change("devices", "name-device", ps.nameDevice))
 	m.Handle("POST /devices/forget", ps.change("devices", "forget-device", ps.forgetDevice))
 	m.Handle("POST /devices/entries", ps.change("devices", "device-entries", ps.deviceEntries))
+	m.Handle("POST /devices/person", ps.change("devices", "put-person", ps.savePerson))
+	m.Handle("POST /devices/person/delete", ps.change("devices", "delete-person", ps.deletePersonForm))
 	ps.rulesRoutes()
 	m.Handle("GET /log", ps.page("log", "Log", ps.log))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -120,6 +120,7 @@ type devicesData struct {
 	Conflicts []string
 	File      configState // hearth.yaml: its version for the forms, whether it can be saved
 	Blockable []option    // the catalogue, for a device's own entries
+	Children  []childCard // people: in hearth.yaml, with their devices
 }
 
 type deviceRow struct {
@@ -150,6 +151,7 @@ func (ps *pageSet) devices(_ *http.Request, v *view) int {
 	var data []byte
 	d.File, data, _ = s.svc.ConfigState()
 	d.Blockable, _, _ = ps.catalogueOptions("")
+	d.Children = ps.children()
 	own := map[string]ownEntries{}
 	for _, o := range s.svc.DeviceEntries(data) {
 		own[o.Name] = o

@@ -156,3 +156,63 @@ devices:
 		t.Errorf("the console's item (and its own entries) should be gone:\n%s", got)
 	}
 }
+
+// TestPeopleEdits: a person added, changed in place (comments and other
+// items kept) and deleted, each result passing the checker.
+func TestPeopleEdits(t *testing.T) {
+	t.Parallel()
+	src := `# the family
+devices:
+  - {name: alex-tablet, ip: 192.168.1.20}
+  - {name: alex-switch, ip: 192.168.1.21}
+  - {name: sam-phone, ip: 192.168.1.30}
+groups:
+  kids: {}
+people:
+  # our eldest
+  - name: sam
+    devices: [sam-phone]
+`
+	d, err := Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name string
+		do   func() error
+	}{
+		{"add alex", func() error {
+			return d.SetPerson("alex", mustNode(t, `{"devices":["alex-tablet","alex-switch"],"group":"kids","budgets":[{"what":["gaming"],"school_days":"60m","weekends":"2h"}]}`))
+		}},
+		{"give sam a group", func() error { return d.SetPerson("sam", mustNode(t, `{"name":"sam","devices":["sam-phone"],"group":"kids"}`)) }},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if err := check("hearth.yaml")(d.Bytes()); err != nil {
+			t.Fatalf("after %s, check-config says: %v\n%s", s.name, err, d.Bytes())
+		}
+	}
+	got := string(d.Bytes())
+	if !strings.Contains(got, "# our eldest") || !strings.Contains(got, "# the family") {
+		t.Errorf("comments lost:\n%s", got)
+	}
+	people, err := d.People()
+	if err != nil || len(people) != 2 || people[0].Name != "sam" || people[1].Name != "alex" ||
+		!strings.Contains(string(people[0].Value), `"group":"kids"`) || !strings.Contains(string(people[1].Value), `"school_days":"60m"`) {
+		t.Fatalf("people: %v, %v\n%s", people, err, got)
+	}
+	if err := d.SetPerson("alex", mustNode(t, `{"name":"alexa"}`)); err == nil {
+		t.Error("a body naming another person was taken")
+	}
+	if err := d.DeletePerson("sam"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DeletePerson("sam"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleting sam twice: %v", err)
+	}
+	if err := check("hearth.yaml")(d.Bytes()); err != nil || strings.Contains(string(d.Bytes()), "sam-phone]") {
+		t.Errorf("after deleting sam: %v\n%s", err, d.Bytes())
+	}
+}
