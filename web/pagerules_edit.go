@@ -37,6 +37,7 @@ type editorData struct {
 	Blockable, Services      []option // the catalogue, filtered by Q
 	Names                    []string // every catalogue name, for the filter's datalist
 	Preview                  *previewView
+	Budgets                  []budgetView
 }
 
 type ruleView struct {
@@ -109,10 +110,14 @@ func (ps *pageSet) postGroup(w http.ResponseWriter, r *http.Request) {
 	v := ps.newView(w, r, "rulesgroup", "Group "+d.Name, p, true)
 	q := r.PostFormValue("q")
 	body, gc, fm := d.file()
-	switch {
+	switch berr := d.budgetErrors(); {
 	case d.apply(op):
 		v.Data = ps.editor(d, st, q, nil, nil)
 		ps.render(w, http.StatusOK, v)
+	case berr != nil && (op == "save" || op == "preview"):
+		v.Error = "Nothing was saved. " + errorText(berr)
+		v.Data = ps.editor(d, st, q, berr, fm)
+		ps.render(w, http.StatusUnprocessableEntity, v)
 	case op == "save":
 		var err error
 		_ = ps.s.audited(p, "set-group", func() (string, string, error) {
@@ -228,6 +233,7 @@ func (ps *pageSet) editor(d groupDraft, st configState, q string, err error, fm 
 	ed.Allow, ed.AllowErr = ps.entries(d.Allow), errs["allow"]
 	ed.SafeErr, ed.ByErr, ed.RespErr = errs["safe"], errs["bypass"], errs["response"]
 	ed.Blockable, ed.Services, ed.Names = ps.catalogueOptions(q)
+	ed.Budgets = ps.budgetViews(d.Budgets, errs)
 	return ed
 }
 

@@ -30,6 +30,7 @@ type groupDraft struct {
 	SafeSearch      string // "", off, moderate, strict
 	Bypass          bool
 	Response        string // "" (the household's), nxdomain, null_ip, refused, or addresses
+	Budgets         []budgetDraft
 	// Extra are the group's keys the form does not edit (log_allowed, ...),
 	// kept as the file has them.
 	Extra map[string]json.RawMessage
@@ -71,7 +72,7 @@ type fileGroup struct {
 }
 
 // formKeys are the group keys the form edits.
-var formKeys = []string{"rules", "bedtime", "bedtime_holidays", "allow", "safe_search", "bypass_protection", "block_response"}
+var formKeys = []string{"rules", "bedtime", "bedtime_holidays", "allow", "safe_search", "bypass_protection", "block_response", "budgets"}
 
 // draftFromJSON reads a group as the file has it.
 func draftFromJSON(name string, raw json.RawMessage) (groupDraft, error) {
@@ -101,6 +102,7 @@ func draftFromJSON(name string, raw json.RawMessage) (groupDraft, error) {
 	}
 	d.Bedtime, d.BedtimeHolidays = windowsFrom(g.Bedtime), windowsFrom(g.BedtimeHolidays)
 	d.Allow, d.SafeSearch, d.Bypass, d.Response = g.Allow, g.SafeSearch, g.BypassProtection, g.BlockResponse
+	d.Budgets = budgetsFromJSON(all["budgets"])
 	return d, nil
 }
 
@@ -252,6 +254,11 @@ func (d groupDraft) file() (json.RawMessage, policy.GroupConfig, fieldMap) {
 		add("block_response", d.Response)
 		gc.BlockResponse = d.Response
 	}
+	if len(d.Budgets) > 0 {
+		raw, bc := budgetsFile(key, d.Budgets, fm)
+		add("budgets", raw)
+		gc.Budgets = bc
+	}
 	extra := make([]string, 0, len(d.Extra))
 	for k := range d.Extra {
 		extra = append(extra, k)
@@ -314,6 +321,7 @@ func draftFromForm(f url.Values) groupDraft {
 	d.Allow = picked(f, "allow", "allow.add", "allow.domain")
 	d.SafeSearch = f.Get("safe_search")
 	d.Bypass = f.Get("bypass") == "on"
+	d.Budgets = budgetsFromForm(f)
 	d.Response = f.Get("block_response")
 	if d.Response == "address" {
 		d.Response = strings.TrimSpace(f.Get("block_response_addr"))
@@ -376,6 +384,10 @@ func (d *groupDraft) apply(op string) bool {
 		d.Rules[i+1], d.Rules[i] = d.Rules[i], d.Rules[i+1]
 	case verb == "delrule" && inRange:
 		d.Rules = slices.Delete(d.Rules, i, i+1)
+	case verb == "addbudget":
+		d.Budgets = append(d.Budgets, budgetDraft{})
+	case verb == "delbudget" && i >= 0 && i < len(d.Budgets):
+		d.Budgets = slices.Delete(d.Budgets, i, i+1)
 	case verb == "addwin" || verb == "delwin":
 		list := d.windows(arg)
 		if list == nil {
