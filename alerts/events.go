@@ -213,7 +213,7 @@ func (s *Service) batchAlert(k batchKey, b *batch) Alert {
 		return id
 	}
 	what := name(k.what)
-	if b.l.Service != "" && b.l.Category != "" {
+	if b.l.Service != "" && b.l.Category != "" && k.kind != KindBypass && !strings.Contains(what, "(") {
 		what += " (" + name(b.l.Category) + ")"
 	}
 	span := fmt.Sprintf("%s between %s and %s", tries(b.count), clockText(from), clockText(until))

@@ -1,0 +1,146 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/rs/zerolog"
+
+	"github.com/hearth-dns/hearth/alerts"
+	"github.com/hearth-dns/hearth/internal/clock/clocktest"
+	"github.com/hearth-dns/hearth/internal/config"
+	"github.com/hearth-dns/hearth/journal"
+	"github.com/hearth-dns/hearth/policy/verdict"
+)
+
+// askFrom sends one A query to addr from the local address from (a
+// device's own loopback address).
+func askFrom(t *testing.T, from, addr, name string) int {
+	t.Helper()
+	c := &dns.Client{Timeout: 2 * time.Second, Dialer: &net.Dialer{LocalAddr: &net.UDPAddr{IP: net.ParseIP(from)}}}
+	r, _, err := c.Exchange(new(dns.Msg).SetQuestion(dns.Fqdn(name), dns.TypeA), addr)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return r.Rcode
+}
+
+// TestAlertsFromRealQueries: blocked lookups from alex-tablet's address,
+// at injected times, reach a webhook receiver as one alert per service and
+// hour; a help site never does; a batch still counting at shutdown goes
+// out after the next start.
+func TestAlertsFromRealQueries(t *testing.T) {
+	got := make(chan alerts.Alert, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var a alerts.Alert
+		if err := json.Unmarshal(b, &a); err != nil {
+			t.Errorf("webhook body %q: %v", b, err)
+		}
+		got <- a
+	}))
+	defer hook.Close()
+	up := upstreamAnswering(t, "192.0.2.1")
+	dir := t.TempDir()
+	yaml := "listen: [\"127.0.0.1:0\"]\nallow_clients: [127.0.0.0/8]\nstate_dir: " + filepath.Join(dir, "state") + "\n" +
+		"timezone: Europe/London\nupstreams:\n  servers: [\"udp://" + up.Addr + "\"]\n  strategy: ordered\n  timeout: 1s\n" +
+		"devices:\n  - {name: alex-tablet, ip: [127.0.0.2], group: kids}\n" +
+		"groups:\n  kids:\n    rules:\n      - {block: [random-video-chat]}\n    bypass_protection: true\n" +
+		"journal: {enabled: false}\nweb: {enabled: false}\n" +
+		"alerts:\n  webhook: {url: \"" + hook.URL + "/api/webhook/hearth\"}\n  dashboard: http://hearth.lan:8080\n"
+	path := filepath.Join(dir, "hearth.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := config.Load(config.LoadOptions{File: path, Search: []string{}, Environ: func() []string { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	london, _ := time.LoadLocation("Europe/London")
+	clk := clocktest.New(time.Date(2026, 12, 4, 21, 3, 0, 0, london))
+	start := func() *Hearth {
+		h, err := Start(context.Background(), cfg, Options{Logger: zerolog.Nop(), Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	h := start()
+	addr := h.Addrs()[0].String()
+	for _, name := range []string{"omegle.com", "www.omegle.com", "chatroulette.com", "dns.google", "childline.org.uk", "example.org"} {
+		askFrom(t, "127.0.0.2", addr, name)
+	}
+	if rc := askFrom(t, "127.0.0.2", addr, "omegle.com"); rc != dns.RcodeNameError && rc != dns.RcodeSuccess {
+		t.Fatalf("rcode %d", rc)
+	}
+	clk.WaitTimers(1, 5*time.Second)
+	clk.Set(time.Date(2026, 12, 4, 22, 0, 0, 0, london))
+	var texts []string
+	for range 2 {
+		select {
+		case a := <-got:
+			texts = append(texts, a.Text)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %q arrived", texts)
+		}
+	}
+	slices.Sort(texts)
+	want := []string{
+		"alex-tablet tried Random video chat (Omegle and its successors) 4 times between 21:00 and 22:00",
+		"alex-tablet tried a way round the filter (Public DNS-over-HTTPS resolvers) once between 21:00 and 22:00; it was blocked",
+	}
+	if !slices.Equal(texts, want) {
+		t.Errorf("got\n%q\nwant\n%q", texts, want)
+	}
+
+	// A try at 22:10, then a restart before the hour ends.
+	askFrom(t, "127.0.0.2", addr, "ome.tv")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case a := <-got:
+		t.Fatalf("sent while shutting down: %q", a.Text)
+	default:
+	}
+	h = start()
+	defer h.Shutdown(context.Background())
+	select {
+	case a := <-got:
+		if a.Text != "alex-tablet tried Random video chat (Omegle and its successors) once between 22:00 and 23:00" {
+			t.Errorf("after restart: %q", a.Text)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the batch queued at shutdown did not arrive after the restart")
+	}
+}
+
+// TestRecorderDoesNotAllocate: the hand-off the resolver calls on every
+// blocked lookup, with alerts on and the lookup alerting.
+func TestRecorderDoesNotAllocate(t *testing.T) {
+	a, err := alerts.New(alerts.Config{Webhook: alerts.WebhookConfig{URL: "http://127.0.0.1:1/"}, RatePerHour: 1, Spool: 1,
+		Events: alerts.EventsConfig{Blocked: []string{"random-video-chat"}}}, alerts.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &recorder{}
+	r.alerts.Store(a) // not started: its queue fills, then counts
+	e := journal.Event{Time: time.Now(), Device: "alex-tablet", Name: "omegle.com", Action: journal.ActionBlock,
+		Reason: verdict.ReasonRule, Category: "chat", Service: "random-video-chat"}
+	var rec interface{ Record(journal.Event) } = r
+	if n := testing.AllocsPerRun(3000, func() { rec.Record(e) }); n != 0 {
+		t.Errorf("Record allocates %v times", n)
+	}
+}
