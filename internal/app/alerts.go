@@ -115,3 +115,20 @@ func dashboardURL(cfg *config.Config) string {
 	}
 	return scheme + "://" + host
 }
+
+// AlertChannels is each alert channel's state (web.AlertsBackend).
+func (h *Hearth) AlertChannels() []alerts.ChannelState {
+	if a := h.Alerts(); a != nil {
+		return a.Channels()
+	}
+	return nil
+}
+
+// TestAlerts sends a test alert through every channel (web.AlertsBackend).
+func (h *Hearth) TestAlerts(ctx context.Context) ([]alerts.TestResult, bool) {
+	a := h.Alerts()
+	if a == nil {
+		return nil, false
+	}
+	return a.Test(ctx), true
+}

@@ -180,7 +180,7 @@ func (h *Hearth) startWeb(cfg *config.Config) {
 		return
 	}
 	srv := web.New(web.Options{
-		Config: cfg.Web, Engine: h.engine, Backend: h, Journal: h.journal, Metrics: h.metrics, StateDir: cfg.StateDirectory(),
+		Config: cfg.Web, Engine: h.engine, Backend: h, Journal: h.journal, Metrics: h.metrics, StateDir: cfg.StateDirectory(), Alerts: h,
 		AllowClients: nets, HelpCountries: cfg.Policy.Help.Countries, Catalogue: blocklists.Builtin(),
 		Logger: h.log, Version: h.version, ConfigFile: h.configFile,
 	})
