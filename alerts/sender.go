@@ -2,11 +2,16 @@ package alerts
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/hearth-dns/hearth/internal/atomicfile"
 	"github.com/hearth-dns/hearth/internal/clock"
 	"github.com/hearth-dns/hearth/policy/schedule"
 )
@@ -42,6 +47,8 @@ type sender struct {
 	link  string
 	log   zerolog.Logger
 	kick  chan struct{}
+
+	statusFile string // where the state is saved for `hearth doctor` ("": not)
 
 	mu    sync.Mutex
 	state ChannelState
@@ -184,8 +191,12 @@ func (s *sender) run(ctx context.Context) {
 		s.mu.Lock()
 		s.sent = append(s.sent, now)
 		s.state.Sent++
+		recovered := s.state.LastError != ""
 		s.state.LastSent, s.state.LastError, s.state.FailingAt, s.state.RetryAt = now, "", time.Time{}, time.Time{}
 		s.mu.Unlock()
+		if recovered || s.state.Sent == 1 {
+			s.save()
+		}
 	}
 }
 
@@ -198,4 +209,41 @@ func (s *sender) fail(err error, retry time.Duration) {
 	}
 	s.state.LastError, s.state.RetryAt = err.Error(), now.Add(retry)
 	s.mu.Unlock()
+	s.save()
 }
+
+// save writes the state where `hearth doctor` reads it (StatusOf).
+func (s *sender) save() {
+	if s.statusFile == "" {
+		return
+	}
+	b, _ := json.Marshal(s.State())
+	if err := atomicfile.Write(s.statusFile, b, 0o600); err != nil {
+		s.log.Warn().Err(err).Msg("alerts: channel state not saved")
+	}
+}
+
+// StatusOf reads what the running Hearth last saved of each channel in
+// stateDir (for `hearth doctor`), with the alerts waiting on disk now.
+// A channel never used has no saved state: only its name and what waits.
+func StatusOf(stateDir string, channels []string) []ChannelState {
+	var out []ChannelState
+	for _, name := range channels {
+		st := ChannelState{Name: name}
+		if b, err := os.ReadFile(filepath.Join(stateDir, SpoolDir, name+statusSuffix)); err == nil {
+			json.Unmarshal(b, &st)
+		}
+		st.Pending = 0
+		if sp, err := os.ReadDir(filepath.Join(stateDir, SpoolDir, name)); err == nil {
+			for _, e := range sp {
+				if strings.HasSuffix(e.Name(), ".json") {
+					st.Pending++
+				}
+			}
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+const statusSuffix = ".status.json"

@@ -87,7 +87,8 @@ func New(cfg Config, opts Options) (*Service, error) {
 			return nil, fmt.Errorf("alerts: %w", err)
 		}
 		s.senders = append(s.senders, &sender{ch: ch, sp: sp, clk: s.clk, quiet: quiet, rate: max(cfg.RatePerHour, 1),
-			link: s.link, log: s.log, kick: make(chan struct{}, 1), state: ChannelState{Name: ch.Name()}})
+			link: s.link, log: s.log, kick: make(chan struct{}, 1), state: ChannelState{Name: ch.Name()},
+			statusFile: filepath.Join(opts.Dir, SpoolDir, ch.Name()+statusSuffix)})
 	}
 	return s, nil
 }
@@ -120,6 +121,15 @@ func (s *Service) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return errors.New("alerts: a channel was still sending at shutdown")
 	}
+}
+
+// ChannelNames are the names of the channels cfg sets, in order.
+func ChannelNames(cfg Config) []string {
+	var out []string
+	for _, ch := range channelsOf(cfg, nil) {
+		out = append(out, ch.Name())
+	}
+	return out
 }
 
 // Channels returns each channel's state.
