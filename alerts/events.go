@@ -171,6 +171,8 @@ func (s *Service) collect(ctx context.Context) {
 		select {
 		case l := <-s.looks:
 			add(l)
+		case a := <-s.posts:
+			s.Notify(a)
 		case <-timer:
 			flush(false)
 		case <-ctx.Done():
@@ -180,6 +182,9 @@ func (s *Service) collect(ctx context.Context) {
 				select {
 				case l := <-s.looks:
 					add(l)
+					continue
+				case a := <-s.posts:
+					s.Notify(a)
 					continue
 				default:
 				}

@@ -48,6 +48,7 @@ type Service struct {
 	events  atomic.Pointer[eventFilter]
 	senders []*sender
 	looks   chan Lookup
+	posts   chan Alert
 	lost    atomic.Uint64 // lookups dropped: the collector was behind
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -57,7 +58,7 @@ type Service struct {
 // New opens the spool of each configured channel; nothing runs until Start.
 func New(cfg Config, opts Options) (*Service, error) {
 	s := &Service{cfg: cfg, opts: opts, clk: opts.Clock, loc: opts.Location, log: opts.Logger,
-		looks: make(chan Lookup, lookQueue), stopped: make(chan struct{})}
+		looks: make(chan Lookup, lookQueue), posts: make(chan Alert, postQueue), stopped: make(chan struct{})}
 	if s.clk == nil {
 		s.clk = clock.System{}
 	}
@@ -218,4 +219,41 @@ func (s *Service) pageLink(k Kind) string {
 		return s.link + "/"
 	}
 	return s.link + "/now"
+}
+
+// postQueue bounds the alerts Post may have waiting for the collector.
+const postQueue = 64
+
+// Post queues a like Notify but never waits: for hooks on the query path
+// (a device seen for the first time). Past postQueue waiting it is counted
+// as lost.
+func (s *Service) Post(a Alert) {
+	select {
+	case s.posts <- a:
+	default:
+		s.lost.Add(1)
+	}
+}
+
+// NewDevice is a device seen for the first time, not configured.
+type NewDevice struct {
+	Key   string // "mac:..." or "ip:..."
+	MAC   string
+	Addr  string
+	Lease string // its DHCP lease's host name, if known
+	First time.Time
+}
+
+// NewDeviceAlert words a new device's alert.
+func NewDeviceAlert(d NewDevice) Alert {
+	what := d.Addr
+	if d.Lease != "" {
+		what = fmt.Sprintf("%q (%s)", d.Lease, d.Addr)
+	}
+	if d.MAC != "" {
+		what += ", " + d.MAC
+	}
+	return Alert{Kind: KindNewDevice, Title: "A new device joined", Time: d.First,
+		Text: "A new device joined the network and is not named yet: " + what + ". Name it on the dashboard to give it its rules.",
+		ID:   idSafe("new-" + d.Key + "-" + strconv.FormatInt(d.First.Unix(), 36))}
 }

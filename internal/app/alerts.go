@@ -12,6 +12,7 @@ import (
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/journal"
+	"github.com/hearth-dns/hearth/policy/state"
 	"github.com/hearth-dns/hearth/resolver"
 )
 
@@ -131,4 +132,12 @@ func (h *Hearth) TestAlerts(ctx context.Context) ([]alerts.TestResult, bool) {
 		return nil, false
 	}
 	return a.Test(ctx), true
+}
+
+// newDeviceSeen is the registry's first sight of a device not configured
+// (on the query path: Post never waits).
+func (h *Hearth) newDeviceSeen(d state.SeenDevice) {
+	if a := h.rec.alerts.Load(); a != nil {
+		a.Post(alerts.NewDeviceAlert(alerts.NewDevice{Key: d.Key, MAC: d.MAC, Addr: d.Addr, Lease: d.Lease, First: d.FirstSeen}))
+	}
 }

@@ -37,7 +37,8 @@ func askFrom(t *testing.T, from, addr, name string) int {
 
 // TestAlertsFromRealQueries: blocked lookups from alex-tablet's address,
 // at injected times, reach a webhook receiver as one alert per service and
-// hour; a help site never does; a batch still counting at shutdown goes
+// hour; a help site never does; a device not configured, seen for the first
+// time, is told of at once; a batch still counting at shutdown goes
 // out after the next start.
 func TestAlertsFromRealQueries(t *testing.T) {
 	got := make(chan alerts.Alert, 10)
@@ -77,6 +78,17 @@ func TestAlertsFromRealQueries(t *testing.T) {
 	}
 	h := start()
 	addr := h.Addrs()[0].String()
+	// A device nobody configured: told at once.
+	askFrom(t, "127.0.0.3", addr, "example.org")
+	select {
+	case a := <-got:
+		if a.Kind != alerts.KindNewDevice || a.Link != "http://hearth.lan:8080/devices" ||
+			a.Text != "A new device joined the network and is not named yet: 127.0.0.3. Name it on the dashboard to give it its rules." {
+			t.Errorf("new device: %+v", a)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no alert for a new device")
+	}
 	for _, name := range []string{"omegle.com", "www.omegle.com", "chatroulette.com", "dns.google", "childline.org.uk", "example.org"} {
 		askFrom(t, "127.0.0.2", addr, name)
 	}

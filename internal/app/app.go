@@ -88,7 +88,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 		h.clock = clock.System{}
 	}
 	var err error
-	if h.engine, err = newEngine(cfg, log, h.clock); err != nil {
+	if h.engine, err = newEngine(cfg, log, h.clock, h.newDeviceSeen); err != nil {
 		return nil, err
 	}
 	// The journal never fails to open: without its database it keeps

@@ -16,7 +16,7 @@ import (
 // newEngine makes the policy engine, with its state (pauses and bonus time,
 // the devices seen) in the state directory. A damaged state file is set
 // aside and reported, never a reason not to start.
-func newEngine(cfg *config.Config, log zerolog.Logger, clk clock.Clock) (*policy.Engine, error) {
+func newEngine(cfg *config.Config, log zerolog.Logger, clk clock.Clock, firstSight func(state.SeenDevice)) (*policy.Engine, error) {
 	dir := cfg.StateDirectory()
 	overrides, err := state.OpenOverrides(filepath.Join(dir, state.OverridesFile), nil)
 	if err != nil {
@@ -31,6 +31,9 @@ func newEngine(cfg *config.Config, log zerolog.Logger, clk clock.Clock) (*policy
 			return nil, fmt.Errorf("state: %w", err)
 		}
 		log.Error().Err(err).Msg("devices seen")
+	}
+	if firstSight != nil {
+		devices.OnFirstSight(firstSight)
 	}
 	assigned, err := state.OpenAssignments(filepath.Join(dir, state.AssignmentsFile))
 	if err != nil {
