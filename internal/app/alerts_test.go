@@ -156,3 +156,33 @@ func TestRecorderDoesNotAllocate(t *testing.T) {
 		t.Errorf("Record allocates %v times", n)
 	}
 }
+
+// BenchmarkRecorderAlerts is the hand-off per blocked lookup with alerts
+// on: one that alerts (queued by value, or counted once the queue is full)
+// and one that does not (dropped at the filter).
+func BenchmarkRecorderAlerts(b *testing.B) {
+	a, err := alerts.New(alerts.Config{Webhook: alerts.WebhookConfig{URL: "http://127.0.0.1:1/"}, RatePerHour: 1, Spool: 1,
+		Events: alerts.EventsConfig{Blocked: []string{"random-video-chat"}}}, alerts.Options{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &recorder{}
+	r.alerts.Store(a)
+	var rec interface{ Record(journal.Event) } = r
+	alerting := journal.Event{Time: time.Now(), Device: "alex-tablet", Name: "omegle.com", Action: journal.ActionBlock,
+		Reason: verdict.ReasonRule, Category: "chat", Service: "random-video-chat"}
+	quiet := alerting
+	quiet.Category, quiet.Service, quiet.Name = "ads", "", "ads.example"
+	b.Run("alerting", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rec.Record(alerting)
+		}
+	})
+	b.Run("not-alerting", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rec.Record(quiet)
+		}
+	})
+}
