@@ -73,7 +73,7 @@ func (f *eventFilter) kind(l *Lookup) Kind {
 	if !l.Blocked || l.Reason == verdict.ReasonHelp {
 		return ""
 	}
-	if l.Category == bypassCategory || strings.HasSuffix(l.Rule, "bypass_protection") {
+	if l.Category == bypassCategory || l.Category == "vpn" || strings.HasSuffix(l.Rule, "bypass_protection") {
 		if f.bypass {
 			return KindBypass
 		}

@@ -89,7 +89,7 @@ func TestAlertsFromRealQueries(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no alert for a new device")
 	}
-	for _, name := range []string{"omegle.com", "www.omegle.com", "chatroulette.com", "dns.google", "childline.org.uk", "example.org"} {
+	for _, name := range []string{"omegle.com", "www.omegle.com", "chatroulette.com", "dns.google", "api.nordvpn.com", "childline.org.uk", "example.org"} {
 		askFrom(t, "127.0.0.2", addr, name)
 	}
 	if rc := askFrom(t, "127.0.0.2", addr, "omegle.com"); rc != dns.RcodeNameError && rc != dns.RcodeSuccess {
@@ -98,7 +98,7 @@ func TestAlertsFromRealQueries(t *testing.T) {
 	clk.WaitTimers(1, 5*time.Second)
 	clk.Set(time.Date(2026, 12, 4, 22, 0, 0, 0, london))
 	var texts []string
-	for range 2 {
+	for range 3 {
 		select {
 		case a := <-got:
 			texts = append(texts, a.Text)
@@ -109,6 +109,7 @@ func TestAlertsFromRealQueries(t *testing.T) {
 	slices.Sort(texts)
 	want := []string{
 		"alex-tablet tried Random video chat (Omegle and its successors) 4 times between 21:00 and 22:00",
+		"alex-tablet tried a way round the filter (NordVPN) once between 21:00 and 22:00; it was blocked",
 		"alex-tablet tried a way round the filter (Public DNS-over-HTTPS resolvers) once between 21:00 and 22:00; it was blocked",
 	}
 	if !slices.Equal(texts, want) {
