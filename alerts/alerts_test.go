@@ -298,3 +298,38 @@ func TestLookDoesNotAllocate(t *testing.T) {
 		t.Error("a full queue was not counted")
 	}
 }
+
+// TestEmailTLSModes: implicit TLS (port 465's way) delivers with the
+// login; a server that offers no STARTTLS is refused rather than sent the
+// password in the clear.
+func TestEmailTLSModes(t *testing.T) {
+	t.Parallel()
+	implicit := startSMTP(t, "parent", "pw", "tls")
+	plain := startSMTP(t, "parent", "pw", "none")
+	clk := clocktest.New(time.Date(2026, 12, 4, 12, 0, 0, 0, london))
+	for _, tc := range []struct {
+		r    *smtpReceiver
+		mode string
+		want string // "" delivered, else in the error
+	}{
+		{implicit, alerts.TLSImplicit, ""},
+		{plain, alerts.TLSAuto, "does not offer STARTTLS"},
+	} {
+		cfg := defaults()
+		cfg.Email = alerts.EmailConfig{SMTP: tc.r.addr, Username: "parent", Password: "pw", From: "hearth@example.net",
+			To: []string{"parent@example.net"}, TLS: tc.mode}
+		s := start(t, cfg, clk, t.TempDir(), func(o *alerts.Options) { o.RootCAs = tc.r.roots })
+		res := s.Test(context.Background())
+		if tc.want == "" {
+			if !res[0].OK {
+				t.Errorf("%s: %+v", tc.mode, res)
+				continue
+			}
+			if m := tc.r.next(t); !m.TLS || m.User != "parent" || !strings.Contains(m.Data, "This is a test alert from Hearth") {
+				t.Errorf("%s: %+v", tc.mode, m)
+			}
+		} else if res[0].OK || !strings.Contains(res[0].Error, tc.want) {
+			t.Errorf("%s: %+v, want an error with %q", tc.mode, res, tc.want)
+		}
+	}
+}

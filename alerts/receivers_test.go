@@ -106,6 +106,12 @@ type smtpReceiver struct {
 }
 
 func newSMTPReceiver(t *testing.T, user, pass string) *smtpReceiver {
+	return startSMTP(t, user, pass, "starttls")
+}
+
+// startSMTP starts the server with mode "starttls" (offered on a plain
+// connection), "tls" (implicit, as on port 465) or "none" (no TLS at all).
+func startSMTP(t *testing.T, user, pass, mode string) *smtpReceiver {
 	t.Helper()
 	ts := httptest.NewTLSServer(http.NotFoundHandler())
 	cert := ts.TLS.Certificates[0]
@@ -117,10 +123,16 @@ func newSMTPReceiver(t *testing.T, user, pass string) *smtpReceiver {
 		return &smtpSession{r: r, c: c, user: user, pass: pass}, nil
 	}))
 	srv.Domain = "mail.test"
-	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	tlsCfg := &tls.Config{Certificates: []tls.Certificate{cert}}
+	if mode == "starttls" {
+		srv.TLSConfig = tlsCfg
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if mode == "tls" {
+		ln = tls.NewListener(ln, tlsCfg)
 	}
 	r.addr = ln.Addr().String()
 	go srv.Serve(ln)
@@ -178,6 +190,9 @@ func (s *smtpSession) Data(r io.Reader) error {
 		return err
 	}
 	_, s.m.TLS = s.c.TLSConnectionState()
+	if _, ok := s.c.Conn().(*tls.Conn); ok {
+		s.m.TLS = true
+	}
 	s.m.Data = strings.ReplaceAll(string(b), "\r\n", "\n")
 	s.r.got <- s.m
 	return nil
