@@ -13,6 +13,7 @@ import (
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy/state"
+	"github.com/hearth-dns/hearth/policy/verdict"
 	"github.com/hearth-dns/hearth/resolver"
 )
 
@@ -23,6 +24,37 @@ import (
 type recorder struct {
 	journal resolver.Recorder // nil: no journal
 	alerts  atomic.Pointer[alerts.Service]
+	// chat maps each catalogue chat service's domain to the service: a
+	// bedtime block carries no category, and bedtime_chat needs one.
+	chat map[string]string
+}
+
+// chatDomains is the catalogue's chat services by domain.
+func chatDomains() map[string]string {
+	c := blocklists.Builtin()
+	m := map[string]string{}
+	for _, s := range c.ServicesIn("chat") {
+		for _, d := range s.Domains {
+			m[d] = s.ID
+		}
+	}
+	return m
+}
+
+// chatService returns the chat service name (lowercase, no trailing dot)
+// or one of its parents belongs to; "" none. No allocation.
+func (r *recorder) chatService(name string) string {
+	for d := name; d != ""; {
+		if id, ok := r.chat[d]; ok {
+			return id
+		}
+		i := strings.IndexByte(d, '.')
+		if i < 0 {
+			break
+		}
+		d = d[i+1:]
+	}
+	return ""
 }
 
 func (r *recorder) Record(e journal.Event) {
@@ -38,6 +70,11 @@ func (r *recorder) Record(e journal.Event) {
 	}
 	l := alerts.Lookup{Time: e.Time, Device: e.Device, Group: e.Group, Client: e.Client, Blocked: true,
 		Reason: e.Reason, Rule: e.Rule, Category: e.Category, Service: e.Service}
+	if e.Reason == verdict.ReasonBedtime && e.Category == "" {
+		if id := r.chatService(e.Name); id != "" {
+			l.Service, l.Category = id, "chat"
+		}
+	}
 	l.SetName(e.Name)
 	a.Look(&l)
 }

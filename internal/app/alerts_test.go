@@ -55,8 +55,9 @@ func TestAlertsFromRealQueries(t *testing.T) {
 	dir := t.TempDir()
 	yaml := "listen: [\"127.0.0.1:0\"]\nallow_clients: [127.0.0.0/8]\nstate_dir: " + filepath.Join(dir, "state") + "\n" +
 		"timezone: Europe/London\nupstreams:\n  servers: [\"udp://" + up.Addr + "\"]\n  strategy: ordered\n  timeout: 1s\n" +
-		"devices:\n  - {name: alex-tablet, ip: [127.0.0.2], group: kids}\n" +
+		"devices:\n  - {name: alex-tablet, ip: [127.0.0.2], group: kids}\n  - {name: sam-phone, ip: [127.0.0.4], group: teens}\n" +
 		"groups:\n  kids:\n    rules:\n      - {block: [random-video-chat]}\n    bypass_protection: true\n" +
+		"  teens:\n    bedtime: [\"daily 21:00-07:00\"]\n" +
 		"journal: {enabled: false}\nweb: {enabled: false}\n" +
 		"alerts:\n  webhook: {url: \"" + hook.URL + "/api/webhook/hearth\"}\n  dashboard: http://hearth.lan:8080\n"
 	path := filepath.Join(dir, "hearth.yaml")
@@ -92,13 +93,17 @@ func TestAlertsFromRealQueries(t *testing.T) {
 	for _, name := range []string{"omegle.com", "www.omegle.com", "chatroulette.com", "dns.google", "api.nordvpn.com", "childline.org.uk", "example.org"} {
 		askFrom(t, "127.0.0.2", addr, name)
 	}
-	if rc := askFrom(t, "127.0.0.2", addr, "omegle.com"); rc != dns.RcodeNameError && rc != dns.RcodeSuccess {
-		t.Fatalf("rcode %d", rc)
+	if rc := askFrom(t, "127.0.0.2", addr, "omegle.com"); rc != dns.RcodeNameError {
+		t.Fatalf("omegle.com: rcode %d", rc)
+	}
+	// Bedtime: chat is told of, anything else is not.
+	for _, name := range []string{"gateway.discord.gg", "discord.com", "example.org"} {
+		askFrom(t, "127.0.0.4", addr, name)
 	}
 	clk.WaitTimers(1, 5*time.Second)
 	clk.Set(time.Date(2026, 12, 4, 22, 0, 0, 0, london))
 	var texts []string
-	for range 3 {
+	for range 4 {
 		select {
 		case a := <-got:
 			texts = append(texts, a.Text)
@@ -111,6 +116,7 @@ func TestAlertsFromRealQueries(t *testing.T) {
 		"alex-tablet tried Random video chat (Omegle and its successors) 4 times between 21:00 and 22:00",
 		"alex-tablet tried a way round the filter (NordVPN) once between 21:00 and 22:00; it was blocked",
 		"alex-tablet tried a way round the filter (Public DNS-over-HTTPS resolvers) once between 21:00 and 22:00; it was blocked",
+		"sam-phone tried Discord (Chat and messaging) during bedtime 2 times between 21:00 and 22:00",
 	}
 	if !slices.Equal(texts, want) {
 		t.Errorf("got\n%q\nwant\n%q", texts, want)
@@ -144,17 +150,22 @@ func TestAlertsFromRealQueries(t *testing.T) {
 // blocked lookup, with alerts on and the lookup alerting.
 func TestRecorderDoesNotAllocate(t *testing.T) {
 	a, err := alerts.New(alerts.Config{Webhook: alerts.WebhookConfig{URL: "http://127.0.0.1:1/"}, RatePerHour: 1, Spool: 1,
-		Events: alerts.EventsConfig{Blocked: []string{"random-video-chat"}}}, alerts.Options{Dir: t.TempDir()})
+		Events: alerts.EventsConfig{Blocked: []string{"random-video-chat"}, BedtimeChat: true}}, alerts.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &recorder{}
+	r := &recorder{chat: chatDomains()}
 	r.alerts.Store(a) // not started: its queue fills, then counts
 	e := journal.Event{Time: time.Now(), Device: "alex-tablet", Name: "omegle.com", Action: journal.ActionBlock,
 		Reason: verdict.ReasonRule, Category: "chat", Service: "random-video-chat"}
 	var rec interface{ Record(journal.Event) } = r
-	if n := testing.AllocsPerRun(3000, func() { rec.Record(e) }); n != 0 {
+	bed := e
+	bed.Reason, bed.Category, bed.Service, bed.Name = verdict.ReasonBedtime, "", "", "gateway.discord.gg"
+	if n := testing.AllocsPerRun(3000, func() { rec.Record(e); rec.Record(bed) }); n != 0 {
 		t.Errorf("Record allocates %v times", n)
+	}
+	if r.chatService("gateway.discord.gg") != "discord" || r.chatService("example.org") != "" {
+		t.Error("chatService")
 	}
 }
 

@@ -83,7 +83,7 @@ type Hearth struct {
 func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error) {
 	log := opts.Logger
 	h := &Hearth{log: log, version: opts.Version, reloads: make(chan chan error), filtering: cfg.Policy.Filters(), configFile: opts.ConfigFile,
-		clock: opts.Clock, rootCAs: opts.RootCAs, rec: &recorder{}}
+		clock: opts.Clock, rootCAs: opts.RootCAs, rec: &recorder{chat: chatDomains()}}
 	if h.clock == nil {
 		h.clock = clock.System{}
 	}
