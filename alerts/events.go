@@ -166,6 +166,16 @@ func (s *Service) collect(ctx context.Context) {
 		batches[k] = &batch{l: l, count: 1}
 		flush(false)
 	}
+	drain := func() {
+		for {
+			select {
+			case l := <-s.looks:
+				add(l)
+			default:
+				return
+			}
+		}
+	}
 	defer func() { stop() }()
 	for {
 		select {
@@ -174,6 +184,9 @@ func (s *Service) collect(ctx context.Context) {
 		case a := <-s.posts:
 			s.Notify(a)
 		case <-timer:
+			// Lookups handed over before the hour ended join their batch
+			// first (select picks among ready cases at random).
+			drain()
 			flush(false)
 		case <-ctx.Done():
 			// What the resolver handed over joins its batch, then every
