@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -197,4 +198,44 @@ func BenchmarkRecorderAlerts(b *testing.B) {
 			rec.Record(quiet)
 		}
 	})
+}
+
+// TestAlertsReload: a reload that sets a channel starts the alerts; one
+// that removes every channel stops them.
+func TestAlertsReload(t *testing.T) {
+	got := make(chan string, 2)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- string(b)
+	}))
+	defer hook.Close()
+	up := upstreamAnswering(t, "192.0.2.1")
+	dir := t.TempDir()
+	cfg := loadConfig(t, dir, []string{"127.0.0.1:0"}, up.Addr, "adult")
+	h, err := Start(context.Background(), cfg, Options{Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Shutdown(context.Background())
+	if h.Alerts() != nil || h.AlertChannels() != nil {
+		t.Fatal("alerts running without a channel")
+	}
+	with := *cfg
+	with.Alerts.Webhook.URL = hook.URL + "/hook"
+	if err := h.Reload(&with); err != nil {
+		t.Fatal(err)
+	}
+	res, ok := h.TestAlerts(context.Background())
+	if !ok || len(res) != 1 || !res[0].OK {
+		t.Fatalf("after the reload: %v %+v", ok, res)
+	}
+	if b := <-got; !strings.Contains(b, `"kind":"test"`) {
+		t.Errorf("got %s", b)
+	}
+	if err := h.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if h.Alerts() != nil {
+		t.Error("alerts still running after their channel was removed")
+	}
 }
