@@ -48,7 +48,8 @@ type sender struct {
 	log   zerolog.Logger
 	kick  chan struct{}
 
-	statusFile string // where the state is saved for `hearth doctor` ("": not)
+	statusFile string    // where the state is saved for `hearth doctor` ("": not)
+	saved      time.Time // when a delivery last saved it (at most hourly)
 
 	mu    sync.Mutex
 	state ChannelState
@@ -194,7 +195,8 @@ func (s *sender) run(ctx context.Context) {
 		recovered := s.state.LastError != ""
 		s.state.LastSent, s.state.LastError, s.state.FailingAt, s.state.RetryAt = now, "", time.Time{}, time.Time{}
 		s.mu.Unlock()
-		if recovered || s.state.Sent == 1 {
+		if recovered || now.Sub(s.saved) >= time.Hour || now.Before(s.saved) {
+			s.saved = now
 			s.save()
 		}
 	}
