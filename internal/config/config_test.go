@@ -139,3 +139,16 @@ func TestAlertsValidated(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertsSecretsFromEnvironment: the mail password and the ntfy token
+// may come from the environment instead of the file.
+func TestAlertsSecretsFromEnvironment(t *testing.T) {
+	env := []string{"HEARTH_ALERTS_EMAIL_PASSWORD=s3cret", "HEARTH_ALERTS_NTFY_TOKEN=tk_abc"}
+	cfg, _, err := Load(LoadOptions{Search: []string{}, Environ: func() []string { return env }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Alerts.Email.Password != "s3cret" || cfg.Alerts.Ntfy.Token != "tk_abc" {
+		t.Errorf("got %+v %+v", cfg.Alerts.Email, cfg.Alerts.Ntfy)
+	}
+}
