@@ -106,7 +106,7 @@ func (c Config) Categories(cat *blocklists.Catalogue) []string {
 			add(r.Block)
 		}
 		if g.BypassProtection {
-			add([]string{bypassCategory})
+			add([]string{bypassCategory, vpnCategory})
 		}
 	}
 	for _, d := range c.Devices {
@@ -128,6 +128,10 @@ func indexKey(key string, i int) string { return key + "[" + strconv.Itoa(i) + "
 
 // bypassCategory is the catalogue category that bypass_protection blocks.
 const bypassCategory = "bypass"
+
+// vpnCategory is the catalogue's VPN and proxy apps, which bypass_protection
+// blocks too.
+const vpnCategory = "vpn"
 
 // canaryDomain: Firefox keeps its own DNS-over-HTTPS off when this name does
 // not resolve (it must be NXDOMAIN, not 0.0.0.0).
@@ -360,10 +364,10 @@ func (c *compiler) group(p *plan, name string, gc GroupConfig) *group {
 	}
 	if gc.BypassProtection {
 		r := &rule{key: key + ".bypass_protection", mode: always, forceNX: true,
-			block: nameSet{categories: []string{bypassCategory}, dom: sourcesOf(p.canary)},
-			text:  "bypass protection: public DNS-over-HTTPS resolvers, iCloud Private Relay, Firefox's canary"}
+			block: nameSet{categories: []string{bypassCategory, vpnCategory}, dom: sourcesOf(p.canary)},
+			text:  "bypass protection: public DNS-over-HTTPS resolvers, iCloud Private Relay, Firefox's canary, VPN and proxy apps"}
 		if p.firstStart {
-			r.text = "bypass protection until setup is finished: public DNS-over-HTTPS resolvers, iCloud Private Relay, Firefox's canary"
+			r.text = "bypass protection until setup is finished: public DNS-over-HTTPS resolvers, iCloud Private Relay, Firefox's canary, VPN and proxy apps"
 		}
 		g.rules = append([]*rule{r}, g.rules...)
 	}

@@ -415,7 +415,7 @@ func TestCategories(t *testing.T) {
 	t.Parallel()
 	cat := blocklists.Builtin()
 	got := family().Categories(cat)
-	if strings.Join(got, ",") != "gambling,gaming,chat,video,bypass" {
+	if strings.Join(got, ",") != "gambling,gaming,chat,video,bypass,vpn" {
 		t.Errorf("Categories = %v", got)
 	}
 }

@@ -31,7 +31,7 @@ func TestStatus(t *testing.T) {
 	}
 	// epic-games: the device's own block entries, at all times (the Now
 	// page and /api/status said nothing of them, while DNS blocked).
-	wantBlocked := []string{"ads", "bypass", "gambling", "distractions", "video", "epic-games"}
+	wantBlocked := []string{"ads", "bypass", "vpn", "gambling", "distractions", "video", "epic-games"}
 	if !slices.Equal(st.Blocked, wantBlocked) {
 		t.Errorf("blocked = %v, want %v", st.Blocked, wantBlocked)
 	}

@@ -43,6 +43,8 @@ func (s *Server) routes() {
 	m.Handle("POST /api/lists/refresh", s.change("refresh-lists", s.refreshLists))
 	m.Handle("POST /api/reload", s.change("reload", s.reload))
 	m.Handle("GET /api/audit", s.read(s.auditTrail))
+	m.Handle("GET /api/alerts", s.read(s.alertChannels))
+	m.Handle("POST /api/alerts/test", s.change("test-alert", s.testAlert))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no API endpoint %s %s (see docs/api.md)", r.Method, r.URL.Path)
 	})

@@ -42,6 +42,7 @@ type Options struct {
 	Backend  Backend
 	Journal  *journal.Journal // nil: the journal is off (no report, no log)
 	Metrics  *Metrics         // nil: no /metrics
+	Alerts   AlertsBackend    // nil: no alerts (GET /api/alerts says so)
 	StateDir string           // admin.json, audit.jsonl
 	// AllowClients are the networks that may connect, already resolved
 	// (Config.AllowClients, or DNS's allow_clients when that is empty).

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/hearth-dns/hearth/alerts"
 	"github.com/hearth-dns/hearth/blocklists"
+	"github.com/hearth-dns/hearth/internal/clock"
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/internal/configedit"
 	"github.com/hearth-dns/hearth/journal"
@@ -36,6 +39,12 @@ type Options struct {
 	Version string
 	// ConfigFile is hearth.yaml for the dashboard's edits (nil: none).
 	ConfigFile *configedit.File
+	// Clock, when set, is the time for the resolver, the policy and the
+	// alerts (tests); nil: the system clock.
+	Clock clock.Timers
+	// RootCAs, when set, replaces the system roots for the alerts' TLS
+	// (tests with their own SMTP or ntfy server).
+	RootCAs *x509.CertPool
 }
 
 // Hearth is the running process: the DNS server, the policy engine and the
@@ -61,6 +70,11 @@ type Hearth struct {
 	configFile *configedit.File
 	lastReload atomic.Pointer[web.ReloadOutcome] // NoteReload's
 	control    net.Listener                      // the control socket (nil: none)
+	clock      clock.Timers
+	rootCAs    *x509.CertPool
+	rec        *recorder // the resolver's hand-off to the journal and the alerts
+	alertsCfg  alerts.Config
+	alertsLoc  *time.Location
 }
 
 // Start builds everything from cfg, compiles the lists (waiting up to
@@ -68,18 +82,28 @@ type Hearth struct {
 // the DNS listeners and the dashboard.
 func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error) {
 	log := opts.Logger
-	h := &Hearth{log: log, version: opts.Version, reloads: make(chan chan error), filtering: cfg.Policy.Filters(), configFile: opts.ConfigFile}
+	h := &Hearth{log: log, version: opts.Version, reloads: make(chan chan error), filtering: cfg.Policy.Filters(), configFile: opts.ConfigFile,
+		clock: opts.Clock, rootCAs: opts.RootCAs, rec: &recorder{chat: chatDomains()}}
+	if h.clock == nil {
+		h.clock = clock.System{}
+	}
 	var err error
-	if h.engine, err = newEngine(cfg, log); err != nil {
+	if h.engine, err = newEngine(cfg, log, h.clock, h.newDeviceSeen); err != nil {
 		return nil, err
 	}
 	// The journal never fails to open: without its database it keeps
 	// events in memory and says so loudly.
 	h.journalCfg = cfg.Journal
-	ropts := resolver.Options{Logger: log, Policy: h.engine}
+	ropts := resolver.Options{Logger: log, Policy: h.engine, Clock: h.clock}
 	if cfg.Journal.Enabled {
 		h.journal = journal.Open(cfg.Journal, journal.Options{Logger: log, Dir: cfg.StateDirectory(), EventOutput: opts.EventOutput})
-		ropts.Journal = h.journal
+		h.rec.journal = h.journal
+	}
+	// Alerts: blocked lookups reach them through the journal's hand-off.
+	h.alertsCfg, h.alertsLoc = cfg.Alerts, h.engine.Location()
+	h.rec.alerts.Store(h.startAlerts(cfg))
+	if h.journal != nil || cfg.Alerts.Enabled() {
+		ropts.Journal = h.rec
 	}
 	if cfg.Web.Enabled {
 		// The sources are read at scrape time, once h.srv and h.lists are set.
@@ -98,6 +122,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	}
 	if h.srv, err = resolver.New(cfg.Config, ropts); err != nil {
 		h.closeJournal(context.Background())
+		h.closeAlerts(context.Background())
 		return nil, err
 	}
 	h.engine.SetRouterLookup(h.srv.RouterName) // the Devices page's router names, in the background
@@ -109,6 +134,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	h.lists = h.runLists(setup, lists)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stopEngine, h.engineDone = cancel, make(chan struct{})
+	go h.watchUnwell(ctx) // ends with the engine
 	go func() {
 		defer close(h.engineDone)
 		logged := map[string]time.Time{} // a problem is logged hourly, not every refresh
@@ -124,6 +150,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 		<-h.engineDone
 		h.lists.stop()
 		h.closeJournal(context.Background())
+		h.closeAlerts(context.Background())
 		return nil, err
 	}
 	h.startWeb(cfg)
@@ -154,7 +181,7 @@ func (h *Hearth) startWeb(cfg *config.Config) {
 		return
 	}
 	srv := web.New(web.Options{
-		Config: cfg.Web, Engine: h.engine, Backend: h, Journal: h.journal, Metrics: h.metrics, StateDir: cfg.StateDirectory(),
+		Config: cfg.Web, Engine: h.engine, Backend: h, Journal: h.journal, Metrics: h.metrics, StateDir: cfg.StateDirectory(), Alerts: h,
 		AllowClients: nets, HelpCountries: cfg.Policy.Help.Countries, Catalogue: blocklists.Builtin(),
 		Logger: h.log, Version: h.version, ConfigFile: h.configFile,
 	})
@@ -201,7 +228,17 @@ func (h *Hearth) Shutdown(ctx context.Context) error {
 	h.lists.stop()
 	// After the listeners: the last queries' lookups are in the queue.
 	h.closeJournal(ctx)
+	h.closeAlerts(ctx)
 	return err
+}
+
+// closeAlerts stops the alerts; batches still counting are queued on disk.
+func (h *Hearth) closeAlerts(ctx context.Context) {
+	if a := h.rec.alerts.Swap(nil); a != nil {
+		if err := a.Close(ctx); err != nil {
+			h.log.Warn().Err(err).Msg("alerts")
+		}
+	}
 }
 
 // closeJournal flushes the journal and says what it wrote and dropped.

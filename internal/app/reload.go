@@ -23,7 +23,8 @@ import (
 // running one filters, unless it says `unfiltered: true`: a file emptied or
 // cut short by accident must not switch filtering off for the children.
 //
-// Journal and dashboard settings apply at the next start (a warning says so).
+// Journal and dashboard settings apply at the next start (a warning says so);
+// alerts restart with their new settings, their queue kept on disk.
 func (h *Hearth) Reload(cfg *config.Config) error {
 	h.reloadMu.Lock()
 	defer h.reloadMu.Unlock()
@@ -56,6 +57,7 @@ func (h *Hearth) Reload(cfg *config.Config) error {
 	}
 	h.engine.Apply(pol)
 	h.filtering = cfg.Policy.Filters()
+	h.reloadAlerts(cfg)
 	if cfg.Journal != h.journalCfg {
 		h.log.Warn().Msg("journal settings changed: they apply after a restart")
 	}

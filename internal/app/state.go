@@ -6,6 +6,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/hearth-dns/hearth/internal/clock"
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/policy/identity"
@@ -15,7 +16,7 @@ import (
 // newEngine makes the policy engine, with its state (pauses and bonus time,
 // the devices seen) in the state directory. A damaged state file is set
 // aside and reported, never a reason not to start.
-func newEngine(cfg *config.Config, log zerolog.Logger) (*policy.Engine, error) {
+func newEngine(cfg *config.Config, log zerolog.Logger, clk clock.Clock, firstSight func(state.SeenDevice)) (*policy.Engine, error) {
 	dir := cfg.StateDirectory()
 	overrides, err := state.OpenOverrides(filepath.Join(dir, state.OverridesFile), nil)
 	if err != nil {
@@ -31,6 +32,9 @@ func newEngine(cfg *config.Config, log zerolog.Logger) (*policy.Engine, error) {
 		}
 		log.Error().Err(err).Msg("devices seen")
 	}
+	if firstSight != nil {
+		devices.OnFirstSight(firstSight)
+	}
 	assigned, err := state.OpenAssignments(filepath.Join(dir, state.AssignmentsFile))
 	if err != nil {
 		if assigned == nil {
@@ -45,7 +49,7 @@ func newEngine(cfg *config.Config, log zerolog.Logger) (*policy.Engine, error) {
 		}
 		log.Error().Err(err).Msg("minutes used of daily budgets")
 	}
-	opts := policy.Options{ListCategories: cfg.ListCategories(), Overrides: overrides, Devices: devices, Assignments: assigned, Budgets: budgets,
+	opts := policy.Options{Clock: clk, ListCategories: cfg.ListCategories(), Overrides: overrides, Devices: devices, Assignments: assigned, Budgets: budgets,
 		Neighbours: identity.NewNeighbours(identity.NeighbourSources{})} // read only while identify.neighbours is on
 	return policy.NewEngine(cfg.Policy, opts)
 }

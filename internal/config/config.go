@@ -2,11 +2,13 @@ package config
 
 import (
 	_ "embed"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/hearth-dns/hearth/alerts"
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/fielderr"
 	"github.com/hearth-dns/hearth/journal"
@@ -40,6 +42,7 @@ type Config struct {
 	Journal journal.Config `mapstructure:"journal"`
 	Web     web.Config     `mapstructure:"web"`
 	Log     LogConfig      `mapstructure:"log"`
+	Alerts  alerts.Config  `mapstructure:"alerts"`
 }
 
 // StateDirectory is where Hearth keeps state: state_dir if set; else
@@ -110,6 +113,8 @@ func (c Config) Validate() []error {
 	errs = append(errs, c.Lists.Validate("lists")...)
 	errs = append(errs, c.Journal.Validate("journal")...)
 	errs = append(errs, c.Web.Validate("web")...)
+	errs = append(errs, c.Alerts.Validate("alerts")...)
+	errs = append(errs, c.alertNames()...)
 	errs = append(errs, c.Policy.Validate(blocklists.Builtin(), c.ListCategories())...)
 	return errs
 }
@@ -134,4 +139,19 @@ func schemaVersionError(v int) error {
 			v, SchemaVersion, SchemaVersion, SchemaVersion)
 	}
 	return fielderr.New("schema_version", "%d is not a schema version; write schema_version: %d", v, SchemaVersion)
+}
+
+// alertNames checks that alerts.events.blocked names catalogue categories or
+// services, or the categories of configured lists.
+func (c Config) alertNames() []error {
+	var errs []error
+	for i, name := range c.Alerts.Events.Blocked {
+		if slices.Contains(c.ListCategories(), name) {
+			continue
+		}
+		if _, _, err := blocklists.Builtin().Lookup(name); err != nil {
+			errs = append(errs, fielderr.New(fmt.Sprintf("alerts.events.blocked[%d]", i), "%v", err))
+		}
+	}
+	return errs
 }

@@ -116,3 +116,39 @@ func TestSuggest(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertsValidated: alerts keys are checked with their paths.
+func TestAlertsValidated(t *testing.T) {
+	cfg, _, err := Load(LoadOptions{Search: []string{}, Environ: func() []string { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Alerts.Events.Blocked = []string{"random-video-chat", "omegel"}
+	cfg.Alerts.QuietHours = []string{"daily 25:00-07:00"}
+	cfg.Alerts.Email.SMTP = "mail.example.net"
+	cfg.Alerts.Digest = "sunday"
+	var got []string
+	for _, e := range cfg.Validate() {
+		got = append(got, e.Error())
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{`alerts.events.blocked[1]: "omegel" is not a catalogue category or service`,
+		"alerts.quiet_hours[0]:", "alerts.email.smtp:", "alerts.email.from:", "alerts.email.to:", "alerts.digest:"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("missing %q in:\n%s", want, all)
+		}
+	}
+}
+
+// TestAlertsSecretsFromEnvironment: the mail password and the ntfy token
+// may come from the environment instead of the file.
+func TestAlertsSecretsFromEnvironment(t *testing.T) {
+	env := []string{"HEARTH_ALERTS_EMAIL_PASSWORD=s3cret", "HEARTH_ALERTS_NTFY_TOKEN=tk_abc"}
+	cfg, _, err := Load(LoadOptions{Search: []string{}, Environ: func() []string { return env }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Alerts.Email.Password != "s3cret" || cfg.Alerts.Ntfy.Token != "tk_abc" {
+		t.Errorf("got %+v %+v", cfg.Alerts.Email, cfg.Alerts.Ntfy)
+	}
+}

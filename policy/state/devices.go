@@ -56,7 +56,15 @@ type Registry struct {
 	m     map[string]*Seen
 	dirty bool      // a device or a detail other than last-seen changed since the last save
 	saved time.Time // when last written
+	// firstSight, when set, is told of each device seen for the first time
+	// that is not a configured one (for the alerts).
+	firstSight atomic.Pointer[func(SeenDevice)]
 }
+
+// OnFirstSight sets f to be told, outside the registry's lock, of each
+// device seen for the first time that is not a configured device. f runs on
+// the query path: it must not block (hand the value on and return).
+func (r *Registry) OnFirstSight(f func(SeenDevice)) { r.firstSight.Store(&f) }
 
 // lastSeenSaveEvery is how often a registry whose only change is last-seen
 // times is written: an SD card need not be written every refresh.
@@ -114,6 +122,19 @@ func seenKey(mac net.HardwareAddr, a netip.Addr) string {
 // (nil if unknown), lease name and configured device name ("" if unknown),
 // and returns its record (for Touch).
 func (r *Registry) Observe(device string, mac net.HardwareAddr, a netip.Addr, lease string, now time.Time) *Seen {
+	s, fresh := r.observe(device, mac, a, lease, now)
+	if fresh && device == "" {
+		if f := r.firstSight.Load(); f != nil {
+			r.mu.Lock()
+			sd := SeenDevice{Key: s.key, MAC: s.mac, Addr: s.addr, Lease: s.lease, FirstSeen: s.first, LastSeen: now.UTC()}
+			r.mu.Unlock()
+			(*f)(sd)
+		}
+	}
+	return s
+}
+
+func (r *Registry) observe(device string, mac net.HardwareAddr, a netip.Addr, lease string, now time.Time) (*Seen, bool) {
 	key := seenKey(mac, a)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -138,7 +159,7 @@ func (r *Registry) Observe(device string, mac net.HardwareAddr, a netip.Addr, le
 		r.dirty = true
 	}
 	s.last.Store(now.Unix())
-	return s
+	return s, !ok
 }
 
 func (r *Registry) evictOldest() {
