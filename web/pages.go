@@ -33,7 +33,7 @@ var templateFS embed.FS
 
 // pageNames are the templates, one per page, each defining "content" for
 // templates/layout.tmpl.
-var pageNames = []string{"login", "setup", "now", "report", "devices", "rules", "rulesgroup", "log", "error"}
+var pageNames = []string{"login", "setup", "now", "report", "devices", "rules", "rulesgroup", "log", "alerts", "error"}
 
 // pageSet is the pages' templates and handlers.
 type pageSet struct {
@@ -109,7 +109,7 @@ func (s *Server) pageRoutes() {
 	}
 	sum := sha256.Sum256(css)
 	ps.css = "/static/style.css?v=" + hex.EncodeToString(sum[:4])
-	ps.get = map[string]pageFunc{"now": ps.now, "devices": ps.devices, "rules": ps.rules}
+	ps.get = map[string]pageFunc{"now": ps.now, "devices": ps.devices, "rules": ps.rules, "alerts": ps.alertsPage}
 
 	m := s.mux
 	m.HandleFunc("GET /static/", ps.static)
@@ -138,6 +138,9 @@ func (s *Server) pageRoutes() {
 	m.Handle("POST /devices/person/delete", ps.change("devices", "delete-person", ps.deletePersonForm))
 	ps.rulesRoutes()
 	m.Handle("GET /log", ps.page("log", "Log", ps.log))
+	m.Handle("GET /alerts", ps.page("alerts", "Alerts", ps.alertsPage))
+	m.Handle("POST /alerts/save", ps.change("alerts", "set-alerts", ps.saveAlerts))
+	m.Handle("POST /alerts/test", ps.change("alerts", "test-alert", ps.testAlertForm))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		ps.fail(w, r, http.StatusNotFound, "There is no page "+r.URL.Path+".")
 	})

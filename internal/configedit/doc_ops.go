@@ -360,10 +360,10 @@ func describe(e DeviceEntry) string {
 }
 
 // HouseholdKeys are the keys GET and PUT /api/household cover.
-var HouseholdKeys = []string{"timezone", "calendar", "blocking", "help", "new_devices", "unfiltered"}
+var HouseholdKeys = []string{"timezone", "calendar", "blocking", "help", "new_devices", "unfiltered", "alerts"}
 
 // Household returns the household's settings as the file has them
-// (timezone, calendar, blocking, help, new_devices, unfiltered; keys the file leaves out are absent).
+// (timezone, calendar, blocking, help, new_devices, unfiltered, alerts; keys the file leaves out are absent).
 func (d *Doc) Household() (json.RawMessage, error) {
 	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	for _, key := range HouseholdKeys {
@@ -379,7 +379,7 @@ func (d *Doc) Household() (json.RawMessage, error) {
 // removes a key, so it takes its default.
 func (d *Doc) SetHousehold(v *yaml.Node) error {
 	if v.Kind != yaml.MappingNode {
-		return fielderr.New("household", "want a map of timezone, calendar, blocking, help, new_devices and unfiltered")
+		return fielderr.New("household", "want a map of timezone, calendar, blocking, help, new_devices, unfiltered and alerts")
 	}
 	var errs []error
 	for i := 0; i+1 < len(v.Content); i += 2 {
