@@ -46,8 +46,8 @@ type Protocol uint8
 const (
 	ProtoUDP Protocol = iota
 	ProtoTCP
-	ProtoDoT // DNS-over-TLS (listen_tls)
-	ProtoDoH // DNS-over-HTTPS (listen_https)
+	ProtoDoT     // DNS-over-TLS (listen_tls)
+	ProtoDoH     // DNS-over-HTTPS (listen_https)
 	NumProtocols // the number of protocols, for arrays indexed by Protocol
 )
 

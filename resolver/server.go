@@ -325,8 +325,8 @@ func (s *Server) Addrs() []net.Addr {
 // with it. Commit puts it in force; Discard drops it. It is the resolver's
 // half of a reload that applies in full or not at all.
 type Prepared struct {
-	old   *pipeline // the pipeline it was prepared against
-	pipe  *pipeline
+	old      *pipeline // the pipeline it was prepared against
+	pipe     *pipeline
 	bound    map[string]boundPair    // new listen addresses, bound, not serving
 	encBound map[string]net.Listener // new encrypted listen addresses, by encKey
 	done     bool
