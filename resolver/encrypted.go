@@ -137,7 +137,11 @@ func (s *Server) startEncrypted(key string, proto Protocol, ln net.Listener) {
 	case ProtoDoT:
 		l.tl = newTLSListener(ln, s.tlsConfig("dot"), tcfg.MaxConnections, &s.enc[proto], true)
 		l.dot = &dns.Server{Listener: l.tl, Net: "tcp-tls", Handler: dotHandler{s}, MsgAcceptFunc: acceptQuery,
-			ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: idle}
+			ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: idle,
+			// A phone keeps its DoT connection: no cap on the queries one
+			// connection may ask (miekg/dns closes after 128 by default,
+			// and each new connection costs a handshake).
+			MaxTCPQueries: -1}
 		started := make(chan struct{})
 		l.dot.NotifyStartedFunc = func() { close(started) }
 		go func() {

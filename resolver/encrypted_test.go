@@ -45,7 +45,7 @@ func encHousehold() policy.Config {
 	return cfg
 }
 
-func encServer(t *testing.T, tweak func(*Config)) *encHarness {
+func encServer(t testing.TB, tweak func(*Config)) *encHarness {
 	t.Helper()
 	clk := clocktest.New(thursday(12, 0, 0))
 	h := &encHarness{clk: clk, stateDir: t.TempDir(), engine: policytest.Engine(t, encHousehold(), clk)}
@@ -240,5 +240,30 @@ func TestEncryptedStrictClientRefuses(t *testing.T) {
 			t.Fatalf("handshake failures %+v, want 2", h.s.Stats().Encrypted[0])
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestDoTKeptAlive: one DoT connection asks many queries (a phone keeps
+// its connection; miekg/dns's default would close it after 128).
+func TestDoTKeptAlive(t *testing.T) {
+	t.Parallel()
+	h := encServer(t, nil)
+	conn, err := dns.DialWithTLS("tcp", h.dot, &tls.Config{ServerName: "alex-tablet." + encName, RootCAs: h.roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	q := new(dns.Msg).SetQuestion("www.roblox.com.", dns.TypeA)
+	for i := range 300 {
+		if err := conn.WriteMsg(q); err != nil {
+			t.Fatalf("query %d: %v", i, err)
+		}
+		r, err := conn.ReadMsg()
+		if err != nil || r.Rcode != dns.RcodeNameError {
+			t.Fatalf("query %d: %v %v, want NXDOMAIN (blocked for alex-tablet)", i, r, err)
+		}
+	}
+	if st := h.s.Stats().Encrypted[0]; st.Accepted != 1 {
+		t.Errorf("%d connections, want 1", st.Accepted)
 	}
 }
