@@ -2,12 +2,13 @@ package config
 
 import (
 	"bytes"
-	"github.com/hearth-dns/hearth/policy"
 	"slices"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hearth-dns/hearth/policy"
 )
 
 // TestDefaultYAMLDocumentsEveryKey checks that default.yaml lists exactly the
