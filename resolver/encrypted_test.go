@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -266,4 +267,76 @@ func TestDoTKeptAlive(t *testing.T) {
 	if st := h.s.Stats().Encrypted[0]; st.Accepted != 1 {
 		t.Errorf("%d connections, want 1", st.Accepted)
 	}
+}
+
+// TestEncryptedReload: a reload starts DoT and DoH listeners and a later
+// one stops them; connections closed by the client free their slot.
+func TestEncryptedReload(t *testing.T) {
+	t.Parallel()
+	up := dnstest.NewServer(t)
+	cfg := testConfig("udp://" + up.Addr)
+	dir := t.TempDir()
+	s, _ := startWith(t, cfg, Options{StateDir: dir})
+	if n := len(s.EncryptedAddrs(ProtoDoT)) + len(s.EncryptedAddrs(ProtoDoH)); n != 0 {
+		t.Fatalf("%d encrypted listeners before they are configured", n)
+	}
+	with := cfg
+	with.ListenTLS, with.ListenHTTPS = []string{"127.0.0.1:0"}, []string{"127.0.0.1:0"}
+	with.TLS = TLSConfig{SelfSigned: true, Names: []string{encName}}
+	if err := s.Reload(with); err != nil {
+		t.Fatal(err)
+	}
+	pem, err := tlscert.CACertPEM(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &encHarness{s: s, roots: x509.NewCertPool(), dot: s.EncryptedAddrs(ProtoDoT)[0].String(), doh: s.EncryptedAddrs(ProtoDoH)[0].String()}
+	h.roots.AppendCertsFromPEM(pem)
+	if m, err := askDoT(t, h.dot, encName, h.roots, "www.example.com."); err != nil || m.Rcode != dns.RcodeSuccess {
+		t.Fatalf("DoT after the reload: %v %v", m, err)
+	}
+	c := h.httpClient()
+	wire, _ := new(dns.Msg).SetQuestion("www.example.com.", dns.TypeA).Pack()
+	resp, err := c.Get("https://" + h.doh + "/dns-query?dns=" + base64.RawURLEncoding.EncodeToString(wire))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("DoH after the reload: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	c.CloseIdleConnections()
+	deadline := time.Now().Add(5 * time.Second)
+	for st := s.Stats().Encrypted; st[0].Open+st[1].Open != 0; st = s.Stats().Encrypted {
+		if time.Now().After(deadline) {
+			t.Fatalf("connections still open after the clients closed them: %+v", st)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := s.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := askDoT(t, h.dot, encName, h.roots, "www.example.com."); err == nil {
+		t.Error("DoT still answers after listen_tls was removed")
+	}
+}
+
+// TestEncryptedConnectionLimit: beyond tls.max_connections a client waits
+// until a connection closes.
+func TestEncryptedConnectionLimit(t *testing.T) {
+	t.Parallel()
+	h := encServer(t, func(c *Config) { c.TLS.MaxConnections = 1 })
+	cfg := &tls.Config{ServerName: encName, RootCAs: h.roots}
+	first, err := tls.Dial("tcp", h.dot, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &net.Dialer{Deadline: time.Now().Add(300 * time.Millisecond)}
+	if c, err := tls.DialWithDialer(d, "tcp", h.dot, cfg); err == nil {
+		c.Close()
+		t.Fatal("a second connection was served beyond max_connections 1")
+	}
+	first.Close()
+	second, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", h.dot, cfg)
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	second.Close()
 }
