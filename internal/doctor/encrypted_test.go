@@ -4,16 +4,20 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
+	"github.com/hearth-dns/hearth/internal/dnstest"
 	"github.com/hearth-dns/hearth/internal/tlscert"
 )
 
@@ -64,4 +68,52 @@ func TestDoctorEncryptedDNSCertificate(t *testing.T) {
 	}
 	_, out = runDoctor(t, path, nil)
 	wantFinding(t, out, "ok", "encrypted DNS certificate: valid until", "local CA", "*.dns.home.arpa")
+}
+
+// TestDoctorEncryptedPorts: an encrypted listen address that is free, held
+// by Hearth (its certificate is served there), or held by another program.
+func TestDoctorEncryptedPorts(t *testing.T) {
+	dir := t.TempDir()
+	certPath, keyPath := certEnding(t, dir, doctorNow.Add(60*24*time.Hour))
+	pair, err := tls.LoadX509KeyPair(certPath, keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ours.Close()
+	go func() {
+		for {
+			c, err := ours.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	other, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	go func() {
+		for {
+			c, err := other.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	free := dnstest.FreeAddrOn(t, "127.0.0.1")
+	yaml := fmt.Sprintf("listen_tls: [%q, %q]\nlisten_https: [%q]\ntls:\n  cert_file: %s\n  key_file: %s\n  names: [dns.example.net]\n",
+		ours.Addr(), free, other.Addr(), certPath, keyPath)
+	path, _ := writeDoctorConfig(t, doctorSetup{extra: yaml})
+	_, out := runDoctor(t, path, nil)
+	wantFinding(t, out, "ok", "listen_tls "+ours.Addr().String()+": in use by Hearth")
+	wantFinding(t, out, "ok", "listen_tls "+free+": free")
+	wantFinding(t, out, "FAIL", "listen_https "+other.Addr().String()+": in use by another program", "ss -tlpn")
 }
