@@ -112,8 +112,10 @@ func (h dohHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	case dns.MsgRejectNotImplemented:
 		h.s.reply(w, req, dns.RcodeNotImplemented)
+		h.s.obs.Query(ProtoDoH, ResultInvalid)
 	case dns.MsgReject:
 		h.s.reply(w, req, dns.RcodeFormatError)
+		h.s.obs.Query(ProtoDoH, ResultInvalid)
 	default:
 		h.s.handle(w, req, ProtoDoH, id)
 	}
