@@ -525,9 +525,9 @@ func (c *compiler) devices(p *plan, list []DeviceConfig, groups []string, owners
 			c.fail(key+".group", "%s; groups: %s", msg, strings.Join(groups, ", "))
 			d.group = p.groups[DefaultGroup]
 		}
-		if len(dc.IP) == 0 && len(dc.MAC) == 0 {
-			c.fail(key, "device %q has neither ip nor mac: Hearth cannot recognise it", dc.Name)
-		}
+		// A device with neither ip nor mac is known by its name alone, over
+		// DNS-over-TLS or DNS-over-HTTPS (deviceid.go); internal/config
+		// refuses one when no encrypted listener is configured.
 		for j, s := range dc.IP {
 			k := indexKey(key+".ip", j)
 			pre, err := parsePrefix(s)

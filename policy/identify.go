@@ -58,6 +58,9 @@ func (w *Who) group(b *bound) *group {
 // already cached it takes a read lock and allocates nothing.
 func (e *Engine) Identify(client *identity.ClientInfo, now time.Time) Who {
 	b := e.cur.Load()
+	if client.DeviceID != "" {
+		return e.identifyByID(b, client, now)
+	}
 	ci := client.Trusted(b.plan.forwarders)
 	gen := e.src.Gen()
 	id, ok := b.ids.Get(&ci, gen)

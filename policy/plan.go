@@ -183,6 +183,7 @@ type bound struct {
 	lists *blocklists.Compiled    // may be nil before the first compile
 	ids   *identity.Cache[*ident] // who each client is, under this plan
 	svc   serviceIDs              // the catalogue services' numbers (looked.go)
+	byID  idCache                 // who each device ID is, under this plan (deviceid.go)
 }
 
 // bind resolves every name set of p against the sources of c.

@@ -27,6 +27,11 @@ type Config struct {
 	Local     LocalConfig     `mapstructure:"local"`
 	RateLimit RateLimitConfig `mapstructure:"rate_limit"`
 	Rebinding RebindingConfig `mapstructure:"rebinding"`
+	// ListenTLS are DNS-over-TLS addresses (RFC 7858, port 853);
+	// ListenHTTPS DNS-over-HTTPS ones (RFC 8484, /dns-query). Both need tls.
+	ListenTLS   []string  `mapstructure:"listen_tls"`
+	ListenHTTPS []string  `mapstructure:"listen_https"`
+	TLS         TLSConfig `mapstructure:"tls"`
 }
 
 // RateLimitConfig is the `rate_limit:` section: a token bucket per client
@@ -118,6 +123,7 @@ func (c Config) Validate() []error {
 	} else if c.RateLimit.QPS > 0 && c.RateLimit.Burst == 0 {
 		errs = append(errs, fielderr.New("rate_limit.burst", "0 while rate_limit.qps is %d: no query could pass; set it to at least qps (e.g. %d)", c.RateLimit.QPS, 2*c.RateLimit.QPS))
 	}
+	errs = append(errs, c.validateEncrypted()...)
 	for _, d := range c.Rebinding.Allow {
 		if _, ok := dns.IsDomainName(d); !ok || strings.Trim(strings.TrimSpace(d), ".") == "" {
 			errs = append(errs, fielderr.New("rebinding.allow", "%q is not a domain name", d))

@@ -46,10 +46,12 @@ type Protocol uint8
 const (
 	ProtoUDP Protocol = iota
 	ProtoTCP
+	ProtoDoT     // DNS-over-TLS (listen_tls)
+	ProtoDoH     // DNS-over-HTTPS (listen_https)
 	NumProtocols // the number of protocols, for arrays indexed by Protocol
 )
 
-var protoNames = [NumProtocols]string{"udp", "tcp"}
+var protoNames = [NumProtocols]string{"udp", "tcp", "dot", "doh"}
 
 func (p Protocol) String() string {
 	if p < NumProtocols {
@@ -149,6 +151,11 @@ type Stats struct {
 	Rebinding int64
 	// LogSuppressed: log lines left out by the per-device log limit.
 	LogSuppressed int64
+	// Encrypted: DoT's and DoH's connections and failed handshakes.
+	Encrypted []EncryptedStat
+	// CertNotAfter: when the encrypted listeners' certificate ends (zero
+	// without them).
+	CertNotAfter time.Time
 }
 
 // Stats returns the resolver's statistics now. The cache's figures are
@@ -156,10 +163,13 @@ type Stats struct {
 // starts a new one).
 func (s *Server) Stats() Stats {
 	p := s.pipe.Load()
+	enc, end := s.encryptedStats()
 	return Stats{
 		Cache:         p.cache.stats(),
 		UpstreamBusy:  s.upstreamBusy.Load(),
 		Rebinding:     s.rebinding.Load(),
 		LogSuppressed: s.logs.suppressedTotal(),
+		Encrypted:     enc,
+		CertNotAfter:  end,
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/hearth-dns/hearth/internal/tlscert"
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy"
 	"github.com/hearth-dns/hearth/policy/verdict"
@@ -31,6 +32,7 @@ type pipeline struct {
 	limiter   *rateLimiter    // nil: no per-client rate limit
 	rebind    *rebindGuard    // nil: rebinding protection is off
 	budget    time.Duration   // how long one query may spend on upstreams
+	certs     *tlscert.Source // the encrypted listeners' certificate; nil without them
 }
 
 // request is what the pipeline keeps of a client's query, read once.
@@ -70,7 +72,13 @@ type request struct {
 // tells the Observer how the query was answered; serve is the pipeline,
 // each exit returning its Result.
 func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
-	proto, res := protocolOf(w), ResultError
+	s.handle(w, req, protocolOf(w), "")
+}
+
+// handle is ServeDNS for a query that came in on proto, from a device that
+// named itself deviceID over an encrypted transport ("" if none).
+func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg, proto Protocol, deviceID string) {
+	res := ResultError
 	defer func() {
 		if v := recover(); v != nil {
 			if s.logs.allow(logSubject{kind: "panic"}, s.clock.Now()) {
@@ -81,12 +89,12 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		}
 		s.obs.Query(proto, res)
 	}()
-	res = s.serve(w, req)
+	res = s.serve(w, req, deviceID)
 }
 
 // serve runs the pipeline for one query (steps as listed at ServeDNS) and
 // reports how it was answered.
-func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
+func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg, deviceID string) Result {
 	p := s.pipe.Load()
 
 	// 1. Who may ask.
@@ -146,6 +154,7 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) Result {
 	if s.policy != nil {
 		name := unsafe.String(&lname[0], len(lname))
 		client := ClientFromQuery(remote, req)
+		client.DeviceID = deviceID
 		who = s.policy.Identify(&client, clock)
 		s.policy.DecideInto(&d, name, who, clock)
 		s.policy.LookedUp(who, &d, clock) // a device not yet named: which services, today

@@ -38,6 +38,9 @@ type Options struct {
 	// Observer, when set, is told what happens to each query and each
 	// upstream attempt, for metrics (see metrics.go). Nil: no metrics.
 	Observer Observer
+	// StateDir keeps the local CA and the certificate it signs for the
+	// encrypted listeners (tls.self_signed).
+	StateDir string
 }
 
 // Recorder takes lookups for the journal without waiting. e.Name may be a
@@ -72,8 +75,12 @@ type Server struct {
 	upstreamBusy atomic.Int64 // upstream queries not sent: max_in_flight reached
 	rebinding    atomic.Int64 // upstream answers dropped by rebinding protection
 
-	mu        sync.Mutex // guards listeners
+	stateDir string
+	enc      [NumProtocols]encCounters // DoT and DoH connections (encrypted.go)
+
+	mu        sync.Mutex // guards listeners and encs
 	listeners map[string]*listener
+	encs      map[string]*encListener // DoT and DoH, by encKey
 }
 
 // listener is one configured address: Hearth's own UDP read loop (udp.go)
@@ -97,6 +104,8 @@ func New(cfg Config, opts Options) (*Server, error) {
 		obs:           opts.Observer,
 		prefetchSlots: make(chan struct{}, maxPrefetches),
 		listeners:     make(map[string]*listener),
+		encs:          make(map[string]*encListener),
+		stateDir:      opts.StateDir,
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
@@ -156,6 +165,10 @@ func (s *Server) build(cfg Config, old *pipeline) (*pipeline, error) {
 		p.limiter = newRateLimiter(cfg.RateLimit)
 	}
 	p.rebind = newRebindGuard(cfg.Rebinding)
+	if err := s.buildCerts(p, old); err != nil {
+		p.close()
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -169,6 +182,11 @@ func (s *Server) Start() error {
 			s.stopListeners(context.Background(), nil)
 			return err
 		}
+	}
+	if err := s.startAllEncrypted(); err != nil {
+		s.stopListeners(context.Background(), nil)
+		s.stopEncrypted(context.Background(), nil)
+		return err
 	}
 	s.bg.Add(1)
 	go s.runLogFlush()
@@ -307,10 +325,11 @@ func (s *Server) Addrs() []net.Addr {
 // with it. Commit puts it in force; Discard drops it. It is the resolver's
 // half of a reload that applies in full or not at all.
 type Prepared struct {
-	old   *pipeline // the pipeline it was prepared against
-	pipe  *pipeline
-	bound map[string]boundPair // new listen addresses, bound, not serving
-	done  bool
+	old      *pipeline // the pipeline it was prepared against
+	pipe     *pipeline
+	bound    map[string]boundPair    // new listen addresses, bound, not serving
+	encBound map[string]net.Listener // new encrypted listen addresses, by encKey
+	done     bool
 }
 
 type boundPair struct {
@@ -331,7 +350,7 @@ func (s *Server) Prepare(cfg Config) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr := &Prepared{old: old, pipe: p, bound: map[string]boundPair{}}
+	pr := &Prepared{old: old, pipe: p, bound: map[string]boundPair{}, encBound: map[string]net.Listener{}}
 	for _, addr := range cfg.Listen {
 		if s.listeners[addr] != nil || pr.bound[addr].conns != nil {
 			continue
@@ -342,6 +361,10 @@ func (s *Server) Prepare(cfg Config) (*Prepared, error) {
 			return nil, err
 		}
 		pr.bound[addr] = boundPair{conns, ln}
+	}
+	if err := s.bindNewEncrypted(cfg, pr); err != nil {
+		s.discardLocked(pr)
+		return nil, err
 	}
 	return pr, nil
 }
@@ -370,6 +393,7 @@ func (s *Server) Commit(pr *Prepared) error {
 		want[addr] = true
 	}
 	s.stopListeners(context.Background(), want)
+	s.commitEncrypted(pr)
 	// Queries still in flight may be using the old upstreams: close them
 	// once those queries are surely done.
 	time.AfterFunc(old.budget+time.Second, old.close)
@@ -392,6 +416,9 @@ func (s *Server) discardLocked(pr *Prepared) {
 	for _, b := range pr.bound {
 		closeAll(b.conns)
 		b.ln.Close()
+	}
+	for _, ln := range pr.encBound {
+		ln.Close()
 	}
 	pr.pipe.close()
 }
@@ -434,7 +461,7 @@ func (s *Server) stopListener(ctx context.Context, addr string) error {
 // ctx), then stops background work and closes upstream connections.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	err := s.stopListeners(ctx, nil)
+	err := errors.Join(s.stopListeners(ctx, nil), s.stopEncrypted(ctx, nil))
 	s.mu.Unlock()
 	s.cancel()
 	s.bg.Wait()

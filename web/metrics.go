@@ -75,7 +75,7 @@ func NewMetrics(src MetricsSources) *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry()}
 	queries := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "hearth_dns_queries_total",
-		Help: "DNS queries answered, by transport (udp, tcp) and result (allowed, blocked, rewritten, local, refused, invalid, error).",
+		Help: "DNS queries answered, by transport (udp, tcp, dot, doh) and result (allowed, blocked, rewritten, local, refused, invalid, error).",
 	}, []string{"protocol", "result"})
 	for p := range resolver.NumProtocols {
 		for r := range resolver.NumResults {
@@ -117,6 +117,7 @@ func NewMetrics(src MetricsSources) *Metrics {
 	m.reg.MustRegister(
 		queries, m.cacheHits, m.cacheMisses, blocked, duration, errs,
 		&sourceCollector{src: src},
+		encryptedCollector{src: src},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

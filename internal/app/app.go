@@ -94,7 +94,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	// The journal never fails to open: without its database it keeps
 	// events in memory and says so loudly.
 	h.journalCfg = cfg.Journal
-	ropts := resolver.Options{Logger: log, Policy: h.engine, Clock: h.clock}
+	ropts := resolver.Options{Logger: log, Policy: h.engine, Clock: h.clock, StateDir: cfg.StateDirectory()}
 	if cfg.Journal.Enabled {
 		h.journal = journal.Open(cfg.Journal, journal.Options{Logger: log, Dir: cfg.StateDirectory(), EventOutput: opts.EventOutput})
 		h.rec.journal = h.journal

@@ -116,6 +116,13 @@ func (c Config) Validate() []error {
 	errs = append(errs, c.Alerts.Validate("alerts")...)
 	errs = append(errs, c.alertNames()...)
 	errs = append(errs, c.Policy.Validate(blocklists.Builtin(), c.ListCategories())...)
+	if len(c.ListenTLS)+len(c.ListenHTTPS) == 0 {
+		for i, d := range c.Policy.Devices {
+			if len(d.IP) == 0 && len(d.MAC) == 0 {
+				errs = append(errs, fielderr.New(fmt.Sprintf("devices[%d]", i), "device %q has neither ip nor mac: Hearth cannot recognise it (a device known by its name alone needs listen_tls or listen_https, see docs/encrypted-dns.md)", d.Name))
+			}
+		}
+	}
 	return errs
 }
 

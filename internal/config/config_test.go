@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hearth-dns/hearth/policy"
 )
 
 // TestDefaultYAMLDocumentsEveryKey checks that default.yaml lists exactly the
@@ -80,6 +82,15 @@ func TestValidate(t *testing.T) {
 		{"format", func(c *Config) { c.Log.Format = "text" }, []string{"log.format"}},
 		{"all levels", func(c *Config) { c.Log.Level = "disabled"; c.Log.Format = "console" }, nil},
 		{"with resolver", func(c *Config) { c.Log.Format = "x"; c.UDPSize = 1 }, []string{"log.format", "udp_size"}},
+		{"device by name, no encrypted listener", func(c *Config) {
+			c.Policy.Devices = []policy.DeviceConfig{{Name: "alex-phone"}}
+		}, []string{"devices[0]"}},
+		{"device by name over DoT", func(c *Config) {
+			c.Policy.Devices = []policy.DeviceConfig{{Name: "alex-phone"}}
+			c.ListenTLS = []string{":853"}
+			c.TLS.SelfSigned, c.TLS.Names = true, []string{"dns.home.arpa"}
+		}, nil},
+		{"DoH without a certificate", func(c *Config) { c.ListenHTTPS = []string{":443"} }, []string{"listen_https"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -95,6 +95,7 @@ func (d *Doctor) Run(ctx context.Context, opts config.LoadOptions, each func(Fin
 	}{
 		{"listen", func(cfg *config.Config) { d.checkListen(ctx, cfg) }},
 		{"dashboard", func(cfg *config.Config) { d.checkWeb(ctx, cfg) }},
+		{"encrypted", d.checkEncryptedDNS},
 		{"upstream", func(cfg *config.Config) { d.checkUpstreams(ctx, cfg) }},
 		{"clock", nil},
 		{"timezone", d.checkTimezone},

@@ -21,6 +21,13 @@ type ClientInfo struct {
 	// ECS is the EDNS Client Subnet source prefix (masked), if the query had
 	// one; a /32 or /128 one also sets Addr.
 	ECS netip.Prefix
+	// DeviceID is the name the device gave itself over an encrypted
+	// transport: the left-most label of its TLS server name (SNI) below one
+	// of tls.names, or the last segment of its DNS-over-HTTPS path
+	// (/dns-query/alex-phone); "" over plain UDP and TCP. It is a lowercase
+	// slug (IsSlug). Unlike MAC and ECS it is not a claim inside the packet
+	// but part of the connection the client opened, so Direct keeps it.
+	DeviceID string
 }
 
 // Forwarded reports whether the query claims a client other than its sender.
@@ -28,7 +35,9 @@ func (c ClientInfo) Forwarded() bool { return c.Addr != c.Remote || c.MAC != nil
 
 // Direct drops what the packet claims and keeps only its source address: use
 // it for queries that do not come from a trusted forwarder.
-func (c ClientInfo) Direct() ClientInfo { return ClientInfo{Addr: c.Remote, Remote: c.Remote} }
+func (c ClientInfo) Direct() ClientInfo {
+	return ClientInfo{Addr: c.Remote, Remote: c.Remote, DeviceID: c.DeviceID}
+}
 
 // Trusted returns c as far as it may be believed: c itself if its sender is
 // one of forwarders (the home router), else only its source address.
