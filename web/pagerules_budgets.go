@@ -81,12 +81,15 @@ func minutesOf(s string) string {
 }
 
 // budgetsFromForm reads the editor's budget rows (b0.what, b0.daily, ...);
-// a row with nothing chosen is dropped.
+// a row with nothing chosen, or ticked for removal (b0.remove), is dropped.
 func budgetsFromForm(f url.Values) []budgetDraft {
 	n, _ := strconv.Atoi(f.Get("budgets"))
 	var out []budgetDraft
 	for i := range min(n, 50) {
 		p := fmt.Sprintf("b%d.", i)
+		if f.Get(p+"remove") == "yes" {
+			continue
+		}
 		b := budgetDraft{What: picked(f, p+"what", p+"add", "")}
 		for _, k := range budgetKinds {
 			*k.draft(&b) = strings.TrimSpace(f.Get(p + k.Key))
@@ -157,18 +160,22 @@ func (ps *pageSet) budgetViews(bs []budgetDraft, errs map[string]string) []budge
 // budgetErrors refuses amounts that are not whole minutes of a day, keyed
 // as the checker keys them (groups.kids.budgets[0].school_days), before the
 // file is touched: the form asks for minutes, not durations.
-func (d groupDraft) budgetErrors() error {
+func (d groupDraft) budgetErrors() error { return budgetErrors("groups."+d.Name, d.Budgets) }
+
+// budgetErrors checks budgets whose file key is prefix (groups.kids,
+// people.alex): the keys of its errors are prefix.budgets[i].amount.
+func budgetErrors(prefix string, bs []budgetDraft) error {
 	var errs []error
-	for i, b := range d.Budgets {
+	for i, b := range bs {
 		for _, k := range budgetKinds {
 			v := *k.draft(&b)
 			if n, err := strconv.Atoi(v); v != "" && (err != nil || n < 0 || n > 24*60) {
-				errs = append(errs, fielderr.New(fmt.Sprintf("groups.%s.budgets[%d].%s", d.Name, i, k.Key),
+				errs = append(errs, fielderr.New(fmt.Sprintf("%s.budgets[%d].%s", prefix, i, k.Key),
 					"%s: %q is not a number of minutes from 0 to 1440", strings.ToLower(k.Label), v))
 			}
 		}
 		if len(b.What) == 0 {
-			errs = append(errs, fielderr.New(fmt.Sprintf("groups.%s.budgets[%d].what", d.Name, i), "choose what the budget counts"))
+			errs = append(errs, fielderr.New(fmt.Sprintf("%s.budgets[%d].what", prefix, i), "choose what the budget counts"))
 		}
 	}
 	return errors.Join(errs...)

@@ -151,7 +151,7 @@ func (ps *pageSet) devices(_ *http.Request, v *view) int {
 	var data []byte
 	d.File, data, _ = s.svc.ConfigState()
 	d.Blockable, _, _ = ps.catalogueOptions("")
-	d.Children = ps.children()
+	d.Children = ps.children(v)
 	own := map[string]ownEntries{}
 	for _, o := range s.svc.DeviceEntries(data) {
 		own[o.Name] = o

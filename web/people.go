@@ -113,6 +113,10 @@ func (s *Server) deletePerson(w http.ResponseWriter, r *http.Request, _ Principa
 type childCard struct {
 	ID, Name, Group string
 	Devices         []childDevice
+	// Budgets are the child's own daily budgets (replacing their group's
+	// for the same what), then an empty row to add one.
+	Budgets []budgetView
+	NewRow  int // the empty row's index
 }
 
 type childDevice struct {
@@ -120,8 +124,9 @@ type childDevice struct {
 	Owned bool
 }
 
-// children fills the Children section from the file.
-func (ps *pageSet) children() []childCard {
+// children fills the Children section from the file; a refused save of a
+// child's form (v.Failed) shows what was posted, problems next to the rows.
+func (ps *pageSet) children(v *view) []childCard {
 	people, _, err := ps.s.svc.PeopleConfig()
 	if err != nil {
 		return nil
@@ -133,15 +138,29 @@ func (ps *pageSet) children() []childCard {
 	slices.Sort(named)
 	var out []childCard
 	for i, p := range people {
-		var v struct {
-			Devices []string `json:"devices"`
-			Group   string   `json:"group"`
+		var pv struct {
+			Devices []string        `json:"devices"`
+			Group   string          `json:"group"`
+			Budgets json.RawMessage `json:"budgets"`
 		}
-		_ = json.Unmarshal(p.Value, &v)
-		c := childCard{ID: fmt.Sprintf("child-%d", i+1), Name: p.Name, Group: v.Group}
+		_ = json.Unmarshal(p.Value, &pv)
+		c := childCard{ID: fmt.Sprintf("child-%d", i+1), Name: p.Name, Group: pv.Group}
 		for _, n := range named {
-			c.Devices = append(c.Devices, childDevice{n, slices.Contains(v.Devices, n)})
+			c.Devices = append(c.Devices, childDevice{n, slices.Contains(pv.Devices, n)})
 		}
+		budgets, errs := budgetsFromJSON(pv.Budgets), map[string]string{}
+		if f := v.Failed; f != nil && f.Action == "put-person" && f.Form.Get("name") == p.Name {
+			budgets = budgetsFromForm(f.Form)
+			for key, msg := range f.Fields {
+				var i int
+				if _, err := fmt.Sscanf(strings.TrimPrefix(key, "people."+p.Name+"."), "budgets[%d]", &i); err == nil {
+					id := fmt.Sprintf("b%d", i)
+					errs[id] = joinMsg(errs[id], msg)
+				}
+			}
+		}
+		c.NewRow = len(budgets)
+		c.Budgets = ps.budgetViews(append(budgets, budgetDraft{}), errs)
 		out = append(out, c)
 	}
 	return out
@@ -158,12 +177,24 @@ func (ps *pageSet) savePerson(r *http.Request, _ Principal) (string, string, str
 	if g := r.PostFormValue("group"); g != "" {
 		body["group"] = g
 	}
+	if r.PostForm.Has("budgets") { // the card's budget rows (a new child has none yet)
+		bs := budgetsFromForm(r.PostForm)
+		if err := budgetErrors("people."+name, bs); err != nil {
+			return name, "", "", err
+		}
+		if len(bs) > 0 {
+			raw, _ := budgetsFile("people."+name, bs, fieldMap{})
+			body["budgets"] = raw
+		} else {
+			body["budgets"] = nil
+		}
+	}
 	if doc, _, err := ps.s.svc.readConfig(); err == nil { // keep what the form does not show
 		if raw, err := doc.Person(name); err == nil {
 			var old map[string]any
 			if json.Unmarshal(raw, &old) == nil {
 				for k, v := range old {
-					if _, set := body[k]; !set && k != "group" {
+					if _, set := body[k]; !set && k != "group" && k != "budgets" || k == "budgets" && !r.PostForm.Has("budgets") {
 						body[k] = v
 					}
 				}

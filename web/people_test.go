@@ -62,3 +62,52 @@ func TestPeopleAPIAndPage(t *testing.T) {
 		t.Errorf("hearth.yaml after removing sam:\n%s", data)
 	}
 }
+
+// A child's own daily budget from their card on the Devices page: the empty
+// row filled in is saved in people: (replacing the group's for the same
+// what, in force for the engine), minutes that are not a number are said
+// next to the row with nothing written, and "Remove this budget" takes it
+// out again.
+func TestChildBudgetOnDevicesPage(t *testing.T) {
+	t.Parallel()
+	f, csrf, path := newRulesFixture(t)
+	if status, _, out := f.putJSON("/api/people/alex", csrf, "", `{"devices":["alex-tablet"]}`); status != http.StatusOK {
+		t.Fatalf("PUT alex: %d %v", status, out)
+	}
+	_, page := f.get("/devices")
+	if !strings.Contains(page, "A daily budget for alex only") {
+		t.Fatalf("alex's card has no empty budget row:\n%s", page)
+	}
+	form := url.Values{"csrf": {csrf}, "version": {versionOf(t, page)}, "name": {"alex"}, "devices": {"alex-tablet"},
+		"budgets": {"1"}, "b0.add": {"gaming"}, "b0.daily": {"forty"}}
+	before, _ := os.ReadFile(path)
+	resp, body := f.post("/devices/person", form)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="child-1-b0-err"`) || !strings.Contains(body, "forty") {
+		t.Fatalf("minutes not a number: %s, no error next to the row:\n%s", resp.Status, body)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Fatalf("a refused budget changed hearth.yaml:\n%s", after)
+	}
+	form.Set("b0.daily", "45")
+	if resp, body = f.post("/devices/person", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save alex's budget: %s\n%s", resp.Status, body)
+	}
+	if b, err := f.engine.BudgetStatus(f.clk.Now(), "alex"); err != nil || len(b) != 1 || b[0].Minutes != 45 || b[0].What != "gaming" {
+		t.Fatalf("alex's budgets after saving: %+v, %v", b, err)
+	}
+	_, page = f.get("/devices")
+	if !strings.Contains(page, `name="b0.daily" value="45"`) || !strings.Contains(page, "alex's budget 1") {
+		t.Errorf("alex's saved budget is not on the card:\n%s", page)
+	}
+	remove := url.Values{"csrf": {csrf}, "version": {versionOf(t, page)}, "name": {"alex"}, "devices": {"alex-tablet"},
+		"budgets": {"2"}, "b0.what": {"gaming"}, "b0.daily": {"45"}, "b0.remove": {"yes"}}
+	if resp, body = f.post("/devices/person", remove); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("remove alex's budget: %s\n%s", resp.Status, body)
+	}
+	if b, _ := f.engine.BudgetStatus(f.clk.Now(), "alex"); len(b) != 0 {
+		t.Errorf("alex still has budgets after removing: %+v", b)
+	}
+	if data, _ := os.ReadFile(path); strings.Contains(string(data), "daily: 45m") {
+		t.Errorf("hearth.yaml still has the budget:\n%s", data)
+	}
+}
