@@ -80,8 +80,8 @@ type Filter struct {
 	// Devices, when not empty, keeps the rows of these configured device
 	// names only (a person's devices), besides Device.
 	Devices []string
-	Action       Actions   // AnyAction (the zero value), OnlyBlocked or OnlyAllowed
-	Limit        int       // at most this many rows, newest first; 0: all, oldest first
+	Action  Actions // AnyAction (the zero value), OnlyBlocked or OnlyAllowed
+	Limit   int     // at most this many rows, newest first; 0: all, oldest first
 }
 
 // Actions selects rows by their action, for a Filter.

@@ -127,24 +127,35 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, _ Principal) {
 }
 
 func (s *Server) putGroup(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {
+	return s.putNamed(w, r, s.svc.PutGroup)
+}
+
+func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {
+	return s.deleteNamed(w, r, s.svc.DeleteGroup)
+}
+
+// putNamed is PUT of a named section of hearth.yaml (a group, a person):
+// the body in the file's shape, If-Match the version, the section as saved.
+func (s *Server) putNamed(w http.ResponseWriter, r *http.Request, put func(name string, body []byte, version string) (json.RawMessage, configState, error)) (string, string, error) {
 	name := r.PathValue("name")
 	body, ok := rawBody(w, r)
 	if !ok {
 		return name, "", errBadRequest
 	}
-	g, st, err := s.svc.PutGroup(name, body, ifMatch(r))
+	v, st, err := put(name, body, ifMatch(r))
 	if err != nil {
 		writeConfigError(w, err, st)
 		return name, "", cause(err)
 	}
 	setVersion(w, st)
-	writeRaw(w, http.StatusOK, g)
+	writeRaw(w, http.StatusOK, v)
 	return name, "hearth.yaml " + short(st.Version), nil
 }
 
-func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {
+// deleteNamed is DELETE of a named section of hearth.yaml.
+func (s *Server) deleteNamed(w http.ResponseWriter, r *http.Request, del func(name, version string) (configState, error)) (string, string, error) {
 	name := r.PathValue("name")
-	st, err := s.svc.DeleteGroup(name, ifMatch(r))
+	st, err := del(name, ifMatch(r))
 	if err != nil {
 		writeConfigError(w, err, st)
 		return name, "", cause(err)

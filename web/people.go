@@ -80,31 +80,11 @@ func (s *Server) people(w http.ResponseWriter, _ *http.Request, _ Principal) {
 }
 
 func (s *Server) putPerson(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {
-	name := r.PathValue("name")
-	body, ok := rawBody(w, r)
-	if !ok {
-		return name, "", errBadRequest
-	}
-	p, st, err := s.svc.PutPerson(name, body, ifMatch(r))
-	if err != nil {
-		writeConfigError(w, err, st)
-		return name, "", cause(err)
-	}
-	setVersion(w, st)
-	writeRaw(w, http.StatusOK, p)
-	return name, "hearth.yaml " + short(st.Version), nil
+	return s.putNamed(w, r, s.svc.PutPerson)
 }
 
 func (s *Server) deletePerson(w http.ResponseWriter, r *http.Request, _ Principal) (string, string, error) {
-	name := r.PathValue("name")
-	st, err := s.svc.DeletePerson(name, ifMatch(r))
-	if err != nil {
-		writeConfigError(w, err, st)
-		return name, "", cause(err)
-	}
-	setVersion(w, st)
-	w.WriteHeader(http.StatusNoContent)
-	return name, "hearth.yaml " + short(st.Version), nil
+	return s.deleteNamed(w, r, s.svc.DeletePerson)
 }
 
 // The Devices page's Children section: one card per child (their

@@ -184,7 +184,9 @@ people:
 		{"add alex", func() error {
 			return d.SetPerson("alex", mustNode(t, `{"devices":["alex-tablet","alex-switch"],"group":"kids","budgets":[{"what":["gaming"],"school_days":"60m","weekends":"2h"}]}`))
 		}},
-		{"give sam a group", func() error { return d.SetPerson("sam", mustNode(t, `{"name":"sam","devices":["sam-phone"],"group":"kids"}`)) }},
+		{"give sam a group", func() error {
+			return d.SetPerson("sam", mustNode(t, `{"name":"sam","devices":["sam-phone"],"group":"kids"}`))
+		}},
 	}
 	for _, s := range steps {
 		if err := s.do(); err != nil {
