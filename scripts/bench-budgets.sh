@@ -5,7 +5,7 @@
 # usage: scripts/bench-budgets.sh            (BASE=git ref before budgets, default aa4c72d; COUNT=10;
 #                                             BENCHTIME=1s)
 #
-# Runs `go test -run XXX -bench 'Decide|CacheHit' -benchmem` in ./policy and ./resolver at BASE (an
+# Runs `go test -run XXX -bench '^Benchmark(Decide|CacheHit)' -benchmem` in ./policy and ./resolver at BASE (an
 # exported copy in a temporary directory) and at the working tree, COUNT times each, and prints
 # both; with benchstat installed (go install golang.org/x/perf/cmd/benchstat@latest) it compares
 # them. BenchmarkDecideBudget (new) decides and counts under budgets: a running budget
@@ -21,7 +21,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/base"
 git -C "$repo" archive "$BASE" | tar -x -C "$work/base"
-run() { (cd "$1" && go test -run XXX -bench 'Decide|CacheHit' -benchmem -benchtime "$BENCHTIME" -count "$COUNT" ./policy/ ./resolver/); }
+run() { (cd "$1" && go test -run XXX -bench '^Benchmark(Decide|CacheHit)' -benchmem -benchtime "$BENCHTIME" -count "$COUNT" ./policy/ ./resolver/); }
 echo "== before ($BASE)"
 run "$work/base" | tee "$work/before.txt" | grep '^Benchmark'
 echo "== after (working tree)"
