@@ -162,11 +162,9 @@ func (ps *pageSet) savePerson(r *http.Request, _ Principal) (string, string, str
 		if err := budgetErrors("people."+name, bs); err != nil {
 			return name, "", "", err
 		}
-		if len(bs) > 0 {
+		if len(bs) > 0 { // none: the key goes (the old budgets are not copied below)
 			raw, _ := budgetsFile("people."+name, bs, fieldMap{})
 			body["budgets"] = raw
-		} else {
-			body["budgets"] = nil
 		}
 	}
 	if doc, _, err := ps.s.svc.readConfig(); err == nil { // keep what the form does not show
