@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/internal/mobileconfig/plisttest"
 	"github.com/hearth-dns/hearth/internal/tlscert"
+	"github.com/hearth-dns/hearth/policy/policytest"
 )
 
 // withEncryptedDNS sets the fixture's encrypted DNS (before any request)
@@ -158,4 +160,32 @@ func TestDeviceSetupOff(t *testing.T) {
 	wantPage(t, "profile", resp, body, http.StatusNotFound, "DNS-over-HTTPS is not set up")
 	resp, body = f.get("/devices/ca.crt")
 	wantPage(t, "ca.crt", resp, body, http.StatusNotFound)
+}
+
+// TestDeviceSetupNameAsWritten: a device hearth.yaml names as a parent
+// writes it ("Alex's Tablet") is set up under its device ID, the name's
+// slug (alexs-tablet), which the DNS listeners match to it; the profile
+// answers to that ID in any letter case.
+func TestDeviceSetupNameAsWritten(t *testing.T) {
+	t.Parallel()
+	clk := clocktest.New(pagesNoon)
+	cfg := pagesHousehold()
+	cfg.Devices[0].Name = "Alex's Tablet"
+	f := newPagesFixture(t, pagesSetup{clk: clk, engine: policytest.Engine(t, cfg, clk)})
+	withEncryptedDNS(t, f, EncryptedDNS{DoT: true, DoH: true, Host: "dns.home.arpa"})
+	f.login()
+	resp, body := f.get("/devices")
+	wantPage(t, "devices", resp, body, http.StatusOK, "<h3>Alex&#39;s Tablet</h3>", "<code>alexs-tablet.dns.home.arpa</code>",
+		`href="/devices/alexs-tablet/profile.mobileconfig"`)
+	for _, path := range []string{"/devices/alexs-tablet/profile.mobileconfig", "/devices/Alexs-Tablet/profile.mobileconfig"} {
+		resp, body = f.get(path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s\n%s", path, resp.Status, body)
+		}
+		content, _ := plisttest.Parse(t, []byte(body))["PayloadContent"].([]any)
+		settings, _ := content[0].(map[string]any)["DNSSettings"].(map[string]any)
+		if settings["ServerURL"] != "https://dns.home.arpa/dns-query/alexs-tablet" {
+			t.Errorf("%s: ServerURL %v", path, settings["ServerURL"])
+		}
+	}
 }

@@ -35,21 +35,26 @@ func TestProfileFromDashboardWorks(t *testing.T) {
 	dir := t.TempDir()
 	up := upstreamAnswering(t, "192.0.2.1")
 	state := filepath.Join(dir, "state")
-	yaml := "listen: [\"127.0.0.1:0\"]\nlisten_tls: [\"127.0.0.1:0\"]\nlisten_https: [\"127.0.0.1:0\"]\n" +
-		"allow_clients: [127.0.0.0/8]\nstate_dir: " + state + "\n" +
-		"upstreams:\n  servers: [\"udp://" + up.Addr + "\"]\n  strategy: ordered\n  timeout: 1s\n" +
-		"tls: {self_signed: true, names: [dns.home.arpa]}\n" +
-		"devices:\n  - {name: alex-tablet, group: kids, block: [blocked.example]}\n  - {name: parent-phone, group: parents}\n" +
-		"groups:\n  kids: {}\n  parents: {}\n" +
-		"journal: {enabled: false}\nweb: {enabled: true, listen: \"127.0.0.1:0\"}\n"
-	path := filepath.Join(dir, "hearth.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
+	load := func(tlsNames string) *config.Config {
+		t.Helper()
+		yaml := "listen: [\"127.0.0.1:0\"]\nlisten_tls: [\"127.0.0.1:0\"]\nlisten_https: [\"127.0.0.1:0\"]\n" +
+			"allow_clients: [127.0.0.0/8]\nstate_dir: " + state + "\n" +
+			"upstreams:\n  servers: [\"udp://" + up.Addr + "\"]\n  strategy: ordered\n  timeout: 1s\n" +
+			"tls: {self_signed: true, names: [" + tlsNames + "]}\n" +
+			"devices:\n  - {name: alex-tablet, group: kids, block: [blocked.example]}\n  - {name: parent-phone, group: parents}\n" +
+			"groups:\n  kids: {}\n  parents: {}\n" +
+			"journal: {enabled: false}\nweb: {enabled: true, listen: \"127.0.0.1:0\"}\n"
+		path := filepath.Join(dir, "hearth.yaml")
+		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, _, err := config.Load(config.LoadOptions{File: path, Search: []string{}, Environ: func() []string { return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
 	}
-	cfg, _, err := config.Load(config.LoadOptions{File: path, Search: []string{}, Environ: func() []string { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := load("dns.home.arpa")
 	const password = "correct horse battery"
 	if err := web.SetPassword(state, password); err != nil {
 		t.Fatal(err)
@@ -136,6 +141,13 @@ func TestProfileFromDashboardWorks(t *testing.T) {
 	}
 	if e := h.encryptedDNS(); !e.DoT || !e.SelfSigned || e.Host != "dns.home.arpa" || e.DoHPort != dohPort || strings.Contains(e.Host, ":") {
 		t.Errorf("the dashboard's encrypted DNS %+v", e)
+	}
+	// A reload that renames the host: the dashboard's setup follows it.
+	if err := h.Reload(load("hearth.home.arpa")); err != nil {
+		t.Fatal(err)
+	}
+	if e := h.encryptedDNS(); e.Host != "hearth.home.arpa" {
+		t.Errorf("after the reload, the dashboard's host is %q, want hearth.home.arpa", e.Host)
 	}
 }
 
