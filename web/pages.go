@@ -136,6 +136,7 @@ func (s *Server) pageRoutes() {
 	m.Handle("POST /devices/entries", ps.change("devices", "device-entries", ps.deviceEntries))
 	m.Handle("POST /devices/person", ps.change("devices", "put-person", ps.savePerson))
 	m.Handle("POST /devices/person/delete", ps.change("devices", "delete-person", ps.deletePersonForm))
+	ps.deviceSetupRoutes()
 	ps.rulesRoutes()
 	m.Handle("GET /log", ps.page("log", "Log", ps.log))
 	m.Handle("GET /alerts", ps.page("alerts", "Alerts", ps.alertsPage))

@@ -118,9 +118,10 @@ type devicesData struct {
 	Devices   []deviceRow
 	Groups    []string
 	Conflicts []string
-	File      configState // hearth.yaml: its version for the forms, whether it can be saved
-	Blockable []option    // the catalogue, for a device's own entries
-	Children  []childCard // people: in hearth.yaml, with their devices
+	File      configState  // hearth.yaml: its version for the forms, whether it can be saved
+	Blockable []option     // the catalogue, for a device's own entries
+	Children  []childCard  // people: in hearth.yaml, with their devices
+	Setup     *deviceSetup // encrypted DNS for each named device; nil without listen_tls/listen_https
 }
 
 type deviceRow struct {
@@ -152,6 +153,7 @@ func (ps *pageSet) devices(_ *http.Request, v *view) int {
 	d.File, data, _ = s.svc.ConfigState()
 	d.Blockable, _, _ = ps.catalogueOptions("")
 	d.Children = ps.children(v)
+	d.Setup = ps.setupFor()
 	own := map[string]ownEntries{}
 	for _, o := range s.svc.DeviceEntries(data) {
 		own[o.Name] = o

@@ -54,6 +54,9 @@ type Options struct {
 	Logger        zerolog.Logger
 	Version       string
 	ConfigFile    *configedit.File // hearth.yaml for the dashboard's edits; nil: none (read only)
+	// EncryptedDNS is the running configuration's encrypted DNS, for the
+	// Devices page's setup instructions; nil: none.
+	EncryptedDNS func() EncryptedDNS
 }
 
 // Server is the dashboard's HTTP server.

@@ -64,9 +64,10 @@ type Hearth struct {
 	web        *web.Server  // nil: the dashboard is off or could not start
 	metrics    *web.Metrics // nil: the dashboard is off
 	webCfg     web.Config
-	listsMu    sync.Mutex      // guards lists: replaced by Reload, read by the dashboard
-	reloadMu   sync.Mutex      // one Reload at a time
-	reloads    chan chan error // the dashboard's reload requests, served by the caller's loop
+	encDNS     atomic.Pointer[web.EncryptedDNS] // the running encrypted DNS, for the Devices page
+	listsMu    sync.Mutex                       // guards lists: replaced by Reload, read by the dashboard
+	reloadMu   sync.Mutex                       // one Reload at a time
+	reloads    chan chan error                  // the dashboard's reload requests, served by the caller's loop
 	configFile *configedit.File
 	lastReload atomic.Pointer[web.ReloadOutcome] // NoteReload's
 	control    net.Listener                      // the control socket (nil: none)
@@ -168,6 +169,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 // logged loudly and DNS goes on: the family's internet comes first.
 func (h *Hearth) startWeb(cfg *config.Config) {
 	h.webCfg = cfg.Web
+	h.noteEncryptedDNS(cfg.Config)
 	if !cfg.Web.Enabled {
 		return
 	}
@@ -183,7 +185,7 @@ func (h *Hearth) startWeb(cfg *config.Config) {
 	srv := web.New(web.Options{
 		Config: cfg.Web, Engine: h.engine, Backend: h, Journal: h.journal, Metrics: h.metrics, StateDir: cfg.StateDirectory(), Alerts: h,
 		AllowClients: nets, HelpCountries: cfg.Policy.Help.Countries, Catalogue: blocklists.Builtin(),
-		Logger: h.log, Version: h.version, ConfigFile: h.configFile,
+		Logger: h.log, Version: h.version, ConfigFile: h.configFile, EncryptedDNS: h.encryptedDNS,
 	})
 	if err := srv.Start(); err != nil {
 		h.log.Error().Err(err).Msg("dashboard not started; DNS is unaffected")

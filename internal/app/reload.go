@@ -56,6 +56,7 @@ func (h *Hearth) Reload(cfg *config.Config) error {
 		return err // only if another change came between: nothing changed
 	}
 	h.engine.Apply(pol)
+	h.noteEncryptedDNS(cfg.Config)
 	h.filtering = cfg.Policy.Filters()
 	h.reloadAlerts(cfg)
 	if cfg.Journal != h.journalCfg {

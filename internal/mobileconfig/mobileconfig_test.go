@@ -3,118 +3,17 @@ package mobileconfig
 import (
 	"bytes"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
-	"encoding/xml"
 	"fmt"
-	"io"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
+	"github.com/hearth-dns/hearth/internal/mobileconfig/plisttest"
 	"github.com/hearth-dns/hearth/internal/tlscert"
 )
-
-// parsePlist reads an XML property list into map[string]any, []any,
-// string, int64, bool and []byte, refusing anything else.
-func parsePlist(t *testing.T, b []byte) map[string]any {
-	t.Helper()
-	d := xml.NewDecoder(bytes.NewReader(b))
-	var root any
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("not well-formed XML: %v", err)
-		}
-		if se, ok := tok.(xml.StartElement); ok && se.Name.Local != "plist" {
-			root = parseValue(t, d, se)
-		}
-	}
-	m, ok := root.(map[string]any)
-	if !ok {
-		t.Fatalf("the plist's root is %T, want a dict", root)
-	}
-	return m
-}
-
-func parseValue(t *testing.T, d *xml.Decoder, se xml.StartElement) any {
-	t.Helper()
-	text := func() string {
-		var s string
-		if err := d.DecodeElement(&s, &se); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	switch se.Name.Local {
-	case "string":
-		return text()
-	case "integer":
-		n, err := strconv.ParseInt(text(), 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	case "true", "false":
-		_ = d.Skip()
-		return se.Name.Local == "true"
-	case "data":
-		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(text()), ""))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	case "dict":
-		m := map[string]any{}
-		key := ""
-		for {
-			tok, err := d.Token()
-			if err != nil {
-				t.Fatal(err)
-			}
-			switch tok := tok.(type) {
-			case xml.StartElement:
-				if tok.Name.Local == "key" {
-					if err := d.DecodeElement(&key, &tok); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				if key == "" {
-					t.Fatalf("a %s without its key", tok.Name.Local)
-				}
-				if _, dup := m[key]; dup {
-					t.Fatalf("key %s twice", key)
-				}
-				m[key], key = parseValue(t, d, tok), ""
-			case xml.EndElement:
-				return m
-			}
-		}
-	case "array":
-		var a []any
-		for {
-			tok, err := d.Token()
-			if err != nil {
-				t.Fatal(err)
-			}
-			switch tok := tok.(type) {
-			case xml.StartElement:
-				a = append(a, parseValue(t, d, tok))
-			case xml.EndElement:
-				return a
-			}
-		}
-	}
-	t.Fatalf("unknown plist element <%s>", se.Name.Local)
-	return nil
-}
 
 // Apple's documented keys (Device Management: Top-level, DNSSettings,
 // CertificateRoot), and those every payload must have.
@@ -174,7 +73,7 @@ func TestProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	top := parsePlist(t, b)
+	top := plisttest.Parse(t, b)
 	checkKeys(t, "profile", top, topLevelKeys, append(requiredOfPayload, "PayloadContent", "PayloadDisplayName")...)
 	if top["PayloadType"] != "Configuration" {
 		t.Errorf("PayloadType %v", top["PayloadType"])
@@ -224,7 +123,7 @@ func TestProfile(t *testing.T) {
 		t.Error("the profile changed between two downloads")
 	}
 	other, _ := Profile{Device: "sam-ipad", DoHURL: "https://dns.home.arpa/dns-query/sam-ipad"}.Build()
-	ot := parsePlist(t, other)
+	ot := plisttest.Parse(t, other)
 	if ot["PayloadUUID"] == top["PayloadUUID"] || ot["PayloadIdentifier"] == top["PayloadIdentifier"] {
 		t.Error("two devices' profiles share an identifier")
 	}
@@ -249,5 +148,5 @@ func TestProfileRefusesBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsePlist(t, b)
+	plisttest.Parse(t, b)
 }
