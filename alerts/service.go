@@ -213,7 +213,7 @@ func (s *Service) pageLink(k Kind) string {
 		return ""
 	}
 	switch k {
-	case KindNewDevice:
+	case KindNewDevice, KindSilent:
 		return s.link + "/devices"
 	case KindUnwell:
 		return s.link + "/"

@@ -134,7 +134,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	h.lists = h.runLists(setup, lists)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stopEngine, h.engineDone = cancel, make(chan struct{})
-	go h.watchUnwell(ctx) // ends with the engine
+	go h.watchUnwell(ctx, cfg.StateDirectory()) // ends with the engine
 	go func() {
 		defer close(h.engineDone)
 		logged := map[string]time.Time{} // a problem is logged hourly, not every refresh
