@@ -38,6 +38,12 @@ func webhookReceiver(t *testing.T) (string, chan alerts.Alert) {
 // startAt loads yaml (written to dir) and starts Hearth on clk.
 func startAt(t *testing.T, dir, yaml string, clk *clocktest.Fake) *Hearth {
 	t.Helper()
+	return startWith(t, dir, yaml, clk, Options{})
+}
+
+// startWith is startAt with opts (its Logger and Clock are set here).
+func startWith(t *testing.T, dir, yaml string, clk *clocktest.Fake, opts Options) *Hearth {
+	t.Helper()
 	path := filepath.Join(dir, "hearth.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -46,7 +52,8 @@ func startAt(t *testing.T, dir, yaml string, clk *clocktest.Fake) *Hearth {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := Start(context.Background(), cfg, Options{Logger: zerolog.Nop(), Clock: clk})
+	opts.Logger, opts.Clock = zerolog.Nop(), clk
+	h, err := Start(context.Background(), cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,26 +85,14 @@ func TestBudgetAlertsFromRealQueries(t *testing.T) {
 	if !clk.WaitTimers(steadyTimers, 5*time.Second) {
 		t.Fatalf("%d timers", clk.Timers())
 	}
-	var texts []alerts.Alert
 	for minute := 0; minute < 14; minute++ {
 		rc := askFrom(t, "127.0.0.2", addr, "roblox.com")
 		if want := minute >= 12; (rc == dns.RcodeNameError) != want {
 			t.Fatalf("minute %d: rcode %d", minute, rc)
 		}
-		clk.Advance(time.Minute)
-		if !clk.WaitTimers(steadyTimers, 5*time.Second) {
-			t.Fatalf("minute %d: %d timers", minute, clk.Timers())
-		}
-		for {
-			select {
-			case a := <-got:
-				texts = append(texts, a)
-				continue
-			case <-time.After(200 * time.Millisecond):
-			}
-			break
-		}
+		tick(t, clk, 1)
 	}
+	texts := drain(got)
 	if len(texts) != 2 {
 		t.Fatalf("got %d alerts: %+v", len(texts), texts)
 	}
@@ -119,12 +114,9 @@ func TestBudgetAlertsFromRealQueries(t *testing.T) {
 	if !clk.WaitTimers(steadyTimers, 5*time.Second) {
 		t.Fatalf("%d timers", clk.Timers())
 	}
-	clk.Advance(time.Minute)
-	clk.WaitTimers(steadyTimers, 5*time.Second)
-	select {
-	case a := <-got:
-		t.Errorf("told again after a restart: %q", a.Text)
-	case <-time.After(300 * time.Millisecond):
+	tick(t, clk, 1)
+	if a := drain(got); len(a) != 0 {
+		t.Errorf("told again after a restart: %+v", a)
 	}
 }
 

@@ -99,9 +99,15 @@ func (u *unwell) look(now time.Time, ups []upstream.Stat, lists []blocklists.Sou
 }
 
 // watchUnwell looks once a minute until ctx ends: Hearth unwell, the
-// daily budgets (budgetalerts.go).
+// daily budgets (budgetalerts.go), devices online but silent (silent.go).
 func (h *Hearth) watchUnwell(ctx context.Context, stateDir string) {
 	var u unwell
+	sw := silentWatch{started: h.clock.Now()}
+	neighCmd := h.neighCmd
+	if len(neighCmd) == 0 {
+		neighCmd = defaultNeighbourCommand
+	}
+	neighLogged := false
 	bw, err := openBudgetWatch(filepath.Join(stateDir, alerts.SpoolDir, budgetToldFile))
 	if err != nil {
 		h.log.Warn().Err(err).Msg("alerts")
@@ -134,6 +140,18 @@ func (h *Hearth) watchUnwell(ctx context.Context, stateDir string) {
 			}
 			for _, al := range out {
 				a.Notify(al)
+			}
+		}
+		if after := a.SilentAfter(); after > 0 {
+			online, err := readOnline(ctx, neighCmd)
+			switch {
+			case err != nil && !neighLogged:
+				neighLogged = true
+				h.log.Warn().Err(err).Msg("alerts: devices online but silent are not detected")
+			case err == nil:
+				for _, al := range sw.look(now, after, h.engine.Devices().List(), online) {
+					a.Notify(al)
+				}
 			}
 		}
 	}
