@@ -11,13 +11,16 @@ type Kind string
 
 // The kinds of alert.
 const (
-	KindBlocked     Kind = "blocked"      // tries at a "tell me" category or service, counted per hour
-	KindBedtimeChat Kind = "bedtime_chat" // a chat service tried during bedtime
-	KindBypass      Kind = "bypass"       // a way round the filter tried
-	KindNewDevice   Kind = "new_device"   // a device seen for the first time, not named yet
-	KindUnwell      Kind = "unwell"       // Hearth itself: upstreams, lists, journal
-	KindTest        Kind = "test"         // the dashboard's "send a test alert"
-	KindSummary     Kind = "summary"      // alerts held by quiet hours or the rate limit, sent as one
+	KindBlocked     Kind = "blocked"       // tries at a "tell me" category or service, counted per hour
+	KindBedtimeChat Kind = "bedtime_chat"  // a chat service tried during bedtime
+	KindBypass      Kind = "bypass"        // a way round the filter tried
+	KindNewDevice   Kind = "new_device"    // a device seen for the first time, not named yet
+	KindUnwell      Kind = "unwell"        // Hearth itself: upstreams, lists, journal
+	KindBudgetLow   Kind = "budget_low"    // a daily budget at 10 minutes left
+	KindBudgetSpent Kind = "budget_spent"  // a daily budget used up
+	KindSilent      Kind = "silent_device" // a known device online but not asking Hearth
+	KindTest        Kind = "test"          // the dashboard's "send a test alert"
+	KindSummary     Kind = "summary"       // alerts held by quiet hours or the rate limit, sent as one
 )
 
 // Alert is one message to the parent, exactly as it leaves the house:
@@ -36,6 +39,11 @@ type Alert struct {
 	// Domain is the looked-up name, only with alerts.detail: true.
 	Domain string `json:"domain,omitempty"`
 	Count  int    `json:"count,omitempty"` // tries counted into this alert
+	// Budget is a daily budget's id ("gaming", "tiktok,youtube"), Left and
+	// Allowed its minutes left and allowed today (budget alerts only).
+	Budget  string `json:"budget,omitempty"`
+	Left    int    `json:"left,omitempty"`
+	Allowed int    `json:"allowed,omitempty"`
 	// Time is when it happened (the first try), From/Until the hour
 	// counted, in the household's zone (RFC 3339 with its offset).
 	Time  time.Time  `json:"time"`

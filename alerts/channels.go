@@ -98,13 +98,17 @@ func ntfyTags(k Kind) string {
 		return "rotating_light,hearth,unwell"
 	case KindNewDevice:
 		return "iphone,hearth,new_device"
+	case KindBudgetLow, KindBudgetSpent:
+		return "hourglass,hearth," + string(k)
+	case KindSilent:
+		return "warning,hearth,silent_device"
 	}
 	return "house,hearth," + string(k)
 }
 
 func ntfyPriority(k Kind) string {
 	switch k {
-	case KindBypass, KindUnwell:
+	case KindBypass, KindUnwell, KindSilent:
 		return "high"
 	case KindSummary, KindTest:
 		return "default"

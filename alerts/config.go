@@ -71,8 +71,11 @@ type EventsConfig struct {
 	Bypass      bool     `mapstructure:"bypass"`
 	NewDevice   bool     `mapstructure:"new_device"`
 	// SilentDevice: a known device present on the network that has not
-	// asked for this long alerts (0: off). Not yet detected: parsed only.
+	// asked for this long, though it asked in the last day, alerts (0: off).
 	SilentDevice time.Duration `mapstructure:"silent_device"`
+	// Budget: a daily budget at 10 minutes left, and used up (once per
+	// owner, budget and day each).
+	Budget bool `mapstructure:"budget"`
 	// Unwell: Hearth itself (every upstream failing, lists not updated for
 	// a day, the journal failing).
 	Unwell bool `mapstructure:"unwell"`

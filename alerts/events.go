@@ -48,10 +48,13 @@ type eventFilter struct {
 	bypass      bool
 	newDevice   bool
 	unwell      bool
+	budget      bool
+	silent      bool
 }
 
 func newEventFilter(c EventsConfig) *eventFilter {
-	f := &eventFilter{blocked: map[string]bool{}, bedtimeChat: c.BedtimeChat, bypass: c.Bypass, newDevice: c.NewDevice, unwell: c.Unwell}
+	f := &eventFilter{blocked: map[string]bool{}, bedtimeChat: c.BedtimeChat, bypass: c.Bypass, newDevice: c.NewDevice, unwell: c.Unwell,
+		budget: c.Budget, silent: c.SilentDevice > 0}
 	for _, b := range c.Blocked {
 		f.blocked[b] = true
 	}
@@ -64,6 +67,10 @@ func (f *eventFilter) kindOn(k Kind) bool {
 		return f.newDevice
 	case KindUnwell:
 		return f.unwell
+	case KindBudgetLow, KindBudgetSpent:
+		return f.budget
+	case KindSilent:
+		return f.silent
 	}
 	return true
 }

@@ -142,6 +142,10 @@ func (s *Service) Channels() []ChannelState {
 	return out
 }
 
+// SilentAfter is alerts.events.silent_device: how long a device online
+// must not ask to be told of (0: off).
+func (s *Service) SilentAfter() time.Duration { return s.cfg.Events.SilentDevice }
+
 // Lost is how many lookups were not looked at because the collector was
 // behind (never the alerts already made).
 func (s *Service) Lost() uint64 { return s.lost.Load() }
@@ -213,7 +217,7 @@ func (s *Service) pageLink(k Kind) string {
 		return ""
 	}
 	switch k {
-	case KindNewDevice:
+	case KindNewDevice, KindSilent:
 		return s.link + "/devices"
 	case KindUnwell:
 		return s.link + "/"

@@ -45,6 +45,9 @@ type Options struct {
 	// RootCAs, when set, replaces the system roots for the alerts' TLS
 	// (tests with their own SMTP or ntfy server).
 	RootCAs *x509.CertPool
+	// NeighbourCommand, when set, replaces `ip neigh show` for the "online
+	// but silent" device (tests: a fixture).
+	NeighbourCommand []string
 }
 
 // Hearth is the running process: the DNS server, the policy engine and the
@@ -72,6 +75,7 @@ type Hearth struct {
 	lastReload atomic.Pointer[web.ReloadOutcome] // NoteReload's
 	control    net.Listener                      // the control socket (nil: none)
 	clock      clock.Timers
+	neighCmd   []string // `ip neigh show`, for silent devices
 	rootCAs    *x509.CertPool
 	rec        *recorder // the resolver's hand-off to the journal and the alerts
 	alertsCfg  alerts.Config
@@ -84,7 +88,7 @@ type Hearth struct {
 func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error) {
 	log := opts.Logger
 	h := &Hearth{log: log, version: opts.Version, reloads: make(chan chan error), filtering: cfg.Policy.Filters(), configFile: opts.ConfigFile,
-		clock: opts.Clock, rootCAs: opts.RootCAs, rec: &recorder{chat: chatDomains()}}
+		clock: opts.Clock, rootCAs: opts.RootCAs, neighCmd: opts.NeighbourCommand, rec: &recorder{chat: chatDomains()}}
 	if h.clock == nil {
 		h.clock = clock.System{}
 	}
@@ -135,7 +139,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	h.lists = h.runLists(setup, lists)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stopEngine, h.engineDone = cancel, make(chan struct{})
-	go h.watchUnwell(ctx) // ends with the engine
+	go h.watchUnwell(ctx, cfg.StateDirectory()) // ends with the engine
 	go func() {
 		defer close(h.engineDone)
 		logged := map[string]time.Time{} // a problem is logged hourly, not every refresh

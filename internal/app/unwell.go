@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/hearth-dns/hearth/alerts"
@@ -97,9 +98,20 @@ func (u *unwell) look(now time.Time, ups []upstream.Stat, lists []blocklists.Sou
 	return out
 }
 
-// watchUnwell looks once a minute until ctx ends.
-func (h *Hearth) watchUnwell(ctx context.Context) {
+// watchUnwell looks once a minute until ctx ends: Hearth unwell, the
+// daily budgets (budgetalerts.go), devices online but silent (silent.go).
+func (h *Hearth) watchUnwell(ctx context.Context, stateDir string) {
 	var u unwell
+	sw := silentWatch{started: h.clock.Now()}
+	neighCmd := h.neighCmd
+	if len(neighCmd) == 0 {
+		neighCmd = defaultNeighbourCommand
+	}
+	neighLogged := false
+	bw, err := openBudgetWatch(filepath.Join(stateDir, alerts.SpoolDir, budgetToldFile))
+	if err != nil {
+		h.log.Warn().Err(err).Msg("alerts")
+	}
 	for {
 		c, stop := h.clock.After(unwellEvery)
 		select {
@@ -117,8 +129,30 @@ func (h *Hearth) watchUnwell(ctx context.Context) {
 			st := h.journal.Stats()
 			js = &st
 		}
-		for _, al := range u.look(h.clock.Now(), h.srv.UpstreamStats(), h.ListStatus(), js) {
+		now := h.clock.Now()
+		for _, al := range u.look(now, h.srv.UpstreamStats(), h.ListStatus(), js) {
 			a.Notify(al)
+		}
+		if bs, err := h.engine.BudgetStatus(now, ""); err == nil && len(bs) > 0 {
+			out, err := bw.look(now, bs)
+			if err != nil {
+				h.log.Warn().Err(err).Msg("alerts")
+			}
+			for _, al := range out {
+				a.Notify(al)
+			}
+		}
+		if after := a.SilentAfter(); after > 0 {
+			online, err := readOnline(ctx, neighCmd)
+			switch {
+			case err != nil && !neighLogged:
+				neighLogged = true
+				h.log.Warn().Err(err).Msg("alerts: devices online but silent are not detected")
+			case err == nil:
+				for _, al := range sw.look(now, after, h.engine.Devices().List(), online) {
+					a.Notify(al)
+				}
+			}
 		}
 	}
 }

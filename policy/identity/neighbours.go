@@ -163,8 +163,24 @@ func ParseProcARP(r io.Reader) (map[netip.Addr]net.HardwareAddr, error) {
 // `ip neigh show`) are accepted too. Malformed lines are skipped and reported
 // by a *MalformedLinesError alongside the complete map.
 func ParseIPNeigh(r io.Reader) (map[netip.Addr]net.HardwareAddr, error) {
+	return parseIPNeigh(r, false)
+}
+
+// ParseIPNeighReachable is ParseIPNeigh keeping only the neighbours the
+// kernel has heard from recently: states REACHABLE, DELAY and PROBE (not
+// STALE, which an entry stays in long after its device left, nor
+// PERMANENT or NOARP, which are configured, not heard). It reads `ip neigh
+// show` (both families) for the alerts' "online but silent" device.
+func ParseIPNeighReachable(r io.Reader) (map[netip.Addr]net.HardwareAddr, error) {
+	return parseIPNeigh(r, true)
+}
+
+func parseIPNeigh(r io.Reader, reachable bool) (map[netip.Addr]net.HardwareAddr, error) {
 	out := make(map[netip.Addr]net.HardwareAddr)
 	skips := lineSkips{source: "ip -6 neigh"}
+	if reachable {
+		skips.source = "ip neigh"
+	}
 	err := eachLine(r, &skips, func(n int, line []byte) {
 		f := bytes.Fields(line)
 		if len(f) == 0 {
@@ -176,10 +192,13 @@ func ParseIPNeigh(r io.Reader) (map[netip.Addr]net.HardwareAddr, error) {
 			return
 		}
 		var mac net.HardwareAddr
+		heard := false
 		for i := 1; i < len(f); i++ {
 			switch string(f[i]) {
 			case "FAILED", "INCOMPLETE":
 				return
+			case "REACHABLE", "DELAY", "PROBE":
+				heard = true
 			case "lladdr":
 				if i+1 >= len(f) {
 					skips.add(n, "lladdr without an address")
@@ -192,7 +211,7 @@ func ParseIPNeigh(r io.Reader) (map[netip.Addr]net.HardwareAddr, error) {
 				}
 			}
 		}
-		if mac == nil || zeroMAC(mac) {
+		if mac == nil || zeroMAC(mac) || (reachable && !heard) {
 			return
 		}
 		out[addr.WithZone("")] = mac
