@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/hearth-dns/hearth/alerts"
 )
@@ -39,6 +38,8 @@ type alertsFile struct {
 		BedtimeChat *bool     `json:"bedtime_chat,omitempty"`
 		Bypass      *bool     `json:"bypass,omitempty"`
 		NewDevice   *bool     `json:"new_device,omitempty"`
+		Budget      *bool     `json:"budget,omitempty"`
+		Silent      *string   `json:"silent_device,omitempty"`
 	} `json:"events"`
 	QuietHours []string `json:"quiet_hours,omitempty"`
 }
@@ -54,8 +55,8 @@ type alertsData struct {
 	BlockedOn  map[string]bool
 	Events     []alertEvent
 	QuietHours string
-	Results    []alerts.TestResult
-	Now        time.Time
+	Silent     []option // how long a device may stay silent before an alert; "0" off
+	SilentOn   string
 }
 
 type alertEvent struct {
@@ -98,6 +99,13 @@ func (ps *pageSet) alertsPage(_ *http.Request, v *view) int {
 		{"bedtime_chat", "A chat app tried at bedtime", on(d.Set.Events.BedtimeChat)},
 		{"bypass", "A way round the filter tried (DNS-over-HTTPS, Private Relay, VPN apps)", on(d.Set.Events.Bypass)},
 		{"new_device", "A new device joined and is not named yet", on(d.Set.Events.NewDevice)},
+		{"budget", "A daily budget has 10 minutes left, and when it is used up", on(d.Set.Events.Budget)},
+	}
+	d.Silent = []option{{"0", "Never"}, {"20m", "After 20 minutes"}, {"40m", "After 40 minutes"}, {"1h", "After an hour"}, {"2h", "After two hours"}}
+	d.SilentOn = "40m"
+	if p := d.Set.Events.Silent; p != nil {
+		d.SilentOn = *p
+		d.Silent = withOption(d.Silent, *p)
 	}
 	d.QuietHours = strings.Join(d.Set.QuietHours, "\n")
 	if ps.s.opts.Alerts != nil {
@@ -141,9 +149,14 @@ func (ps *pageSet) saveAlerts(r *http.Request, _ Principal) (string, string, str
 	for _, e := range []struct {
 		key string
 		p   **bool
-	}{{"bedtime_chat", &a.Events.BedtimeChat}, {"bypass", &a.Events.Bypass}, {"new_device", &a.Events.NewDevice}} {
+	}{{"bedtime_chat", &a.Events.BedtimeChat}, {"bypass", &a.Events.Bypass}, {"new_device", &a.Events.NewDevice}, {"budget", &a.Events.Budget}} {
 		on := slices.Contains(f["events"], e.key)
 		*e.p = &on
+	}
+	if v := strings.TrimSpace(f.Get("silent_device")); v != "" {
+		a.Events.Silent = &v
+	} else {
+		a.Events.Silent = old.Events.Silent
 	}
 	for _, l := range strings.Split(f.Get("quiet_hours"), "\n") {
 		if l = strings.TrimSpace(l); l != "" {
@@ -178,10 +191,11 @@ func alertsBody(a alertsFile) map[string]any {
 		ntfy["token"] = a.Ntfy.Token
 	}
 	return map[string]any{
-		"webhook":     orNull(map[string]any{"url": a.Webhook.URL}, a.Webhook.URL != ""),
-		"ntfy":        orNull(ntfy, a.Ntfy.URL != ""),
-		"email":       orNull(email, a.Email.SMTP != ""),
-		"events":      map[string]any{"blocked": a.Events.Blocked, "bedtime_chat": a.Events.BedtimeChat, "bypass": a.Events.Bypass, "new_device": a.Events.NewDevice},
+		"webhook": orNull(map[string]any{"url": a.Webhook.URL}, a.Webhook.URL != ""),
+		"ntfy":    orNull(ntfy, a.Ntfy.URL != ""),
+		"email":   orNull(email, a.Email.SMTP != ""),
+		"events": map[string]any{"blocked": a.Events.Blocked, "bedtime_chat": a.Events.BedtimeChat, "bypass": a.Events.Bypass,
+			"new_device": a.Events.NewDevice, "budget": a.Events.Budget, "silent_device": a.Events.Silent},
 		"quiet_hours": orNull(a.QuietHours, len(a.QuietHours) > 0),
 	}
 }

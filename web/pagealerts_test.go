@@ -18,13 +18,13 @@ func TestAlertsPage(t *testing.T) {
 	resp, page := f.get("/alerts")
 	wantPage(t, "alerts page", resp, page, http.StatusOK, "<h1>Alerts</h1>", "No channel is set yet", `name="blocked" value="adult" checked`)
 	form := url.Values{"csrf": {csrf}, "version": {versionOf(t, page)}, "ntfy_url": {"https://ntfy.example.net/family"}, "ntfy_token": {"tk_secret123"},
-		"events": {"bypass", "new_device"}, "blocked": {"adult", "chat"}, "quiet_hours": {"daily 22:30-07:00"}}
+		"events": {"bypass", "new_device", "budget"}, "blocked": {"adult", "chat"}, "quiet_hours": {"daily 22:30-07:00"}, "silent_device": {"1h"}}
 	resp, body := f.post("/alerts/save", form)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save: %s\n%s", resp.Status, body)
 	}
 	data, _ := os.ReadFile(path)
-	for _, want := range []string{"alerts:", "https://ntfy.example.net/family", "tk_secret123", "bedtime_chat: false", "daily 22:30-07:00", "chat"} {
+	for _, want := range []string{"alerts:", "https://ntfy.example.net/family", "tk_secret123", "bedtime_chat: false", "budget: true", "silent_device: 1h", "daily 22:30-07:00", "chat"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("hearth.yaml has no %q:\n%s", want, data)
 		}
