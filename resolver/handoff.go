@@ -45,8 +45,7 @@ func (h *handoff) loop(f func()) {
 	defer idle.Stop()
 	for {
 		f()
-		if h.waiting.Add(1) > handoffKeep {
-			h.waiting.Add(-1)
+		if !h.wait() {
 			return
 		}
 		idle.Reset(handoffIdle)
@@ -59,6 +58,21 @@ func (h *handoff) loop(f func()) {
 		case <-h.stop:
 			h.waiting.Add(-1)
 			return
+		}
+	}
+}
+
+// wait counts this goroutine among the waiting ones, unless handoffKeep
+// wait already (then it should end): the count never passes the bound,
+// not even for a moment.
+func (h *handoff) wait() bool {
+	for {
+		w := h.waiting.Load()
+		if w >= handoffKeep {
+			return false
+		}
+		if h.waiting.CompareAndSwap(w, w+1) {
+			return true
 		}
 	}
 }
