@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/hearth-dns/hearth/alerts"
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
-	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/journal"
 	"github.com/hearth-dns/hearth/policy/verdict"
 )
@@ -61,14 +59,7 @@ func TestAlertsFromRealQueries(t *testing.T) {
 		"  teens:\n    bedtime: [\"daily 21:00-07:00\"]\n" +
 		"journal: {enabled: false}\nweb: {enabled: false}\n" +
 		"alerts:\n  webhook: {url: \"" + hook.URL + "/api/webhook/hearth\"}\n  dashboard: http://hearth.lan:8080\n"
-	path := filepath.Join(dir, "hearth.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := config.Load(config.LoadOptions{File: path, Search: []string{}, Environ: func() []string { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := loadYAML(t, dir, yaml)
 	london, _ := time.LoadLocation("Europe/London")
 	clk := clocktest.New(time.Date(2026, 12, 4, 21, 3, 0, 0, london))
 	start := func() *Hearth {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/hearth-dns/hearth/alerts"
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
-	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/policy"
 )
 
@@ -44,14 +42,7 @@ func startAt(t *testing.T, dir, yaml string, clk *clocktest.Fake) *Hearth {
 // startWith is startAt with opts (its Logger and Clock are set here).
 func startWith(t *testing.T, dir, yaml string, clk *clocktest.Fake, opts Options) *Hearth {
 	t.Helper()
-	path := filepath.Join(dir, "hearth.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := config.Load(config.LoadOptions{File: path, Search: []string{}, Environ: func() []string { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := loadYAML(t, dir, yaml)
 	opts.Logger, opts.Clock = zerolog.Nop(), clk
 	h, err := Start(context.Background(), cfg, opts)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,14 +28,7 @@ func encryptedYAML(t *testing.T, dir, upstream, tlsSection string) *config.Confi
 		"devices:\n  - {name: alex-tablet, group: kids, block: [blocked.example]}\n  - {name: parent-phone, group: parents}\n" +
 		"groups:\n  kids: {}\n  parents: {}\n" +
 		"journal: {enabled: false}\nweb: {enabled: false}\n"
-	path := filepath.Join(dir, "hearth.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := config.Load(config.LoadOptions{File: path, Search: []string{}, Environ: func() []string { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := loadYAML(t, dir, yaml)
 	return cfg
 }
 

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,14 +43,7 @@ func TestProfileFromDashboardWorks(t *testing.T) {
 			"devices:\n  - {name: alex-tablet, group: kids, block: [blocked.example]}\n  - {name: parent-phone, group: parents}\n" +
 			"groups:\n  kids: {}\n  parents: {}\n" +
 			"journal: {enabled: false}\nweb: {enabled: true, listen: \"127.0.0.1:0\"}\n"
-		path := filepath.Join(dir, "hearth.yaml")
-		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cfg, _, err := config.Load(config.LoadOptions{File: path, Search: []string{}, Environ: func() []string { return nil }})
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg := loadYAML(t, dir, yaml)
 		return cfg
 	}
 	cfg := load("dns.home.arpa")

@@ -44,14 +44,7 @@ func loadConfig(t *testing.T, dir string, listen []string, upstream, block strin
 		"upstreams:\n  servers: [%q]\n  strategy: ordered\n  timeout: 1s\n"+
 		"blocking:\n  block: [%s]\njournal: {enabled: false}\nweb: {enabled: false}\n",
 		strings.Join(quoted, ", "), filepath.Join(dir, "state"), "udp://"+upstream, block)
-	path := filepath.Join(dir, "hearth.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := config.Load(config.LoadOptions{File: path, Search: []string{}, Environ: func() []string { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := loadYAML(t, dir, yaml)
 	return cfg
 }
 
@@ -180,4 +173,19 @@ func ownUDPSockets(t *testing.T, addr string) int {
 		}
 	}
 	return n
+}
+
+// loadYAML writes yaml as dir/hearth.yaml and loads it as hearth serve
+// would (no search path, no environment).
+func loadYAML(t *testing.T, dir, yaml string) *config.Config {
+	t.Helper()
+	path := filepath.Join(dir, "hearth.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := config.Load(config.LoadOptions{File: path, Search: []string{}, Environ: func() []string { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
