@@ -98,6 +98,11 @@ func (e *Engine) Lookup(ci identity.ClientInfo) DeviceInfo {
 	ci = ci.Trusted(b.plan.forwarders)
 	mac := e.src.MAC(ci.Addr, ci.MAC)
 	dev := b.plan.deviceFor(ci.Addr, mac)
+	if ci.DeviceID != "" { // known by its ID over encrypted DNS: that wins, as in Identify
+		if d := b.plan.deviceNamed(ci.DeviceID); d != nil {
+			dev = d
+		}
+	}
 	info := DeviceInfo{Group: b.plan.unknown.name, Lease: e.src.Lease(mac, ci.Addr)}
 	if dev != nil {
 		info.Device, info.Group = dev.name, dev.group.name

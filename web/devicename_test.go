@@ -2,12 +2,14 @@ package web
 
 import (
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/hearth-dns/hearth/policy"
+	"github.com/hearth-dns/hearth/policy/identity"
 )
 
 // TestUnknownDeviceFilter: ?device= with a typo is a 404 with the nearest
@@ -115,13 +117,7 @@ func TestDevicesPageWritesHearthYAML(t *testing.T) {
 // deviceCard is the Devices page's card of the device last seen at addr.
 func deviceCard(t *testing.T, page, addr string) string {
 	t.Helper()
-	for _, card := range strings.Split(page, "<section class=\"card") {
-		if strings.Contains(card, `value="ip:`+addr+`"`) {
-			return card
-		}
-	}
-	t.Fatalf("no card for %s in:\n%s", addr, page)
-	return ""
+	return deviceCardByKey(t, page, "ip:"+addr)
 }
 
 // TestDevicesPageOwnEntries: a device's own entries are shown on its card
@@ -190,4 +186,56 @@ func TestDevicesPageOwnEntries(t *testing.T) {
 	if data, _ := os.ReadFile(path); strings.Contains(string(data), "tiktok") || blocked("www.tiktok.com") {
 		t.Errorf("TikTok still blocked for alex-tablet after unticking it:\n%s", data)
 	}
+}
+
+// TestNameDeviceKnownByID: a device seen only by the ID it gave over
+// encrypted DNS is named on the Devices page by that ID (saved in
+// hearth.yaml with no address, shown as named at once, its next lookup
+// gets the group's rules); another name is refused next to the field.
+func TestNameDeviceKnownByID(t *testing.T) {
+	t.Parallel()
+	f, csrf, path := newRulesFixture(t)
+	a := netip.MustParseAddr("127.0.0.1")
+	c := identity.ClientInfo{Addr: a, Remote: a, DeviceID: "alex-phne"}
+	f.engine.Identify(&c, f.clk.Now())
+	_, page := f.get("/devices")
+	if !strings.Contains(page, `value="id:alex-phne"`) {
+		t.Fatalf("the device known by its ID is not on the page:\n%s", page)
+	}
+	form := url.Values{"csrf": {csrf}, "version": {versionOf(t, page)}, "key": {"id:alex-phne"}, "name": {"alex-phone"}, "group": {"kids"}}
+	resp, body := f.post("/devices/name", form)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `name it &#34;alex-phne&#34;`) || !strings.Contains(body, `-name-err"`) {
+		t.Fatalf("another name for an ID: %s\n%s", resp.Status, body)
+	}
+	form.Set("name", "alex-phne")
+	if resp, body = f.post("/devices/name", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("name by its ID: %s\n%s", resp.Status, body)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), "name: alex-phne") {
+		t.Fatalf("hearth.yaml:\n%s", data)
+	}
+	_, page = f.get("/devices")
+	if card := deviceCardByKey(t, page, "id:alex-phne"); !strings.Contains(card, "Named in hearth.yaml") || !strings.Contains(card, "Group kids") {
+		t.Errorf("the named device's card:\n%s", card)
+	}
+	c = identity.ClientInfo{Addr: a, Remote: a, DeviceID: "alex-phne"}
+	who := f.engine.Identify(&c, f.clk.Now())
+	var d policy.Decision
+	f.engine.DecideInto(&d, "www.example.com", who, f.clk.Now())
+	if d.Device != "alex-phne" || d.Group != "kids" {
+		t.Errorf("the next lookup by the ID: device %q group %q, want alex-phne in kids", d.Device, d.Group)
+	}
+}
+
+// deviceCardByKey is the Devices page's card whose form names key.
+func deviceCardByKey(t *testing.T, page, key string) string {
+	t.Helper()
+	for _, card := range strings.Split(page, "<section class=\"card") {
+		if strings.Contains(card, `value="`+key+`"`) {
+			return card
+		}
+	}
+	t.Fatalf("no card for %s in:\n%s", key, page)
+	return ""
 }

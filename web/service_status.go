@@ -165,6 +165,9 @@ func clientOf(sd state.SeenDevice) identity.ClientInfo {
 	if hw, err := net.ParseMAC(sd.MAC); err == nil {
 		ci.MAC = hw
 	}
+	if id, ok := strings.CutPrefix(sd.Key, "id:"); ok {
+		ci.DeviceID = id
+	}
 	return ci
 }
 

@@ -173,8 +173,8 @@ func (d *Doc) Devices() []DeviceEntry {
 	return out
 }
 
-// Device is a device as the dashboard names it: its key ("ip:192.168.1.7"
-// or "mac:3c:22:fb:12:34:56"), name and group ("" is the default group);
+// Device is a device as the dashboard names it: its key ("ip:192.168.1.7",
+// "mac:3c:22:fb:12:34:56" or "id:alex-phone"), name and group ("" is the default group);
 // Allow and Block, when not nil, replace its own entries (empty removes
 // them).
 type Device struct {
@@ -197,8 +197,28 @@ func ParseKey(key string) (field, addr string, err error) {
 		if err == nil {
 			return "ip", a.Unmap().String(), nil
 		}
+	case "id":
+		// A device known by the ID it gives over encrypted DNS (the TLS
+		// name's first label or the DoH path): the ID is its name.
+		if id := strings.ToLower(v); isID(id) {
+			return "id", id, nil
+		}
 	}
-	return "", "", fielderr.New("key", "%q is not a device key (ip:ADDRESS or mac:HARDWARE-ADDRESS)", key)
+	return "", "", fielderr.New("key", "%q is not a device key (ip:ADDRESS, mac:HARDWARE-ADDRESS or id:DEVICE-ID)", key)
+}
+
+// isID reports whether s can be a device ID: a DNS label of lowercase
+// letters, digits and '-'.
+func isID(s string) bool {
+	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for _, c := range s {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // FindDevice returns the index of the file's device with the key's address
@@ -213,6 +233,9 @@ func (d *Doc) FindDevice(key, name string) (byKey, byName int) {
 		}
 		if err == nil && slices.ContainsFunc(vals, func(v string) bool { return sameAddr(field, v, addr) }) && byKey < 0 {
 			byKey = i
+		}
+		if err == nil && field == "id" && eqFold(e.Name, addr) && byKey < 0 {
+			byKey = i // a device known by its ID: the item with that name
 		}
 		if name != "" && eqFold(e.Name, name) && byName < 0 {
 			byName = i
@@ -244,6 +267,9 @@ func (d *Doc) SetDevice(dv Device) error {
 	if strings.TrimSpace(dv.Name) == "" {
 		return fielderr.New("name", "a device needs a name")
 	}
+	if field == "id" && !eqFold(dv.Name, addr) {
+		return fielderr.New("name", "this device is known by the ID %q it gives over encrypted DNS, and that ID is its name: name it %q (for another name, set it up again with that name as its ID)", addr, addr)
+	}
 	byKey, byName := d.FindDevice(dv.Key, dv.Name)
 	if byKey >= 0 && byName >= 0 && byKey != byName {
 		return fmt.Errorf("%w: %q is the name of another device in hearth.yaml (%s)", ErrConflict, dv.Name, describe(d.Devices()[byName]))
@@ -261,10 +287,12 @@ func (d *Doc) SetDevice(dv Device) error {
 	} else {
 		item = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		setKey(item, "name", strNode(dv.Name))
-		setKey(item, field, strNode(addr))
+		if field != "id" { // an ID is the name itself
+			setKey(item, field, strNode(addr))
+		}
 	}
 	setKey(item, "name", strNode(dv.Name))
-	if byKey < 0 && idx >= 0 { // found by name: add the address
+	if byKey < 0 && idx >= 0 && field != "id" { // found by name: add the address
 		_, old := lookup(item, field)
 		vals := append(scalars(old), addr)
 		if len(vals) == 1 {
@@ -325,7 +353,7 @@ func (d *Doc) RemoveDevice(key string) (string, error) {
 	e := d.Devices()[byKey]
 	left := slices.DeleteFunc(slices.Clone(e.IP), func(v string) bool { return field == "ip" && sameAddr(field, v, addr) })
 	left = append(left, slices.DeleteFunc(slices.Clone(e.MAC), func(v string) bool { return field == "mac" && sameAddr(field, v, addr) })...)
-	if len(left) == 0 {
+	if len(left) == 0 || field == "id" { // an ID is the item's name: the item goes
 		items = slices.Delete(items, byKey, byKey+1)
 	} else {
 		item := clone(items[byKey])

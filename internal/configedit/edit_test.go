@@ -218,3 +218,37 @@ people:
 		t.Errorf("after deleting sam: %v\n%s", err, d.Bytes())
 	}
 }
+
+// TestDeviceByID: a device known only by the ID it gives over encrypted
+// DNS (key id:...) is named in hearth.yaml by that ID, with no address; a
+// different name is refused with the reason; forgetting it removes the item.
+func TestDeviceByID(t *testing.T) {
+	t.Parallel()
+	src := "listen_tls: [\"127.0.0.1:8853\"]\ntls: {self_signed: true, names: [dns.home.arpa]}\ngroups:\n  kids: {}\n"
+	d, err := Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetDevice(Device{Key: "id:alex-phone", Name: "alexs-phone", Group: "kids"}); err == nil || !strings.Contains(err.Error(), `name it "alex-phone"`) {
+		t.Fatalf("another name for an ID: %v", err)
+	}
+	if err := d.SetDevice(Device{Key: "id:Alex-Phone", Name: "alex-phone", Group: "kids"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := check("hearth.yaml")(d.Bytes()); err != nil {
+		t.Fatalf("check-config: %v\n%s", err, d.Bytes())
+	}
+	devs := d.Devices()
+	if len(devs) != 1 || devs[0].Name != "alex-phone" || devs[0].Group != "kids" || len(devs[0].IP)+len(devs[0].MAC) != 0 {
+		t.Fatalf("devices: %+v\n%s", devs, d.Bytes())
+	}
+	if byKey, _ := d.FindDevice("id:alex-phone", ""); byKey != 0 {
+		t.Errorf("FindDevice(id:alex-phone) = %d", byKey)
+	}
+	if name, err := d.RemoveDevice("id:alex-phone"); err != nil || name != "alex-phone" || len(d.Devices()) != 0 {
+		t.Errorf("remove: %q, %v, left %+v", name, err, d.Devices())
+	}
+	if _, _, err := ParseKey("id:not a label"); err == nil {
+		t.Error("an ID with spaces was taken")
+	}
+}
