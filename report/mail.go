@@ -44,8 +44,8 @@ type mailBudget struct {
 type mailView struct {
 	*Report
 	Period, Intro, NoHistory, Dropped, Link string
-	Devices                                []mailDevice
-	Budgets                                []mailBudget
+	Devices                                 []mailDevice
+	Budgets                                 []mailBudget
 }
 
 // bars gives each count its width against the largest.
