@@ -21,6 +21,7 @@ const (
 	KindSilent      Kind = "silent_device" // a known device online but not asking Hearth
 	KindTest        Kind = "test"          // the dashboard's "send a test alert"
 	KindSummary     Kind = "summary"       // alerts held by quiet hours or the rate limit, sent as one
+	KindDigest      Kind = "digest"        // the weekly report: a summary, and the whole report by mail
 )
 
 // Alert is one message to the parent, exactly as it leaves the house:
@@ -51,6 +52,10 @@ type Alert struct {
 	Link  string     `json:"link,omitempty"` // the dashboard page to look at
 	// Alerts are the alerts a summary stands for.
 	Alerts []Alert `json:"alerts,omitempty"`
+	// HTML is the weekly digest's whole report for mail clients; only the
+	// e-mail channel keeps it (Notify drops it for the others), so no
+	// webhook or ntfy message carries more than the summary in Text.
+	HTML string `json:"html,omitempty"`
 }
 
 // clockText is "21:00" in the household's zone.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"mime"
@@ -102,9 +103,14 @@ func message(from string, to []string, a Alert) []byte {
 	h("Date", a.Time.Format(time.RFC1123Z))
 	h("Message-ID", "<"+a.ID+"@hearth.invalid>")
 	h("MIME-Version", "1.0")
+	h("X-Hearth-Kind", string(a.Kind))
+	const boundary = "hearth-alternative-boundary"
+	if a.HTML != "" {
+		h("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
+		b.WriteString("\r\n--" + boundary + "\r\n")
+	}
 	h("Content-Type", "text/plain; charset=utf-8")
 	h("Content-Transfer-Encoding", "8bit")
-	h("X-Hearth-Kind", string(a.Kind))
 	b.WriteString("\r\n")
 	line := func(s string) { b.WriteString(strings.ReplaceAll(s, "\n", "\r\n") + "\r\n") }
 	line(a.Text)
@@ -114,6 +120,19 @@ func message(from string, to []string, a Alert) []byte {
 	if a.Link != "" {
 		line("")
 		line(a.Link)
+	}
+	if a.HTML != "" {
+		// The HTML part in base64: its lines may pass SMTP's 998.
+		b.WriteString("\r\n--" + boundary + "\r\n")
+		h("Content-Type", "text/html; charset=utf-8")
+		h("Content-Transfer-Encoding", "base64")
+		b.WriteString("\r\n")
+		enc := base64.StdEncoding.EncodeToString([]byte(a.HTML))
+		for len(enc) > 76 {
+			b.WriteString(enc[:76] + "\r\n")
+			enc = enc[76:]
+		}
+		b.WriteString(enc + "\r\n--" + boundary + "--\r\n")
 	}
 	return []byte(b.String())
 }

@@ -169,6 +169,7 @@ func (s *sender) run(ctx context.Context) {
 		if len(alerts) == 0 {
 			continue
 		}
+		alerts, files = apartDigests(alerts, files)
 		a := alerts[0]
 		if len(alerts) > 1 {
 			a = summarise(alerts, held, now, s.link)
@@ -249,3 +250,23 @@ func StatusOf(stateDir string, channels []string) []ChannelState {
 }
 
 const statusSuffix = ".status.json"
+
+// apartDigests keeps a weekly digest out of a summary: its report would be
+// lost in one. With other alerts held, they go first and the digests wait
+// (still on disk) to go on their own; else the first digest goes alone.
+func apartDigests(alerts []Alert, files []string) ([]Alert, []string) {
+	if len(alerts) < 2 {
+		return alerts, files
+	}
+	var as []Alert
+	var fs []string
+	for i, a := range alerts {
+		if a.Kind != KindDigest {
+			as, fs = append(as, a), append(fs, files[i])
+		}
+	}
+	if len(as) == 0 {
+		return alerts[:1], files[:1]
+	}
+	return as, fs
+}

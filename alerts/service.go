@@ -203,7 +203,11 @@ func (s *Service) Notify(a Alert) {
 func (s *Service) enqueue(a Alert) {
 	stamp := s.clk.Now().UnixNano()
 	for _, snd := range s.senders {
-		if err := snd.sp.add(a, stamp); err != nil {
+		b := a
+		if snd.ch.Name() != "email" {
+			b.HTML = ""
+		}
+		if err := snd.sp.add(b, stamp); err != nil {
 			s.log.Error().Err(err).Str("channel", snd.ch.Name()).Msg("alert not queued")
 			continue
 		}
@@ -221,8 +225,29 @@ func (s *Service) pageLink(k Kind) string {
 		return s.link + "/devices"
 	case KindUnwell:
 		return s.link + "/"
+	case KindDigest:
+		return s.link + "/report"
 	}
 	return s.link + "/now"
+}
+
+// PageLink is the dashboard's page path as alerts link to it ("": no
+// dashboard address known).
+func (s *Service) PageLink(path string) string {
+	if s.link == "" {
+		return ""
+	}
+	return s.link + path
+}
+
+// Digest is when the weekly digest goes out (alerts.digest); ok is false
+// when it is off.
+func (s *Service) Digest() (day time.Weekday, at time.Duration, ok bool) {
+	if s.cfg.Digest == "" {
+		return 0, 0, false
+	}
+	day, at, err := ParseDigest(s.cfg.Digest)
+	return day, at, err == nil
 }
 
 // postQueue bounds the alerts Post may have waiting for the collector.

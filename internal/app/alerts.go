@@ -98,6 +98,7 @@ func (h *Hearth) startAlerts(cfg *config.Config) *alerts.Service {
 // reloadAlerts restarts the alerts when their settings changed; what was
 // queued stays on disk and goes out from the new ones.
 func (h *Hearth) reloadAlerts(cfg *config.Config) {
+	h.helpCountries.Store(&cfg.Policy.Help.Countries)
 	if reflect.DeepEqual(cfg.Alerts, h.alertsCfg) && h.engine.Location() == h.alertsLoc {
 		return
 	}

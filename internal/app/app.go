@@ -80,6 +80,8 @@ type Hearth struct {
 	rec        *recorder // the resolver's hand-off to the journal and the alerts
 	alertsCfg  alerts.Config
 	alertsLoc  *time.Location
+	// helpCountries are policy.help.countries, for the weekly digest.
+	helpCountries atomic.Pointer[[]string]
 }
 
 // Start builds everything from cfg, compiles the lists (waiting up to
@@ -106,6 +108,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	}
 	// Alerts: blocked lookups reach them through the journal's hand-off.
 	h.alertsCfg, h.alertsLoc = cfg.Alerts, h.engine.Location()
+	h.helpCountries.Store(&cfg.Policy.Help.Countries)
 	h.rec.alerts.Store(h.startAlerts(cfg))
 	if h.journal != nil || cfg.Alerts.Enabled() {
 		ropts.Journal = h.rec

@@ -99,7 +99,8 @@ func (u *unwell) look(now time.Time, ups []upstream.Stat, lists []blocklists.Sou
 }
 
 // watchUnwell looks once a minute until ctx ends: Hearth unwell, the
-// daily budgets (budgetalerts.go), devices online but silent (silent.go).
+// daily budgets (budgetalerts.go), devices online but silent (silent.go),
+// the weekly digest (digest.go).
 func (h *Hearth) watchUnwell(ctx context.Context, stateDir string) {
 	var u unwell
 	sw := silentWatch{started: h.clock.Now()}
@@ -109,6 +110,10 @@ func (h *Hearth) watchUnwell(ctx context.Context, stateDir string) {
 	}
 	neighLogged := false
 	bw, err := openBudgetWatch(filepath.Join(stateDir, alerts.SpoolDir, budgetToldFile))
+	if err != nil {
+		h.log.Warn().Err(err).Msg("alerts")
+	}
+	dw, err := openDigestWatch(filepath.Join(stateDir, alerts.SpoolDir, digestFile))
 	if err != nil {
 		h.log.Warn().Err(err).Msg("alerts")
 	}
@@ -141,6 +146,9 @@ func (h *Hearth) watchUnwell(ctx context.Context, stateDir string) {
 			for _, al := range out {
 				a.Notify(al)
 			}
+		}
+		if err := h.lookDigest(ctx, a, dw, now); err != nil {
+			h.log.Warn().Err(err).Msg("alerts")
 		}
 		if after := a.SilentAfter(); after > 0 {
 			online, err := readOnline(ctx, neighCmd)
