@@ -42,6 +42,9 @@ type alertsFile struct {
 		Silent      *string   `json:"silent_device,omitempty"`
 	} `json:"events"`
 	QuietHours []string `json:"quiet_hours,omitempty"`
+	// Digest is the weekly digest's day and time ("sun 18:00"); nil: the
+	// form had no such field, so the file's is kept.
+	Digest *string `json:"digest,omitempty"`
 }
 
 type alertsData struct {
@@ -55,6 +58,7 @@ type alertsData struct {
 	BlockedOn  map[string]bool
 	Events     []alertEvent
 	QuietHours string
+	Digest     string
 	Silent     []option // how long a device may stay silent before an alert; "0" off
 	SilentOn   string
 }
@@ -108,6 +112,9 @@ func (ps *pageSet) alertsPage(_ *http.Request, v *view) int {
 		d.Silent = withOption(d.Silent, *p)
 	}
 	d.QuietHours = strings.Join(d.Set.QuietHours, "\n")
+	if d.Set.Digest != nil {
+		d.Digest = *d.Set.Digest
+	}
 	if ps.s.opts.Alerts != nil {
 		d.Channels = ps.s.opts.Alerts.AlertChannels()
 	}
@@ -163,6 +170,10 @@ func (ps *pageSet) saveAlerts(r *http.Request, _ Principal) (string, string, str
 			a.QuietHours = append(a.QuietHours, l)
 		}
 	}
+	if v, ok := f["digest"]; ok && len(v) > 0 {
+		d := strings.TrimSpace(v[0])
+		a.Digest = &d
+	}
 	body, _ := json.Marshal(map[string]any{"alerts": alertsBody(a)})
 	if _, _, err := ps.s.svc.PutHousehold(body, f.Get("version")); err != nil {
 		return "alerts", "", "", err
@@ -190,7 +201,7 @@ func alertsBody(a alertsFile) map[string]any {
 	if a.Ntfy.Token != "" {
 		ntfy["token"] = a.Ntfy.Token
 	}
-	return map[string]any{
+	m := map[string]any{
 		"webhook": orNull(map[string]any{"url": a.Webhook.URL}, a.Webhook.URL != ""),
 		"ntfy":    orNull(ntfy, a.Ntfy.URL != ""),
 		"email":   orNull(email, a.Email.SMTP != ""),
@@ -198,6 +209,10 @@ func alertsBody(a alertsFile) map[string]any {
 			"new_device": a.Events.NewDevice, "budget": a.Events.Budget, "silent_device": a.Events.Silent},
 		"quiet_hours": orNull(a.QuietHours, len(a.QuietHours) > 0),
 	}
+	if a.Digest != nil {
+		m["digest"] = orNull(*a.Digest, *a.Digest != "")
+	}
+	return m
 }
 
 // testAlertForm sends a test alert through every channel and says how it

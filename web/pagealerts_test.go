@@ -18,28 +18,34 @@ func TestAlertsPage(t *testing.T) {
 	resp, page := f.get("/alerts")
 	wantPage(t, "alerts page", resp, page, http.StatusOK, "<h1>Alerts</h1>", "No channel is set yet", `name="blocked" value="adult" checked`)
 	form := url.Values{"csrf": {csrf}, "version": {versionOf(t, page)}, "ntfy_url": {"https://ntfy.example.net/family"}, "ntfy_token": {"tk_secret123"},
-		"events": {"bypass", "new_device", "budget"}, "blocked": {"adult", "chat"}, "quiet_hours": {"daily 22:30-07:00"}, "silent_device": {"1h"}}
+		"events": {"bypass", "new_device", "budget"}, "blocked": {"adult", "chat"}, "quiet_hours": {"daily 22:30-07:00"}, "silent_device": {"1h"}, "digest": {"sun 18:00"}}
 	resp, body := f.post("/alerts/save", form)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save: %s\n%s", resp.Status, body)
 	}
 	data, _ := os.ReadFile(path)
-	for _, want := range []string{"alerts:", "https://ntfy.example.net/family", "tk_secret123", "bedtime_chat: false", "budget: true", "silent_device: 1h", "daily 22:30-07:00", "chat"} {
+	for _, want := range []string{"alerts:", "https://ntfy.example.net/family", "tk_secret123", "bedtime_chat: false", "budget: true", "silent_device: 1h", "daily 22:30-07:00", "chat", `digest: "sun 18:00"`} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("hearth.yaml has no %q:\n%s", want, data)
 		}
 	}
 	_, page = f.get("/alerts")
+	if !strings.Contains(page, `name="digest" value="sun 18:00"`) {
+		t.Errorf("the digest's time is not shown back:\n%s", page)
+	}
 	if strings.Contains(page, "tk_secret123") || !strings.Contains(page, "one is set: leave empty to keep it") {
 		t.Errorf("the token is shown back, or not said to be set:\n%s", page)
 	}
 	form.Set("version", versionOf(t, page))
 	form.Set("ntfy_token", "")
+	form.Set("digest", "")
 	if resp, body = f.post("/alerts/save", form); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save again: %s\n%s", resp.Status, body)
 	}
 	if data, _ := os.ReadFile(path); !strings.Contains(string(data), "tk_secret123") {
 		t.Errorf("an empty token field removed the token:\n%s", data)
+	} else if strings.Contains(string(data), "digest:") {
+		t.Errorf("an empty digest field kept the digest:\n%s", data)
 	}
 	resp, body = f.post("/alerts/test", url.Values{"csrf": {csrf}})
 	wantPage(t, "test with no channel running", resp, body, http.StatusNotFound, "No alert channel is set")
