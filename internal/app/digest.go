@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -29,19 +30,23 @@ const (
 	digestDays = 7
 )
 
-// digestWatch remembers the last digest sent, by its scheduled time.
+// digestWatch remembers the last digest sent, by its scheduled time, and
+// when Hearth first looked: a digest due before then is not sent, so a new
+// installation does not mail at once the report of a week it never saw.
 type digestWatch struct {
-	path string
-	Last time.Time `json:"last"`
+	path  string
+	Last  time.Time `json:"last"`
+	Since time.Time `json:"since"`
 }
 
-// openDigestWatch reads path (missing: none sent; damaged: none sent, and
-// the error is returned for logging).
-func openDigestWatch(path string) (*digestWatch, error) {
+// openDigestWatch reads path (missing: none sent, and now is the first
+// look, saved; damaged: none sent, and the error is returned for logging).
+func openDigestWatch(path string, now time.Time) (*digestWatch, error) {
 	w := &digestWatch{path: path}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return w, nil
+		w.Since = now
+		return w, w.save()
 	}
 	if err == nil {
 		err = json.Unmarshal(b, w)
@@ -71,7 +76,7 @@ func digestTime(now time.Time, day time.Weekday, at time.Duration, loc *time.Loc
 // due returns the scheduled time of the digest to send at now, if one is.
 func (w *digestWatch) due(now time.Time, day time.Weekday, at time.Duration, loc *time.Location) (time.Time, bool) {
 	t := digestTime(now, day, at, loc)
-	if !t.After(w.Last) || now.Sub(t) >= digestLate {
+	if !t.After(w.Last) || t.Before(w.Since) || now.Sub(t) >= digestLate {
 		return t, false
 	}
 	return t, true
@@ -80,9 +85,16 @@ func (w *digestWatch) due(now time.Time, day time.Weekday, at time.Duration, loc
 // sent remembers t as sent.
 func (w *digestWatch) sent(t time.Time) error {
 	w.Last = t
+	return w.save()
+}
+
+func (w *digestWatch) save() error {
 	b, _ := json.Marshal(w)
+	if err := os.MkdirAll(filepath.Dir(w.path), 0o700); err != nil {
+		return fmt.Errorf("weekly digest: %w", err)
+	}
 	if err := atomicfile.Write(w.path, b, 0o600); err != nil {
-		return fmt.Errorf("digest sent: %w", err)
+		return fmt.Errorf("weekly digest: %w", err)
 	}
 	return nil
 }

@@ -202,8 +202,23 @@ func TestDigestTime(t *testing.T) {
 			t.Errorf("%s: %s, want %s", c.now, got, c.want)
 		}
 	}
-	w := &digestWatch{path: filepath.Join(t.TempDir(), "d.json")}
 	sun := time.Date(2026, 12, 6, 18, 0, 0, 0, london)
+	// A first start on Monday: last Sunday's digest is not sent.
+	dir := t.TempDir()
+	first, err := openDigestWatch(filepath.Join(dir, "first.json"), sun.Add(16*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := first.due(sun.Add(17*time.Hour), time.Sunday, 18*time.Hour, london); ok {
+		t.Error("a new installation sends the week before it started")
+	}
+	if first, _ = openDigestWatch(filepath.Join(dir, "first.json"), sun.Add(18*time.Hour)); !first.Since.Equal(sun.Add(16 * time.Hour)) {
+		t.Errorf("first look not kept: %s", first.Since)
+	}
+	w, err := openDigestWatch(filepath.Join(dir, "d.json"), sun.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, ok := w.due(sun.Add(25*time.Hour), time.Sunday, 18*time.Hour, london); ok {
 		t.Error("due more than a day late")
 	}
@@ -214,7 +229,7 @@ func TestDigestTime(t *testing.T) {
 	if err := w.sent(at); err != nil {
 		t.Fatal(err)
 	}
-	w2, err := openDigestWatch(w.path)
+	w2, err := openDigestWatch(w.path, sun)
 	if err != nil {
 		t.Fatal(err)
 	}

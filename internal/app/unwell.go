@@ -113,7 +113,7 @@ func (h *Hearth) watchUnwell(ctx context.Context, stateDir string) {
 	if err != nil {
 		h.log.Warn().Err(err).Msg("alerts")
 	}
-	dw, err := openDigestWatch(filepath.Join(stateDir, alerts.SpoolDir, digestFile))
+	dw, err := openDigestWatch(filepath.Join(stateDir, alerts.SpoolDir, digestFile), h.clock.Now())
 	if err != nil {
 		h.log.Warn().Err(err).Msg("alerts")
 	}
