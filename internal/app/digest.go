@@ -37,6 +37,9 @@ type digestWatch struct {
 	path  string
 	Last  time.Time `json:"last"`
 	Since time.Time `json:"since"`
+	// failed is the scheduled time whose digest could not be built: tried
+	// again each minute, its error logged once.
+	failed time.Time
 }
 
 // openDigestWatch reads path (missing: none sent, and now is the first
@@ -113,6 +116,10 @@ func (h *Hearth) lookDigest(ctx context.Context, a *alerts.Service, w *digestWat
 	}
 	al, err := h.digestAlert(ctx, a, t)
 	if err != nil {
+		if w.failed.Equal(t) {
+			return nil // told already
+		}
+		w.failed = t
 		return err
 	}
 	a.Notify(al) // on disk for every channel when it returns
