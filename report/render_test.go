@@ -3,7 +3,9 @@
 package report
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -21,31 +23,43 @@ import (
 // installed by scripts/install-chromium.sh when missing (as root).
 func TestHTMLRendersInChromium(t *testing.T) {
 	t.Parallel()
+	page, err := filepath.Abs("testdata/week.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := chromiumShot(t, page, 412, 2400)
+	if *update {
+		if err := os.WriteFile("../docs/report.png", data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// chromiumShot renders the file page in headless Chromium at width x
+// height (Debian's package, installed by scripts/install-chromium.sh when
+// missing, as root) and returns the screenshot, checked: a PNG of that
+// size with real content on it.
+func chromiumShot(t *testing.T, page string, width, height int) []byte {
+	t.Helper()
 	out, err := exec.Command("../scripts/install-chromium.sh").Output()
 	if err != nil {
 		t.Fatalf("no Chromium (%v): run scripts/install-chromium.sh, or sudo apt-get install chromium", err)
 	}
 	browser := strings.TrimSpace(string(out))
-	page, err := filepath.Abs("testdata/week.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(t.TempDir(), "report.png")
-	const width, height = 412, 2400
+	shot := filepath.Join(t.TempDir(), "shot.png")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
 		"--no-first-run", "--disable-extensions", "--user-data-dir="+t.TempDir(),
-		"--window-size=412,2400", "--screenshot="+shot, "file://"+page)
+		fmt.Sprintf("--window-size=%d,%d", width, height), "--screenshot="+shot, "file://"+page)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("chromium: %v\n%s", err, msg)
 	}
-	f, err := os.Open(shot)
+	data, err := os.ReadFile(shot)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	img, err := png.Decode(f)
+	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("screenshot is not a PNG: %v", err)
 	}
@@ -55,18 +69,10 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	if n := colours(img); n < 8 {
 		t.Errorf("screenshot has %d colours: the page did not render", n)
 	}
-	if fi, _ := f.Stat(); fi.Size() < 20_000 {
-		t.Errorf("screenshot is only %d bytes", fi.Size())
+	if len(data) < 20_000 {
+		t.Errorf("screenshot is only %d bytes", len(data))
 	}
-	if *update {
-		data, err := os.ReadFile(shot)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile("../docs/report.png", data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return data
 }
 
 // colours counts the distinct colours in img, up to 1000.

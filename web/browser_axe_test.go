@@ -49,17 +49,7 @@ type eveningBrowser struct {
 // most five minutes).
 func newEveningBrowser(t *testing.T, f *pagesFixture, browser, axe string, clk *clocktest.Fake) *eveningBrowser {
 	t.Helper()
-	limit, cancelLimit := context.WithTimeout(context.Background(), 5*time.Minute)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(eveWidth, eveHeight),
-		chromedp.Flag("hide-scrollbars", true), chromedp.Flag("lang", "en-GB"))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(limit, opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc(); cancelLimit() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v", browser, err)
-	}
+	ctx := startChromium(t, browser, eveWidth, eveHeight, 5*time.Minute)
 	return &eveningBrowser{t: t, f: f, ctx: ctx, axe: axe, clk: clk, shots: map[string][]byte{}}
 }
 

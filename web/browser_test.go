@@ -249,18 +249,34 @@ func findChromium(t *testing.T) string {
 // context. The whole browser lives at most two minutes.
 func chromium(t *testing.T, browser string) context.Context {
 	t.Helper()
-	limit, cancelLimit := context.WithTimeout(context.Background(), 2*time.Minute)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(phoneWidth, phoneHeight),
-		chromedp.Flag("hide-scrollbars", true), chromedp.Flag("lang", "en-GB"))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(limit, opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc(); cancelLimit() })
-	if err := chromedp.Do(ctx); err != nil { // starts the browser
-		t.Fatalf("starting %s: %v", browser, err)
+	return startChromium(t, browser, phoneWidth, phoneHeight, 2*time.Minute)
+}
+
+// startChromium starts headless Chromium at width x height for at most
+// life and returns its tab's context. A start that fails is tried once
+// more: Chromium launched beside others (the report's browser tests run at
+// the same time) now and then exits before it is ready.
+func startChromium(t *testing.T, browser string, width, height int, life time.Duration) context.Context {
+	t.Helper()
+	var err error
+	for range 2 {
+		limit, cancelLimit := context.WithTimeout(context.Background(), life)
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
+			chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, height),
+			chromedp.Flag("hide-scrollbars", true), chromedp.Flag("lang", "en-GB"))
+		alloc, cancelAlloc := chromedp.NewExecAllocator(limit, opts...)
+		ctx, cancelCtx := chromedp.NewContext(alloc)
+		if err = chromedp.Do(ctx); err == nil { // starts the browser
+			t.Cleanup(func() { cancelCtx(); cancelAlloc(); cancelLimit() })
+			return ctx
+		}
+		cancelCtx()
+		cancelAlloc()
+		cancelLimit()
 	}
-	return ctx
+	t.Fatalf("starting %s: %v", browser, err)
+	return nil
 }
 
 // startPagesResolver runs a Hearth resolver on loopback in front of a test
