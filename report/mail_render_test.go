@@ -14,7 +14,6 @@ import (
 // HEARTH_SCREENSHOTS=1 it becomes docs/screenshots/digest.png. Run with
 // go test -tags browser -run TestDigestMailInChromium ./report/.
 func TestDigestMailInChromium(t *testing.T) {
-	t.Parallel()
 	page := filepath.Join(t.TempDir(), "digest.html")
 	f, err := os.Create(page)
 	if err != nil {
