@@ -3,15 +3,10 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/netip"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 	"github.com/hearth-dns/hearth/policy"
-	"github.com/hearth-dns/hearth/policy/identity"
-	"github.com/hearth-dns/hearth/policy/policytest"
 )
 
 // Daily budgets in the JSON API: /api/status gives every owner's budget
@@ -20,30 +15,14 @@ import (
 // minutes for today, audited.
 func TestBudgetsAPI(t *testing.T) {
 	t.Parallel()
-	clk := clocktest.New(pagesAt("2026-11-26 16:00"))
-	cfg := pagesHousehold()
-	cfg.Devices = append(cfg.Devices, policy.DeviceConfig{Name: "alex-switch", IP: []string{"127.0.0.6"}})
-	cfg.People = []policy.PersonConfig{{Name: "alex", Devices: []string{"alex-tablet", "alex-switch"}, Group: "kids"}}
-	kids := cfg.Groups["kids"]
-	hour := time.Hour
-	kids.Budgets = []policy.BudgetConfig{{What: []string{"gaming"}, SchoolDays: &hour}}
-	cfg.Groups["kids"] = kids
-	engine := policytest.Engine(t, cfg, clk)
-	f := newPagesFixture(t, pagesSetup{clk: clk, engine: engine})
+	f, play := newBudgetFixture(t)
 	csrf := f.login()
 
 	// Twenty minutes of Roblox on the switch.
-	addr := netip.MustParseAddr("127.0.0.6")
 	for range 20 {
-		c := identity.ClientInfo{Addr: addr, Remote: addr}
-		who := engine.Identify(&c, clk.Now())
-		var d policy.Decision
-		engine.DecideInto(&d, "www.roblox.com", who, clk.Now())
-		engine.LookedUp(who, &d, clk.Now())
-		if d.Action != policy.Allow {
+		if d := play(1); d.Action != policy.Allow {
 			t.Fatalf("roblox: %+v", d)
 		}
-		clk.Advance(time.Minute)
 	}
 	code, body := f.api("GET", "/api/status?person=Alex", csrf, nil)
 	budgets, _ := body["budgets"].([]any)

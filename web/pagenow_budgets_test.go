@@ -21,29 +21,8 @@ import (
 // DNS's decision follows (blocked when spent, allowed again after +15).
 func TestNowPageByChildWithBudgets(t *testing.T) {
 	t.Parallel()
-	clk := clocktest.New(pagesAt("2026-11-26 16:00"))
-	cfg := pagesHousehold()
-	cfg.Devices = append(cfg.Devices, policy.DeviceConfig{Name: "alex-switch", IP: []string{"127.0.0.6"}})
-	cfg.People = []policy.PersonConfig{{Name: "alex", Devices: []string{"alex-tablet", "alex-switch"}, Group: "kids"}}
-	kids := cfg.Groups["kids"]
-	hour := time.Hour
-	kids.Budgets = []policy.BudgetConfig{{What: []string{"gaming"}, SchoolDays: &hour}}
-	cfg.Groups["kids"] = kids
-	engine := policytest.Engine(t, cfg, clk)
-	f := newPagesFixture(t, pagesSetup{clk: clk, engine: engine})
+	f, play := newBudgetFixture(t)
 	csrf := f.login()
-	play := func(minutes int) policy.Decision {
-		addr := netip.MustParseAddr("127.0.0.6")
-		var d policy.Decision
-		for range minutes {
-			c := identity.ClientInfo{Addr: addr, Remote: addr}
-			who := engine.Identify(&c, clk.Now())
-			engine.DecideInto(&d, "www.roblox.com", who, clk.Now())
-			engine.LookedUp(who, &d, clk.Now())
-			clk.Advance(time.Minute)
-		}
-		return d
-	}
 	play(20)
 
 	_, page := f.get("/now")
@@ -86,4 +65,36 @@ func TestNowPageByChildWithBudgets(t *testing.T) {
 	if d := play(1); d.Action != policy.Allow {
 		t.Errorf("after +15 minutes: %+v, want allowed", d)
 	}
+}
+
+// newBudgetFixture is the pages' household at 16:00 on a school day with
+// alex (alex-tablet and alex-switch at 127.0.0.6) in kids, whose budget is
+// an hour of gaming on school days, and play(n): n minutes of Roblox on
+// the switch, one lookup a minute, counted as DNS counts it; it returns
+// the last decision.
+func newBudgetFixture(t *testing.T) (*pagesFixture, func(minutes int) policy.Decision) {
+	t.Helper()
+	clk := clocktest.New(pagesAt("2026-11-26 16:00"))
+	cfg := pagesHousehold()
+	cfg.Devices = append(cfg.Devices, policy.DeviceConfig{Name: "alex-switch", IP: []string{"127.0.0.6"}})
+	cfg.People = []policy.PersonConfig{{Name: "alex", Devices: []string{"alex-tablet", "alex-switch"}, Group: "kids"}}
+	kids := cfg.Groups["kids"]
+	hour := time.Hour
+	kids.Budgets = []policy.BudgetConfig{{What: []string{"gaming"}, SchoolDays: &hour}}
+	cfg.Groups["kids"] = kids
+	engine := policytest.Engine(t, cfg, clk)
+	f := newPagesFixture(t, pagesSetup{clk: clk, engine: engine})
+	play := func(minutes int) policy.Decision {
+		addr := netip.MustParseAddr("127.0.0.6")
+		var d policy.Decision
+		for range minutes {
+			c := identity.ClientInfo{Addr: addr, Remote: addr}
+			who := engine.Identify(&c, clk.Now())
+			engine.DecideInto(&d, "www.roblox.com", who, clk.Now())
+			engine.LookedUp(who, &d, clk.Now())
+			clk.Advance(time.Minute)
+		}
+		return d
+	}
+	return f, play
 }

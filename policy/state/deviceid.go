@@ -18,13 +18,8 @@ func (r *Registry) ObserveID(id, device string, a netip.Addr, now time.Time) *Se
 	key := IDKeyPrefix + id
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s, ok := r.m[key]
+	s, ok := r.getOrAdd(key, now)
 	if !ok {
-		if len(r.m) >= maxSeen {
-			r.evictOldest()
-		}
-		s = &Seen{key: key, first: now}
-		r.m[key] = s
 		r.dirty = true
 	}
 	if addr := a.String(); s.addr != addr || s.device != device {

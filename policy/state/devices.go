@@ -134,18 +134,25 @@ func (r *Registry) Observe(device string, mac net.HardwareAddr, a netip.Addr, le
 	return s
 }
 
-func (r *Registry) observe(device string, mac net.HardwareAddr, a netip.Addr, lease string, now time.Time) (*Seen, bool) {
-	key := seenKey(mac, a)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s, ok := r.m[key]
-	if !ok {
+// getOrAdd returns key's record, made at now if new (the least recently
+// seen goes when the registry is full); ok reports whether it was there.
+// r.mu is held.
+func (r *Registry) getOrAdd(key string, now time.Time) (s *Seen, ok bool) {
+	if s, ok = r.m[key]; !ok {
 		if len(r.m) >= maxSeen {
 			r.evictOldest()
 		}
 		s = &Seen{key: key, first: now}
 		r.m[key] = s
 	}
+	return s, ok
+}
+
+func (r *Registry) observe(device string, mac net.HardwareAddr, a netip.Addr, lease string, now time.Time) (*Seen, bool) {
+	key := seenKey(mac, a)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.getOrAdd(key, now)
 	before := [4]string{s.addr, s.mac, s.lease, s.device}
 	s.addr = a.String()
 	if mac != nil {
