@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"slices"
@@ -19,6 +20,10 @@ type Config struct {
 	Ntfy    NtfyConfig    `mapstructure:"ntfy"`
 	Email   EmailConfig   `mapstructure:"email"`
 	Events  EventsConfig  `mapstructure:"events"`
+	// For switches events for one group or one person (by name): what it
+	// sets replaces the household's events for their devices; a person's
+	// setting beats their group's.
+	For map[string]EventsOverride `mapstructure:"for"`
 	// QuietHours are windows ("daily 22:30-07:00", household zone) in which
 	// alerts are held, then sent as one summary when they end.
 	QuietHours []string `mapstructure:"quiet_hours"`
@@ -79,6 +84,38 @@ type EventsConfig struct {
 	// Unwell: Hearth itself (every upstream failing, lists not updated for
 	// a day, the journal failing).
 	Unwell bool `mapstructure:"unwell"`
+}
+
+// EventsOverride is `alerts.for.<group or person>`: the events it sets
+// replace the household's (alerts.events) for the group's or the person's
+// devices; what it leaves out is inherited. A new device (nobody's yet)
+// and Hearth unwell are the household's only.
+type EventsOverride struct {
+	Blocked      *[]string      `mapstructure:"blocked"`
+	BedtimeChat  *bool          `mapstructure:"bedtime_chat"`
+	Bypass       *bool          `mapstructure:"bypass"`
+	SilentDevice *time.Duration `mapstructure:"silent_device"`
+	Budget       *bool          `mapstructure:"budget"`
+}
+
+// Apply returns e with what o sets replaced.
+func (o EventsOverride) Apply(e EventsConfig) EventsConfig {
+	if o.Blocked != nil {
+		e.Blocked = *o.Blocked
+	}
+	if o.BedtimeChat != nil {
+		e.BedtimeChat = *o.BedtimeChat
+	}
+	if o.Bypass != nil {
+		e.Bypass = *o.Bypass
+	}
+	if o.SilentDevice != nil {
+		e.SilentDevice = *o.SilentDevice
+	}
+	if o.Budget != nil {
+		e.Budget = *o.Budget
+	}
+	return e
 }
 
 // TLS modes of alerts.email.tls.
@@ -155,6 +192,19 @@ func (c Config) Validate(prefix string) []error {
 	}
 	if c.Events.SilentDevice < 0 {
 		bad("events.silent_device", "%s is negative; 0 is off", c.Events.SilentDevice)
+	}
+	for _, who := range slices.Sorted(maps.Keys(c.For)) {
+		o := c.For[who]
+		if o.Blocked != nil {
+			for i, b := range *o.Blocked {
+				if b == "" || b != strings.ToLower(b) || strings.ContainsAny(b, " \t") {
+					bad("for."+who+".blocked["+strconv.Itoa(i)+"]", "%q is not a category or service id (lowercase, like random-video-chat)", b)
+				}
+			}
+		}
+		if o.SilentDevice != nil && *o.SilentDevice < 0 {
+			bad("for."+who+".silent_device", "%s is negative; 0 is off", *o.SilentDevice)
+		}
 	}
 	for i, w := range c.QuietHours {
 		if _, err := schedule.ParseWindow(w); err != nil {

@@ -49,12 +49,12 @@ type eventFilter struct {
 	newDevice   bool
 	unwell      bool
 	budget      bool
-	silent      bool
+	silentAfter time.Duration
 }
 
 func newEventFilter(c EventsConfig) *eventFilter {
 	f := &eventFilter{blocked: map[string]bool{}, bedtimeChat: c.BedtimeChat, bypass: c.Bypass, newDevice: c.NewDevice, unwell: c.Unwell,
-		budget: c.Budget, silent: c.SilentDevice > 0}
+		budget: c.Budget, silentAfter: c.SilentDevice}
 	for _, b := range c.Blocked {
 		f.blocked[b] = true
 	}
@@ -70,7 +70,7 @@ func (f *eventFilter) kindOn(k Kind) bool {
 	case KindBudgetLow, KindBudgetSpent:
 		return f.budget
 	case KindSilent:
-		return f.silent
+		return f.silentAfter > 0
 	}
 	return true
 }
@@ -101,7 +101,7 @@ func (f *eventFilter) kind(l *Lookup) Kind {
 // Look takes a lookup from the query path: never blocks, never allocates.
 // Lookups that make no alert are dropped at once.
 func (s *Service) Look(l *Lookup) {
-	if s.events.Load().kind(l) == "" {
+	if f, _ := s.routes.Load().forLookup(l); f.kind(l) == "" {
 		return
 	}
 	select {
@@ -114,7 +114,7 @@ func (s *Service) Look(l *Lookup) {
 // batchKey: one alert per owner, kind and service (or category) per hour.
 type batchKey struct {
 	kind   Kind
-	device string
+	device string     // the owner: the person, else the configured device
 	client netip.Addr // for a device not configured
 	what   string     // service, else category
 	hour   int64      // the hour's start, Unix seconds
@@ -155,8 +155,8 @@ func (s *Service) collect(ctx context.Context) {
 		arm()
 	}
 	add := func(l Lookup) {
-		f := s.events.Load()
-		k := batchKey{kind: f.kind(&l), device: l.Device, what: l.Service, hour: hourStart(l.Time, s.loc)}
+		f, owner := s.routes.Load().forLookup(&l)
+		k := batchKey{kind: f.kind(&l), device: owner, what: l.Service, hour: hourStart(l.Time, s.loc)}
 		if k.kind == "" {
 			return
 		}

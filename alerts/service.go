@@ -45,7 +45,7 @@ type Service struct {
 	loc     *time.Location
 	log     zerolog.Logger
 	link    string
-	events  atomic.Pointer[eventFilter]
+	routes  atomic.Pointer[routes]
 	senders []*sender
 	looks   chan Lookup
 	posts   chan Alert
@@ -69,7 +69,7 @@ func New(cfg Config, opts Options) (*Service, error) {
 	if s.link == "" {
 		s.link = opts.Dashboard
 	}
-	s.events.Store(newEventFilter(cfg.Events))
+	s.routes.Store(newRoutes(cfg, Household{}))
 	var quiet *schedule.Schedule
 	if len(cfg.QuietHours) > 0 {
 		var ws []schedule.Window
@@ -142,10 +142,6 @@ func (s *Service) Channels() []ChannelState {
 	return out
 }
 
-// SilentAfter is alerts.events.silent_device: how long a device online
-// must not ask to be told of (0: off).
-func (s *Service) SilentAfter() time.Duration { return s.cfg.Events.SilentDevice }
-
 // Lost is how many lookups were not looked at because the collector was
 // behind (never the alerts already made).
 func (s *Service) Lost() uint64 { return s.lost.Load() }
@@ -184,7 +180,7 @@ func (s *Service) Test(ctx context.Context) []TestResult {
 // Hearth unwell), if its kind is switched on. ID, Time and Link are filled
 // in when empty.
 func (s *Service) Notify(a Alert) {
-	if !s.events.Load().kindOn(a.Kind) {
+	if !s.routes.Load().forOwner(a.Owner).kindOn(a.Kind) {
 		return
 	}
 	if a.Time.IsZero() {

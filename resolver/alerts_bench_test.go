@@ -37,11 +37,17 @@ func BenchmarkUDPWorkerAlerts(b *testing.B) {
 	j := journal.Open(journal.Config{Queue: 1 << 16, FlushInterval: time.Second, RetentionDays: 1, MaxSizeMB: 100},
 		journal.Options{Dir: b.TempDir()})
 	b.Cleanup(func() { _ = j.Close(context.Background()) })
+	// The household's events alert nothing; alerts.for turns gaming on for
+	// alex, who owns alex-tablet: the per-device filter is the one asked.
+	gaming := []string{"gaming", "roblox"}
 	a, err := alerts.New(alerts.Config{Webhook: alerts.WebhookConfig{URL: "http://127.0.0.1:1/hook"}, RatePerHour: 10, Spool: 10,
-		Events: alerts.EventsConfig{Blocked: []string{"gaming", "roblox"}}}, alerts.Options{Dir: b.TempDir()})
+		Events: alerts.EventsConfig{Blocked: []string{"adult"}}, For: map[string]alerts.EventsOverride{"alex": {Blocked: &gaming}}},
+		alerts.Options{Dir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
+	a.SetHousehold(alerts.Household{Devices: map[string]alerts.Member{"alex-tablet": {Person: "alex", Group: "kids"}},
+		People: map[string]string{"alex": "kids"}})
 	// Not started: its queue fills, then each alerting lookup is counted as
 	// lost, which shows that every one passed the filter.
 	s := familyServer(b, &alertsTee{j: j, a: a})

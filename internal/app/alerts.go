@@ -91,8 +91,34 @@ func (h *Hearth) startAlerts(cfg *config.Config) *alerts.Service {
 		h.log.Error().Err(err).Msg("alerts not started; DNS is unaffected")
 		return nil
 	}
+	s.SetHousehold(householdOf(cfg))
 	s.Start()
 	return s
+}
+
+// householdOf is who is who in cfg, for alerts.for and for batching by
+// person: each device's person and group (as the policy gives it: its own,
+// else its person's, else default).
+func householdOf(cfg *config.Config) alerts.Household {
+	h := alerts.Household{Devices: map[string]alerts.Member{}, People: map[string]string{}}
+	personOf := map[string]string{}
+	for _, p := range cfg.Policy.People {
+		h.People[p.Name] = p.Group
+		for _, d := range p.Devices {
+			personOf[d] = p.Name
+		}
+	}
+	for _, d := range cfg.Policy.Devices {
+		m := alerts.Member{Person: personOf[d.Name], Group: d.Group}
+		if m.Group == "" && m.Person != "" {
+			m.Group = h.People[m.Person]
+		}
+		if m.Group == "" {
+			m.Group = "default"
+		}
+		h.Devices[d.Name] = m
+	}
+	return h
 }
 
 // reloadAlerts restarts the alerts when their settings changed; what was
@@ -100,6 +126,9 @@ func (h *Hearth) startAlerts(cfg *config.Config) *alerts.Service {
 func (h *Hearth) reloadAlerts(cfg *config.Config) {
 	h.helpCountries.Store(&cfg.Policy.Help.Countries)
 	if reflect.DeepEqual(cfg.Alerts, h.alertsCfg) && h.engine.Location() == h.alertsLoc {
+		if a := h.rec.alerts.Load(); a != nil {
+			a.SetHousehold(householdOf(cfg))
+		}
 		return
 	}
 	old := h.rec.alerts.Swap(nil)

@@ -36,9 +36,9 @@ type silentWatch struct {
 }
 
 // look returns the alerts for devices online (their MAC or an address in
-// online) and silent for at least after at now. seen is the registry of
+// online) and silent for at least after(device) (0: not watched) at now. seen is the registry of
 // devices seen; only configured devices count.
-func (w *silentWatch) look(now time.Time, after time.Duration, seen []state.SeenDevice, online map[netip.Addr]net.HardwareAddr) []alerts.Alert {
+func (w *silentWatch) look(now time.Time, after func(device string) time.Duration, seen []state.SeenDevice, online map[netip.Addr]net.HardwareAddr) []alerts.Alert {
 	if w.told == nil {
 		w.told = map[string]time.Time{}
 	}
@@ -82,7 +82,7 @@ func (w *silentWatch) look(now time.Time, after time.Duration, seen []state.Seen
 			from = w.started
 		}
 		quiet := now.Sub(from)
-		if !d.present || quiet < after || now.Sub(d.last) > silentUsual || w.told[name].Equal(d.last) {
+		if a := after(name); !d.present || a <= 0 || quiet < a || now.Sub(d.last) > silentUsual || w.told[name].Equal(d.last) {
 			continue
 		}
 		w.told[name] = d.last

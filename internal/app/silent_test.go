@@ -47,7 +47,7 @@ func TestSilentWatch(t *testing.T) {
 	}
 	texts := func(now time.Time) []string {
 		var out []string
-		for _, a := range w.look(now, 40*time.Minute, seen, online) {
+		for _, a := range w.look(now, every(40*time.Minute), seen, online) {
 			if a.Kind != alerts.KindSilent || a.Owner == "" || a.ID == "" {
 				t.Errorf("alert %+v", a)
 			}
@@ -71,10 +71,10 @@ func TestSilentWatch(t *testing.T) {
 	check(t0.Add(3*time.Hour), "alex-tablet is online but has not used Hearth for 60 minutes: its DNS may have been changed")
 	// Silent since before Hearth started: counted from the start.
 	w2 := silentWatch{started: t0.Add(4 * time.Hour)}
-	if got := w2.look(t0.Add(4*time.Hour+39*time.Minute), 40*time.Minute, seen, online); len(got) != 0 {
+	if got := w2.look(t0.Add(4*time.Hour+39*time.Minute), every(40*time.Minute), seen, online); len(got) != 0 {
 		t.Errorf("counted from before the start: %+v", got)
 	}
-	if got := w2.look(t0.Add(4*time.Hour+40*time.Minute), 40*time.Minute, seen, online); len(got) != 2 ||
+	if got := w2.look(t0.Add(4*time.Hour+40*time.Minute), every(40*time.Minute), seen, online); len(got) != 2 ||
 		got[0].Text != "alex-tablet is online but has not used Hearth for 40 minutes: its DNS may have been changed" ||
 		got[1].Owner != "living-room-tv" {
 		t.Errorf("after the start: %+v", got)
@@ -155,4 +155,9 @@ func drain(got chan alerts.Alert) []alerts.Alert {
 			return out
 		}
 	}
+}
+
+// every is a silent_device setting the same for every device.
+func every(d time.Duration) func(string) time.Duration {
+	return func(string) time.Duration { return d }
 }

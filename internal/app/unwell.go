@@ -150,14 +150,14 @@ func (h *Hearth) watchUnwell(ctx context.Context, stateDir string) {
 		if err := h.lookDigest(ctx, a, dw, now); err != nil {
 			h.log.Warn().Err(err).Msg("alerts")
 		}
-		if after := a.SilentAfter(); after > 0 {
+		if a.SilentAfter("") > 0 {
 			online, err := readOnline(ctx, neighCmd)
 			switch {
 			case err != nil && !neighLogged:
 				neighLogged = true
 				h.log.Warn().Err(err).Msg("alerts: devices online but silent are not detected")
 			case err == nil:
-				for _, al := range sw.look(now, after, h.engine.Devices().List(), online) {
+				for _, al := range sw.look(now, a.SilentAfter, h.engine.Devices().List(), online) {
 					a.Notify(al)
 				}
 			}

@@ -160,5 +160,5 @@ func (c Config) alertNames() []error {
 			errs = append(errs, fielderr.New(fmt.Sprintf("alerts.events.blocked[%d]", i), "%v", err))
 		}
 	}
-	return errs
+	return append(errs, c.alertsFor()...)
 }

@@ -17,7 +17,6 @@ const IDKeyPrefix = "id:"
 func (r *Registry) ObserveID(id, device string, a netip.Addr, now time.Time) *Seen {
 	key := IDKeyPrefix + id
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	s, ok := r.getOrAdd(key, now)
 	if !ok {
 		r.dirty = true
@@ -26,5 +25,10 @@ func (r *Registry) ObserveID(id, device string, a netip.Addr, now time.Time) *Se
 		s.addr, s.device, r.dirty = addr, device, true
 	}
 	s.last.Store(now.Unix())
+	r.mu.Unlock()
+	if !ok && device == "" {
+		// An ID no device is named with: a new device, as a new address is.
+		r.tellFirstSight(s, now)
+	}
 	return s
 }

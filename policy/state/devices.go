@@ -124,14 +124,20 @@ func seenKey(mac net.HardwareAddr, a netip.Addr) string {
 func (r *Registry) Observe(device string, mac net.HardwareAddr, a netip.Addr, lease string, now time.Time) *Seen {
 	s, fresh := r.observe(device, mac, a, lease, now)
 	if fresh && device == "" {
-		if f := r.firstSight.Load(); f != nil {
-			r.mu.Lock()
-			sd := SeenDevice{Key: s.key, MAC: s.mac, Addr: s.addr, Lease: s.lease, FirstSeen: s.first, LastSeen: now.UTC()}
-			r.mu.Unlock()
-			(*f)(sd)
-		}
+		r.tellFirstSight(s, now)
 	}
 	return s
+}
+
+// tellFirstSight hands s, just seen for the first time and not a configured
+// device, to the first-sight hook (if set). r.mu is not held.
+func (r *Registry) tellFirstSight(s *Seen, now time.Time) {
+	if f := r.firstSight.Load(); f != nil {
+		r.mu.Lock()
+		sd := SeenDevice{Key: s.key, MAC: s.mac, Addr: s.addr, Lease: s.lease, FirstSeen: s.first, LastSeen: now.UTC()}
+		r.mu.Unlock()
+		(*f)(sd)
+	}
 }
 
 // getOrAdd returns key's record, made at now if new (the least recently
