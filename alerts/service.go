@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -267,13 +268,23 @@ type NewDevice struct {
 	Addr  string
 	Lease string // its DHCP lease's host name, if known
 	First time.Time
+	// NeighbourOnly: seen in the kernel's neighbour table, never in DNS.
+	NeighbourOnly bool
 }
 
 // NewDeviceAlert words a new device's alert.
 func NewDeviceAlert(d NewDevice) Alert {
+	if d.NeighbourOnly {
+		return Alert{Kind: KindNewDevice, Title: "A new device joined", Time: d.First,
+			Text: "A new device joined the network (" + d.MAC + ", " + d.Addr + ") and is not named yet; it has not used Hearth: its DNS may point elsewhere",
+			ID:   idSafe("new-" + d.Key + "-" + strconv.FormatInt(d.First.Unix(), 36))}
+	}
 	what := d.Addr
 	if d.Lease != "" {
 		what = fmt.Sprintf("%q (%s)", d.Lease, d.Addr)
+	}
+	if id, ok := strings.CutPrefix(d.Key, "id:"); ok {
+		what = fmt.Sprintf("device ID %q (%s)", id, d.Addr)
 	}
 	if d.MAC != "" {
 		what += ", " + d.MAC

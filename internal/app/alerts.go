@@ -204,6 +204,9 @@ func (h *Hearth) TestAlerts(ctx context.Context) ([]alerts.TestResult, bool) {
 // newDeviceSeen is the registry's first sight of a device not configured
 // (on the query path: Post never waits).
 func (h *Hearth) newDeviceSeen(d state.SeenDevice) {
+	if !h.newDev.firstSight(d) {
+		return
+	}
 	if a := h.rec.alerts.Load(); a != nil {
 		a.Post(alerts.NewDeviceAlert(alerts.NewDevice{Key: d.Key, MAC: d.MAC, Addr: d.Addr, Lease: d.Lease, First: d.FirstSeen}))
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -60,6 +61,7 @@ func TestAlertsFromRealQueries(t *testing.T) {
 		"journal: {enabled: false}\nweb: {enabled: false}\n" +
 		"alerts:\n  webhook: {url: \"" + hook.URL + "/api/webhook/hearth\"}\n  dashboard: http://hearth.lan:8080\n"
 	cfg := loadYAML(t, dir, yaml)
+	ranBefore(t, filepath.Join(dir, "state"))
 	london, _ := time.LoadLocation("Europe/London")
 	clk := clocktest.New(time.Date(2026, 12, 4, 21, 3, 0, 0, london))
 	start := func() *Hearth {
@@ -135,6 +137,18 @@ func TestAlertsFromRealQueries(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the batch queued at shutdown did not arrive after the restart")
+	}
+}
+
+// ranBefore makes stateDir that of an installation that has run before
+// (not a fresh one, whose new devices are summed up after 10 minutes).
+func ranBefore(t *testing.T, stateDir string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(stateDir, alerts.SpoolDir), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(stateDir, alerts.SpoolDir, newDevicesFile), []byte(`{"known":{}}`), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 

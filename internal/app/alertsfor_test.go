@@ -56,11 +56,11 @@ func TestAlertsPerPersonAndGroup(t *testing.T) {
 	addr := h.Addrs()[0].String()
 	for _, q := range [][2]string{
 		{"127.0.0.2", "omegle.com"}, {"127.0.0.5", "omegle.com"}, {"127.0.0.5", "ome.tv"}, // alex: one batch, 3
-		{"127.0.0.2", "roblox.com"},   // alex: gaming, from the kids' group
-		{"127.0.0.2", "dns.google"},   // alex: bypass off for alex
-		{"127.0.0.6", "dns.google"},   // mia: bypass on (household)
-		{"127.0.0.7", "roblox.com"},   // dad: gaming is not the household's
-		{"127.0.0.7", "dns.google"},   // dad: bypass on
+		{"127.0.0.2", "roblox.com"}, // alex: gaming, from the kids' group
+		{"127.0.0.2", "dns.google"}, // alex: bypass off for alex
+		{"127.0.0.6", "dns.google"}, // mia: bypass on (household)
+		{"127.0.0.7", "roblox.com"}, // dad: gaming is not the household's
+		{"127.0.0.7", "dns.google"}, // dad: bypass on
 	} {
 		askFrom(t, q[0], addr, q[1])
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,7 +76,9 @@ type Hearth struct {
 	lastReload atomic.Pointer[web.ReloadOutcome] // NoteReload's
 	control    net.Listener                      // the control socket (nil: none)
 	clock      clock.Timers
-	neighCmd   []string // `ip neigh show`, for silent devices
+	neighCmd   []string // `ip neigh show`, for silent and new devices
+	newDev     *newDevices
+	silent     atomic.Pointer[SilentStatus] // the neighbour check's last look
 	rootCAs    *x509.CertPool
 	rec        *recorder // the resolver's hand-off to the journal and the alerts
 	alertsCfg  alerts.Config
@@ -95,6 +98,9 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 		h.clock = clock.System{}
 	}
 	var err error
+	if h.newDev, err = openNewDevices(filepath.Join(cfg.StateDirectory(), alerts.SpoolDir, newDevicesFile), h.clock.Now()); err != nil {
+		log.Warn().Err(err).Msg("alerts")
+	}
 	if h.engine, err = newEngine(cfg, log, h.clock, h.newDeviceSeen); err != nil {
 		return nil, err
 	}

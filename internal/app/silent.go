@@ -94,6 +94,18 @@ func (w *silentWatch) look(now time.Time, after func(device string) time.Duratio
 	return out
 }
 
+// watched is how many configured devices the silent check watches now:
+// those with silent_device on that asked in the last day.
+func (w *silentWatch) watched(now time.Time, after func(string) time.Duration, seen []state.SeenDevice) int {
+	names := map[string]bool{}
+	for _, s := range seen {
+		if s.Device != "" && after(s.Device) > 0 && now.Sub(s.LastSeen) <= silentUsual {
+			names[s.Device] = true
+		}
+	}
+	return len(names)
+}
+
 // span is "40 minutes", or "3 hours" from two hours on.
 func span(d time.Duration) string {
 	if d < 2*time.Hour {

@@ -127,6 +127,9 @@ func (h *Hearth) watchUnwell(ctx context.Context, stateDir string) {
 		}
 		a := h.rec.alerts.Load()
 		if a == nil {
+			h.newDev.settled(h.clock.Now()) // a fresh installation's count ends unsent
+			h.saveNewDevices()
+			h.silent.Store(nil)
 			continue
 		}
 		var js *journal.Stats
@@ -150,17 +153,6 @@ func (h *Hearth) watchUnwell(ctx context.Context, stateDir string) {
 		if err := h.lookDigest(ctx, a, dw, now); err != nil {
 			h.log.Warn().Err(err).Msg("alerts")
 		}
-		if a.SilentAfter("") > 0 {
-			online, err := readOnline(ctx, neighCmd)
-			switch {
-			case err != nil && !neighLogged:
-				neighLogged = true
-				h.log.Warn().Err(err).Msg("alerts: devices online but silent are not detected")
-			case err == nil:
-				for _, al := range sw.look(now, a.SilentAfter, h.engine.Devices().List(), online) {
-					a.Notify(al)
-				}
-			}
-		}
+		h.lookNeighbours(ctx, a, now, neighCmd, &sw, &neighLogged, stateDir)
 	}
 }

@@ -1,0 +1,115 @@
+package app
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-dns/hearth/alerts"
+	"github.com/hearth-dns/hearth/internal/clock/clocktest"
+)
+
+// TestNewDevicesFreshInstallAndNeighbours: on a fresh installation, the
+// devices on the network in its first 10 minutes (two only in the
+// neighbour table, one asking over DNS) make one summary, not three alerts;
+// after it, a MAC that appears in the neighbour table and never asks is
+// told of once, with its MAC and address, as is a device asking for the
+// first time; after a restart nothing already told of is told again.
+func TestNewDevicesFreshInstallAndNeighbours(t *testing.T) {
+	url, got := webhookReceiver(t)
+	up := upstreamAnswering(t, "192.0.2.1")
+	dir := t.TempDir()
+	fixture := filepath.Join(dir, "neigh.txt")
+	table := "127.0.0.2 dev lo lladdr aa:bb:cc:dd:ee:02 REACHABLE\n" + // alex-tablet, configured
+		"192.168.1.8 dev eth0 lladdr aa:bb:cc:dd:ee:08 REACHABLE\n192.168.1.9 dev eth0 lladdr aa:bb:cc:dd:ee:09 DELAY\n" +
+		"192.168.1.12 dev eth0 lladdr aa:bb:cc:dd:ee:12 STALE\n" // not heard from lately: not counted
+	write := func(s string) {
+		if err := os.WriteFile(fixture, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(table)
+	yaml := "listen: [\"127.0.0.1:0\"]\nallow_clients: [127.0.0.0/8]\nstate_dir: " + filepath.Join(dir, "state") + "\n" +
+		"timezone: Europe/London\nupstreams:\n  servers: [\"udp://" + up.Addr + "\"]\n  strategy: ordered\n  timeout: 1s\n" +
+		"devices:\n  - {name: alex-tablet, ip: [127.0.0.2]}\n" +
+		"journal: {enabled: false}\nweb: {enabled: false}\n" +
+		"alerts:\n  webhook: {url: \"" + url + "\"}\n  dashboard: http://hearth.lan:8080\n  events: {silent_device: 40m}\n"
+	london, _ := time.LoadLocation("Europe/London")
+	clk := clocktest.New(time.Date(2026, 12, 4, 18, 0, 0, 0, london))
+	opts := Options{NeighbourCommand: []string{"cat", fixture}}
+	h := startWith(t, dir, yaml, clk, opts)
+	addr := h.Addrs()[0].String()
+	askFrom(t, "127.0.0.2", addr, "example.org")
+	askFrom(t, "127.0.0.3", addr, "example.org") // a new device over DNS, while settling
+	tick(t, clk, 9)
+	if a := drain(got); len(a) != 0 {
+		t.Fatalf("while settling: %+v", a)
+	}
+	st := h.NeighbourStatus()
+	if st == nil || !st.On || !st.Readable || st.Online != 3 || st.Watched != 1 || !st.LastRun.Equal(clk.Now()) {
+		t.Errorf("status: %+v", st)
+	}
+	tick(t, clk, 1)
+	a := drain(got)
+	if len(a) != 1 || a[0].Kind != alerts.KindNewDevice || a[0].Link != "http://hearth.lan:8080/devices" ||
+		a[0].Text != "3 devices on the network are not named yet. Name them on the dashboard to give them their rules." {
+		t.Fatalf("the summary: %+v", a)
+	}
+	write(table + "192.168.1.40 dev eth0 lladdr aa:bb:cc:dd:ee:40 REACHABLE\n")
+	tick(t, clk, 1)
+	askFrom(t, "127.0.0.5", addr, "example.org")
+	a = drain(got)
+	var texts []string
+	for _, x := range a {
+		texts = append(texts, x.Text)
+	}
+	want := "A new device joined the network (aa:bb:cc:dd:ee:40, 192.168.1.40) and is not named yet; it has not used Hearth: its DNS may point elsewhere|" +
+		"A new device joined the network and is not named yet: 127.0.0.5. Name it on the dashboard to give it its rules."
+	if strings.Join(texts, "|") != want {
+		t.Fatalf("after settling:\n%q\nwant\n%q", texts, want)
+	}
+	tick(t, clk, 2)
+	if a := drain(got); len(a) != 0 {
+		t.Fatalf("told again: %+v", a)
+	}
+	if err := h.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	saved, ok, err := alerts.ReadNeighbourStatus(filepath.Join(dir, "state"))
+	if !ok || err != nil || !saved.Readable || saved.Online != 4 {
+		t.Errorf("saved status: %+v %v %v", saved, ok, err)
+	}
+	h = startWith(t, dir, yaml, clk, opts)
+	defer h.Shutdown(context.Background())
+	tick(t, clk, 12)
+	if a := drain(got); len(a) != 0 {
+		t.Fatalf("after a restart: %+v", a)
+	}
+}
+
+// TestNewDeviceNeighbourTableUnreadable: without a readable neighbour
+// table the status says why, and a fresh installation's summary still
+// comes.
+func TestNewDeviceNeighbourTableUnreadable(t *testing.T) {
+	url, got := webhookReceiver(t)
+	up := upstreamAnswering(t, "192.0.2.1")
+	dir := t.TempDir()
+	yaml := "listen: [\"127.0.0.1:0\"]\nallow_clients: [127.0.0.0/8]\nstate_dir: " + filepath.Join(dir, "state") + "\n" +
+		"upstreams:\n  servers: [\"udp://" + up.Addr + "\"]\n  strategy: ordered\n  timeout: 1s\n" +
+		"journal: {enabled: false}\nweb: {enabled: false}\nalerts:\n  webhook: {url: \"" + url + "\"}\n"
+	clk := clocktest.New(time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC))
+	h := startWith(t, dir, yaml, clk, Options{NeighbourCommand: []string{filepath.Join(dir, "no-such-ip")}})
+	defer h.Shutdown(context.Background())
+	askFrom(t, "127.0.0.3", h.Addrs()[0].String(), "example.org")
+	tick(t, clk, 10)
+	a := drain(got)
+	if len(a) != 1 || a[0].Text != "1 device on the network is not named yet. Name it on the dashboard to give it its rules." {
+		t.Errorf("summary: %+v", a)
+	}
+	if st := h.NeighbourStatus(); st == nil || st.Readable || !strings.Contains(st.Error, "no-such-ip") {
+		t.Errorf("status: %+v", st)
+	}
+}
