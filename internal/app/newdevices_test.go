@@ -53,7 +53,7 @@ func TestNewDevicesFreshInstallAndNeighbours(t *testing.T) {
 		t.Errorf("status: %+v", st)
 	}
 	tick(t, clk, 1)
-	a := drain(got)
+	a := awaitAlerts(got)
 	if len(a) != 1 || a[0].Kind != alerts.KindNewDevice || a[0].Link != "http://hearth.lan:8080/devices" ||
 		a[0].Text != "3 devices on the network are not named yet. Name them on the dashboard to give them their rules." {
 		t.Fatalf("the summary: %+v", a)
@@ -61,7 +61,7 @@ func TestNewDevicesFreshInstallAndNeighbours(t *testing.T) {
 	write(table + "192.168.1.40 dev eth0 lladdr aa:bb:cc:dd:ee:40 REACHABLE\n")
 	tick(t, clk, 1)
 	askFrom(t, "127.0.0.5", addr, "example.org")
-	a = drain(got)
+	a = awaitAlerts(got)
 	var texts []string
 	for _, x := range a {
 		texts = append(texts, x.Text)
@@ -105,11 +105,22 @@ func TestNewDeviceNeighbourTableUnreadable(t *testing.T) {
 	defer h.Shutdown(context.Background())
 	askFrom(t, "127.0.0.3", h.Addrs()[0].String(), "example.org")
 	tick(t, clk, 10)
-	a := drain(got)
+	a := awaitAlerts(got)
 	if len(a) != 1 || a[0].Text != "1 device on the network is not named yet. Name it on the dashboard to give it its rules." {
 		t.Errorf("summary: %+v", a)
 	}
 	if st := h.NeighbourStatus(); st == nil || st.Readable || !strings.Contains(st.Error, "no-such-ip") {
 		t.Errorf("status: %+v", st)
+	}
+}
+
+// awaitAlerts waits up to 10 s for a first alert, then returns it with
+// those that follow it (drain).
+func awaitAlerts(got chan alerts.Alert) []alerts.Alert {
+	select {
+	case a := <-got:
+		return append([]alerts.Alert{a}, drain(got)...)
+	case <-time.After(10 * time.Second):
+		return nil
 	}
 }
