@@ -20,12 +20,16 @@ type AlertsBackend interface {
 // alertChannels: GET /api/alerts.
 func (s *Server) alertChannels(w http.ResponseWriter, _ *http.Request, _ Principal) {
 	chans := []alerts.ChannelState{}
+	var network *alerts.NeighbourStatus
 	if s.opts.Alerts != nil {
 		if c := s.opts.Alerts.AlertChannels(); c != nil {
 			chans = c
 		}
+		if ns, ok := s.opts.Alerts.(NeighbourStatuser); ok {
+			network = ns.NeighbourStatus()
+		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"configured": len(chans) > 0, "channels": chans})
+	writeJSON(w, http.StatusOK, map[string]any{"configured": len(chans) > 0, "channels": chans, "network": network})
 }
 
 // testAlert: POST /api/alerts/test.

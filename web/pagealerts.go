@@ -41,7 +41,8 @@ type alertsFile struct {
 		Budget      *bool     `json:"budget,omitempty"`
 		Silent      *string   `json:"silent_device,omitempty"`
 	} `json:"events"`
-	QuietHours []string `json:"quiet_hours,omitempty"`
+	QuietHours []string            `json:"quiet_hours,omitempty"`
+	For        map[string]forEntry `json:"for,omitempty"` // read only here: saveAlertsFor writes it
 	// Digest is the weekly digest's day and time ("sun 18:00"); nil: the
 	// form had no such field, so the file's is kept.
 	Digest *string `json:"digest,omitempty"`
@@ -61,6 +62,9 @@ type alertsData struct {
 	Digest     string
 	Silent     []option // how long a device may stay silent before an alert; "0" off
 	SilentOn   string
+	For        forData
+	Network    string // the neighbour check's last look, in words
+	NetworkBad bool
 }
 
 type alertEvent struct {
@@ -73,7 +77,7 @@ var alertDefaults = struct {
 	blocked []string
 }{blocked: []string{"random-video-chat", "adult"}}
 
-func (ps *pageSet) alertsPage(_ *http.Request, v *view) int {
+func (ps *pageSet) alertsPage(r *http.Request, v *view) int {
 	d := alertsData{BlockedOn: map[string]bool{}}
 	h, st, err := ps.s.svc.Household()
 	d.File = st
@@ -117,7 +121,20 @@ func (ps *pageSet) alertsPage(_ *http.Request, v *view) int {
 	}
 	if ps.s.opts.Alerts != nil {
 		d.Channels = ps.s.opts.Alerts.AlertChannels()
+		if ns, ok := ps.s.opts.Alerts.(NeighbourStatuser); ok {
+			d.Network, d.NetworkBad = neighbourText(ns.NeighbourStatus(), ps.s.opts.Engine.Location())
+		}
 	}
+	catName := func(id string) string {
+		if c, ok := cat.Category(id); ok {
+			return c.Name
+		}
+		if sv, ok := cat.Service(id); ok {
+			return sv.Name
+		}
+		return id
+	}
+	d.For = ps.alertsFor(r, d.Set.For, catName)
 	v.Data = d
 	return http.StatusOK
 }

@@ -50,3 +50,47 @@ func TestAlertsPage(t *testing.T) {
 	resp, body = f.post("/alerts/test", url.Values{"csrf": {csrf}})
 	wantPage(t, "test with no channel running", resp, body, http.StatusNotFound, "No alert channel is set")
 }
+
+// The Alerts page's "for a group or a child": one group's events saved into
+// alerts.for, shown back in words and in the form; the household's form
+// keeps them; everything "as the household" removes the entry.
+func TestAlertsForPage(t *testing.T) {
+	t.Parallel()
+	f, csrf, path := newRulesFixture(t)
+	resp, page := f.get("/alerts?for=kids")
+	wantPage(t, "alerts page", resp, page, http.StatusOK, "For a group or a child", "None yet", `<option value="kids" selected>kids (group)</option>`,
+		`name="who" value="kids"`)
+	form := url.Values{"csrf": {csrf}, "version": {versionOf(t, page)}, "who": {"kids"}, "bypass": {"off"}, "bedtime_chat": {""},
+		"silent_device": {"20m"}, "blocked_mode": {"own"}, "blocked": {"gaming", "adult"}}
+	if resp, body := f.post("/alerts/for", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %s\n%s", resp.Status, body)
+	}
+	data, _ := os.ReadFile(path)
+	for _, want := range []string{"for:", "kids:", "bypass: false", "silent_device: 20m", "blocked: [gaming, adult]"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("hearth.yaml has no %q:\n%s", want, data)
+		}
+	}
+	if strings.Contains(string(data), "bedtime_chat") {
+		t.Errorf("an \"as the household\" switch was written:\n%s", data)
+	}
+	_, page = f.get("/alerts?for=kids")
+	wantPage(t, "shown back", resp, page, http.StatusOK, "<strong>kids</strong> (group): blocked tries at Gaming, Adult",
+		"ways round the filter off; silent after 20m", `<option value="off" selected>Do not tell me</option>`,
+		`name="blocked_mode" value="own" checked`, `<option value="20m" selected>After 20 minutes</option>`)
+	save := url.Values{"csrf": {csrf}, "version": {versionOf(t, page)}, "events": {"bypass"}, "blocked": {"adult"}}
+	if resp, body := f.post("/alerts/save", save); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("household save: %s\n%s", resp.Status, body)
+	}
+	if data, _ := os.ReadFile(path); !strings.Contains(string(data), "bypass: false") {
+		t.Errorf("the household's form removed alerts.for:\n%s", data)
+	}
+	_, page = f.get("/alerts?for=kids")
+	form = url.Values{"csrf": {csrf}, "version": {versionOf(t, page)}, "who": {"kids"}, "blocked_mode": {"household"}}
+	if resp, body := f.post("/alerts/for", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reset: %s\n%s", resp.Status, body)
+	}
+	if data, _ := os.ReadFile(path); strings.Contains(string(data), "kids: {") || strings.Contains(string(data), "bypass: false") {
+		t.Errorf("the entry is still there:\n%s", data)
+	}
+}

@@ -142,6 +142,7 @@ func (s *Server) pageRoutes() {
 	m.Handle("GET /alerts", ps.page("alerts", "Alerts", ps.alertsPage))
 	m.Handle("POST /alerts/save", ps.change("alerts", "set-alerts", ps.saveAlerts))
 	m.Handle("POST /alerts/test", ps.change("alerts", "test-alert", ps.testAlertForm))
+	m.Handle("POST /alerts/for", ps.change("alerts", "set-alerts-for", ps.saveAlertsFor))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		ps.fail(w, r, http.StatusNotFound, "There is no page "+r.URL.Path+".")
 	})

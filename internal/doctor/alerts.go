@@ -40,6 +40,7 @@ func (d *Doctor) checkAlerts(cfg *config.Config) {
 		}
 		d.report(f)
 	}
+	d.checkNeighbours(cfg)
 }
 
 func fixFor(channel string) string {

@@ -44,3 +44,27 @@ func TestDoctorAlerts(t *testing.T) {
 	}
 	wantFinding(t, out, "FAIL", "alerts: webhook failing since 1h ago, 1 alert(s) waiting: Post", "alerts.webhook.url")
 }
+
+// TestDoctorNeighbourCheck: what the running Hearth saved of its look at
+// the neighbour table: not looked yet, read (how many heard from and
+// watched, when), unreadable (a WARN saying what to install), too old.
+func TestDoctorNeighbourCheck(t *testing.T) {
+	path, stateDir := writeDoctorConfig(t, doctorSetup{extra: "alerts:\n  webhook: {url: \"http://127.0.0.1:1/hook\"}\n"})
+	_, out := runDoctor(t, path, nil)
+	wantFinding(t, out, "ok", "alerts: the network has not been looked at yet")
+	save := func(st alerts.NeighbourStatus) {
+		t.Helper()
+		if err := alerts.SaveNeighbourStatus(stateDir, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(alerts.NeighbourStatus{On: true, Readable: true, Silent: true, NewDevice: true, Online: 5, Watched: 2, LastRun: doctorNow.Add(-time.Minute)})
+	_, out = runDoctor(t, path, nil)
+	wantFinding(t, out, "ok", "alerts: the neighbour table was read 1m ago: 5 device(s) heard from lately, 2 named device(s) watched for going silent")
+	save(alerts.NeighbourStatus{On: true, Error: `silent devices: ip: exec: "ip": executable file not found in $PATH`, LastRun: doctorNow.Add(-time.Minute)})
+	_, out = runDoctor(t, path, nil)
+	wantFinding(t, out, "warn", "alerts: the neighbour table could not be read 1m ago: silent devices: ip:", "install iproute2")
+	save(alerts.NeighbourStatus{On: true, Readable: true, Online: 5, LastRun: doctorNow.Add(-2 * time.Hour)})
+	_, out = runDoctor(t, path, nil)
+	wantFinding(t, out, "warn", "alerts: the neighbour table was read 2h ago", "is it running?")
+}
