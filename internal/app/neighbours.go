@@ -8,6 +8,7 @@ import (
 
 	"github.com/hearth-dns/hearth/alerts"
 	"github.com/hearth-dns/hearth/policy/identity"
+	"github.com/hearth-dns/hearth/web"
 )
 
 // SilentStatus is the neighbour check's last look (alerts.NeighbourStatus).
@@ -72,3 +73,6 @@ func (h *Hearth) saveNewDevices() {
 // NeighbourStatus is the neighbour check's last look (nil: alerts off or
 // not looked yet), for the Alerts page.
 func (h *Hearth) NeighbourStatus() *alerts.NeighbourStatus { return h.silent.Load() }
+
+// The Alerts page and GET /api/alerts show the neighbour check's status.
+var _ web.NeighbourStatuser = (*Hearth)(nil)

@@ -47,4 +47,9 @@ func TestAlertsFor(t *testing.T) {
 			t.Errorf("missing %q in:\n%s", want, all)
 		}
 	}
+	// new_device is the household's only: not a key of an entry.
+	path = writeConfig(t, base+"alerts:\n  for:\n    kids: {new_device: false}\n")
+	if _, _, err := Load(LoadOptions{File: path, Environ: env()}); err == nil || !strings.Contains(err.Error(), `unknown key "alerts.for.kids.new_device"`) {
+		t.Errorf("new_device in alerts.for: %v", err)
+	}
 }
