@@ -298,6 +298,21 @@ func TestFirstEveningInChromium(t *testing.T) {
 	clk.Set(pagesAt("2026-11-26 21:05"))
 	answers("the tablet's bedtime", ask{eveTablet, "www.example.com", true})
 
+	// 7. Alerts for the kids' group: ways round the filter not told of.
+	b.visit("/alerts?for=kids", "#for-h")
+	b.page("alerts")
+	b.do("bypass off for kids", chromedp.SetValue(chromedp.ID("for-bypass"), "off"))
+	b.submit("save the kids' alerts", `form[action="/alerts/for"] button[type="submit"]`)
+	if got := b.text(".flash"); !strings.Contains(got, "Alerts for kids are saved") {
+		t.Errorf("flash after saving the kids' alerts: %q", got)
+	}
+	if got := b.text("#for-list"); !strings.Contains(got, "kids (group): ways round the filter off") {
+		t.Errorf("the Alerts page does not list the kids' entry: %q", got)
+	}
+	if y, _ := os.ReadFile(path); !strings.Contains(string(y), "bypass: false") {
+		t.Errorf("hearth.yaml lacks the kids' alerts:\n%s", y)
+	}
+
 	// The other pages, each checked: the report, the log, and the login
 	// page after logging out.
 	b.visit("/report", ".report h1")
