@@ -82,6 +82,9 @@ func openNewDevices(path string, now time.Time) (*newDevices, error) {
 // of now: not while settling (it is counted), not when the neighbour table
 // already showed its MAC (it was told of, or counted, then).
 func (n *newDevices) firstSight(d state.SeenDevice) bool {
+	if n == nil {
+		return true
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if d.MAC != "" {
@@ -103,6 +106,9 @@ func (n *newDevices) firstSight(d state.SeenDevice) bool {
 // when settling ends.
 func (n *newDevices) look(now time.Time, online map[netip.Addr]net.HardwareAddr, seen []state.SeenDevice,
 	configured func(netip.Addr, net.HardwareAddr) bool) []alerts.Alert {
+	if n == nil {
+		return nil
+	}
 	asked := map[string]bool{}
 	for _, s := range seen {
 		if s.MAC != "" {
@@ -150,6 +156,9 @@ func (n *newDevices) look(now time.Time, online map[netip.Addr]net.HardwareAddr,
 // settling has ended (called each minute, whether the neighbour table can
 // be read or not).
 func (n *newDevices) settled(now time.Time) []alerts.Alert {
+	if n == nil {
+		return nil
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	var out []alerts.Alert
@@ -175,6 +184,9 @@ func notNamedText(k int) string {
 
 // save writes the state if it changed.
 func (n *newDevices) save() error {
+	if n == nil {
+		return nil
+	}
 	n.mu.Lock()
 	if !n.dirty {
 		n.mu.Unlock()
