@@ -123,6 +123,14 @@ func (n *newDevices) look(now time.Time, online map[netip.Addr]net.HardwareAddr,
 			}
 		}
 	}, netip.Addr.Compare)
+	// A MAC is one device whatever its addresses (IPv4, IPv6, link-local):
+	// it is not new if any of them is configured or asked Hearth.
+	notNew := map[string]bool{}
+	for _, a := range addrs {
+		if mac := online[a]; len(mac) > 0 && (asked[mac.String()] || asked[a.String()] || configured(a, mac)) {
+			notNew[mac.String()] = true
+		}
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	first := n.looked.IsZero()
@@ -136,7 +144,7 @@ func (n *newDevices) look(now time.Time, online map[netip.Addr]net.HardwareAddr,
 			continue
 		}
 		m := mac.String()
-		if _, ok := n.known[m]; ok || asked[m] || asked[a.String()] || configured(a, mac) {
+		if _, ok := n.known[m]; ok || notNew[m] {
 			continue
 		}
 		n.known[m], n.dirty = now.UTC(), true

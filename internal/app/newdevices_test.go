@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,5 +124,32 @@ func awaitAlerts(got chan alerts.Alert) []alerts.Alert {
 		return append([]alerts.Alert{a}, drain(got)...)
 	case <-time.After(10 * time.Second):
 		return nil
+	}
+}
+
+// TestNewDevicesLookOneMACManyAddresses: a configured device's other
+// addresses (its IPv6 link-local one) in the neighbour table are not a new
+// device; a MAC seen with two addresses is told of once, by its first.
+func TestNewDevicesLookOneMACManyAddresses(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC)
+	n, err := openNewDevices(filepath.Join(t.TempDir(), newDevicesFile), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.settleUntil = time.Time{} // not a fresh installation
+	n.looked = t0
+	tablet, _ := net.ParseMAC("aa:bb:cc:dd:ee:02")
+	phone, _ := net.ParseMAC("aa:bb:cc:dd:ee:40")
+	online := map[netip.Addr]net.HardwareAddr{
+		netip.MustParseAddr("192.168.1.2"): tablet, netip.MustParseAddr("fe80::2"): tablet,
+		netip.MustParseAddr("192.168.1.40"): phone, netip.MustParseAddr("fe80::40"): phone,
+	}
+	configured := func(a netip.Addr, _ net.HardwareAddr) bool { return a == netip.MustParseAddr("192.168.1.2") }
+	got := n.look(t0.Add(time.Minute), online, nil, configured)
+	if len(got) != 1 || !strings.Contains(got[0].Text, "(aa:bb:cc:dd:ee:40, 192.168.1.40)") {
+		t.Fatalf("first look: %+v", got)
+	}
+	if got := n.look(t0.Add(2*time.Minute), online, nil, configured); len(got) != 0 {
+		t.Fatalf("told again: %+v", got)
 	}
 }
