@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
@@ -52,6 +53,9 @@ type newDevices struct {
 type newDevicesState struct {
 	Known  map[string]time.Time `json:"known"`           // MAC -> first seen in the neighbour table
 	Looked time.Time            `json:"looked,omitzero"` // the first read of the neighbour table
+	// A fresh installation restarted while settling goes on settling.
+	SettleUntil time.Time `json:"settle_until,omitzero"`
+	Held        []string  `json:"held,omitempty"`
 }
 
 // openNewDevices loads path; a missing file is a fresh installation, which
@@ -74,7 +78,10 @@ func openNewDevices(path string, now time.Time) (*newDevices, error) {
 	if st.Known != nil {
 		n.known = st.Known
 	}
-	n.looked = st.Looked
+	n.looked, n.settleUntil = st.Looked, st.SettleUntil
+	for _, k := range st.Held {
+		n.held[k] = true
+	}
 	return n, nil
 }
 
@@ -93,7 +100,7 @@ func (n *newDevices) firstSight(d state.SeenDevice) bool {
 		}
 	}
 	if !n.settleUntil.IsZero() && d.FirstSeen.Before(n.settleUntil) {
-		n.held[d.Key] = true
+		n.held[d.Key], n.dirty = true, true
 		return false
 	}
 	return true
@@ -177,7 +184,7 @@ func (n *newDevices) settled(now time.Time) []alerts.Alert {
 				Title: "Devices not named yet",
 				Text:  notNamedText(k)})
 		}
-		n.settleUntil, n.held = time.Time{}, map[string]bool{}
+		n.settleUntil, n.held, n.dirty = time.Time{}, map[string]bool{}, true
 	}
 	return out
 }
@@ -200,7 +207,8 @@ func (n *newDevices) save() error {
 		n.mu.Unlock()
 		return nil
 	}
-	b, err := json.Marshal(newDevicesState{Known: n.known, Looked: n.looked})
+	b, err := json.Marshal(newDevicesState{Known: n.known, Looked: n.looked, SettleUntil: n.settleUntil,
+		Held: slices.Sorted(maps.Keys(n.held))})
 	n.dirty = false
 	n.mu.Unlock()
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hearth-dns/hearth/alerts"
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
+	"github.com/hearth-dns/hearth/policy/state"
 )
 
 // TestNewDevicesFreshInstallAndNeighbours: on a fresh installation, the
@@ -151,5 +152,38 @@ func TestNewDevicesLookOneMACManyAddresses(t *testing.T) {
 	}
 	if got := n.look(t0.Add(2*time.Minute), online, nil, configured); len(got) != 0 {
 		t.Fatalf("told again: %+v", got)
+	}
+}
+
+// TestNewDevicesSettlingSurvivesARestart: a fresh installation restarted
+// within its first 10 minutes goes on counting, and its summary counts the
+// devices seen before the restart.
+func TestNewDevicesSettlingSurvivesARestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "alerts", newDevicesFile)
+	t0 := time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC)
+	n, err := openNewDevices(path, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.firstSight(state.SeenDevice{Key: "ip:192.168.1.7", Addr: "192.168.1.7", FirstSeen: t0.Add(time.Minute)}) {
+		t.Fatal("told while settling")
+	}
+	if err := n.save(); err != nil {
+		t.Fatal(err)
+	}
+	n, err = openNewDevices(path, t0.Add(5*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.firstSight(state.SeenDevice{Key: "ip:192.168.1.8", Addr: "192.168.1.8", FirstSeen: t0.Add(6 * time.Minute)})
+	if got := n.settled(t0.Add(9 * time.Minute)); len(got) != 0 {
+		t.Fatalf("summary before 10 minutes: %+v", got)
+	}
+	got := n.settled(t0.Add(10 * time.Minute))
+	if len(got) != 1 || !strings.HasPrefix(got[0].Text, "2 devices on the network are not named yet.") {
+		t.Fatalf("summary: %+v", got)
+	}
+	if !n.firstSight(state.SeenDevice{Key: "ip:192.168.1.9", Addr: "192.168.1.9", FirstSeen: t0.Add(11 * time.Minute)}) {
+		t.Error("not told after settling")
 	}
 }
