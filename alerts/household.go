@@ -84,7 +84,7 @@ func (r *routes) forLookup(l *Lookup) (*eventFilter, string) {
 }
 
 // forOwner returns the events of an alert's owner: a device's, a person's,
-// else the household's.
+// a group's (a budget of the devices nobody named), else the household's.
 func (r *routes) forOwner(owner string) *eventFilter {
 	if owner == "" {
 		return r.household
@@ -93,6 +93,9 @@ func (r *routes) forOwner(owner string) *eventFilter {
 		return rt.filter
 	}
 	if f, ok := r.byPerson[owner]; ok {
+		return f
+	}
+	if f, ok := r.byGroup[owner]; ok {
 		return f
 	}
 	return r.household
