@@ -39,6 +39,11 @@ func (j *Journal) run() {
 			j.drain()
 		case <-flush.C:
 			j.drain()
+			if j.st == nil && j.cfg.Postgres != "" {
+				// A server that was down or restarted is tried at every
+				// flush, not once a minute: rows wait in memory meanwhile.
+				j.reopen()
+			}
 			j.flush(false)
 		case <-prune.C:
 			j.prune()
@@ -234,7 +239,7 @@ func (j *Journal) logRow(k key, v *vals, now time.Time) {
 // fail gives up on the database after a write error: the rows go to
 // memory until a retry opens it again.
 func (j *Journal) fail(err error) {
-	j.log.Error().Err(err).Str("path", j.path).Str("fix", hint(err, j.path)).
+	j.log.Error().Err(err).Str("path", j.path).Str("fix", j.hint(err)).
 		Msgf("journal: cannot write to the database; keeping lookups in memory (at most %d rows, lost on restart) and trying again every minute", memoryRows)
 	j.mu.Lock()
 	st := j.st
