@@ -182,19 +182,22 @@ func (s *store) pgSize(ctx context.Context) (int64, int64, error) {
 }
 
 // pgCompact gives the space of deleted rows back when the tables are over
-// the cap: VACUUM FULL rewrites them (holding the other Hearth's writes for
-// that long: seconds for hundreds of MB). Under the cap the deleted rows'
-// space is left to autovacuum, which makes it reusable without shrinking
-// the files.
-func (s *store) pgCompact(ctx context.Context) error {
+// the cap, or always after rows were deleted for the cap (forSize):
+// VACUUM FULL rewrites them (holding the other Hearth's writes for that
+// long: seconds for hundreds of MB), so that the size the prune measures
+// falls as it does on SQLite. Otherwise the deleted rows' space is left to
+// autovacuum, which makes it reusable without shrinking the files.
+func (s *store) pgCompact(ctx context.Context, forSize bool) error {
 	if s.maxBytes <= 0 {
 		return nil
 	}
-	n, _, err := s.pgSize(ctx)
-	if err != nil || n <= s.maxBytes {
-		return err
+	if !forSize {
+		n, _, err := s.pgSize(ctx)
+		if err != nil || n <= s.maxBytes {
+			return err
+		}
 	}
-	_, err = s.db.ExecContext(ctx, "VACUUM (FULL) lookups, totals, dropped")
+	_, err := s.db.ExecContext(ctx, "VACUUM (FULL) lookups, totals, dropped")
 	return err
 }
 

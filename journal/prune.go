@@ -203,7 +203,7 @@ func (p *pruned) addDevice(d devicePruned) {
 // walStuck is set and only the pages count towards the cap.
 func (s *store) vacuum(ctx context.Context, p *pruned) error {
 	if s.db.d == dialectPostgres {
-		return s.pgCompact(ctx)
+		return s.pgCompact(ctx, p.forSize > 0)
 	}
 	if _, err := s.db.ExecContext(ctx, "PRAGMA incremental_vacuum"); err != nil {
 		return err

@@ -1,12 +1,13 @@
 -- The journal's tables, as SQLite's schema version 2 has them. minute is
 -- Unix seconds / 60 (UTC), hour Unix seconds / 3600; the rows carry no
--- node name: two Hearths add their counts to the same row.
+-- node name: two Hearths add their counts to the same row. The key columns
+-- sort bytewise (COLLATE "C"), as SQLite does, whatever the server's locale.
 CREATE TABLE lookups (
 	minute   BIGINT NOT NULL,
-	device   TEXT NOT NULL,
-	client   TEXT NOT NULL,
-	name     TEXT NOT NULL,
-	"action" TEXT NOT NULL,
+	device   TEXT COLLATE "C" NOT NULL,
+	client   TEXT COLLATE "C" NOT NULL,
+	name     TEXT COLLATE "C" NOT NULL,
+	"action" TEXT COLLATE "C" NOT NULL,
 	"group"  TEXT NOT NULL,
 	reason   TEXT NOT NULL,
 	mode     TEXT NOT NULL,
@@ -31,9 +32,9 @@ CREATE TABLE dropped (
 );
 CREATE TABLE totals (
 	hour     BIGINT NOT NULL,
-	device   TEXT NOT NULL,
-	client   TEXT NOT NULL,
-	"action" TEXT NOT NULL,
+	device   TEXT COLLATE "C" NOT NULL,
+	client   TEXT COLLATE "C" NOT NULL,
+	"action" TEXT COLLATE "C" NOT NULL,
 	reason   TEXT NOT NULL,
 	mode     TEXT NOT NULL,
 	category TEXT NOT NULL,

@@ -1,0 +1,270 @@
+//go:build postgres
+
+package journal
+
+// The journal on a real PostgreSQL (journal/pgtest starts one for this test
+// binary): the backend-neutral tests run on it too (eachBackend), and these
+// check what only a shared server has: two writers, a kill, migrations.
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hearth-dns/hearth/internal/clock/clocktest"
+	"github.com/hearth-dns/hearth/journal/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func init() {
+	backends = append(backends, backend{name: "postgres", prepare: func(t testing.TB, c *Config) {
+		c.Postgres = pgtest.Database(t)
+	}})
+}
+
+// pgFixture is a journal on the PostgreSQL database dsn.
+func pgFixture(t testing.TB, dsn string, cfg Config) *fixture {
+	t.Helper()
+	cfg.Postgres = dsn
+	return newFixture(t, cfg)
+}
+
+// Two Hearths write one database: a child's lookups answered by both add up
+// in the same rows, and either's reader (the report) counts them once.
+func TestPostgresTwoWriters(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.Database(t)
+	a, b := pgFixture(t, dsn, testConfig()), pgFixture(t, dsn, testConfig())
+	if a.j.Stats().InMemory || b.j.Stats().InMemory {
+		t.Fatalf("not on PostgreSQL: %+v / %+v", a.j.Stats(), b.j.Stats())
+	}
+	const rounds = 20
+	for i := range rounds {
+		at := t0.Add(time.Duration(i) * 2 * time.Second) // one minute
+		a.j.Record(blocked(at, "kid-laptop", kid, "casino.example", 1))
+		b.j.Record(blocked(at, "kid-laptop", kid, "casino.example", 28))
+		b.j.Record(blocked(at, "kid-laptop", kid, "poker.example", 1))
+		if i%5 == 4 { // both flush, rows already written by the other
+			a.j.sync()
+			b.j.sync()
+		}
+	}
+	// Both write at once, the same rows, many times: in key order, no deadlock.
+	done := make(chan struct{})
+	for _, f := range []*fixture{a, b} {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range 200 {
+				for n := range 50 {
+					f.j.Record(blocked(t0.Add(2*time.Minute), "tablet", tablet, fmt.Sprintf("n%02d.example", n), uint16(1+27*(i%2))))
+				}
+				f.j.sync()
+			}
+		}()
+	}
+	<-done
+	<-done
+	for _, f := range []*fixture{a, b} {
+		if st := f.j.Stats(); st.InMemory || st.LastError != "" {
+			t.Fatalf("a writer failed: %+v", st)
+		}
+	}
+	r := b.reader(t)
+	rows := readAll(t, r, Filter{Device: "kid-laptop"})
+	if len(rows) != 2 {
+		t.Fatalf("%d rows; want casino and poker: %+v", len(rows), rows)
+	}
+	if c := rows[0]; c.Name != "casino.example" || c.Queries != 2*rounds || c.Attempts != rounds {
+		t.Errorf("casino: %d queries, %d attempts; want %d (A from one, AAAA from the other), %d", c.Queries, c.Attempts, 2*rounds, rounds)
+	}
+	tablet := readAll(t, r, Filter{Device: "tablet"})
+	if len(tablet) != 50 || totalQueries(tablet) != 2*200*50 {
+		t.Errorf("tablet: %d rows, %d queries; want 50, %d", len(tablet), totalQueries(tablet), 2*200*50)
+	}
+	// The hourly totals add up the rows' attempts exactly, across writers.
+	tot, err := r.Totals(context.Background(), Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attempts, rowAttempts int64
+	for _, x := range tot {
+		attempts += x.Attempts
+	}
+	for _, x := range readAll(t, r, Filter{}) {
+		rowAttempts += x.Attempts
+	}
+	if attempts != rowAttempts {
+		t.Errorf("totals %d attempts, rows %d", attempts, rowAttempts)
+	}
+}
+
+// An empty database gets the schema; a newer one is refused by the writer
+// (rows kept in memory, the error says why) and by a reader.
+func TestPostgresMigrations(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.Database(t)
+	f := pgFixture(t, dsn, testConfig())
+	migs, _ := pgMigrations()
+	db := pgtest.Admin(t, dsn)
+	var v int
+	if err := db.QueryRow("SELECT version FROM journal_schema").Scan(&v); err != nil || v != len(migs) {
+		t.Fatalf("schema version %d, %v; want %d", v, err, len(migs))
+	}
+	for _, table := range []string{"lookups", "totals", "dropped"} {
+		var ok bool
+		if err := db.QueryRow("SELECT to_regclass($1) IS NOT NULL", table).Scan(&ok); err != nil || !ok {
+			t.Errorf("table %s: %v, %v", table, ok, err)
+		}
+	}
+	// Opening again changes nothing.
+	g := pgFixture(t, dsn, testConfig())
+	if st := g.j.Stats(); st.InMemory {
+		t.Fatalf("second open: %+v", st)
+	}
+	f.j.Close(context.Background())
+	g.j.Close(context.Background())
+
+	if _, err := db.Exec("UPDATE journal_schema SET version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	h := pgFixture(t, dsn, testConfig())
+	if st := h.j.Stats(); !st.InMemory || !strings.Contains(st.LastError, "newer version") {
+		t.Errorf("a newer schema: %+v", st)
+	}
+	if _, err := OpenReaderFor(h.cfg, h.dir); err == nil || !strings.Contains(err.Error(), "newer version") {
+		t.Errorf("reader of a newer schema: %v", err)
+	}
+	// A reader of a database the server never set up says so.
+	empty := Config{Postgres: pgtest.Database(t)}
+	if _, err := OpenReaderFor(empty, ""); err == nil || !strings.Contains(err.Error(), "no journal in this database") {
+		t.Errorf("reader of an empty database: %v", err)
+	}
+}
+
+// A server that goes away: the rows wait in memory, the journal says it is
+// failing, and when the server is back (tried at every flush) they are
+// written.
+func TestPostgresDownAndBack(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.Database(t)
+	cfg := testConfig()
+	f := pgFixture(t, dsn, cfg)
+	name := dsnDatabase(t, dsn)
+	admin := pgtest.Admin(t, strings.Replace(dsn, "/"+name, "/postgres", 1))
+	f.j.Record(blocked(t0, "kid-laptop", kid, "one.example", 1))
+	f.j.sync()
+
+	// Down: no new sessions, and the journal's are ended.
+	if _, err := admin.Exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name); err != nil {
+		t.Fatal(err)
+	}
+	f.j.Record(blocked(t0, "kid-laptop", kid, "two.example", 1))
+	f.j.sync()
+	st := f.j.Stats()
+	if !st.InMemory || st.LastError == "" || st.Rows != 1 {
+		t.Fatalf("while down: %+v", st)
+	}
+	if strings.Contains(f.log.String(), "hearth-test") {
+		t.Errorf("the log shows the password: %s", f.log.String())
+	}
+	f.j.do(f.j.flushTick) // a flush while down: still in memory
+	f.j.Record(blocked(t0, "kid-laptop", kid, "three.example", 1))
+
+	if _, err := admin.Exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true"); err != nil {
+		t.Fatal(err)
+	}
+	// The writer's next flush tries the server again.
+	f.j.do(func() {
+		f.j.drain()
+		f.j.reopen()
+		f.j.flush(true)
+	})
+	if st := f.j.Stats(); st.InMemory || st.Written != 3 {
+		t.Errorf("back: %+v", st)
+	}
+	rows := readAll(t, f.reader(t), Filter{})
+	if len(rows) != 3 {
+		t.Errorf("%d rows after the server came back; want 3", len(rows))
+	}
+}
+
+func dsnDatabase(t testing.TB, dsn string) string {
+	c, err := ParsePostgres(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Database
+}
+
+// A Hearth killed (SIGKILL, no Close) loses what it had not yet flushed,
+// and nothing flushed before.
+func TestPostgresKill(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.Database(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPostgresKillChild$")
+	cmd.Env = append(os.Environ(), pgtest.ChildEnv+"=1", "JOURNAL_KILL_DSN="+dsn)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	flushed, pending := 0, 0
+	sc := bufio.NewScanner(out)
+	for pending == 0 && sc.Scan() {
+		if s, ok := strings.CutPrefix(sc.Text(), "flushed "); ok {
+			flushed, _ = strconv.Atoi(s)
+		}
+		if s, ok := strings.CutPrefix(sc.Text(), "pending "); ok {
+			pending, _ = strconv.Atoi(s)
+		}
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if flushed == 0 || pending == 0 {
+		t.Fatalf("the child stopped early: flushed %d, pending %d", flushed, pending)
+	}
+	var n int
+	if err := pgtest.Admin(t, dsn).QueryRow("SELECT count(*) FROM lookups").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != flushed {
+		t.Errorf("after the kill: %d rows; %d were flushed (and %d not yet)", n, flushed, pending)
+	}
+}
+
+// TestPostgresKillChild records and flushes 3,000 rows, then records 500
+// more that wait for the next flush (an hour away), and waits to be killed.
+func TestPostgresKillChild(t *testing.T) {
+	dsn := os.Getenv("JOURNAL_KILL_DSN")
+	if dsn == "" {
+		t.Skip("run by TestPostgresKill")
+	}
+	j := Open(Config{Postgres: dsn, Queue: 10_000, FlushInterval: time.Hour}, Options{Logger: zerolog.Nop(), Clock: clocktest.New(t0)})
+	for i := range 3500 {
+		j.enqueue(blocked(t0.Add(time.Duration(i)*time.Millisecond), "kid-laptop", kid, fmt.Sprintf("n%d.example", i), 1))
+		if i == 2999 {
+			j.sync()
+			fmt.Printf("flushed %d\n", i+1)
+		}
+	}
+	j.do(j.drain)
+	fmt.Printf("pending %d\n", 500)
+	select {}
+}
