@@ -376,7 +376,7 @@ func (j *Journal) open() bool {
 	switch {
 	case first || changed:
 		j.log.Error().Err(err).Str("path", j.path).Str("fix", j.hint(err)).
-			Msgf("journal: cannot open the database; keeping lookups in memory (at most %d rows, lost on restart) and trying again every minute", memoryRows)
+			Msgf("journal: cannot open the database; keeping lookups in memory (at most %d rows, lost on restart) and trying again %s", memoryRows, j.retryText())
 	default:
 		j.log.Debug().Err(err).Str("path", j.path).Msg("journal: the database is still unavailable")
 	}

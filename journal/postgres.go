@@ -58,6 +58,11 @@ const pgSchemaLock = 0x4865617274684a // "HearthJ"
 // server that does not answer holds the writer (never DNS) this long.
 const pgTimeout = 10 * time.Second
 
+// pgOpenTimeout bounds connecting: Open waits this long at most (hearth
+// serve's start) for a server that does not answer before keeping rows in
+// memory and trying again at the next flush.
+const pgOpenTimeout = 3 * time.Second
+
 // ParsePostgres checks a journal.postgres address with pgx (the URL or
 // key=value forms libpq takes). Its error never contains the password.
 func ParsePostgres(dsn string) (*pgx.ConnConfig, error) {
@@ -95,14 +100,17 @@ func openPostgres(ctx context.Context, dsn string, maxBytes int64) (*store, erro
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, pgTimeout)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, pgOpenTimeout)
+	err = db.PingContext(pctx)
+	cancel()
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	s := &store{db: &dbx{DB: db, d: dialectPostgres}, path: PostgresName(dsn), maxBytes: maxBytes}
-	if err := s.pgInitSchema(ctx); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, pgTimeout)
+	defer cancel()
+	if err := s.pgInitSchema(sctx); err != nil {
 		db.Close()
 		return nil, err
 	}

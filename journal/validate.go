@@ -68,6 +68,14 @@ func where(cfg Config, dir string) string {
 	return DefaultPath(cfg, dir)
 }
 
+// retryText says when an unavailable database is tried again.
+func (j *Journal) retryText() string {
+	if j.cfg.Postgres != "" {
+		return "at every flush"
+	}
+	return "every minute"
+}
+
 // hint says what to do about an error opening or writing the database.
 func (j *Journal) hint(err error) string {
 	if j.cfg.Postgres != "" {
