@@ -268,3 +268,45 @@ func TestPostgresKillChild(t *testing.T) {
 	fmt.Printf("pending %d\n", 500)
 	select {}
 }
+
+// max_size_mb on PostgreSQL bounds pg_total_relation_size of the tables:
+// a journal reopened with a smaller cap is pruned under it at the start
+// (the newest rows kept), and stays under it while writing on.
+func TestPostgresSizeCap(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn := pgtest.Database(t)
+	cfg := testConfig()
+	cfg.RetentionDays = 3650
+	f := pgFixture(t, dsn, cfg)
+	const n = 10_000
+	recordRows(f.j, n)
+	before := f.j.Stats().SizeBytes
+	if before < 2<<20 {
+		t.Fatalf("only %d bytes written", before)
+	}
+	f.j.Close(ctx)
+
+	cfg.MaxSizeMB = 1
+	g := pgFixture(t, dsn, cfg)
+	g.j.sync()
+	st := g.j.Stats()
+	if st.SizeBytes > 1<<20 || st.SizeBytes == 0 {
+		t.Errorf("after pruning: %d bytes; cap %d (was %d)", st.SizeBytes, 1<<20, before)
+	}
+	rows := readAll(t, g.j, Filter{})
+	if int64(len(rows)) != st.Rows || len(rows) == 0 || len(rows) > n/2 {
+		t.Fatalf("after pruning: %d rows, Stats.Rows %d", len(rows), st.Rows)
+	}
+	if last := rows[len(rows)-1]; last.Name != fmt.Sprintf("tracker-%06d.ads.example.com", n-1) {
+		t.Errorf("the newest row went: last is %s", last.Name)
+	}
+	if !strings.Contains(g.log.String(), "max_size_mb") {
+		t.Errorf("the log does not say the cap was reached:\n%s", g.log)
+	}
+	recordRows(g.j, n)
+	if st := g.j.Stats(); st.SizeBytes > 1<<20 {
+		t.Errorf("while writing: %d bytes", st.SizeBytes)
+	}
+	t.Logf("%d bytes and %d rows; pruned to %d bytes and %d rows", before, n, st.SizeBytes, len(rows))
+}
