@@ -209,6 +209,18 @@ func (s *store) pgCompact(ctx context.Context, forSize bool) error {
 	return err
 }
 
+// pgWriteTries is how often a commit that PostgreSQL failed for a conflict
+// with another transaction (another Hearth's prune deleting the rows this
+// one updates) is tried, at once, before the flush fails.
+const pgWriteTries = 3
+
+// pgRetryable says whether err is such a conflict: a deadlock the server
+// broke, or a serialization failure. The transaction was rolled back whole.
+func pgRetryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
 // pgHint says what to do about an error connecting to or writing the
 // PostgreSQL journal.
 func pgHint(err error, name string) string {

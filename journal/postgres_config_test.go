@@ -1,9 +1,13 @@
 package journal
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 func TestValidatePostgres(t *testing.T) {
@@ -48,5 +52,16 @@ func TestPostgresMigrationsNumbered(t *testing.T) {
 	migs, err := pgMigrations()
 	if err != nil || len(migs) == 0 {
 		t.Fatalf("%d migrations, %v", len(migs), err)
+	}
+}
+
+func TestPostgresRetryable(t *testing.T) {
+	for code, want := range map[string]bool{"40P01": true, "40001": true, "23505": false, "57P01": false} {
+		if got := pgRetryable(fmt.Errorf("commit: %w", &pgconn.PgError{Code: code})); got != want {
+			t.Errorf("%s: %v", code, got)
+		}
+	}
+	if pgRetryable(errors.New("connection refused")) {
+		t.Error("a plain error is retried")
 	}
 }

@@ -268,11 +268,21 @@ func (s *store) check(ctx context.Context) error {
 // stored, their tries to the hourly totals, drops (lookups lost, by minute)
 // likewise. It returns how many of the rows were new.
 func (s *store) write(ctx context.Context, rows map[key]*vals, drops map[int64]int64) (inserted int64, err error) {
-	if s.db.d == dialectPostgres {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, pgTimeout)
-		defer cancel()
+	if s.db.d != dialectPostgres {
+		return s.writeOnce(ctx, rows, drops)
 	}
+	ctx, cancel := context.WithTimeout(ctx, pgTimeout)
+	defer cancel()
+	for try := 1; ; try++ {
+		inserted, err = s.writeOnce(ctx, rows, drops)
+		if err == nil || try == pgWriteTries || !pgRetryable(err) {
+			return inserted, err
+		}
+	}
+}
+
+// writeOnce is write in one transaction.
+func (s *store) writeOnce(ctx context.Context, rows map[key]*vals, drops map[int64]int64) (inserted int64, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
