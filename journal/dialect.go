@@ -107,3 +107,7 @@ func (tx *txx) ExecContext(ctx context.Context, q string, args ...any) (sql.Resu
 func (tx *txx) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
 	return tx.Tx.PrepareContext(ctx, tx.d.bind(q))
 }
+
+func (tx *txx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(ctx, tx.d.bind(q), args...)
+}

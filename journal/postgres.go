@@ -171,11 +171,6 @@ func (s *store) pgInitSchema(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// QueryRowContext on a transaction, bound.
-func (tx *txx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return tx.Tx.QueryRowContext(ctx, tx.d.bind(q), args...)
-}
-
 // pgTables are the journal's tables, whose sizes (with their indexes and
 // TOAST) are the journal's size on PostgreSQL.
 const pgSizeSQL = `SELECT CAST(pg_total_relation_size('lookups') + pg_total_relation_size('totals') +

@@ -105,4 +105,12 @@ func TestTwoNodesOneJournal(t *testing.T) {
 	if want := fmt.Sprintf("%d blocked tries", got); !strings.Contains(out.String(), want) {
 		t.Errorf("node B's report does not say %q:\n%s", want, out)
 	}
+	// And its `hearth log` shows a name only node A answered.
+	app, out, errOut = testApp()
+	if code := execute(context.Background(), app, []string{"log", "-c", pathB}); code != 0 {
+		t.Fatalf("log: exit %d: %s", code, errOut)
+	}
+	if want := fmt.Sprintf("e%d.roblox.com", early-1); !strings.Contains(out.String(), want) {
+		t.Errorf("node B's log does not show %s:\n%s", want, out)
+	}
 }
