@@ -310,3 +310,67 @@ func TestPostgresSizeCap(t *testing.T) {
 	}
 	t.Logf("%d bytes and %d rows; pruned to %d bytes and %d rows", before, n, st.SizeBytes, len(rows))
 }
+
+// A server that holds the writer up (a lock, a slow disk): Record never
+// waits, lookups past the queue are counted as dropped, and what was queued
+// is written when the server answers again.
+func TestPostgresSlowServer(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.Database(t)
+	cfg := testConfig()
+	cfg.Queue = 100
+	f := pgFixture(t, dsn, cfg)
+	f.j.Record(blocked(t0, "kid-laptop", kid, "first.example", 1))
+	f.j.sync()
+
+	admin := pgtest.Admin(t, dsn)
+	tx, err := admin.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec("LOCK TABLE lookups IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	f.j.Record(blocked(t0, "kid-laptop", kid, "held.example", 1))
+	flushed := make(chan struct{})
+	go func() { f.j.sync(); close(flushed) }()
+	// Wait until the writer's commit waits for the lock.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var waiting int
+		if err := admin.QueryRow(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the writer never waited for the lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The DNS path meanwhile: 250 lookups, none waits; 100 fit the queue.
+	start := time.Now()
+	for i := range 250 {
+		f.j.Record(blocked(t0, "kid-laptop", kid, fmt.Sprintf("q%d.example", i), 1))
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("Record waited: %v for 250 lookups", took)
+	}
+	if st := f.j.Stats(); st.Queued != 100 || st.Dropped != 150 {
+		t.Errorf("while held: queued %d, dropped %d; want 100, 150", st.Queued, st.Dropped)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	<-flushed
+	f.j.sync()
+	st := f.j.Stats()
+	if st.InMemory || st.Written != 102 {
+		t.Errorf("after: %+v; want 102 lookups written", st)
+	}
+	if n, err := f.j.Dropped(context.Background(), time.Time{}, time.Time{}); err != nil || n != 150 {
+		t.Errorf("dropped stored: %d, %v; want 150", n, err)
+	}
+}
