@@ -2,8 +2,13 @@ package journal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
+
+// ErrNoJournal says a PostgreSQL database has no journal tables yet: the
+// server creates them when it first starts with journal.postgres set.
+var ErrNoJournal = errors.New("there is no journal in this database yet: the server creates it when it starts with journal.postgres set")
 
 // OpenReaderFor opens the journal that the configuration names for reading:
 // the PostgreSQL database of journal.postgres, else the SQLite file
@@ -40,7 +45,7 @@ func openPostgresReader(dsn string) (*Reader, error) {
 		return fail(err)
 	}
 	if !exists {
-		return fail(fmt.Errorf("there is no journal in this database yet: the server creates it when it starts with journal.postgres set"))
+		return fail(ErrNoJournal)
 	}
 	var v int
 	if err := sdb.QueryRowContext(ctx, "SELECT version FROM journal_schema").Scan(&v); err != nil {

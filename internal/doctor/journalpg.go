@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -14,6 +15,10 @@ import (
 func (d *Doctor) checkPostgresJournal(cfg *config.Config) {
 	name := journal.PostgresName(cfg.Journal.Postgres)
 	r, err := journal.OpenReaderFor(cfg.Journal, cfg.StateDirectory())
+	if errors.Is(err, journal.ErrNoJournal) {
+		d.report(Finding{Status: OK, Text: "journal " + name + ": connects; Hearth creates its tables when it starts"})
+		return
+	}
 	if err != nil {
 		msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "journal: "), "opening "+name+": ")
 		d.report(Finding{Status: Fail, Text: fmt.Sprintf("journal %s: %s", name, msg),
