@@ -8,6 +8,10 @@ type Config struct {
 	Enabled bool `mapstructure:"enabled"`
 	// Path of the database; "" is journal.db in the state directory.
 	Path string `mapstructure:"path"`
+	// Postgres, when set, keeps the journal in that PostgreSQL database
+	// (postgres://user:password@host:port/database, or key=value) instead
+	// of the SQLite file at Path: several Hearths may write the same one.
+	Postgres string `mapstructure:"postgres"`
 	// RetentionDays: rows older than this are deleted.
 	RetentionDays int `mapstructure:"retention_days"`
 	// MaxSizeMB bounds the database on disk; the oldest rows go first.

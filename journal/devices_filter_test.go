@@ -14,17 +14,19 @@ import (
 // of those devices only, whether the rows are still in memory or written.
 func TestFilterDevices(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, testConfig())
-	filterDevices(t, f, true)
-	// No database (a directory that cannot hold one): the rows stay in memory.
-	m := &fixture{clock: clocktest.New(t0), log: &syncBuffer{}, dir: t.TempDir()}
-	m.j = Open(Config{Path: "/proc/hearth-no-such-dir/journal.db", Queue: 100, FlushInterval: time.Hour},
-		Options{Logger: zerolog.New(m.log), Clock: m.clock, Dir: m.dir})
-	t.Cleanup(func() { _ = m.j.Close(context.Background()) })
-	if !m.j.Stats().InMemory {
-		t.Fatalf("the journal at /proc/... has a database: %+v", m.j.Stats())
-	}
-	filterDevices(t, m, false)
+	eachBackend(t, func(t *testing.T, newFixture fixtureFunc) {
+		f := newFixture(t, testConfig())
+		filterDevices(t, f, true)
+		// No database (a directory that cannot hold one): the rows stay in memory.
+		m := &fixture{clock: clocktest.New(t0), log: &syncBuffer{}, dir: t.TempDir()}
+		m.j = Open(Config{Path: "/proc/hearth-no-such-dir/journal.db", Queue: 100, FlushInterval: time.Hour},
+			Options{Logger: zerolog.New(m.log), Clock: m.clock, Dir: m.dir})
+		t.Cleanup(func() { _ = m.j.Close(context.Background()) })
+		if !m.j.Stats().InMemory {
+			t.Fatalf("the journal at /proc/... has a database: %+v", m.j.Stats())
+		}
+		filterDevices(t, m, false)
+	})
 }
 
 func filterDevices(t *testing.T, f *fixture, totals bool) {

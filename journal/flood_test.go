@@ -70,66 +70,68 @@ func sumTotals(ts []Total, category string) int64 {
 // cap: the names over the budget are one row with their count.
 func TestFloodFolded(t *testing.T) {
 	t.Parallel()
-	for _, capMB := range []int{2, 20} {
-		t.Run(fmt.Sprintf("%dMB", capMB), func(t *testing.T) {
-			t.Parallel()
-			cfg := testConfig()
-			cfg.MaxSizeMB = capMB
-			cfg.Flood.NamesPerMinute = 120
-			f := newFixture(t, cfg)
-			j := f.j
-			ctx := context.Background()
+	eachBackend(t, func(t *testing.T, newFixture fixtureFunc) {
+		for _, capMB := range []int{2, 20} {
+			t.Run(fmt.Sprintf("%dMB", capMB), func(t *testing.T) {
+				t.Parallel()
+				cfg := testConfig()
+				cfg.MaxSizeMB = capMB
+				cfg.Flood.NamesPerMinute = 120
+				f := newFixture(t, cfg)
+				j := f.j
+				ctx := context.Background()
 
-			// Earlier: Emma's phone tried Discord, each minute of an hour.
-			for i := range 60 {
-				j.Record(chat(t0.Add(-3*time.Hour+time.Duration(i)*time.Minute), "discord.com"))
-			}
-			j.sync()
-			before := readAll(t, j, Filter{Device: "emma-phone"})
-
-			// Now: 30,000 made-up names under roblox.com in 4 seconds.
-			f.clock.Set(t0.Add(10 * time.Second))
-			recordFlood(j, rand.New(rand.NewPCG(1, 2)), 30_000, t0, 4*time.Second)
-			j.do(j.prune)
-
-			if after := readAll(t, j, Filter{Device: "emma-phone"}); len(after) != len(before) || len(after) != 60 {
-				t.Errorf("Emma's phone: %d rows after the flood, %d before; want 60", len(after), len(before))
-			}
-			rows := readAll(t, j, Filter{Device: "alex-tablet"})
-			var own, folded int
-			var fold Row
-			for _, r := range rows {
-				if IsFoldMarker(r.Name) {
-					folded++
-					fold = r
-				} else {
-					own++
+				// Earlier: Emma's phone tried Discord, each minute of an hour.
+				for i := range 60 {
+					j.Record(chat(t0.Add(-3*time.Hour+time.Duration(i)*time.Minute), "discord.com"))
 				}
-			}
-			if own != 120 || folded != 1 {
-				t.Fatalf("alex-tablet: %d rows of their own and %d folded; want 120 and 1", own, folded)
-			}
-			if fold.Name != "*.roblox.com" || fold.Folded != 30_000-120 || fold.Attempts != 30_000-120 || fold.Queries != 2*(30_000-120) {
-				t.Errorf("fold row %s: %d names, %d tries, %d queries", fold.Name, fold.Folded, fold.Attempts, fold.Queries)
-			}
-			if span := fold.Last.Sub(fold.First); span < 3900*time.Millisecond || span > 4*time.Second {
-				t.Errorf("fold row spans %v (%v to %v); want about 4s", span, fold.First, fold.Last)
-			}
-			if fold.Service != "roblox" || fold.Category != "gaming" || fold.Rule != "groups.kids.rules[0]" {
-				t.Errorf("fold row's decision: %+v", fold)
-			}
-			totals, err := j.Totals(ctx, Filter{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if g, c := sumTotals(totals, "gaming"), sumTotals(totals, "chat"); g != 30_000 || c != 60 {
-				t.Errorf("totals: gaming %d, chat %d; want 30000 and 60", g, c)
-			}
-			if st := j.Stats(); st.SizeBytes > int64(capMB)<<20 {
-				t.Errorf("%d bytes on disk; cap %d MB", st.SizeBytes, capMB)
-			}
-		})
-	}
+				j.sync()
+				before := readAll(t, j, Filter{Device: "emma-phone"})
+
+				// Now: 30,000 made-up names under roblox.com in 4 seconds.
+				f.clock.Set(t0.Add(10 * time.Second))
+				recordFlood(j, rand.New(rand.NewPCG(1, 2)), 30_000, t0, 4*time.Second)
+				j.do(j.prune)
+
+				if after := readAll(t, j, Filter{Device: "emma-phone"}); len(after) != len(before) || len(after) != 60 {
+					t.Errorf("Emma's phone: %d rows after the flood, %d before; want 60", len(after), len(before))
+				}
+				rows := readAll(t, j, Filter{Device: "alex-tablet"})
+				var own, folded int
+				var fold Row
+				for _, r := range rows {
+					if IsFoldMarker(r.Name) {
+						folded++
+						fold = r
+					} else {
+						own++
+					}
+				}
+				if own != 120 || folded != 1 {
+					t.Fatalf("alex-tablet: %d rows of their own and %d folded; want 120 and 1", own, folded)
+				}
+				if fold.Name != "*.roblox.com" || fold.Folded != 30_000-120 || fold.Attempts != 30_000-120 || fold.Queries != 2*(30_000-120) {
+					t.Errorf("fold row %s: %d names, %d tries, %d queries", fold.Name, fold.Folded, fold.Attempts, fold.Queries)
+				}
+				if span := fold.Last.Sub(fold.First); span < 3900*time.Millisecond || span > 4*time.Second {
+					t.Errorf("fold row spans %v (%v to %v); want about 4s", span, fold.First, fold.Last)
+				}
+				if fold.Service != "roblox" || fold.Category != "gaming" || fold.Rule != "groups.kids.rules[0]" {
+					t.Errorf("fold row's decision: %+v", fold)
+				}
+				totals, err := j.Totals(ctx, Filter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g, c := sumTotals(totals, "gaming"), sumTotals(totals, "chat"); g != 30_000 || c != 60 {
+					t.Errorf("totals: gaming %d, chat %d; want 30000 and 60", g, c)
+				}
+				if st := j.Stats(); st.SizeBytes > int64(capMB)<<20 {
+					t.Errorf("%d bytes on disk; cap %d MB", st.SizeBytes, capMB)
+				}
+			})
+		}
+	})
 }
 
 // Without a budget, a device that fills the journal loses its own oldest
@@ -137,60 +139,62 @@ func TestFloodFolded(t *testing.T) {
 // totals keep every try.
 func TestPruneNoisiestFirst(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig()
-	cfg.MaxSizeMB = 1
-	cfg.RetentionDays = 30
-	f := newFixture(t, cfg)
-	j := f.j
-	ctx := context.Background()
+	eachBackend(t, func(t *testing.T, newFixture fixtureFunc) {
+		cfg := testConfig()
+		cfg.MaxSizeMB = 1
+		cfg.RetentionDays = 30
+		f := newFixture(t, cfg)
+		j := f.j
+		ctx := context.Background()
 
-	// Three days ago, Emma's phone: 50 rows.
-	for i := range 50 {
-		j.Record(chat(t0.Add(-72*time.Hour+time.Duration(i)*time.Minute), fmt.Sprintf("cdn%d.discord.com", i)))
-	}
-	// From two days ago to two hours ago, alex-tablet: 12,000 names.
-	rng := rand.New(rand.NewPCG(3, 4))
-	const n = 12_000
-	start, span := t0.Add(-48*time.Hour), 46*time.Hour
-	for i := range n {
-		j.enqueue(gaming(start.Add(span*time.Duration(i)/n), randomName(rng), 1))
-		if i%4000 == 3999 {
-			j.sync()
+		// Three days ago, Emma's phone: 50 rows.
+		for i := range 50 {
+			j.Record(chat(t0.Add(-72*time.Hour+time.Duration(i)*time.Minute), fmt.Sprintf("cdn%d.discord.com", i)))
 		}
-	}
-	j.sync()
-	// This morning, the kitchen speaker's only tries.
-	j.Record(blocked(t0.Add(-time.Hour), "kitchen", guest, "casino.example", 1))
-	j.sync()
-	j.do(j.prune)
+		// From two days ago to two hours ago, alex-tablet: 12,000 names.
+		rng := rand.New(rand.NewPCG(3, 4))
+		const n = 12_000
+		start, span := t0.Add(-48*time.Hour), 46*time.Hour
+		for i := range n {
+			j.enqueue(gaming(start.Add(span*time.Duration(i)/n), randomName(rng), 1))
+			if i%4000 == 3999 {
+				j.sync()
+			}
+		}
+		j.sync()
+		// This morning, the kitchen speaker's only tries.
+		j.Record(blocked(t0.Add(-time.Hour), "kitchen", guest, "casino.example", 1))
+		j.sync()
+		j.do(j.prune)
 
-	if rows := readAll(t, j, Filter{Device: "emma-phone"}); len(rows) != 50 {
-		t.Errorf("Emma's phone: %d rows; want 50", len(rows))
-	}
-	if rows := readAll(t, j, Filter{Device: "kitchen"}); len(rows) != 1 {
-		t.Errorf("kitchen: %d rows; want 1", len(rows))
-	}
-	alex := readAll(t, j, Filter{Device: "alex-tablet"})
-	if len(alex) == 0 || len(alex) >= n {
-		t.Fatalf("alex-tablet: %d rows of %d; want some pruned", len(alex), n)
-	}
-	// Its newest rows (the last day) stay.
-	if last := alex[len(alex)-1].Minute; last.Before(t0.Add(-3 * time.Hour)) {
-		t.Errorf("alex-tablet's newest row is from %v", last)
-	}
-	if st := j.Stats(); st.SizeBytes > 1<<20 {
-		t.Errorf("%d bytes; cap 1 MB", st.SizeBytes)
-	}
-	totals, err := j.Totals(ctx, Filter{Device: "alex-tablet"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := sumTotals(totals, "gaming"); got != n {
-		t.Errorf("alex-tablet's gaming total %d after pruning; want %d", got, n)
-	}
-	if !strings.Contains(f.log.String(), "alex-tablet") {
-		t.Errorf("the log does not name the device pruned:\n%s", f.log)
-	}
+		if rows := readAll(t, j, Filter{Device: "emma-phone"}); len(rows) != 50 {
+			t.Errorf("Emma's phone: %d rows; want 50", len(rows))
+		}
+		if rows := readAll(t, j, Filter{Device: "kitchen"}); len(rows) != 1 {
+			t.Errorf("kitchen: %d rows; want 1", len(rows))
+		}
+		alex := readAll(t, j, Filter{Device: "alex-tablet"})
+		if len(alex) == 0 || len(alex) >= n {
+			t.Fatalf("alex-tablet: %d rows of %d; want some pruned", len(alex), n)
+		}
+		// Its newest rows (the last day) stay.
+		if last := alex[len(alex)-1].Minute; last.Before(t0.Add(-3 * time.Hour)) {
+			t.Errorf("alex-tablet's newest row is from %v", last)
+		}
+		if st := j.Stats(); st.SizeBytes > 1<<20 {
+			t.Errorf("%d bytes; cap 1 MB", st.SizeBytes)
+		}
+		totals, err := j.Totals(ctx, Filter{Device: "alex-tablet"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sumTotals(totals, "gaming"); got != n {
+			t.Errorf("alex-tablet's gaming total %d after pruning; want %d", got, n)
+		}
+		if !strings.Contains(f.log.String(), "alex-tablet") {
+			t.Errorf("the log does not name the device pruned:\n%s", f.log)
+		}
+	})
 }
 
 // A journal written by the previous version (schema 1) opens: its rows are

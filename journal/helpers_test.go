@@ -44,6 +44,7 @@ func (s *syncBuffer) String() string {
 // fixture is a journal in a temporary directory with a fake clock and a
 // captured log.
 type fixture struct {
+	cfg   Config
 	j     *Journal
 	clock *clocktest.Fake
 	log   *syncBuffer
@@ -52,13 +53,51 @@ type fixture struct {
 
 func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
-	f := &fixture{clock: clocktest.New(t0), log: &syncBuffer{}, dir: t.TempDir()}
+	f := &fixture{cfg: cfg, clock: clocktest.New(t0), log: &syncBuffer{}, dir: t.TempDir()}
 	f.j = Open(cfg, Options{Logger: zerolog.New(f.log), Clock: f.clock, Dir: f.dir})
 	t.Cleanup(func() { _ = f.j.Close(context.Background()) })
 	return f
 }
 
 func (f *fixture) path() string { return filepath.Join(f.dir, "journal.db") }
+
+// reader opens the fixture's journal as `hearth report` does.
+func (f *fixture) reader(t testing.TB) *Reader {
+	t.Helper()
+	r, err := OpenReaderFor(f.cfg, f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// A backend is a database the journal runs on: SQLite always, PostgreSQL
+// too under the build tag postgres (postgres_test.go adds it).
+type backend struct {
+	name    string
+	prepare func(testing.TB, *Config) // nil: SQLite
+}
+
+var backends = []backend{{name: "sqlite"}}
+
+// fixtureFunc makes a fixture on one backend.
+type fixtureFunc func(testing.TB, Config) *fixture
+
+// eachBackend runs fn once per backend, as a subtest named after it, with
+// a newFixture that opens the journal there.
+func eachBackend(t *testing.T, fn func(t *testing.T, newFixture fixtureFunc)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			fn(t, func(t testing.TB, cfg Config) *fixture {
+				if b.prepare != nil {
+					b.prepare(t, &cfg)
+				}
+				return newFixture(t, cfg)
+			})
+		})
+	}
+}
 
 // do runs fn on the writer goroutine and waits for it.
 func (j *Journal) do(fn func()) {

@@ -19,180 +19,182 @@ import (
 
 func TestRecordAndRead(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, testConfig())
-	j := f.j
-	m0, m1 := t0.Add(-2*time.Minute), t0.Add(-time.Minute)
-	j.Record(blocked(m0.Add(5*time.Second), "kid-laptop", kid, "casino.example", 1))
-	j.Record(blocked(m0.Add(6*time.Second), "kid-laptop", kid, "casino.example", 28))
-	j.Record(allowed(m0.Add(7*time.Second), "kid-laptop", kid, "school.example", 1))
-	j.Record(blocked(m1.Add(1*time.Second), "tablet", tablet, "casino.example", 65))
-	j.Record(blocked(m1.Add(2*time.Second), "", guest, "poker.example", 1))
-	j.sync()
+	eachBackend(t, func(t *testing.T, newFixture fixtureFunc) {
+		f := newFixture(t, testConfig())
+		j := f.j
+		m0, m1 := t0.Add(-2*time.Minute), t0.Add(-time.Minute)
+		j.Record(blocked(m0.Add(5*time.Second), "kid-laptop", kid, "casino.example", 1))
+		j.Record(blocked(m0.Add(6*time.Second), "kid-laptop", kid, "casino.example", 28))
+		j.Record(allowed(m0.Add(7*time.Second), "kid-laptop", kid, "school.example", 1))
+		j.Record(blocked(m1.Add(1*time.Second), "tablet", tablet, "casino.example", 65))
+		j.Record(blocked(m1.Add(2*time.Second), "", guest, "poker.example", 1))
+		j.sync()
 
-	all := readAll(t, j, Filter{})
-	if len(all) != 4 {
-		t.Fatalf("got %d rows, want 4: %+v", len(all), all)
-	}
-	want := Row{
-		Minute: m0, Device: "kid-laptop", Client: "192.168.1.20", Group: "kids", Name: "casino.example",
-		Action: ActionBlock, Reason: verdict.ReasonRule, Category: "gambling", List: "hagezi-gambling",
-		Rule: "groups.kids.block[0]", Response: "nxdomain", Queries: 2, Attempts: 1,
-	}
-	if all[0] != want {
-		t.Errorf("first row\n got %+v\nwant %+v", all[0], want)
-	}
+		all := readAll(t, j, Filter{})
+		if len(all) != 4 {
+			t.Fatalf("got %d rows, want 4: %+v", len(all), all)
+		}
+		want := Row{
+			Minute: m0, Device: "kid-laptop", Client: "192.168.1.20", Group: "kids", Name: "casino.example",
+			Action: ActionBlock, Reason: verdict.ReasonRule, Category: "gambling", List: "hagezi-gambling",
+			Rule: "groups.kids.block[0]", Response: "nxdomain", Queries: 2, Attempts: 1,
+		}
+		if all[0] != want {
+			t.Errorf("first row\n got %+v\nwant %+v", all[0], want)
+		}
 
-	for _, tc := range []struct {
-		name  string
-		f     Filter
-		names []string // expected rows' device/name, in order
-	}{
-		{"all, oldest first", Filter{}, []string{"kid-laptop/casino.example", "kid-laptop/school.example", "/poker.example", "tablet/casino.example"}},
-		{"device name", Filter{Device: "tablet"}, []string{"tablet/casino.example"}},
-		{"client address of an unknown device", Filter{Device: "192.168.1.99"}, []string{"/poker.example"}},
-		{"client address of a known device", Filter{Device: "192.168.1.20"}, []string{"kid-laptop/casino.example", "kid-laptop/school.example"}},
-		{"IPv4-mapped address", Filter{Device: "::ffff:192.168.1.99"}, []string{"/poker.example"}},
-		{"blocked only", Filter{Action: OnlyBlocked, Device: "kid-laptop"}, []string{"kid-laptop/casino.example"}},
-		{"allowed only", Filter{Action: OnlyAllowed}, []string{"kid-laptop/school.example"}},
-		{"since the second minute", Filter{Since: m1}, []string{"/poker.example", "tablet/casino.example"}},
-		{"since within the first minute leaves it out", Filter{Since: m0.Add(time.Second)}, []string{"/poker.example", "tablet/casino.example"}},
-		{"until the second minute", Filter{Until: m1}, []string{"kid-laptop/casino.example", "kid-laptop/school.example"}},
-		{"until within the first minute keeps it", Filter{Until: m0.Add(time.Second)}, []string{"kid-laptop/casino.example", "kid-laptop/school.example"}},
-		{"empty period", Filter{Since: m1, Until: m1}, nil},
-		{"limit: newest first", Filter{Limit: 1}, []string{"tablet/casino.example"}},
-		{"unknown device", Filter{Device: "nobody"}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var got []string
-			for _, r := range readAll(t, j, tc.f) {
-				got = append(got, r.Device+"/"+r.Name)
-			}
-			if strings.Join(got, " ") != strings.Join(tc.names, " ") {
-				t.Errorf("got %v, want %v", got, tc.names)
-			}
-		})
-	}
+		for _, tc := range []struct {
+			name  string
+			f     Filter
+			names []string // expected rows' device/name, in order
+		}{
+			{"all, oldest first", Filter{}, []string{"kid-laptop/casino.example", "kid-laptop/school.example", "/poker.example", "tablet/casino.example"}},
+			{"device name", Filter{Device: "tablet"}, []string{"tablet/casino.example"}},
+			{"client address of an unknown device", Filter{Device: "192.168.1.99"}, []string{"/poker.example"}},
+			{"client address of a known device", Filter{Device: "192.168.1.20"}, []string{"kid-laptop/casino.example", "kid-laptop/school.example"}},
+			{"IPv4-mapped address", Filter{Device: "::ffff:192.168.1.99"}, []string{"/poker.example"}},
+			{"blocked only", Filter{Action: OnlyBlocked, Device: "kid-laptop"}, []string{"kid-laptop/casino.example"}},
+			{"allowed only", Filter{Action: OnlyAllowed}, []string{"kid-laptop/school.example"}},
+			{"since the second minute", Filter{Since: m1}, []string{"/poker.example", "tablet/casino.example"}},
+			{"since within the first minute leaves it out", Filter{Since: m0.Add(time.Second)}, []string{"/poker.example", "tablet/casino.example"}},
+			{"until the second minute", Filter{Until: m1}, []string{"kid-laptop/casino.example", "kid-laptop/school.example"}},
+			{"until within the first minute keeps it", Filter{Until: m0.Add(time.Second)}, []string{"kid-laptop/casino.example", "kid-laptop/school.example"}},
+			{"empty period", Filter{Since: m1, Until: m1}, nil},
+			{"limit: newest first", Filter{Limit: 1}, []string{"tablet/casino.example"}},
+			{"unknown device", Filter{Device: "nobody"}, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				var got []string
+				for _, r := range readAll(t, j, tc.f) {
+					got = append(got, r.Device+"/"+r.Name)
+				}
+				if strings.Join(got, " ") != strings.Join(tc.names, " ") {
+					t.Errorf("got %v, want %v", got, tc.names)
+				}
+			})
+		}
 
-	st := j.Stats()
-	if st.Rows != 4 || st.Written != 5 || st.Dropped != 0 || st.InMemory || st.SizeBytes == 0 || st.LastError != "" {
-		t.Errorf("stats %+v", st)
-	}
+		st := j.Stats()
+		if st.Rows != 4 || st.Written != 5 || st.Dropped != 0 || st.InMemory || st.SizeBytes == 0 || st.LastError != "" {
+			t.Errorf("stats %+v", st)
+		}
+	})
 }
 
 // A burst of retries within a minute is one row that counts them, also
 // when the burst spans two commits.
 func TestBurst(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, testConfig())
-	j := f.j
-	minute := t0.Truncate(time.Minute)
-	for i := range 1000 {
-		at := minute.Add(time.Duration(i) * 50 * time.Millisecond)
-		j.Record(blocked(at, "kid-laptop", kid, "casino.example", 1))
-		j.Record(blocked(at, "kid-laptop", kid, "casino.example", 28))
-		if i == 300 {
-			j.sync()
+	eachBackend(t, func(t *testing.T, newFixture fixtureFunc) {
+		f := newFixture(t, testConfig())
+		j := f.j
+		minute := t0.Truncate(time.Minute)
+		for i := range 1000 {
+			at := minute.Add(time.Duration(i) * 50 * time.Millisecond)
+			j.Record(blocked(at, "kid-laptop", kid, "casino.example", 1))
+			j.Record(blocked(at, "kid-laptop", kid, "casino.example", 28))
+			if i == 300 {
+				j.sync()
+			}
 		}
-	}
-	j.sync()
-	rows := readAll(t, j, Filter{})
-	if len(rows) != 1 {
-		t.Fatalf("got %d rows, want 1", len(rows))
-	}
-	if r := rows[0]; r.Queries != 2000 || r.Attempts != 1000 {
-		t.Errorf("Queries %d, Attempts %d; want 2000, 1000", r.Queries, r.Attempts)
-	}
-	if st := j.Stats(); st.Rows != 1 || st.Written != 2000 || st.Dropped != 0 {
-		t.Errorf("stats %+v", st)
-	}
+		j.sync()
+		rows := readAll(t, j, Filter{})
+		if len(rows) != 1 {
+			t.Fatalf("got %d rows, want 1", len(rows))
+		}
+		if r := rows[0]; r.Queries != 2000 || r.Attempts != 1000 {
+			t.Errorf("Queries %d, Attempts %d; want 2000, 1000", r.Queries, r.Attempts)
+		}
+		if st := j.Stats(); st.Rows != 1 || st.Written != 2000 || st.Dropped != 0 {
+			t.Errorf("stats %+v", st)
+		}
+	})
 }
 
 // The last values of a row's details win; the counts add up.
 func TestLastValuesWin(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, testConfig())
-	j := f.j
-	e := blocked(t0, "kid-laptop", kid, "casino.example", 1)
-	j.Record(e)
-	j.sync()
-	e.Category, e.Rule, e.Qtype = "betting", "groups.kids.block[1]", 65
-	j.Record(e)
-	j.sync()
-	rows := readAll(t, j, Filter{})
-	if len(rows) != 1 || rows[0].Category != "betting" || rows[0].Rule != "groups.kids.block[1]" || rows[0].Queries != 2 || rows[0].Attempts != 1 {
-		t.Errorf("rows %+v", rows)
-	}
+	eachBackend(t, func(t *testing.T, newFixture fixtureFunc) {
+		f := newFixture(t, testConfig())
+		j := f.j
+		e := blocked(t0, "kid-laptop", kid, "casino.example", 1)
+		j.Record(e)
+		j.sync()
+		e.Category, e.Rule, e.Qtype = "betting", "groups.kids.block[1]", 65
+		j.Record(e)
+		j.sync()
+		rows := readAll(t, j, Filter{})
+		if len(rows) != 1 || rows[0].Category != "betting" || rows[0].Rule != "groups.kids.block[1]" || rows[0].Queries != 2 || rows[0].Attempts != 1 {
+			t.Errorf("rows %+v", rows)
+		}
+	})
 }
 
 func TestDropsWhenQueueFull(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig()
-	cfg.Queue = 10
-	f := newFixture(t, cfg)
-	j := f.j
-	release := j.stall()
-	for i := range 25 {
-		j.Record(blocked(t0.Add(time.Duration(i)*time.Second), "kid-laptop", kid, "casino.example", 1))
-	}
-	st := j.Stats()
-	if st.Queued != 10 || st.Dropped != 15 {
-		t.Errorf("queued %d, dropped %d; want 10, 15", st.Queued, st.Dropped)
-	}
-	release()
-	if err := j.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	j.Record(blocked(t0, "kid-laptop", kid, "casino.example", 1)) // after Close: counted, not kept
-	if st := j.Stats(); st.Dropped != 16 {
-		t.Errorf("dropped %d after a Record past Close; want 16", st.Dropped)
-	}
+	eachBackend(t, func(t *testing.T, newFixture fixtureFunc) {
+		cfg := testConfig()
+		cfg.Queue = 10
+		f := newFixture(t, cfg)
+		j := f.j
+		release := j.stall()
+		for i := range 25 {
+			j.Record(blocked(t0.Add(time.Duration(i)*time.Second), "kid-laptop", kid, "casino.example", 1))
+		}
+		st := j.Stats()
+		if st.Queued != 10 || st.Dropped != 15 {
+			t.Errorf("queued %d, dropped %d; want 10, 15", st.Queued, st.Dropped)
+		}
+		release()
+		if err := j.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		j.Record(blocked(t0, "kid-laptop", kid, "casino.example", 1)) // after Close: counted, not kept
+		if st := j.Stats(); st.Dropped != 16 {
+			t.Errorf("dropped %d after a Record past Close; want 16", st.Dropped)
+		}
 
-	r, err := OpenReader(f.path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	ctx := context.Background()
-	if n, err := r.Dropped(ctx, time.Time{}, time.Time{}); err != nil || n != 15 {
-		t.Errorf("stored drops %d, %v; want 15", n, err)
-	}
-	// The drops are stored at the minute the writer noticed them.
-	if n, _ := r.Dropped(ctx, t0, t0.Add(time.Minute)); n != 15 {
-		t.Errorf("drops in the current minute %d; want 15", n)
-	}
-	if n, _ := r.Dropped(ctx, t0.Add(time.Minute), time.Time{}); n != 0 {
-		t.Errorf("drops after the current minute %d; want 0", n)
-	}
-	if n := totalQueries(readAll(t, r, Filter{})); n != 10 {
-		t.Errorf("stored %d lookups, want 10", n)
-	}
+		r := f.reader(t)
+		ctx := context.Background()
+		if n, err := r.Dropped(ctx, time.Time{}, time.Time{}); err != nil || n != 15 {
+			t.Errorf("stored drops %d, %v; want 15", n, err)
+		}
+		// The drops are stored at the minute the writer noticed them.
+		if n, _ := r.Dropped(ctx, t0, t0.Add(time.Minute)); n != 15 {
+			t.Errorf("drops in the current minute %d; want 15", n)
+		}
+		if n, _ := r.Dropped(ctx, t0.Add(time.Minute), time.Time{}); n != 0 {
+			t.Errorf("drops after the current minute %d; want 0", n)
+		}
+		if n := totalQueries(readAll(t, r, Filter{})); n != 10 {
+			t.Errorf("stored %d lookups, want 10", n)
+		}
+	})
 }
 
 func TestCloseFlushes(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig() // commits hourly: only Close writes
-	f := newFixture(t, cfg)
-	for i := range 500 {
-		f.j.Record(blocked(t0.Add(time.Duration(i)*time.Second), "kid-laptop", kid, "casino.example", uint16(1+27*(i%2))))
-	}
-	if err := f.j.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.j.Close(context.Background()); err != nil {
-		t.Errorf("second Close: %v", err)
-	}
-	if _, err := f.j.Rows(context.Background(), Filter{}); !errors.Is(err, errClosed) {
-		t.Errorf("Rows after Close: %v", err)
-	}
-	r, err := OpenReader(f.path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	rows := readAll(t, r, Filter{})
-	if n := totalQueries(rows); n != 500 || len(rows) != 9 {
-		t.Errorf("read %d lookups in %d rows; want 500 in 9", n, len(rows))
-	}
+	eachBackend(t, func(t *testing.T, newFixture fixtureFunc) {
+		cfg := testConfig() // commits hourly: only Close writes
+		f := newFixture(t, cfg)
+		for i := range 500 {
+			f.j.Record(blocked(t0.Add(time.Duration(i)*time.Second), "kid-laptop", kid, "casino.example", uint16(1+27*(i%2))))
+		}
+		if err := f.j.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.j.Close(context.Background()); err != nil {
+			t.Errorf("second Close: %v", err)
+		}
+		if _, err := f.j.Rows(context.Background(), Filter{}); !errors.Is(err, errClosed) {
+			t.Errorf("Rows after Close: %v", err)
+		}
+		r := f.reader(t)
+		rows := readAll(t, r, Filter{})
+		if n := totalQueries(rows); n != 500 || len(rows) != 9 {
+			t.Errorf("read %d lookups in %d rows; want 500 in 9", n, len(rows))
+		}
+	})
 }
 
 func TestCloseContext(t *testing.T) {

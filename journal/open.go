@@ -139,7 +139,7 @@ func Open(cfg Config, opts Options) *Journal {
 		log:     opts.Logger,
 		events:  opts.Logger,
 		clock:   opts.Clock,
-		path:    DefaultPath(cfg, opts.Dir),
+		path:    where(cfg, opts.Dir),
 		qbuf:    make([]Event, 0, initialQueue),
 		names:   make(map[string]string),
 		batch:   make(map[key]*vals),
@@ -336,7 +336,13 @@ func (j *Journal) Dropped(ctx context.Context, since, until time.Time) (int64, e
 // whether it is now in use. Writer goroutine (or Open) only.
 func (j *Journal) open() bool {
 	ctx := context.Background()
-	st, err := openStore(ctx, j.path, j.maxBytes())
+	var st *store
+	var err error
+	if j.cfg.Postgres != "" {
+		st, err = openPostgres(ctx, j.cfg.Postgres, j.maxBytes())
+	} else {
+		st, err = openStore(ctx, j.path, j.maxBytes())
+	}
 	if err != nil && isCorrupt(err) {
 		aside, rerr := j.moveAside()
 		if rerr != nil {
@@ -369,8 +375,8 @@ func (j *Journal) open() bool {
 	j.mu.Unlock()
 	switch {
 	case first || changed:
-		j.log.Error().Err(err).Str("path", j.path).Str("fix", hint(err, j.path)).
-			Msgf("journal: cannot open the database; keeping lookups in memory (at most %d rows, lost on restart) and trying again every minute", memoryRows)
+		j.log.Error().Err(err).Str("path", j.path).Str("fix", j.hint(err)).
+			Msgf("journal: cannot open the database; keeping lookups in memory (at most %d rows, lost on restart) and trying again %s", memoryRows, j.retryText())
 	default:
 		j.log.Debug().Err(err).Str("path", j.path).Msg("journal: the database is still unavailable")
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 )
 
 // keepMinutes is how far back the size cap leaves rows alone while older
@@ -156,7 +157,7 @@ func (s *store) pruneNoisiest(ctx context.Context, n, before int64) ([]devicePru
 	}
 	bound := " AND minute < ?"
 	if before == 0 {
-		bound, before = " AND ?", 1
+		before = math.MaxInt64
 	}
 	var out []devicePruned
 	for _, c := range counts {
@@ -165,7 +166,7 @@ func (s *store) pruneNoisiest(ctx context.Context, n, before int64) ([]devicePru
 		}
 		var last sql.NullInt64
 		if err := s.db.QueryRowContext(ctx, `SELECT max(minute) FROM (SELECT minute FROM lookups
-			WHERE device = ? AND client = ?`+bound+` ORDER BY minute LIMIT ?)`,
+			WHERE device = ? AND client = ?`+bound+` ORDER BY minute LIMIT ?) AS oldest`,
 			c.device, c.client, before, c.n-level).Scan(&last); err != nil {
 			return out, err
 		}
@@ -201,6 +202,9 @@ func (p *pruned) addDevice(d devicePruned) {
 // A reader in another process may keep the WAL from being emptied; then
 // walStuck is set and only the pages count towards the cap.
 func (s *store) vacuum(ctx context.Context, p *pruned) error {
+	if s.db.d == dialectPostgres {
+		return s.pgCompact(ctx, p.forSize > 0)
+	}
 	if _, err := s.db.ExecContext(ctx, "PRAGMA incremental_vacuum"); err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ package journal
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -63,12 +62,12 @@ const selectRowsV1 = `SELECT minute, device, client, "group", name, "action", re
 	category, service, list, rule, "window", response, a, aaaa, other, 0, 0, 0 FROM lookups`
 
 // queryRows reads rows from a journal database.
-func queryRows(ctx context.Context, db *sql.DB, f Filter) ([]Row, error) {
+func queryRows(ctx context.Context, db *dbx, f Filter) ([]Row, error) {
 	return queryRowsFrom(ctx, db, selectRows, f)
 }
 
 // queryRowsFrom reads rows with the SELECT q.
-func queryRowsFrom(ctx context.Context, db *sql.DB, q string, f Filter) ([]Row, error) {
+func queryRowsFrom(ctx context.Context, db *dbx, q string, f Filter) ([]Row, error) {
 	var where []string
 	var args []any
 	lo, hi, hasLo, hasHi := bounds(f.Since, f.Until)
@@ -119,8 +118,8 @@ func queryRowsFrom(ctx context.Context, db *sql.DB, q string, f Filter) ([]Row, 
 }
 
 // queryDropped sums the lookups lost in [since, until).
-func queryDropped(ctx context.Context, db *sql.DB, since, until time.Time) (int64, error) {
-	q := "SELECT coalesce(sum(lookups), 0) FROM dropped WHERE 1"
+func queryDropped(ctx context.Context, db *dbx, since, until time.Time) (int64, error) {
+	q := "SELECT CAST(coalesce(sum(lookups), 0) AS BIGINT) FROM dropped WHERE 1 = 1"
 	var args []any
 	lo, hi, hasLo, hasHi := bounds(since, until)
 	if hasLo {

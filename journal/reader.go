@@ -14,7 +14,7 @@ import (
 // writing: `hearth report` and `hearth log`. The WAL lets it read a
 // consistent snapshot per query without holding the writer up.
 type Reader struct {
-	db      *sql.DB
+	db      *dbx
 	path    string
 	version int // the file's schema version
 }
@@ -30,10 +30,11 @@ func OpenReader(path string) (*Reader, error) {
 		}
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	db, err := sql.Open("sqlite", fileURI(path)+fmt.Sprintf("?mode=ro&_pragma=busy_timeout(%d)", busyMillis))
+	sdb, err := sql.Open("sqlite", fileURI(path)+fmt.Sprintf("?mode=ro&_pragma=busy_timeout(%d)", busyMillis))
 	if err != nil {
 		return nil, fmt.Errorf("journal: opening %s: %w", path, err)
 	}
+	db := &dbx{DB: sdb, d: dialectSQLite}
 	db.SetMaxOpenConns(2)
 	v, err := userVersion(context.Background(), db)
 	if err == nil {

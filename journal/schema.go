@@ -6,7 +6,6 @@ package journal
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -82,6 +81,9 @@ INSERT INTO totals
 // initSchema creates the tables in a new file, brings an older one up to
 // date (in one transaction) and refuses a newer one.
 func (s *store) initSchema(ctx context.Context) error {
+	if s.db.d == dialectPostgres {
+		return s.pgInitSchema(ctx)
+	}
 	v, err := userVersion(ctx, s.db)
 	if err != nil {
 		return err
@@ -114,7 +116,7 @@ func (s *store) initSchema(ctx context.Context) error {
 	return tx.Commit()
 }
 
-func userVersion(ctx context.Context, db *sql.DB) (int, error) {
+func userVersion(ctx context.Context, db *dbx) (int, error) {
 	var v int
 	err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 	return v, err

@@ -23,21 +23,24 @@ import (
 )
 
 // upsertConflict adds a batch row to its stored row: the last values win,
-// the counters add up.
-const upsertConflict = `
+// the counters add up (each writer adds what it counted since its last
+// write, so two Hearths writing the same row add up too).
+func upsertConflict(d dialect) string {
+	return `
 ON CONFLICT (minute, device, client, name, "action") DO UPDATE SET
 	"group" = excluded."group", reason = excluded.reason, mode = excluded.mode,
 	category = excluded.category, service = excluded.service, list = excluded.list,
 	rule = excluded.rule, "window" = excluded."window", response = excluded.response,
-	a = a + excluded.a, aaaa = aaaa + excluded.aaaa, other = other + excluded.other,
-	folded = folded + excluded.folded,
-	first_ms = CASE WHEN first_ms = 0 THEN excluded.first_ms WHEN excluded.first_ms = 0 THEN first_ms
-		ELSE min(first_ms, excluded.first_ms) END,
-	last_ms = max(last_ms, excluded.last_ms)`
+	a = lookups.a + excluded.a, aaaa = lookups.aaaa + excluded.aaaa, other = lookups.other + excluded.other,
+	folded = lookups.folded + excluded.folded,
+	first_ms = CASE WHEN lookups.first_ms = 0 THEN excluded.first_ms WHEN excluded.first_ms = 0 THEN lookups.first_ms
+		ELSE ` + d.least() + `(lookups.first_ms, excluded.first_ms) END,
+	last_ms = ` + d.greatest() + `(lookups.last_ms, excluded.last_ms)`
+}
 
 const dropSQL = `
-INSERT INTO dropped (minute, lookups) VALUES (?1, ?2)
-ON CONFLICT (minute) DO UPDATE SET lookups = lookups + excluded.lookups`
+INSERT INTO dropped (minute, lookups) VALUES (?, ?)
+ON CONFLICT (minute) DO UPDATE SET lookups = dropped.lookups + excluded.lookups`
 
 // busyMillis is how long a statement waits for a lock held by another
 // connection (a report's reader during a checkpoint) before failing.
@@ -170,8 +173,11 @@ func addrString(a netip.Addr) string {
 
 // store is an open journal database.
 type store struct {
-	db   *sql.DB
-	path string
+	db   *dbx
+	path string // the file, or the PostgreSQL address without its password
+	// maxBytes is the size cap (0: none): PostgreSQL's prune compacts the
+	// tables only when they are over it.
+	maxBytes int64
 }
 
 // errNewer says the file was written by a later version of hearth.
@@ -217,7 +223,7 @@ func openStore(ctx context.Context, path string, maxBytes int64) (*store, error)
 	}
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)
-	s := &store{db: db, path: path}
+	s := &store{db: &dbx{DB: db, d: dialectSQLite}, path: path, maxBytes: maxBytes}
 	if err := s.check(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -231,6 +237,9 @@ func openStore(ctx context.Context, path string, maxBytes int64) (*store, error)
 
 // check runs quick_check: a few seconds for a large file, once per start.
 func (s *store) check(ctx context.Context) error {
+	if s.db.d == dialectPostgres {
+		return nil // the server looks after its own files
+	}
 	rows, err := s.db.QueryContext(ctx, "PRAGMA quick_check")
 	if err != nil {
 		return err
@@ -259,6 +268,21 @@ func (s *store) check(ctx context.Context) error {
 // stored, their tries to the hourly totals, drops (lookups lost, by minute)
 // likewise. It returns how many of the rows were new.
 func (s *store) write(ctx context.Context, rows map[key]*vals, drops map[int64]int64) (inserted int64, err error) {
+	if s.db.d != dialectPostgres {
+		return s.writeOnce(ctx, rows, drops)
+	}
+	ctx, cancel := context.WithTimeout(ctx, pgTimeout)
+	defer cancel()
+	for try := 1; ; try++ {
+		inserted, err = s.writeOnce(ctx, rows, drops)
+		if err == nil || try == pgWriteTries || !pgRetryable(err) {
+			return inserted, err
+		}
+	}
+}
+
+// writeOnce is write in one transaction.
+func (s *store) writeOnce(ctx context.Context, rows map[key]*vals, drops map[int64]int64) (inserted int64, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -298,7 +322,7 @@ const upsertChunk = 64
 // row was inserted, and the stored counters less the batch's are the row's
 // before, so its attempts (the most asked type) grew by the difference of
 // the two maxima.
-func upsertRows(ctx context.Context, tx *sql.Tx, rows map[key]*vals, tot map[totalKey]*totalVals) (inserted int64, err error) {
+func upsertRows(ctx context.Context, tx *txx, rows map[key]*vals, tot map[totalKey]*totalVals) (inserted int64, err error) {
 	type skey struct {
 		minute                       int64
 		device, client, name, action string // as stored
@@ -314,7 +338,7 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows map[key]*vals, tot map[tot
 		if len(chunk) == upsertChunk && full != nil {
 			stmt = full
 		} else {
-			st, err := tx.PrepareContext(ctx, upsertManySQL(len(chunk)))
+			st, err := tx.PrepareContext(ctx, upsertManySQL(tx.d, len(chunk)))
 			if err != nil {
 				return err
 			}
@@ -350,7 +374,7 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows map[key]*vals, tot map[tot
 		args = args[:0]
 		return res.Err()
 	}
-	for k, v := range rows {
+	for k, v := range inOrder(tx.d, rows) {
 		sk := skey{k.minute, k.device, addrString(k.client), k.name, k.action.String()}
 		chunk[sk] = v
 		args = append(args, sk.minute, sk.device, sk.client, sk.name, sk.action,
@@ -373,7 +397,7 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows map[key]*vals, tot map[tot
 
 // upsertManySQL inserts or adds to n rows, returning each row's key and
 // counters.
-func upsertManySQL(n int) string {
+func upsertManySQL(d dialect, n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO lookups (minute, device, client, name, "action", "group", reason, mode,
 	category, service, list, rule, "window", response, a, aaaa, other, folded, first_ms, last_ms) VALUES `)
@@ -383,7 +407,7 @@ func upsertManySQL(n int) string {
 		}
 		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
-	b.WriteString(upsertConflict)
+	b.WriteString(upsertConflict(d))
 	b.WriteString(` RETURNING minute, device, client, name, "action", a, aaaa, other`)
 	return b.String()
 }
@@ -398,6 +422,9 @@ func (s *store) count(ctx context.Context) (int64, error) {
 // size is the file's size as SQLite sees it (pages in use or free, WAL
 // included in page_count's view) plus the WAL file.
 func (s *store) size(ctx context.Context) (pages, wal int64, err error) {
+	if s.db.d == dialectPostgres {
+		return s.pgSize(ctx)
+	}
 	var count, size int64
 	if err := s.db.QueryRowContext(ctx, "PRAGMA page_count").Scan(&count); err != nil {
 		return 0, 0, err

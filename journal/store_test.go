@@ -49,41 +49,43 @@ func TestSchema(t *testing.T) {
 
 func TestRetention(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig()
-	cfg.RetentionDays = 7
-	f := newFixture(t, cfg)
-	j := f.j
-	cutoff := t0.Truncate(time.Minute).Add(-7 * 24 * time.Hour)
-	for _, at := range []time.Time{t0.Add(-30 * 24 * time.Hour), cutoff.Add(-time.Second), cutoff, t0.Add(-time.Hour), t0} {
-		j.Record(blocked(at, "kid-laptop", kid, "casino.example", 1))
-	}
-	j.sync()
-	if n := len(readAll(t, j, Filter{})); n != 5 {
-		t.Fatalf("%d rows before pruning", n)
-	}
-	// Drops from long ago, stored directly, go too.
-	if _, err := j.st.write(context.Background(), nil, map[int64]int64{minuteOf(t0.Add(-8 * 24 * time.Hour)): 3, minuteOf(t0): 4}); err != nil {
-		t.Fatal(err)
-	}
+	eachBackend(t, func(t *testing.T, newFixture fixtureFunc) {
+		cfg := testConfig()
+		cfg.RetentionDays = 7
+		f := newFixture(t, cfg)
+		j := f.j
+		cutoff := t0.Truncate(time.Minute).Add(-7 * 24 * time.Hour)
+		for _, at := range []time.Time{t0.Add(-30 * 24 * time.Hour), cutoff.Add(-time.Second), cutoff, t0.Add(-time.Hour), t0} {
+			j.Record(blocked(at, "kid-laptop", kid, "casino.example", 1))
+		}
+		j.sync()
+		if n := len(readAll(t, j, Filter{})); n != 5 {
+			t.Fatalf("%d rows before pruning", n)
+		}
+		// Drops from long ago, stored directly, go too.
+		if _, err := j.st.write(context.Background(), nil, map[int64]int64{minuteOf(t0.Add(-8 * 24 * time.Hour)): 3, minuteOf(t0): 4}); err != nil {
+			t.Fatal(err)
+		}
 
-	j.do(j.prune)
-	rows := readAll(t, j, Filter{})
-	if len(rows) != 3 || !rows[0].Minute.Equal(cutoff) {
-		t.Errorf("after pruning: %d rows from %v; want 3 from %v", len(rows), rows[0].Minute, cutoff)
-	}
-	if n, _ := j.Dropped(context.Background(), time.Time{}, time.Time{}); n != 4 {
-		t.Errorf("drops after pruning %d; want 4", n)
-	}
-	if st := j.Stats(); st.Rows != 3 {
-		t.Errorf("Stats.Rows %d; want 3", st.Rows)
-	}
+		j.do(j.prune)
+		rows := readAll(t, j, Filter{})
+		if len(rows) != 3 || !rows[0].Minute.Equal(cutoff) {
+			t.Errorf("after pruning: %d rows from %v; want 3 from %v", len(rows), rows[0].Minute, cutoff)
+		}
+		if n, _ := j.Dropped(context.Background(), time.Time{}, time.Time{}); n != 4 {
+			t.Errorf("drops after pruning %d; want 4", n)
+		}
+		if st := j.Stats(); st.Rows != 3 {
+			t.Errorf("Stats.Rows %d; want 3", st.Rows)
+		}
 
-	// A day later the cutoff has moved on.
-	f.clock.Advance(24 * time.Hour)
-	j.do(j.prune)
-	if rows := readAll(t, j, Filter{}); len(rows) != 2 {
-		t.Errorf("a day later: %d rows; want 2", len(rows))
-	}
+		// A day later the cutoff has moved on.
+		f.clock.Advance(24 * time.Hour)
+		j.do(j.prune)
+		if rows := readAll(t, j, Filter{}); len(rows) != 2 {
+			t.Errorf("a day later: %d rows; want 2", len(rows))
+		}
+	})
 }
 
 // realRows records n distinct rows, a few per minute back from t0.
@@ -240,11 +242,7 @@ func TestReadOnlyDirectory(t *testing.T) {
 		if err := f.j.Close(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		r, err := OpenReader(f.path())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
+		r := f.reader(t)
 		if rows := readAll(t, r, Filter{}); len(rows) != 1 || rows[0].Queries != 100 {
 			t.Errorf("after the retry: %+v", rows)
 		}
@@ -373,49 +371,47 @@ func TestCorruptFile(t *testing.T) {
 
 func TestReaderWhileWriting(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig()
-	cfg.FlushInterval = 5 * time.Millisecond
-	f := newFixture(t, cfg)
-	j := f.j
-	j.Record(blocked(t0, "kid-laptop", kid, "casino.example", 1))
-	j.sync()
-	r, err := OpenReader(f.path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-
-	const n = 3000
-	written := make(chan struct{})
-	go func() {
-		defer close(written)
-		for i := range n {
-			j.enqueue(blocked(t0.Add(time.Duration(i)*time.Second), "kid-laptop", kid, fmt.Sprintf("n%d.example", i), 1))
-		}
+	eachBackend(t, func(t *testing.T, newFixture fixtureFunc) {
+		cfg := testConfig()
+		cfg.FlushInterval = 5 * time.Millisecond
+		f := newFixture(t, cfg)
+		j := f.j
+		j.Record(blocked(t0, "kid-laptop", kid, "casino.example", 1))
 		j.sync()
-	}()
-	// Each read, while the writer commits, sees a committed state: whole
-	// batches, never fewer rows than the read before; after the last
-	// commit, every row.
-	last := 0
-	for done := false; !done; {
-		select {
-		case <-written:
-			done = true
-		default:
+		r := f.reader(t)
+
+		const n = 3000
+		written := make(chan struct{})
+		go func() {
+			defer close(written)
+			for i := range n {
+				j.enqueue(blocked(t0.Add(time.Duration(i)*time.Second), "kid-laptop", kid, fmt.Sprintf("n%d.example", i), 1))
+			}
+			j.sync()
+		}()
+		// Each read, while the writer commits, sees a committed state: whole
+		// batches, never fewer rows than the read before; after the last
+		// commit, every row.
+		last := 0
+		for done := false; !done; {
+			select {
+			case <-written:
+				done = true
+			default:
+			}
+			rows := readAll(t, r, Filter{})
+			if len(rows) < last {
+				t.Fatalf("read %d rows after %d", len(rows), last)
+			}
+			last = len(rows)
 		}
-		rows := readAll(t, r, Filter{})
-		if len(rows) < last {
-			t.Fatalf("read %d rows after %d", len(rows), last)
+		if last != n+1 {
+			t.Fatalf("read %d rows after the last commit, want %d", last, n+1)
 		}
-		last = len(rows)
-	}
-	if last != n+1 {
-		t.Fatalf("read %d rows after the last commit, want %d", last, n+1)
-	}
-	if n, err := r.Dropped(context.Background(), time.Time{}, time.Time{}); err != nil || n != 0 {
-		t.Errorf("dropped %d, %v", n, err)
-	}
+		if n, err := r.Dropped(context.Background(), time.Time{}, time.Time{}); err != nil || n != 0 {
+			t.Errorf("dropped %d, %v", n, err)
+		}
+	})
 }
 
 func TestOpenReaderErrors(t *testing.T) {

@@ -8,7 +8,6 @@ package journal
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -67,10 +66,10 @@ const totalSQL = `
 INSERT INTO totals (hour, device, client, "action", reason, mode, category, service, queries, attempts)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (hour, device, client, "action", reason, mode, category, service) DO UPDATE SET
-	queries = queries + excluded.queries, attempts = attempts + excluded.attempts`
+	queries = totals.queries + excluded.queries, attempts = totals.attempts + excluded.attempts`
 
 // upsertTotals adds a batch's totals: a few rows per device and hour.
-func upsertTotals(ctx context.Context, tx *sql.Tx, tot map[totalKey]*totalVals) error {
+func upsertTotals(ctx context.Context, tx *txx, tot map[totalKey]*totalVals) error {
 	if len(tot) == 0 {
 		return nil
 	}
@@ -79,7 +78,7 @@ func upsertTotals(ctx context.Context, tx *sql.Tx, tot map[totalKey]*totalVals) 
 		return err
 	}
 	defer st.Close()
-	for k, v := range tot {
+	for k, v := range totalsInOrder(tx.d, tot) {
 		if _, err := st.ExecContext(ctx, k.hour, k.device, k.client, k.action, k.reason, k.mode,
 			k.category, k.service, v.queries, v.attempts); err != nil {
 			return err
@@ -90,7 +89,7 @@ func upsertTotals(ctx context.Context, tx *sql.Tx, tot map[totalKey]*totalVals) 
 
 // queryTotals reads the totals of the hours that start in [Since, Until)
 // for f.Device and f.Action (f.Limit is not used), oldest first.
-func queryTotals(ctx context.Context, db *sql.DB, f Filter) ([]Total, error) {
+func queryTotals(ctx context.Context, db *dbx, f Filter) ([]Total, error) {
 	var where []string
 	var args []any
 	if !f.Since.IsZero() {

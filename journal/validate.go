@@ -47,12 +47,42 @@ func (c Config) Validate(prefix string) []error {
 	if n := c.Flood.NamesPerMinute; n != 0 && (n < minFloodNames || n > maxFloodNames) {
 		errs = append(errs, fielderr.New(key("flood.names_per_minute"), "%d is out of range; use 0 (no budget) or %d to %d names a minute", n, minFloodNames, maxFloodNames))
 	}
+	if c.Postgres != "" {
+		if _, err := ParsePostgres(c.Postgres); err != nil {
+			errs = append(errs, fielderr.New(key("postgres"), "%v; use postgres://user:password@host:port/database", err))
+		}
+	}
 	return errs
 }
 
 // FileName is the journal's database in the state directory, unless
 // journal.path says otherwise.
 const FileName = "journal.db"
+
+// where names the journal's database in logs: the file, or the PostgreSQL
+// address without its password.
+func where(cfg Config, dir string) string {
+	if cfg.Postgres != "" {
+		return PostgresName(cfg.Postgres)
+	}
+	return DefaultPath(cfg, dir)
+}
+
+// retryText says when an unavailable database is tried again.
+func (j *Journal) retryText() string {
+	if j.cfg.Postgres != "" {
+		return "at every flush"
+	}
+	return "every minute"
+}
+
+// hint says what to do about an error opening or writing the database.
+func (j *Journal) hint(err error) string {
+	if j.cfg.Postgres != "" {
+		return pgHint(err, j.path)
+	}
+	return hint(err, j.path)
+}
 
 // DefaultPath returns cfg.Path, or FileName in the state directory dir.
 func DefaultPath(cfg Config, dir string) string {

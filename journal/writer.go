@@ -39,6 +39,11 @@ func (j *Journal) run() {
 			j.drain()
 		case <-flush.C:
 			j.drain()
+			if j.st == nil && j.cfg.Postgres != "" {
+				// A server that was down or restarted is tried at every
+				// flush, not once a minute: rows wait in memory meanwhile.
+				j.reopen()
+			}
 			j.flush(false)
 		case <-prune.C:
 			j.prune()
@@ -234,8 +239,8 @@ func (j *Journal) logRow(k key, v *vals, now time.Time) {
 // fail gives up on the database after a write error: the rows go to
 // memory until a retry opens it again.
 func (j *Journal) fail(err error) {
-	j.log.Error().Err(err).Str("path", j.path).Str("fix", hint(err, j.path)).
-		Msgf("journal: cannot write to the database; keeping lookups in memory (at most %d rows, lost on restart) and trying again every minute", memoryRows)
+	j.log.Error().Err(err).Str("path", j.path).Str("fix", j.hint(err)).
+		Msgf("journal: cannot write to the database; keeping lookups in memory (at most %d rows, lost on restart) and trying again %s", memoryRows, j.retryText())
 	j.mu.Lock()
 	st := j.st
 	j.st, j.mem, j.lastErr, j.size = nil, newMemStore(memoryRows), err.Error(), 0
@@ -291,6 +296,14 @@ func (j *Journal) prune() {
 		j.size = p.size
 	}
 	j.mu.Unlock()
+	if st.db.d == dialectPostgres {
+		// Other Hearths write the same tables: count them again.
+		if n, err := st.count(context.Background()); err == nil {
+			j.mu.Lock()
+			j.rows = n
+			j.mu.Unlock()
+		}
+	}
 	if err != nil {
 		// Not worth giving up the database for: the next prune tries again.
 		j.log.Warn().Err(err).Str("path", j.path).Msg("journal: pruning failed")

@@ -38,7 +38,7 @@ func (a *app) openJournal(file string) (*config.Config, *journal.Reader, error) 
 		a.printProblems(err)
 		return nil, nil, exitStatus(exitError)
 	}
-	r, err := journal.OpenReader(journal.DefaultPath(cfg.Journal, cfg.StateDirectory()))
+	r, err := journal.OpenReaderFor(cfg.Journal, cfg.StateDirectory())
 	if err != nil {
 		fmt.Fprintf(a.stderr, "hearth: %v\n", err)
 		return nil, nil, exitStatus(exitError)

@@ -24,6 +24,10 @@ func (d *Doctor) checkJournal(cfg *config.Config) {
 		d.report(Finding{Status: OK, Text: "journal: off (journal.enabled: false): nothing is recorded, so there is no report"})
 		return
 	}
+	if cfg.Journal.Postgres != "" {
+		d.checkPostgresJournal(cfg)
+		return
+	}
 	path := journal.DefaultPath(cfg.Journal, cfg.StateDirectory())
 	dir := filepath.Dir(path)
 	perms := fmt.Sprintf("make it writable by the user Hearth runs as (e.g. `sudo chown -R hearth: %s`), "+

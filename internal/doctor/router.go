@@ -41,8 +41,8 @@ func (d *Doctor) checkRouter(ctx context.Context, cfg *config.Config) {
 	var notes []string
 	if cfg.Journal.Enabled {
 		path := journal.DefaultPath(cfg.Journal, cfg.StateDirectory())
-		if _, err := os.Stat(path); err == nil {
-			if r, err := journal.OpenReader(path); err == nil { // else the journal check has said why
+		if _, err := os.Stat(path); err == nil || cfg.Journal.Postgres != "" {
+			if r, err := journal.OpenReaderFor(cfg.Journal, cfg.StateDirectory()); err == nil { // else the journal check has said why
 				rows, err := r.Rows(ctx, journal.Filter{Since: since})
 				r.Close()
 				if err != nil {
