@@ -15,6 +15,7 @@ import (
 	"github.com/hearth-dns/hearth/alerts"
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock"
+	"github.com/hearth-dns/hearth/internal/cluster"
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/internal/configedit"
 	"github.com/hearth-dns/hearth/journal"
@@ -82,6 +83,8 @@ type Hearth struct {
 	alertsLoc  *time.Location
 	// helpCountries are policy.help.countries, for the weekly digest.
 	helpCountries atomic.Pointer[[]string]
+	cluster       *cluster.Node      // nil: state not shared (cluster.go)
+	stateCfg      config.StateConfig // the state section started with
 }
 
 // Start builds everything from cfg, compiles the lists (waiting up to
@@ -98,6 +101,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	if h.engine, err = newEngine(cfg, log, h.clock, h.newDeviceSeen); err != nil {
 		return nil, err
 	}
+	h.startCluster(cfg)
 	// The journal never fails to open: without its database it keeps
 	// events in memory and says so loudly.
 	h.journalCfg = cfg.Journal
@@ -129,6 +133,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 		ropts.Observer = h.metrics
 	}
 	if h.srv, err = resolver.New(cfg.Config, ropts); err != nil {
+		h.stopCluster()
 		h.closeJournal(context.Background())
 		h.closeAlerts(context.Background())
 		return nil, err
@@ -137,6 +142,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	setup := listsSetupOf(cfg)
 	lists, err := h.newLists(setup)
 	if err != nil {
+		h.stopCluster()
 		return nil, err
 	}
 	h.lists = h.runLists(setup, lists)
@@ -156,6 +162,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	if err := h.srv.Start(); err != nil {
 		h.stopEngine()
 		<-h.engineDone
+		h.stopCluster()
 		h.lists.stop()
 		h.closeJournal(context.Background())
 		h.closeAlerts(context.Background())
@@ -193,6 +200,7 @@ func (h *Hearth) startWeb(cfg *config.Config) {
 		Config: cfg.Web, Engine: h.engine, Backend: h, Journal: h.journal, Metrics: h.metrics, StateDir: cfg.StateDirectory(), Alerts: h,
 		AllowClients: nets, HelpCountries: cfg.Policy.Help.Countries, Catalogue: blocklists.Builtin(),
 		Logger: h.log, Version: h.version, ConfigFile: h.configFile, EncryptedDNS: h.encryptedDNS,
+		Shared: h.sharedState,
 	})
 	if err := srv.Start(); err != nil {
 		h.log.Error().Err(err).Msg("dashboard not started; DNS is unaffected")
@@ -234,6 +242,7 @@ func (h *Hearth) Shutdown(ctx context.Context) error {
 	err := errors.Join(h.srv.Shutdown(ctx), werr)
 	h.stopEngine()
 	<-h.engineDone
+	h.stopCluster()
 	h.lists.stop()
 	// After the listeners: the last queries' lookups are in the queue.
 	h.closeJournal(ctx)
