@@ -78,4 +78,3 @@ func TestRedisDownDNSAnswers(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // polling the node's goroutine
 	}
 }
-
