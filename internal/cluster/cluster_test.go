@@ -127,6 +127,10 @@ func TestPauseReachesOtherNode(t *testing.T) {
 	if s := a.node.Status(); s.Node != "pi-kitchen" || s.Redis != srv.URL(0) || s.Queued != 0 {
 		t.Errorf("A's status = %+v", s)
 	}
+	p2, err := ProbeRedis(context.Background(), srv.URL(0), a.dir)
+	if err != nil || !slices.Equal(p2.Peers, []string{"pi-attic", "pi-kitchen"}) || p2.Queued != 0 {
+		t.Errorf("ProbeRedis = %+v, %v", p2, err)
+	}
 }
 
 // TestBudgetMinutesCountOnce: minutes marked on both nodes for one owner
