@@ -131,6 +131,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 			Resolver: func() resolver.Stats { return h.srv.Stats() },
 		})
 		ropts.Observer = h.metrics
+		h.metrics.Registry().MustRegister(web.SharedCollector(h.sharedState)) // absent without state.redis
 	}
 	if h.srv, err = resolver.New(cfg.Config, ropts); err != nil {
 		h.stopCluster()
