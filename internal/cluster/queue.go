@@ -7,27 +7,39 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/hearth-dns/hearth/internal/atomicfile"
-	"github.com/hearth-dns/hearth/policy/state"
 )
 
-// queue keeps this node's override changes until Redis has them, in order,
-// on disk (QueueFile) so that a restart while Redis is down keeps them.
+// change is one change made on this node to a record of a kind (an
+// override, a device named): a put of Value under ID, or a delete. Until,
+// if set, is when the record ends (a tombstone need not outlive it by
+// much).
+type change struct {
+	Kind    string          `json:"kind"`
+	ID      string          `json:"id"`
+	Deleted bool            `json:"deleted,omitempty"`
+	Value   json.RawMessage `json:"value,omitempty"`
+	Until   time.Time       `json:"until,omitzero"`
+}
+
+// queue keeps this node's changes until Redis has them, in order, on disk
+// (QueueFile) so that a restart while Redis is down keeps them.
 type queue struct {
 	path string // "": memory only
 
 	mu    sync.Mutex
-	items []state.OverrideChange
+	items []change
 	gen   uint64 // bumped by every add
 	err   error  // the last save's error
 }
 
 type queueFile struct {
-	Version   int                    `json:"version"`
-	Overrides []state.OverrideChange `json:"overrides"`
+	Version int      `json:"version"`
+	Changes []change `json:"changes"`
 }
 
 // openQueue loads the queue in dir. A file that cannot be parsed is set
@@ -53,12 +65,12 @@ func openQueue(dir string) (*queue, error) {
 		aside, _ := atomicfile.SetAside(q.path, time.Now())
 		return q, fmt.Errorf("cluster: %s cannot be parsed (%v): moved to %s; the changes queued in it are not sent", q.path, err, aside)
 	}
-	q.items = f.Overrides
+	q.items = f.Changes
 	return q, nil
 }
 
-// add appends ch and saves the queue. Called under the overrides' lock.
-func (q *queue) add(ch state.OverrideChange) {
+// add appends ch and saves the queue. Called under the store's lock.
+func (q *queue) add(ch change) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.items = append(q.items, ch)
@@ -66,11 +78,17 @@ func (q *queue) add(ch state.OverrideChange) {
 	q.saveLocked()
 }
 
-// snapshot returns the queued changes (a copy) and the generation.
-func (q *queue) snapshot() ([]state.OverrideChange, uint64) {
+// snapshot returns the queued changes of kind (a copy) and the generation.
+func (q *queue) snapshot(kind string) ([]change, uint64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return append([]state.OverrideChange(nil), q.items...), q.gen
+	var out []change
+	for _, c := range q.items {
+		if c.Kind == kind {
+			out = append(out, c)
+		}
+	}
+	return out, q.gen
 }
 
 // generation is the number of adds so far.
@@ -80,11 +98,17 @@ func (q *queue) generation() uint64 {
 	return q.gen
 }
 
-// drop removes the first n changes (sent) and saves the queue.
-func (q *queue) drop(n int) {
+// drop removes the first n changes of kind (sent) and saves the queue.
+func (q *queue) drop(kind string, n int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.items = append(q.items[:0:0], q.items[n:]...)
+	q.items = slices.DeleteFunc(slices.Clone(q.items), func(c change) bool {
+		if c.Kind == kind && n > 0 {
+			n--
+			return true
+		}
+		return false
+	})
 	q.saveLocked()
 }
 
@@ -106,7 +130,7 @@ func (q *queue) saveLocked() {
 		}
 		return
 	}
-	b, err := json.MarshalIndent(queueFile{Version: 1, Overrides: q.items}, "", "  ")
+	b, err := json.MarshalIndent(queueFile{Version: 1, Changes: q.items}, "", "  ")
 	if err == nil {
 		err = atomicfile.Write(q.path, append(b, '\n'), 0o600)
 	}
