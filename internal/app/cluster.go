@@ -21,13 +21,14 @@ func (h *Hearth) startCluster(cfg *config.Config) {
 	}
 	n, err := cluster.Start(cluster.Options{
 		URL: cfg.State.Redis, Node: cfg.State.NodeName(), Dir: cfg.StateDirectory(),
-		Overrides: h.engine.Overrides(), Budgets: h.engine.Budgets(),
+		Overrides: h.engine.Overrides(), Assignments: h.engine.Assignments(), Budgets: h.engine.Budgets(),
 		Clock: h.clock, Log: h.log,
 	})
 	if err != nil {
 		h.log.Error().Err(err).Msg("state not shared; this Hearth runs alone")
 		return
 	}
+	h.engine.Assignments().OnReplace(h.engine.Rebind) // a device named on another node applies here
 	h.log.Info().Str("node", cfg.State.NodeName()).Str("redis", config.RedactURL(cfg.State.Redis)).Msg("sharing live state through Redis")
 	h.cluster = n
 }

@@ -1,6 +1,7 @@
 // Package cluster shares a node's live state with other Hearths through
 // Redis (issue 19, docs/two-nodes.md): overrides (pauses, bonus time,
-// bedtime changes, extra minutes) and the minutes used of daily budgets.
+// bedtime changes, extra minutes), the devices named on the dashboard and
+// the minutes used of daily budgets.
 //
 // Nothing on the query path touches Redis: the stores in policy/state stay
 // the node's own, in memory and on its disk, and one goroutine here keeps
@@ -54,8 +55,9 @@ type Options struct {
 	Node string // state.node, a slug
 	Dir  string // the state directory, for QueueFile; "" keeps the queue in memory
 
-	Overrides *state.Overrides // nil: not shared
-	Budgets   *state.Budgets   // nil: not shared
+	Overrides   *state.Overrides   // nil: not shared
+	Assignments *state.Assignments // devices named on the dashboard; nil: not shared
+	Budgets     *state.Budgets     // nil: not shared
 
 	Clock    clock.Clock   // nil: the system clock
 	Interval time.Duration // between syncs; 0: one second
@@ -135,6 +137,9 @@ func Start(opts Options) (*Node, error) {
 	}
 	if opts.Overrides != nil {
 		n.kinds = append(n.kinds, n.overridesKind())
+	}
+	if opts.Assignments != nil {
+		n.kinds = append(n.kinds, n.assignmentsKind())
 	}
 	if opts.Budgets != nil {
 		n.budgets = newBudgetSync(n)

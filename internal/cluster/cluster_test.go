@@ -22,6 +22,8 @@ type testNode struct {
 	dir     string
 	ov      *state.Overrides
 	budgets *state.Budgets
+	named   *state.Assignments
+	renamed chan struct{} // every OnReplace of named
 	node    *Node
 	changed chan []state.Override // every OnChange snapshot
 }
@@ -36,9 +38,14 @@ func startNode(t *testing.T, name, url, dir string) *testNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tn := &testNode{name: name, dir: dir, ov: ov, budgets: b, changed: make(chan []state.Override, 100)}
+	as, err := state.OpenAssignments(filepath.Join(dir, state.AssignmentsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := &testNode{name: name, dir: dir, ov: ov, budgets: b, named: as, changed: make(chan []state.Override, 100), renamed: make(chan struct{}, 100)}
 	ov.OnChange(func(list []state.Override) { tn.changed <- list })
-	n, err := Start(Options{URL: url, Node: name, Dir: dir, Overrides: ov, Budgets: b, Log: zerolog.New(zerolog.NewTestWriter(t))})
+	as.OnReplace(func() { tn.renamed <- struct{}{} })
+	n, err := Start(Options{URL: url, Node: name, Dir: dir, Overrides: ov, Assignments: as, Budgets: b, Log: zerolog.New(zerolog.NewTestWriter(t))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,6 +138,36 @@ func TestPauseReachesOtherNode(t *testing.T) {
 	if err != nil || !slices.Equal(p2.Peers, []string{"pi-attic", "pi-kitchen"}) || p2.Queued != 0 {
 		t.Errorf("ProbeRedis = %+v, %v", p2, err)
 	}
+}
+
+// TestDeviceNameReachesOtherNode: a device named on A is named on B within
+// a second; removed on B, it is gone from A.
+func TestDeviceNameReachesOtherNode(t *testing.T) {
+	srv := redistest.Start(t)
+	a := startNode(t, "a", srv.URL(2), t.TempDir())
+	b := startNode(t, "b", srv.URL(2), t.TempDir())
+	a.waitStatus(t, 5*time.Second, "A connected", func(s Status) bool { return s.Connected })
+	b.waitStatus(t, 5*time.Second, "B connected", func(s Status) bool { return s.Connected })
+	tv := state.Assignment{Key: "mac:3c:22:fb:12:34:56", Name: "Living room TV", Group: "kids", By: "dashboard", At: time.Now().UTC().Round(0)}
+	if err := a.named.Set(tv); err != nil {
+		t.Fatal(err)
+	}
+	waitNamed := func(tn *testNode, what string, ok func([]state.Assignment) bool) {
+		t.Helper()
+		deadline := time.After(time.Second)
+		for !ok(tn.named.List()) {
+			select {
+			case <-tn.renamed:
+			case <-deadline:
+				t.Fatalf("%s: not within 1 s: %+v", what, tn.named.List())
+			}
+		}
+	}
+	waitNamed(b, "the name on B", func(l []state.Assignment) bool { return len(l) == 1 && l[0].Name == tv.Name && l[0].Group == "kids" })
+	if err := b.named.Remove(tv.Key); err != nil {
+		t.Fatal(err)
+	}
+	waitNamed(a, "the removal on A", func(l []state.Assignment) bool { return len(l) == 0 })
 }
 
 // TestBudgetMinutesCountOnce: minutes marked on both nodes for one owner

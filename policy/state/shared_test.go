@@ -97,3 +97,44 @@ func TestCounterMerge(t *testing.T) {
 		t.Errorf("Each called %d times", n)
 	}
 }
+
+// TestAssignmentsLocalChangeAndReplace: Set and Remove are told to
+// OnLocalChange; Replace is saved and told to OnReplace only, dropping bad
+// entries with an error.
+func TestAssignmentsLocalChangeAndReplace(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), AssignmentsFile)
+	a, err := OpenAssignments(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var local []AssignmentChange
+	a.OnLocalChange(func(ch AssignmentChange) { local = append(local, ch) })
+	replaced := 0
+	a.OnReplace(func() { replaced++ })
+	tv := Assignment{Key: "mac:3c:22:fb:12:34:56", Name: "tv", Group: "kids", At: overrideT0}
+	if err := a.Set(tv); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Remove(tv.Key); err != nil {
+		t.Fatal(err)
+	}
+	if len(local) != 2 || local[0].Removed || local[0].Assignment.Name != "tv" || !local[1].Removed || local[1].Assignment.Key != tv.Key {
+		t.Fatalf("local changes = %+v", local)
+	}
+	bad := Assignment{Key: "nonsense", Name: "x"}
+	err = a.Replace([]Assignment{tv, bad})
+	if err == nil || !strings.Contains(err.Error(), "[1]") {
+		t.Errorf("Replace error = %v, want [1] named", err)
+	}
+	if got := a.List(); len(got) != 1 || got[0].Name != "tv" || replaced != 1 || len(local) != 2 {
+		t.Errorf("after Replace: %+v, %d OnReplace calls, %d local changes", got, replaced, len(local))
+	}
+	if err := a.Replace([]Assignment{tv}); err != nil || replaced != 1 {
+		t.Errorf("Replace of the same list: %v, %d OnReplace calls (want 1)", err, replaced)
+	}
+	again, _ := OpenAssignments(path)
+	if got := again.List(); len(got) != 1 || got[0].Key != tv.Key {
+		t.Errorf("reopened: %+v", got)
+	}
+}
