@@ -125,7 +125,7 @@ func Start(opts Options) (*Node, error) {
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
 	}
-	quietRedis(opts.Log)
+	quietRedis()
 	q, qerr := openQueue(opts.Dir)
 	n := &Node{
 		opts: opts, clk: opts.Clock, rdb: redis.NewClient(ro), log: opts.Log,
