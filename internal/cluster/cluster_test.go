@@ -25,7 +25,7 @@ type testNode struct {
 	named   *state.Assignments
 	renamed chan struct{} // every OnReplace of named
 	node    *Node
-	changed chan []state.Override // every OnChange snapshot
+	changed chan struct{} // signalled (never blocking) on every OnChange
 }
 
 func startNode(t *testing.T, name, url, dir string) *testNode {
@@ -42,9 +42,9 @@ func startNode(t *testing.T, name, url, dir string) *testNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tn := &testNode{name: name, dir: dir, ov: ov, budgets: b, named: as, changed: make(chan []state.Override, 100), renamed: make(chan struct{}, 100)}
-	ov.OnChange(func(list []state.Override) { tn.changed <- list })
-	as.OnReplace(func() { tn.renamed <- struct{}{} })
+	tn := &testNode{name: name, dir: dir, ov: ov, budgets: b, named: as, changed: make(chan struct{}, 1), renamed: make(chan struct{}, 1)}
+	ov.OnChange(func([]state.Override) { signal(tn.changed) })
+	as.OnReplace(func() { signal(tn.renamed) })
 	n, err := Start(Options{URL: url, Node: name, Dir: dir, Overrides: ov, Assignments: as, Budgets: b, Log: zerolog.New(zerolog.NewTestWriter(t))})
 	if err != nil {
 		t.Fatal(err)
@@ -54,20 +54,22 @@ func startNode(t *testing.T, name, url, dir string) *testNode {
 	return tn
 }
 
-// waitFor waits, at most limit, for an OnChange snapshot of tn for which ok
-// holds (or the current one).
+// signal wakes a waiter on ch without ever blocking the store's caller.
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// waitFor waits, at most limit, until ok holds for tn's overrides, looking
+// again at each OnChange.
 func (tn *testNode) waitFor(t *testing.T, limit time.Duration, what string, ok func([]state.Override) bool) {
 	t.Helper()
-	if ok(tn.ov.Snapshot()) {
-		return
-	}
 	deadline := time.After(limit)
-	for {
+	for !ok(tn.ov.Snapshot()) {
 		select {
-		case list := <-tn.changed:
-			if ok(list) {
-				return
-			}
+		case <-tn.changed:
 		case <-deadline:
 			t.Fatalf("%s: not within %v: %s has %s", what, limit, tn.name, ids(tn.ov.Snapshot()))
 		}
