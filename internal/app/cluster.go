@@ -22,7 +22,8 @@ func (h *Hearth) startCluster(cfg *config.Config) {
 	n, err := cluster.Start(cluster.Options{
 		URL: cfg.State.Redis, Node: cfg.State.NodeName(), Dir: cfg.StateDirectory(),
 		Overrides: h.engine.Overrides(), Assignments: h.engine.Assignments(), Budgets: h.engine.Budgets(),
-		Clock: h.clock, Log: h.log,
+		Devices: h.engine.Devices(),
+		Clock:   h.clock, Log: h.log,
 	})
 	if err != nil {
 		h.log.Error().Err(err).Msg("state not shared; this Hearth runs alone")

@@ -58,6 +58,7 @@ type Options struct {
 	Overrides   *state.Overrides   // nil: not shared
 	Assignments *state.Assignments // devices named on the dashboard; nil: not shared
 	Budgets     *state.Budgets     // nil: not shared
+	Devices     *state.Registry    // devices seen; nil: not shared
 
 	Clock    clock.Clock   // nil: the system clock
 	Interval time.Duration // between syncs; 0: one second
@@ -98,6 +99,8 @@ type Node struct {
 	kinds []*kind
 
 	wake   chan struct{}
+	now    chan chan error // SyncNow's requests, served by the sync goroutine
+	full   bool            // the sync running reads every kind (sync goroutine only)
 	cancel context.CancelFunc
 	done   chan struct{}
 
@@ -129,7 +132,7 @@ func Start(opts Options) (*Node, error) {
 	q, qerr := openQueue(opts.Dir)
 	n := &Node{
 		opts: opts, clk: opts.Clock, rdb: redis.NewClient(ro), log: opts.Log,
-		wake: make(chan struct{}, 1), done: make(chan struct{}),
+		wake: make(chan struct{}, 1), now: make(chan chan error), done: make(chan struct{}),
 		pulls: map[string]bool{}, queue: q,
 		status: Status{Node: opts.Node, Redis: redactURL(opts.URL), Peers: []string{}, Queued: q.len()},
 	}
@@ -141,6 +144,9 @@ func Start(opts Options) (*Node, error) {
 	}
 	if opts.Assignments != nil {
 		n.kinds = append(n.kinds, n.assignmentsKind())
+	}
+	if opts.Devices != nil {
+		n.kinds = append(n.kinds, n.devicesKind())
 	}
 	if opts.Budgets != nil {
 		n.budgets = newBudgetSync(n)
@@ -172,10 +178,24 @@ func (n *Node) Close() error {
 	return n.rdb.Close()
 }
 
-// SyncNow runs one sync at once, for tests and the dashboard's button:
-// queued changes are sent, every kind pulled.
+// SyncNow has the sync goroutine run one full sync at once and returns
+// its outcome (for tests, and a dashboard's button): queued changes are
+// sent, every kind read.
 func (n *Node) SyncNow(ctx context.Context) error {
-	return n.sync(ctx, true)
+	reply := make(chan error, 1)
+	select {
+	case n.now <- reply:
+	case <-n.done:
+		return errors.New("cluster: node closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // listen turns the other nodes' messages into pulls.
@@ -231,6 +251,9 @@ func (n *Node) run(ctx context.Context) {
 			return
 		case <-n.wake:
 			stop()
+		case reply := <-n.now:
+			stop()
+			reply <- n.sync(ctx, true)
 		case <-tick:
 		}
 	}
@@ -243,6 +266,7 @@ func (n *Node) sync(ctx context.Context, all bool) error {
 	defer cancel()
 	n.mu.Lock()
 	all = all || !n.status.Connected
+	n.full = all
 	pulls := n.pulls
 	n.pulls = map[string]bool{}
 	n.mu.Unlock()

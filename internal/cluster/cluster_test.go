@@ -4,6 +4,7 @@ package cluster
 
 import (
 	"context"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,6 +24,7 @@ type testNode struct {
 	ov      *state.Overrides
 	budgets *state.Budgets
 	named   *state.Assignments
+	seen    *state.Registry
 	renamed chan struct{} // every OnReplace of named
 	node    *Node
 	changed chan struct{} // signalled (never blocking) on every OnChange
@@ -42,10 +44,11 @@ func startNode(t *testing.T, name, url, dir string) *testNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tn := &testNode{name: name, dir: dir, ov: ov, budgets: b, named: as, changed: make(chan struct{}, 1), renamed: make(chan struct{}, 1)}
+	seen := state.NewRegistry("")
+	tn := &testNode{name: name, dir: dir, ov: ov, budgets: b, named: as, seen: seen, changed: make(chan struct{}, 1), renamed: make(chan struct{}, 1)}
 	ov.OnChange(func([]state.Override) { signal(tn.changed) })
 	as.OnReplace(func() { signal(tn.renamed) })
-	n, err := Start(Options{URL: url, Node: name, Dir: dir, Overrides: ov, Assignments: as, Budgets: b, Log: zerolog.New(zerolog.NewTestWriter(t))})
+	n, err := Start(Options{URL: url, Node: name, Dir: dir, Overrides: ov, Assignments: as, Budgets: b, Devices: seen, Log: zerolog.New(zerolog.NewTestWriter(t))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,6 +202,31 @@ func TestBudgetMinutesCountOnce(t *testing.T) {
 	// A minute marked again on A after the merge is not new there.
 	if ca.Mark(day, 612) {
 		t.Error("minute 612 (used on B) counted again on A")
+	}
+}
+
+// TestDevicesSeenMerged: a device seen only by A is listed by B after a
+// sync of each, with A's sighting; one seen by both keeps the later.
+func TestDevicesSeenMerged(t *testing.T) {
+	srv := redistest.Start(t)
+	a := startNode(t, "a", srv.URL(4), t.TempDir())
+	b := startNode(t, "b", srv.URL(4), t.TempDir())
+	t0 := time.Now().UTC().Truncate(time.Second)
+	a.seen.Observe("", nil, netip.MustParseAddr("192.168.1.7"), "tv", t0.Add(-time.Minute))
+	a.seen.Observe("", nil, netip.MustParseAddr("192.168.1.9"), "", t0.Add(-time.Hour))
+	b.seen.Observe("", nil, netip.MustParseAddr("192.168.1.9"), "", t0)
+	ctx := context.Background()
+	for _, n := range []*testNode{a, b, a} {
+		if err := n.node.SyncNow(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range []*testNode{a, b} {
+		got := n.seen.List()
+		if len(got) != 2 || got[0].Key != "ip:192.168.1.9" || !got[0].LastSeen.Equal(t0) || !got[0].FirstSeen.Equal(t0.Add(-time.Hour)) ||
+			got[1].Key != "ip:192.168.1.7" || got[1].Lease != "tv" {
+			t.Errorf("%s lists %+v", n.name, got)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -136,5 +137,31 @@ func TestAssignmentsLocalChangeAndReplace(t *testing.T) {
 	again, _ := OpenAssignments(path)
 	if got := again.List(); len(got) != 1 || got[0].Key != tv.Key {
 		t.Errorf("reopened: %+v", got)
+	}
+}
+
+// TestRegistryMerge: a device seen elsewhere is added without a first-sight
+// call; a known one keeps the earlier first and the later last sighting.
+func TestRegistryMerge(t *testing.T) {
+	t.Parallel()
+	r := NewRegistry("")
+	told := 0
+	r.OnFirstSight(func(SeenDevice) { told++ })
+	t0 := overrideT0.UTC()
+	r.Observe("", nil, netip.MustParseAddr("192.168.1.7"), "", t0)
+	added := r.Merge([]SeenDevice{
+		{Key: "ip:192.168.1.7", Addr: "192.168.1.7", Lease: "tv", FirstSeen: t0.Add(-time.Hour), LastSeen: t0.Add(time.Minute)},
+		{Key: "ip:192.168.1.8", Addr: "192.168.1.8", FirstSeen: t0.Add(-2 * time.Hour), LastSeen: t0.Add(-time.Hour)},
+	})
+	if added != 1 {
+		t.Errorf("Merge added %d, want 1", added)
+	}
+	got := r.List()
+	if len(got) != 2 || got[0].Key != "ip:192.168.1.7" || !got[0].FirstSeen.Equal(t0.Add(-time.Hour)) || !got[0].LastSeen.Equal(t0.Add(time.Minute)) || got[0].Lease != "tv" {
+		t.Fatalf("after Merge: %+v", got)
+	}
+	r.Observe("", nil, netip.MustParseAddr("192.168.1.8"), "", t0.Add(2*time.Minute))
+	if told != 1 {
+		t.Errorf("first-sight calls = %d, want 1 (the merged device is not new here)", told)
 	}
 }
