@@ -13,6 +13,7 @@ type SharedState struct {
 	LastError     string    `json:"last_error,omitempty"`
 	Queued        int       `json:"queued"` // this node's changes waiting for Redis
 	Peers         []string  `json:"peers"`  // the other nodes seen in the last seconds
+	NameTaken     bool      `json:"name_taken,omitempty"` // another running Hearth has this node's name
 }
 
 // Line is one sentence for the Now page.
@@ -20,6 +21,9 @@ func (s SharedState) Line() string {
 	peers := "no other Hearth seen"
 	if len(s.Peers) > 0 {
 		peers = "with " + joinWords(s.Peers)
+	}
+	if s.NameTaken {
+		return "Shared state: another Hearth is also called " + s.Node + ": give each its own state.node."
 	}
 	if s.Connected {
 		return "Shared state: node " + s.Node + ", " + peers + "."

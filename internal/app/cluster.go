@@ -64,5 +64,5 @@ func (h *Hearth) sharedState() (web.SharedState, bool) {
 		return web.SharedState{}, false
 	}
 	return web.SharedState{Node: st.Node, Redis: st.Redis, Connected: st.Connected, DegradedSince: st.DegradedSince,
-		LastError: st.LastError, Queued: st.Queued, Peers: st.Peers}, true
+		LastError: st.LastError, Queued: st.Queued, Peers: st.Peers, NameTaken: st.NameTaken}, true
 }

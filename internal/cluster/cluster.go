@@ -75,6 +75,9 @@ type Status struct {
 	LastSync      time.Time `json:"last_sync,omitzero"`
 	Queued        int       `json:"queued"` // changes of this node waiting for Redis
 	Peers         []string  `json:"peers"`  // other nodes seen within PeerTTL, sorted
+	// NameTaken: another running Hearth uses this node's name (two Pis
+	// both called raspberrypi): set state.node on each.
+	NameTaken bool `json:"name_taken,omitempty"`
 }
 
 // PeerTTL is how long a node's heartbeat keeps it among the peers.
@@ -110,6 +113,10 @@ type Node struct {
 	queue   *queue
 	budgets *budgetSync
 	epoch   string // the epoch key's value this node last saw (sync goroutine only)
+	// instance is this process's random id: its own messages are told
+	// apart by it, not by the node's name, which two nodes may share.
+	instance string
+	takenAt  time.Time // when another process last held this node's name (guarded by mu)
 }
 
 // Start connects to Redis (without waiting for it: a Redis that is down
@@ -130,8 +137,11 @@ func Start(opts Options) (*Node, error) {
 	}
 	quietRedis()
 	q, qerr := openQueue(opts.Dir)
+	var id [8]byte
+	rand.Read(id[:])
 	n := &Node{
-		opts: opts, clk: opts.Clock, rdb: redis.NewClient(ro), log: opts.Log,
+		instance: hex.EncodeToString(id[:]),
+		opts:     opts, clk: opts.Clock, rdb: redis.NewClient(ro), log: opts.Log,
 		wake: make(chan struct{}, 1), now: make(chan chan error), done: make(chan struct{}),
 		pulls: map[string]bool{}, queue: q,
 		status: Status{Node: opts.Node, Redis: redactURL(opts.URL), Peers: []string{}, Queued: q.len()},
@@ -211,7 +221,7 @@ func (n *Node) listen(ctx context.Context, ps *redis.PubSub) {
 				return
 			}
 			k, from, _ := strings.Cut(m.Payload, " ")
-			if from == n.opts.Node {
+			if _, inst, _ := strings.Cut(from, " "); inst == n.instance {
 				continue
 			}
 			n.mu.Lock()
@@ -301,7 +311,7 @@ func (n *Node) pushAll(ctx context.Context) error {
 			return err
 		}
 		if changed {
-			if err := n.rdb.Publish(ctx, changesChannel, k.name+" "+n.opts.Node).Err(); err != nil {
+			if err := n.rdb.Publish(ctx, changesChannel, k.name+" "+n.opts.Node+" "+n.instance).Err(); err != nil {
 				return err
 			}
 		}
@@ -333,7 +343,7 @@ func (n *Node) checkEpoch(ctx context.Context) error {
 		if err := k.reseed(ctx); err != nil {
 			return err
 		}
-		if err := n.rdb.Publish(ctx, changesChannel, k.name+" "+n.opts.Node).Err(); err != nil {
+		if err := n.rdb.Publish(ctx, changesChannel, k.name+" "+n.opts.Node+" "+n.instance).Err(); err != nil {
 			return err
 		}
 	}
@@ -352,9 +362,19 @@ func (n *Node) heartbeat(ctx context.Context) error {
 	pipe.ZAdd(ctx, key, redis.Z{Score: float64(now.Unix()), Member: n.opts.Node})
 	pipe.ZRemRangeByScore(ctx, key, "-inf", fmt.Sprint(now.Add(-time.Hour).Unix()))
 	peers := pipe.ZRangeByScore(ctx, key, &redis.ZRangeBy{Min: fmt.Sprint(now.Add(-PeerTTL).Unix()), Max: "+inf"})
-	if _, err := pipe.Exec(ctx); err != nil {
+	owner := pipe.SetArgs(ctx, Prefix+"node-instance:"+n.opts.Node, n.instance, redis.SetArgs{TTL: PeerTTL, Get: true})
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
 		return err
 	}
+	n.mu.Lock()
+	if owner.Err() == nil && owner.Val() != n.instance {
+		if !n.status.NameTaken {
+			n.log.Error().Str("node", n.opts.Node).Msg("cluster: another running Hearth has this node's name: give each its own state.node")
+		}
+		n.takenAt = now
+	}
+	n.status.NameTaken = !n.takenAt.IsZero() && now.Sub(n.takenAt) < 2*PeerTTL
+	n.mu.Unlock()
 	list := slices.DeleteFunc(peers.Val(), func(p string) bool { return p == n.opts.Node })
 	slices.Sort(list)
 	n.mu.Lock()

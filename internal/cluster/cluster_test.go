@@ -139,6 +139,15 @@ func TestPauseReachesOtherNode(t *testing.T) {
 	if s := a.node.Status(); s.Node != "pi-kitchen" || s.Redis != srv.URL(0) || s.Queued != 0 {
 		t.Errorf("A's status = %+v", s)
 	}
+	if a.node.Status().NameTaken {
+		t.Error("A's name taken, with distinct names")
+	}
+	// A third process with A's name: both are told, and its changes still
+	// reach A (told apart by instance, not by name).
+	twin := startNode(t, "pi-kitchen", srv.URL(0), t.TempDir())
+	a.waitStatus(t, 5*time.Second, "A told of its twin", func(s Status) bool { return s.NameTaken })
+	p3 := pause(t, twin, "teens")
+	a.waitFor(t, time.Second, "the twin's pause on A", has(p3.ID))
 	p2, err := ProbeRedis(context.Background(), srv.URL(0), a.dir)
 	if err != nil || !slices.Equal(p2.Peers, []string{"pi-attic", "pi-kitchen"}) || p2.Queued != 0 {
 		t.Errorf("ProbeRedis = %+v, %v", p2, err)
