@@ -11,8 +11,8 @@ type SharedState struct {
 	Connected     bool      `json:"connected"`
 	DegradedSince time.Time `json:"degraded_since,omitzero"` // Redis not answering since; zero when connected
 	LastError     string    `json:"last_error,omitempty"`
-	Queued        int       `json:"queued"` // this node's changes waiting for Redis
-	Peers         []string  `json:"peers"`  // the other nodes seen in the last seconds
+	Queued        int       `json:"queued"`               // this node's changes waiting for Redis
+	Peers         []string  `json:"peers"`                // the other nodes seen in the last seconds
 	NameTaken     bool      `json:"name_taken,omitempty"` // another running Hearth has this node's name
 }
 
