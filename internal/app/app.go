@@ -101,7 +101,6 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	if h.engine, err = newEngine(cfg, log, h.clock, h.newDeviceSeen); err != nil {
 		return nil, err
 	}
-	h.startCluster(cfg)
 	// The journal never fails to open: without its database it keeps
 	// events in memory and says so loudly.
 	h.journalCfg = cfg.Journal
@@ -170,6 +169,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 		return nil, err
 	}
 	h.startWeb(cfg)
+	h.startCluster(cfg) // after the dashboard: its login lockouts are shared too
 	if ln, err := listenControl(cfg.StateDirectory()); err != nil {
 		log.Warn().Err(err).Msg("no control socket: `hearth reload` cannot reach this process (SIGHUP still reloads)")
 	} else {

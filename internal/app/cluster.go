@@ -11,19 +11,24 @@ import (
 // changes the state section applies the rest and says a restart is needed:
 // reconnecting to another Redis mid-run would mix two households' state.
 
-// startCluster starts sharing the engine's overrides and budget minutes
-// when cfg asks for it. It never fails the start: a Redis that is down
+// startCluster starts sharing the engine's overrides, devices named and
+// seen, budget minutes, and the dashboard's login lockouts (so it runs after
+// startWeb) when cfg asks for it. It never fails the start: a Redis that is down
 // leaves the node degraded, answering DNS with what it has.
 func (h *Hearth) startCluster(cfg *config.Config) {
 	h.stateCfg = cfg.State
 	if !cfg.State.Shared() {
 		return
 	}
+	var lockouts cluster.Lockouts
+	if h.web != nil {
+		lockouts = h.web.Auth()
+	}
 	n, err := cluster.Start(cluster.Options{
 		URL: cfg.State.Redis, Node: cfg.State.NodeName(), Dir: cfg.StateDirectory(),
 		Overrides: h.engine.Overrides(), Assignments: h.engine.Assignments(), Budgets: h.engine.Budgets(),
-		Devices: h.engine.Devices(),
-		Clock:   h.clock, Log: h.log,
+		Devices: h.engine.Devices(), Lockouts: lockouts,
+		Clock: h.clock, Log: h.log,
 	})
 	if err != nil {
 		h.log.Error().Err(err).Msg("state not shared; this Hearth runs alone")

@@ -59,6 +59,7 @@ type Options struct {
 	Assignments *state.Assignments // devices named on the dashboard; nil: not shared
 	Budgets     *state.Budgets     // nil: not shared
 	Devices     *state.Registry    // devices seen; nil: not shared
+	Lockouts    Lockouts           // the dashboard's login lockouts; nil: not shared
 
 	Clock    clock.Clock   // nil: the system clock
 	Interval time.Duration // between syncs; 0: one second
@@ -154,6 +155,9 @@ func Start(opts Options) (*Node, error) {
 	}
 	if opts.Assignments != nil {
 		n.kinds = append(n.kinds, n.assignmentsKind())
+	}
+	if opts.Lockouts != nil {
+		n.kinds = append(n.kinds, n.lockoutsKind())
 	}
 	if opts.Devices != nil {
 		n.kinds = append(n.kinds, n.devicesKind())
