@@ -268,8 +268,9 @@ type Auth struct {
 	problem  error
 	sessions map[[sha256.Size]byte]*session // by the SHA-256 of the cookie's value
 	limits   limiter
-	slots    loginSlots                        // bounds the bcrypt checks at once
-	compare  func(hash, password []byte) error // bcrypt's; a test may hold it
+	slots    loginSlots                             // bounds the bcrypt checks at once
+	compare  func(hash, password []byte) error      // bcrypt's; a test may hold it
+	lockout  []func(client string, until time.Time) // OnLockout (loginshared.go)
 }
 
 type tokenSum struct {
@@ -417,7 +418,9 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request, password string) (P
 	defer a.mu.Unlock()
 	now := a.clk.Now()
 	if err != nil {
-		a.limits.fail(ip, now)
+		if until, locked := a.limits.fail(ip, now); locked {
+			a.lockedOut(limitKey(ip), until)
+		}
 		return Principal{}, ErrBadPassword
 	}
 	a.limits.succeed(ip, now)

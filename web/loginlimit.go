@@ -145,8 +145,9 @@ func (l *limiter) slowdown(now time.Time) time.Duration {
 	return min(time.Duration(n)*slowStep, maxSlow)
 }
 
-// fail records a failed attempt begun with begin.
-func (l *limiter) fail(ip netip.Addr, now time.Time) {
+// fail records a failed attempt begun with begin; locked reports that it
+// locked the client out, until then.
+func (l *limiter) fail(ip netip.Addr, now time.Time) (until time.Time, locked bool) {
 	l.globalPending--
 	l.global = append(l.global, now)
 	if len(l.global) > maxGlobal {
@@ -159,7 +160,7 @@ func (l *limiter) fail(ip netip.Addr, now time.Time) {
 	}
 	c := l.clients[limitKey(ip)]
 	if c == nil { // evicted meanwhile
-		return
+		return time.Time{}, false
 	}
 	c.pending--
 	if !c.last.IsZero() && now.Sub(c.last) > forgetAfter {
@@ -171,7 +172,9 @@ func (l *limiter) fail(ip netip.Addr, now time.Time) {
 		c.locked = now.Add(min(clientWindow<<min(c.lockouts, 10), maxLockout))
 		c.lockouts++
 		c.failures = nil
+		return c.locked, true
 	}
+	return time.Time{}, false
 }
 
 // abandon forgets an attempt begun with begin whose password was never

@@ -36,6 +36,7 @@ type nowData struct {
 	Everyone     *nowOverride // a pause for everyone, if one is in force
 	Owners       []nowOwner   // each child with their devices, then the devices nobody owns
 	Conflicts    []string
+	Shared       *SharedState // state shared with other Hearths; nil: alone
 }
 
 // nowOwner is a child (Person set) with their budgets and devices, or the
@@ -105,7 +106,7 @@ func (ps *pageSet) now(_ *http.Request, v *view) int {
 	st := s.svc.Status()
 	loc := s.opts.Engine.Location()
 	at := func(t time.Time) string { return clockText(t, st.Now, loc) }
-	d := nowData{Minutes: bonusMinutes, PauseMinutes: pauseMinutes, Extend: extendMinutes, Later: laterMinutes, Conflicts: st.Conflicts}
+	d := nowData{Minutes: bonusMinutes, PauseMinutes: pauseMinutes, Extend: extendMinutes, Later: laterMinutes, Conflicts: st.Conflicts, Shared: st.Shared}
 	for _, o := range s.svc.Overrides() {
 		if o.All && o.Kind == state.OverridePause && (d.Everyone == nil || o.Until.After(d.Everyone.until)) {
 			d.Everyone = card(&nowOverride{ID: o.ID, Text: "Everyone paused until " + at(o.Until) + " (set by " + o.By + ")", until: o.Until}, "everyone", "End pause", true)

@@ -57,6 +57,9 @@ type Options struct {
 	// EncryptedDNS is the running configuration's encrypted DNS, for the
 	// Devices page's setup instructions; nil: none.
 	EncryptedDNS func() EncryptedDNS
+	// Shared is the status of state shared through Redis; nil, or false:
+	// this Hearth runs alone.
+	Shared func() (SharedState, bool)
 }
 
 // Server is the dashboard's HTTP server.

@@ -35,6 +35,9 @@ type statusView struct {
 	// nothing to block: only the ways round the filter are blocked, for the
 	// default group (policy.Config.FirstStart); every page says so.
 	SetupUnfinished bool `json:"setup_unfinished"`
+	// Shared is this node's part in state shared with other Hearths
+	// (state.redis); absent when it runs alone.
+	Shared *SharedState `json:"shared,omitempty"`
 }
 
 // Status is every device's status now.
@@ -69,7 +72,7 @@ func (sv *service) PersonStatus(person string) (statusView, error) {
 		devices = kept
 	}
 	return statusView{Now: now.In(e.Location()), Zone: e.Location().String(), Devices: devices, Budgets: budgets, Person: person,
-		Conflicts: conflicts, Reload: sv.LastReload(), SetupUnfinished: e.FirstStart()}, nil
+		Conflicts: conflicts, Reload: sv.LastReload(), SetupUnfinished: e.FirstStart(), Shared: sv.shared()}, nil
 }
 
 // DeviceStatus is one device's status now ("" for the unknown devices).

@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-dns/hearth/alerts"
 	"github.com/hearth-dns/hearth/blocklists"
 	"github.com/hearth-dns/hearth/internal/clock"
+	"github.com/hearth-dns/hearth/internal/cluster"
 	"github.com/hearth-dns/hearth/internal/config"
 	"github.com/hearth-dns/hearth/internal/configedit"
 	"github.com/hearth-dns/hearth/journal"
@@ -85,6 +86,8 @@ type Hearth struct {
 	alertsLoc  *time.Location
 	// helpCountries are policy.help.countries, for the weekly digest.
 	helpCountries atomic.Pointer[[]string]
+	cluster       *cluster.Node      // nil: state not shared (cluster.go)
+	stateCfg      config.StateConfig // the state section started with
 }
 
 // Start builds everything from cfg, compiles the lists (waiting up to
@@ -133,8 +136,10 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 			Resolver: func() resolver.Stats { return h.srv.Stats() },
 		})
 		ropts.Observer = h.metrics
+		h.metrics.Registry().MustRegister(web.SharedCollector(h.sharedState)) // absent without state.redis
 	}
 	if h.srv, err = resolver.New(cfg.Config, ropts); err != nil {
+		h.stopCluster()
 		h.closeJournal(context.Background())
 		h.closeAlerts(context.Background())
 		return nil, err
@@ -143,6 +148,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	setup := listsSetupOf(cfg)
 	lists, err := h.newLists(setup)
 	if err != nil {
+		h.stopCluster()
 		return nil, err
 	}
 	h.lists = h.runLists(setup, lists)
@@ -162,12 +168,14 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	if err := h.srv.Start(); err != nil {
 		h.stopEngine()
 		<-h.engineDone
+		h.stopCluster()
 		h.lists.stop()
 		h.closeJournal(context.Background())
 		h.closeAlerts(context.Background())
 		return nil, err
 	}
 	h.startWeb(cfg)
+	h.startCluster(cfg) // after the dashboard: its login lockouts are shared too
 	if ln, err := listenControl(cfg.StateDirectory()); err != nil {
 		log.Warn().Err(err).Msg("no control socket: `hearth reload` cannot reach this process (SIGHUP still reloads)")
 	} else {
@@ -199,6 +207,7 @@ func (h *Hearth) startWeb(cfg *config.Config) {
 		Config: cfg.Web, Engine: h.engine, Backend: h, Journal: h.journal, Metrics: h.metrics, StateDir: cfg.StateDirectory(), Alerts: h,
 		AllowClients: nets, HelpCountries: cfg.Policy.Help.Countries, Catalogue: blocklists.Builtin(),
 		Logger: h.log, Version: h.version, ConfigFile: h.configFile, EncryptedDNS: h.encryptedDNS,
+		Shared: h.sharedState,
 	})
 	if err := srv.Start(); err != nil {
 		h.log.Error().Err(err).Msg("dashboard not started; DNS is unaffected")
@@ -240,6 +249,7 @@ func (h *Hearth) Shutdown(ctx context.Context) error {
 	err := errors.Join(h.srv.Shutdown(ctx), werr)
 	h.stopEngine()
 	<-h.engineDone
+	h.stopCluster()
 	h.lists.stop()
 	// After the listeners: the last queries' lookups are in the queue.
 	h.closeJournal(ctx)

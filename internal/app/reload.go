@@ -62,6 +62,7 @@ func (h *Hearth) Reload(cfg *config.Config) error {
 	if cfg.Journal != h.journalCfg {
 		h.log.Warn().Msg("journal settings changed: they apply after a restart")
 	}
+	h.reloadCluster(cfg)
 	if !webSettingsEqual(cfg.Web, h.webCfg) {
 		h.log.Warn().Msg("web settings changed: they apply after a restart")
 	}

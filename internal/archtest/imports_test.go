@@ -39,6 +39,11 @@ var forbidden = map[string][]string{
 	"alerts": {"policy", "policy/state", "policy/identity", "blocklists", "resolver/", "journal", "report", "web",
 		"internal/app", "internal/config", "internal/doctor", "cmd/", "github.com/miekg/dns"},
 	"internal/app": {"internal/doctor", "cmd/"},
+	// cluster keeps policy/state's stores in step through Redis, off the
+	// query path: it needs the stores, never the engine, the resolver or
+	// the dashboard.
+	"internal/cluster": {"policy", "policy/identity", "blocklists", "resolver/", "journal", "report", "web",
+		"internal/app", "internal/config", "internal/doctor", "cmd/", "github.com/miekg/dns"},
 }
 
 // TestImports walks the module's packages (test files aside), follows

@@ -34,8 +34,10 @@ type Config struct {
 	resolver.Config `mapstructure:",squash"`
 	// StateDir holds what Hearth keeps between runs (downloaded lists);
 	// "" means StateDirectory's choice.
-	StateDir string            `mapstructure:"state_dir"`
-	Lists    blocklists.Config `mapstructure:"lists"`
+	StateDir string `mapstructure:"state_dir"`
+	// State is live state shared with other Hearths (Redis); empty: alone.
+	State StateConfig       `mapstructure:"state"`
+	Lists blocklists.Config `mapstructure:"lists"`
 	// Policy is timezone, calendar, blocking, help, identify, devices and
 	// groups, at the top level of the file.
 	Policy  policy.Config  `mapstructure:",squash"`
@@ -110,6 +112,7 @@ func (c Config) Validate() []error {
 	}
 	errs = append(errs, c.Log.validate()...)
 	errs = append(errs, c.Config.Validate()...)
+	errs = append(errs, c.State.Validate("state")...)
 	errs = append(errs, c.Lists.Validate("lists")...)
 	errs = append(errs, c.Journal.Validate("journal")...)
 	errs = append(errs, c.Web.Validate("web")...)

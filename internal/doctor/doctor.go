@@ -38,7 +38,7 @@ func (s Status) String() string { return [...]string{"ok", "warn", "FAIL"}[s] }
 // Finding is one result of a check: the CLI prints it as one line with the
 // notes and, for Warn and Fail, what to do under it.
 type Finding struct {
-	Check  string   // which check: config, listen, dashboard, upstream, clock, timezone, lists, journal, disk, router, alerts
+	Check  string   // which check: config, listen, dashboard, upstream, clock, timezone, lists, journal, disk, router, alerts, shared
 	Status Status   //
 	Text   string   // what was found, in one line
 	Notes  []string // more about it
@@ -103,6 +103,7 @@ func (d *Doctor) Run(ctx context.Context, opts config.LoadOptions, each func(Fin
 		{"journal", d.checkJournal},
 		{"router", func(cfg *config.Config) { d.checkRouter(ctx, cfg) }},
 		{"alerts", d.checkAlerts},
+		{"shared", func(cfg *config.Config) { d.checkShared(ctx, cfg) }},
 	}
 	d.check = "config"
 	cfg := d.checkConfig(opts)

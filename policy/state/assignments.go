@@ -46,7 +46,9 @@ type Assignments struct {
 	path     string // "" keeps them in memory
 	readOnly bool
 	mu       sync.Mutex
-	list     []Assignment // sorted by Name
+	list     []Assignment             // sorted by Name
+	local    []func(AssignmentChange) // OnLocalChange (shared.go)
+	replaced []func()                 // OnReplace
 }
 
 // OpenAssignments loads the store at path ("" for memory only). A missing
@@ -111,7 +113,11 @@ func (a *Assignments) Set(as Assignment) error {
 	}
 	next = append(next, as)
 	sortAssignments(next)
-	return a.saveLocked(next)
+	if err := a.saveLocked(next); err != nil {
+		return err
+	}
+	a.localLocked(AssignmentChange{Assignment: as})
+	return nil
 }
 
 // Remove deletes the assignment with key and saves (ErrNoAssignment if
@@ -126,7 +132,12 @@ func (a *Assignments) Remove(key string) error {
 	if i < 0 {
 		return fmt.Errorf("%w: %q", ErrNoAssignment, key)
 	}
-	return a.saveLocked(slices.Delete(slices.Clone(a.list), i, i+1))
+	gone := a.list[i]
+	if err := a.saveLocked(slices.Delete(slices.Clone(a.list), i, i+1)); err != nil {
+		return err
+	}
+	a.localLocked(AssignmentChange{Assignment: gone, Removed: true})
+	return nil
 }
 
 // saveLocked writes next and, if that worked, makes it the list: a change

@@ -154,8 +154,9 @@ type Overrides struct {
 	mu         sync.Mutex
 	unsaved    bool // the last save failed; Prune retries it
 	fns        []func([]Override)
-	notifying  bool // a goroutine is running the OnChange functions
-	notifyMore bool // a change came after it loaded the snapshot
+	local      []func(OverrideChange) // OnLocalChange
+	notifying  bool                   // a goroutine is running the OnChange functions
+	notifyMore bool                   // a change came after it loaded the snapshot
 }
 
 // overridesFile is the shape of the file on disk.
@@ -268,6 +269,7 @@ func (o *Overrides) Add(ov Override) (Override, error) {
 	next = append(next, ov)
 	sortOverrides(next)
 	err := o.publishLocked(next)
+	o.localLocked(OverrideChange{Override: ov})
 	o.notify()
 	return ov, err
 }
@@ -288,6 +290,7 @@ func (o *Overrides) Cancel(id string) error {
 	}
 	next := slices.Concat(cur[:i:i], cur[i+1:])
 	err := o.publishLocked(next)
+	o.localLocked(OverrideChange{Override: cur[i], Cancelled: true})
 	o.notify()
 	return err
 }
@@ -328,6 +331,7 @@ func (o *Overrides) Extend(id string, d time.Duration) (Override, error) {
 	next := slices.Concat(cur[:i:i], cur[i+1:], []Override{ov})
 	sortOverrides(next)
 	err := o.publishLocked(next)
+	o.localLocked(OverrideChange{Override: ov})
 	o.notify()
 	return ov, err
 }

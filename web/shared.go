@@ -1,0 +1,59 @@
+package web
+
+import "time"
+
+// SharedState is this Hearth's part in live state shared with other
+// Hearths through Redis (state.redis, docs/two-nodes.md), for
+// /api/status and the Now page.
+type SharedState struct {
+	Node          string    `json:"node"`
+	Redis         string    `json:"redis"` // the URL without its password
+	Connected     bool      `json:"connected"`
+	DegradedSince time.Time `json:"degraded_since,omitzero"` // Redis not answering since; zero when connected
+	LastError     string    `json:"last_error,omitempty"`
+	Queued        int       `json:"queued"`               // this node's changes waiting for Redis
+	Peers         []string  `json:"peers"`                // the other nodes seen in the last seconds
+	NameTaken     bool      `json:"name_taken,omitempty"` // another running Hearth has this node's name
+}
+
+// Line is one sentence for the Now page.
+func (s SharedState) Line() string {
+	peers := "no other Hearth seen"
+	if len(s.Peers) > 0 {
+		peers = "with " + joinWords(s.Peers)
+	}
+	if s.NameTaken {
+		return "Shared state: another Hearth is also called " + s.Node + ": give each its own state.node."
+	}
+	if s.Connected {
+		return "Shared state: node " + s.Node + ", " + peers + "."
+	}
+	return "Shared state: node " + s.Node + " is on its own since " + s.DegradedSince.Format("15:04:05") +
+		" (Redis does not answer); its changes are kept and sent when Redis is back."
+}
+
+func joinWords(list []string) string {
+	switch len(list) {
+	case 0:
+		return ""
+	case 1:
+		return list[0]
+	}
+	out := list[0]
+	for _, s := range list[1 : len(list)-1] {
+		out += ", " + s
+	}
+	return out + " and " + list[len(list)-1]
+}
+
+// shared is the status of shared state, nil when there is none.
+func (sv *service) shared() *SharedState {
+	if sv.opts.Shared == nil {
+		return nil
+	}
+	st, ok := sv.opts.Shared()
+	if !ok {
+		return nil
+	}
+	return &st
+}

@@ -1,0 +1,54 @@
+package web
+
+import (
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// TestSharedStateLine: the Now page's line says the node, its peers, and
+// when it is on its own.
+func TestSharedStateLine(t *testing.T) {
+	t.Parallel()
+	s := SharedState{Node: "pi-kitchen", Connected: true, Peers: []string{"pi-attic", "pi-garage"}}
+	if got, want := s.Line(), "Shared state: node pi-kitchen, with pi-attic and pi-garage."; got != want {
+		t.Errorf("Line = %q, want %q", got, want)
+	}
+	s = SharedState{Node: "pi-kitchen", DegradedSince: time.Date(2026, 12, 4, 19, 5, 0, 0, time.UTC)}
+	if got, want := s.Line(), "Shared state: node pi-kitchen is on its own since 19:05:00 (Redis does not answer); its changes are kept and sent when Redis is back."; got != want {
+		t.Errorf("Line = %q, want %q", got, want)
+	}
+}
+
+// TestSharedMetrics: the gauges are there with shared state, absent without.
+func TestSharedMetrics(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	st, ok := SharedState{Node: "pi-kitchen", Queued: 2, Peers: []string{"pi-attic"}}, true
+	reg.MustRegister(SharedCollector(func() (SharedState, bool) { return st, ok }))
+	values := func() map[string]float64 {
+		fams, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, f := range fams {
+			for _, m := range f.GetMetric() {
+				if l := m.GetLabel(); len(l) != 1 || l[0].GetValue() != "pi-kitchen" {
+					t.Errorf("%s: labels %v", f.GetName(), l)
+				}
+				out[f.GetName()] = m.GetGauge().GetValue()
+			}
+		}
+		return out
+	}
+	got := values()
+	if len(got) != 3 || got["hearth_shared_state_connected"] != 0 || got["hearth_shared_state_queued_changes"] != 2 || got["hearth_shared_state_peers"] != 1 {
+		t.Errorf("with shared state: %v", got)
+	}
+	ok = false
+	if got := values(); len(got) != 0 {
+		t.Errorf("alone: %v, want none", got)
+	}
+}
