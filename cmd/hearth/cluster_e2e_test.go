@@ -107,7 +107,8 @@ func twoNodesWith(t *testing.T, journal string) (*redistest.Server, *clusterNode
 	for _, n := range []*clusterNode{a, b} {
 		waitUntil(t, n.name+" connected and seeing the other", 10*time.Second, func() bool {
 			sh := n.shared(t)
-			return sh["connected"] == true && len(fmt.Sprint(sh["peers"])) > len("[]")
+			peers, _ := sh["peers"].([]any)
+			return sh["connected"] == true && len(peers) > 0
 		})
 	}
 	return srv, a, b
