@@ -13,9 +13,11 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/hearth-dns/hearth/internal/cluster/redistest"
 	"github.com/hearth-dns/hearth/internal/dnstest"
+	"github.com/hearth-dns/hearth/web"
 )
 
 // Issue 19's checks with two real `hearth serve` processes on loopback
@@ -53,21 +55,28 @@ state: {redis: %q}
 `, listen, dir, upstream, journal, redisURL)
 }
 
-// startClusterNode starts one node with a dashboard password set, logged in.
-func startClusterNode(t *testing.T, name, upstream, redisURL, journal string) *clusterNode {
+// startClusterNode starts one node with a dashboard password set, logged in;
+// with setup true, without a password: its dashboard waits for the
+// first-start setup (n.api is not logged in).
+func startClusterNode(t *testing.T, name, upstream, redisURL, journal string, setup bool) *clusterNode {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), name)
 	n := &clusterNode{name: name, path: filepath.Join(dir, "hearth.yaml"), dns: freePort(t)}
 	writeConfigFile(t, n.path, clusterConfig(n.dns, dir, upstream, redisURL, journal))
-	passwd, _, stderr := testApp()
-	passwd.stdin = strings.NewReader("family-secret-1\n")
-	if code := execute(t.Context(), passwd, []string{"passwd", "--config", n.path}); code != 0 {
-		t.Fatalf("%s: hearth passwd: exit %d: %s", name, code, stderr)
+	if !setup {
+		passwd, _, stderr := testApp()
+		passwd.stdin = strings.NewReader("family-secret-1\n")
+		if code := execute(t.Context(), passwd, []string{"passwd", "--config", n.path}); code != 0 {
+			t.Fatalf("%s: hearth passwd: exit %d: %s", name, code, stderr)
+		}
 	}
 	web := freePort(t)
 	n.proc = startProcessEnv(t, []string{"HEARTH_STATE_NODE=" + name, "HEARTH_WEB_LISTEN=" + web}, "serve", "--config", n.path)
 	n.proc.await(t, "hearth started")
 	n.api = newAPIClient(t, "http://"+web, "127.0.0.1")
+	if setup {
+		return n
+	}
 	login := n.api.want(http.StatusOK, "POST", "/api/login", map[string]string{"password": "family-secret-1"})
 	n.api.csrf, _ = login["csrf"].(string)
 	return n
@@ -102,8 +111,8 @@ func twoNodesWith(t *testing.T, journal string) (*redistest.Server, *clusterNode
 	t.Helper()
 	srv := redistest.Start(t)
 	up := dnstest.NewServer(t)
-	a := startClusterNode(t, "pi-kitchen", "udp://"+up.Addr, srv.URL(0), journal)
-	b := startClusterNode(t, "pi-attic", "udp://"+up.Addr, srv.URL(0), journal)
+	a := startClusterNode(t, "pi-kitchen", "udp://"+up.Addr, srv.URL(0), journal, false)
+	b := startClusterNode(t, "pi-attic", "udp://"+up.Addr, srv.URL(0), journal, false)
 	for _, n := range []*clusterNode{a, b} {
 		waitUntil(t, n.name+" connected and seeing the other", 10*time.Second, func() bool {
 			sh := n.shared(t)
@@ -259,4 +268,63 @@ func (n *clusterNode) get(t *testing.T, path string) (int, string) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body)
+}
+
+// TestTwoNodesSetupLockout: two Hearths waiting for their first-start
+// setup; a client that tries five wrong setup codes on A is refused by B's
+// setup page too (429, even with B's right code), while another client
+// sets B up.
+func TestTwoNodesSetupLockout(t *testing.T) {
+	srv := redistest.Start(t)
+	up := dnstest.NewServer(t)
+	a := startClusterNode(t, "pi-kitchen", "udp://"+up.Addr, srv.URL(0), "", true)
+	b := startClusterNode(t, "pi-attic", "udp://"+up.Addr, srv.URL(0), "", true)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	waitUntil(t, "both nodes beating in Redis", 10*time.Second, func() bool {
+		nodes, _ := rdb.ZRange(t.Context(), "hearth:nodes", 0, -1).Result()
+		return len(nodes) == 2
+	})
+	post := func(n *clusterNode, from, code string) int {
+		t.Helper()
+		c := newAPIClient(t, n.api.base, from)
+		status, _ := c.do("POST", "/api/setup", map[string]any{"code": code, "password": "a-long-enough-one",
+			"timezone": "Europe/London", "country": "gb", "presets": []string{"9-12"}})
+		return status
+	}
+	for i := range 5 {
+		if got := post(a, "127.0.0.5", "1111-1111-1111"); got != http.StatusForbidden {
+			t.Fatalf("wrong code %d on A: %d", i+1, got)
+		}
+	}
+	if got := post(a, "127.0.0.5", "1111-1111-1111"); got != http.StatusTooManyRequests {
+		t.Fatalf("A after five wrong codes: %d, want 429", got)
+	}
+	waitUntil(t, "A's lockout in Redis", 5*time.Second, func() bool {
+		ok, _ := rdb.HExists(t.Context(), "hearth:lockouts", "127.0.0.5").Result()
+		return ok
+	})
+	// B applies it at once (published) or at its next sync. Wrong codes
+	// probe it: B would lock the client out itself only after five.
+	refused := false
+	for range 3 {
+		if got := post(b, "127.0.0.5", "2222-2222-2222"); got == http.StatusTooManyRequests {
+			refused = true
+			break
+		}
+		time.Sleep(400 * time.Millisecond) // B's next sync, a second at most
+	}
+	if !refused {
+		t.Fatal("B took wrong setup codes from the client locked out on A")
+	}
+	code, err := web.ReadSetupCode(filepath.Dir(b.path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := post(b, "127.0.0.5", code); got != http.StatusTooManyRequests {
+		t.Errorf("B's right code from the client locked out on A: %d, want 429", got)
+	}
+	if got := post(b, "127.0.0.1", code); got != http.StatusOK {
+		t.Errorf("B's right code from another client: %d, want 200", got)
+	}
 }
