@@ -81,8 +81,11 @@ func TestTwoNodesSharedStateOneJournal(t *testing.T) {
 		askFrom(t, "127.0.0.2", b.dns, "down.example.org.")
 		return journalOf(b)["failing"] == true
 	})
-	if _, page := b.get(t, "/now"); !strings.Contains(page, "On node pi-attic, the journal cannot write its database") {
-		t.Errorf("B's Now page does not say its journal is failing:\n%s", page)
+	if j := journalOf(b); j["last_error"] == nil || strings.Contains(fmt.Sprint(j["last_error"]), "hearth-test") {
+		t.Errorf("B's journal error: %v (no reason, or the password shown)", j)
+	}
+	if _, page := b.get(t, "/now"); !strings.Contains(page, "On node pi-attic, the journal cannot write its database") || strings.Contains(page, "hearth-test") {
+		t.Errorf("B's Now page does not say its journal is failing (or shows the password):\n%s", page)
 	}
 	if _, err := admin.Exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true"); err != nil {
 		t.Fatal(err)
