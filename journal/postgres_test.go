@@ -191,7 +191,7 @@ func TestPostgresDownAndBack(t *testing.T) {
 		f.j.reopen()
 		f.j.flush(true)
 	})
-	if st := f.j.Stats(); st.InMemory || st.Written != 3 {
+	if st := f.j.Stats(); st.InMemory || st.Written != 3 || st.LastError != "" {
 		t.Errorf("back: %+v", st)
 	}
 	rows := readAll(t, f.reader(t), Filter{})

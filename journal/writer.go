@@ -271,6 +271,7 @@ func (j *Journal) reopen() {
 	j.written.Add(uint64(queries))
 	j.mu.Lock()
 	j.mem, j.rows = nil, j.rows+inserted
+	j.lastErr = "" // well again: a later failure is a new one (logged, alerted)
 	j.mu.Unlock()
 	j.log.Warn().Str("path", j.path).Int("rows", len(mem.rows)).
 		Msg("journal: the database is available again; the rows kept in memory are written to it")

@@ -10,7 +10,8 @@ import (
 // same time. Only lockouts travel, never passwords, failures in progress or
 // trusted addresses, so the rules that keep the parent from being locked
 // out (loginlimit.go) hold on each node: an address that logged in on this
-// node lately is still let in here.
+// node lately is still let in here. Wrong first-start setup codes count as
+// wrong passwords (setupcode.go), so their lockouts travel too.
 
 // OnLockout registers fn, told of each client (an IPv4 address or an IPv6
 // /64, as text) this node locks out, with the lockout's end. fn runs with

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"net/http"
 	"testing"
 	"time"
 
@@ -52,5 +53,31 @@ func TestLoginLockoutShared(t *testing.T) {
 	}
 	if len(told) != 1 {
 		t.Errorf("B's applied lockout was told to A's hook: %v", told)
+	}
+}
+
+// TestSetupLockoutShared: wrong setup codes lock a client out as wrong
+// passwords do, and that lockout is told to OnLockout, so that another
+// Hearth waiting for its own setup refuses the same client too.
+func TestSetupLockoutShared(t *testing.T) {
+	a, b := newSetupServer(t), newSetupServer(t)
+	told := map[string]time.Time{}
+	a.srv.Auth().OnLockout(func(client string, until time.Time) { told[client] = until })
+	for range clientFailures {
+		if status, out, _ := a.post(t, "127.0.0.3", map[string]any{"code": "1111-1111-1111", "password": "a-long-enough-one"}); status != http.StatusForbidden {
+			t.Fatalf("wrong code on A: %d %v", status, out)
+		}
+	}
+	if len(told) != 1 || told["127.0.0.3"].IsZero() {
+		t.Fatalf("A's setup lockout told %v, want 127.0.0.3", told)
+	}
+	b.srv.Auth().ApplyLockouts(told)
+	good := map[string]any{"code": b.code(t), "password": "a-long-enough-one", "timezone": "Europe/Dublin", "country": "ie", "presets": []string{"9-12"}}
+	if status, out, _ := b.post(t, "127.0.0.3", good); status != http.StatusTooManyRequests {
+		t.Errorf("B's right code from the client locked out on A: %d %v, want 429", status, out)
+	}
+	b.untouched(t, "locked out through A")
+	if status, out, _ := b.post(t, "127.0.0.1", good); status != http.StatusOK {
+		t.Errorf("B's right code from another client: %d %v", status, out)
 	}
 }

@@ -37,6 +37,7 @@ type nowData struct {
 	Owners       []nowOwner   // each child with their devices, then the devices nobody owns
 	Conflicts    []string
 	Shared       *SharedState // state shared with other Hearths; nil: alone
+	JournalLine  string       // the journal is failing; "" when well or off
 }
 
 // nowOwner is a child (Person set) with their budgets and devices, or the
@@ -107,6 +108,11 @@ func (ps *pageSet) now(_ *http.Request, v *view) int {
 	loc := s.opts.Engine.Location()
 	at := func(t time.Time) string { return clockText(t, st.Now, loc) }
 	d := nowData{Minutes: bonusMinutes, PauseMinutes: pauseMinutes, Extend: extendMinutes, Later: laterMinutes, Conflicts: st.Conflicts, Shared: st.Shared}
+	if st.Shared != nil {
+		d.JournalLine = st.Journal.Line(st.Shared.Node)
+	} else {
+		d.JournalLine = st.Journal.Line("")
+	}
 	for _, o := range s.svc.Overrides() {
 		if o.All && o.Kind == state.OverridePause && (d.Everyone == nil || o.Until.After(d.Everyone.until)) {
 			d.Everyone = card(&nowOverride{ID: o.ID, Text: "Everyone paused until " + at(o.Until) + " (set by " + o.By + ")", until: o.Until}, "everyone", "End pause", true)

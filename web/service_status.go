@@ -38,6 +38,9 @@ type statusView struct {
 	// Shared is this node's part in state shared with other Hearths
 	// (state.redis); absent when it runs alone.
 	Shared *SharedState `json:"shared,omitempty"`
+	// Journal is the journal's health (failing: its database is unavailable,
+	// lookups kept in memory); absent when the journal is off.
+	Journal *JournalHealth `json:"journal,omitempty"`
 }
 
 // Status is every device's status now.
@@ -72,7 +75,8 @@ func (sv *service) PersonStatus(person string) (statusView, error) {
 		devices = kept
 	}
 	return statusView{Now: now.In(e.Location()), Zone: e.Location().String(), Devices: devices, Budgets: budgets, Person: person,
-		Conflicts: conflicts, Reload: sv.LastReload(), SetupUnfinished: e.FirstStart(), Shared: sv.shared()}, nil
+		Conflicts: conflicts, Reload: sv.LastReload(), SetupUnfinished: e.FirstStart(), Shared: sv.shared(),
+		Journal: sv.journalHealth()}, nil
 }
 
 // DeviceStatus is one device's status now ("" for the unknown devices).

@@ -145,7 +145,9 @@ func (a *Auth) checkSetupCode(r *http.Request, code string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !ok {
-		a.limits.fail(ip, a.clk.Now())
+		if until, locked := a.limits.fail(ip, a.clk.Now()); locked {
+			a.lockedOut(limitKey(ip), until) // shared with other Hearths, as a login's (loginshared.go)
+		}
 		if rerr != nil && !errors.Is(rerr, ErrNoSetupCode) {
 			return rerr
 		}

@@ -45,8 +45,15 @@ type hearthProcess struct {
 
 func startProcess(t *testing.T, args ...string) *hearthProcess {
 	t.Helper()
+	return startProcessEnv(t, nil, args...)
+}
+
+// startProcessEnv is startProcess with more environment variables (KEY=value;
+// they win over the test's own).
+func startProcessEnv(t *testing.T, env []string, args ...string) *hearthProcess {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	cmd.Env = append(append(os.Environ(), env...), runMainEnv+"=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
