@@ -174,11 +174,13 @@ func Start(opts Options) (*Node, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
+	if opts.Config != nil {
+		n.config, n.cfgDone = newConfigSync(n, opts.Config), make(chan struct{})
+	}
 	ps := n.rdb.Subscribe(ctx, changesChannel)
 	go n.listen(ctx, ps)
 	go n.run(ctx)
-	if opts.Config != nil {
-		n.config, n.cfgDone = newConfigSync(n, opts.Config), make(chan struct{})
+	if n.config != nil {
 		go n.config.run(ctx, n.cfgDone)
 	}
 	return n, nil
