@@ -26,6 +26,7 @@ func (h *Hearth) startCluster(cfg *config.Config) {
 	}
 	var file cluster.ConfigFile
 	if h.configFile != nil && h.configFile.Path != "" {
+		h.noteRunningConfig()
 		file = sharedFile{h: h, f: h.configFile}
 	}
 	n, err := cluster.Start(cluster.Options{

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"os"
+
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hearth-dns/hearth/internal/cluster"
@@ -19,9 +21,27 @@ type sharedFile struct {
 
 var _ cluster.ConfigFile = sharedFile{}
 
+// Read is the text this node runs: the file as it was at the start or the
+// last successful reload. A file edited by hand but not reloaded is not
+// shared (nor checked) yet.
 func (s sharedFile) Read() ([]byte, error) {
+	if p := s.h.runningConfig.Load(); p != nil {
+		return *p, nil
+	}
 	snap, err := s.f.Read()
 	return snap.Data, err
+}
+
+// noteRunningConfig remembers the file's text as the one this node runs
+// (at the start, and after a successful reload). It reads the file without
+// configedit's lock: an edit holds that lock while its reload runs.
+func (h *Hearth) noteRunningConfig() {
+	if h.configFile == nil || h.configFile.Path == "" {
+		return
+	}
+	if b, err := os.ReadFile(h.configFile.Path); err == nil {
+		h.runningConfig.Store(&b)
+	}
 }
 
 func (s sharedFile) Take(text []byte) error {

@@ -53,6 +53,7 @@ func (h *Hearth) NoteReload(err error) {
 	}
 	h.lastReload.Store(&o)
 	if err == nil && h.cluster != nil {
+		h.noteRunningConfig()
 		h.cluster.ConfigChanged() // hearth.yaml may have changed: shared if it did
 	}
 }
