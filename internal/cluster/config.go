@@ -272,7 +272,7 @@ func (c *configSync) reconcile(ctx context.Context) error {
 	if sha(text) != remote.Sha {
 		return c.refuse(next, lsha, []string{fmt.Sprintf("%s: the text does not match its sha256 (written by something other than Hearth?)", configKey)})
 	}
-	ownChanged := st.Sha != "" && lsha != st.Sha
+	ownChanged := lsha != st.Sha // a node joining with another file counts too
 	if err := c.file.Take(text); err != nil {
 		return c.refuse(next, lsha, problemsOf(err))
 	}
