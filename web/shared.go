@@ -1,6 +1,10 @@
 package web
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // SharedState is this Hearth's part in live state shared with other
 // Hearths through Redis (state.redis, docs/two-nodes.md), for
@@ -14,6 +18,41 @@ type SharedState struct {
 	Queued        int       `json:"queued"`               // this node's changes waiting for Redis
 	Peers         []string  `json:"peers"`                // the other nodes seen in the last seconds
 	NameTaken     bool      `json:"name_taken,omitempty"` // another running Hearth has this node's name
+	// Config is where this node stands with the hearth.yaml the nodes
+	// share; nil when it is not shared (no file).
+	Config *SharedConfig `json:"config,omitempty"`
+}
+
+// SharedConfig is this node's part in the shared hearth.yaml
+// (docs/two-nodes.md, "hearth.yaml").
+type SharedConfig struct {
+	Seq      int64     `json:"seq"`            // the shared version this node last applied, published or refused
+	From     string    `json:"from,omitempty"` // the node that published it
+	At       time.Time `json:"at,omitzero"`
+	State    string    `json:"state,omitempty"` // applied, published or refused
+	Refused  bool      `json:"refused,omitempty"`
+	Problems []string  `json:"problems,omitempty"` // why it was refused
+	KeptOwn  bool      `json:"kept_own,omitempty"` // this node's own edit lost to a newer one and is kept as hearth.yaml.1
+	Warnings []string  `json:"warnings,omitempty"`
+}
+
+// ConfigLine is one sentence for the Now page about the shared
+// hearth.yaml; "" when there is nothing to say (not shared, or in step).
+func (s SharedState) ConfigLine() string {
+	c := s.Config
+	switch {
+	case c == nil:
+		return ""
+	case c.Refused:
+		return fmt.Sprintf("hearth.yaml version %d from %s was refused here: this Hearth keeps its last good configuration. %s",
+			c.Seq, c.From, strings.Join(c.Problems, "; "))
+	case c.KeptOwn:
+		return fmt.Sprintf("hearth.yaml was changed here and on %s while they could not talk: %s's (version %d) is used; this Hearth's is kept as hearth.yaml.1.",
+			c.From, c.From, c.Seq)
+	case len(c.Warnings) > 0:
+		return "hearth.yaml (shared): " + strings.Join(c.Warnings, "; ")
+	}
+	return ""
 }
 
 // Line is one sentence for the Now page.

@@ -52,3 +52,17 @@ func TestSharedMetrics(t *testing.T) {
 		t.Errorf("alone: %v, want none", got)
 	}
 }
+
+// TestSharedConfigLine: a refused shared hearth.yaml says which, from whom
+// and why; one in step says nothing.
+func TestSharedConfigLine(t *testing.T) {
+	s := SharedState{Node: "pi-attic", Connected: true, Config: &SharedConfig{Seq: 7, From: "pi-kitchen", State: "applied"}}
+	if got := s.ConfigLine(); got != "" {
+		t.Errorf("in step: %q", got)
+	}
+	s.Config = &SharedConfig{Seq: 8, From: "pi-kitchen", State: "refused", Refused: true, Problems: []string{"hearth.yaml:12: lists.files: /srv/a.txt: no such file"}}
+	want := "hearth.yaml version 8 from pi-kitchen was refused here: this Hearth keeps its last good configuration. hearth.yaml:12: lists.files: /srv/a.txt: no such file"
+	if got := s.ConfigLine(); got != want {
+		t.Errorf("refused:\n got %q\nwant %q", got, want)
+	}
+}

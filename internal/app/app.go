@@ -88,6 +88,9 @@ type Hearth struct {
 	helpCountries atomic.Pointer[[]string]
 	cluster       *cluster.Node      // nil: state not shared (cluster.go)
 	stateCfg      config.StateConfig // the state section started with
+	// runningConfig is hearth.yaml's text as this node runs it (the start,
+	// the last successful reload), for sharing it (clusterconfig.go).
+	runningConfig atomic.Pointer[[]byte]
 }
 
 // Start builds everything from cfg, compiles the lists (waiting up to

@@ -24,10 +24,15 @@ func (h *Hearth) startCluster(cfg *config.Config) {
 	if h.web != nil {
 		lockouts = h.web.Auth()
 	}
+	var file cluster.ConfigFile
+	if h.configFile != nil && h.configFile.Path != "" {
+		h.noteRunningConfig()
+		file = sharedFile{h: h, f: h.configFile}
+	}
 	n, err := cluster.Start(cluster.Options{
 		URL: cfg.State.Redis, Node: cfg.State.NodeName(), Dir: cfg.StateDirectory(),
 		Overrides: h.engine.Overrides(), Assignments: h.engine.Assignments(), Budgets: h.engine.Budgets(),
-		Devices: h.engine.Devices(), Lockouts: lockouts,
+		Devices: h.engine.Devices(), Lockouts: lockouts, Config: file,
 		Clock: h.clock, Log: h.log,
 	})
 	if err != nil {
@@ -69,5 +74,5 @@ func (h *Hearth) sharedState() (web.SharedState, bool) {
 		return web.SharedState{}, false
 	}
 	return web.SharedState{Node: st.Node, Redis: st.Redis, Connected: st.Connected, DegradedSince: st.DegradedSince,
-		LastError: st.LastError, Queued: st.Queued, Peers: st.Peers, NameTaken: st.NameTaken}, true
+		LastError: st.LastError, Queued: st.Queued, Peers: st.Peers, NameTaken: st.NameTaken, Config: sharedConfigOf(st.Config)}, true
 }

@@ -52,6 +52,10 @@ func (h *Hearth) NoteReload(err error) {
 		o.Refused, o.Problems = true, problemsOf(err)
 	}
 	h.lastReload.Store(&o)
+	if err == nil && h.cluster != nil {
+		h.noteRunningConfig()
+		h.cluster.ConfigChanged() // hearth.yaml may have changed: shared if it did
+	}
 }
 
 // LastReload is the last reload's outcome (the zero one before any).

@@ -60,6 +60,7 @@ type Options struct {
 	Budgets     *state.Budgets     // nil: not shared
 	Devices     *state.Registry    // devices seen; nil: not shared
 	Lockouts    Lockouts           // the dashboard's login lockouts; nil: not shared
+	Config      ConfigFile         // hearth.yaml (config.go); nil: not shared
 
 	Clock    clock.Clock   // nil: the system clock
 	Interval time.Duration // between syncs; 0: one second
@@ -79,6 +80,9 @@ type Status struct {
 	// NameTaken: another running Hearth uses this node's name (two Pis
 	// both called raspberrypi): set state.node on each.
 	NameTaken bool `json:"name_taken,omitempty"`
+	// Config is where the node stands with the shared hearth.yaml; nil
+	// when it is not shared.
+	Config *ConfigStatus `json:"config,omitempty"`
 }
 
 // PeerTTL is how long a node's heartbeat keeps it among the peers.
@@ -102,11 +106,13 @@ type Node struct {
 	log   zerolog.Logger
 	kinds []*kind
 
-	wake   chan struct{}
-	now    chan chan error // SyncNow's requests, served by the sync goroutine
-	full   bool            // the sync running reads every kind (sync goroutine only)
-	cancel context.CancelFunc
-	done   chan struct{}
+	wake    chan struct{}
+	now     chan chan error // SyncNow's requests, served by the sync goroutine
+	full    bool            // the sync running reads every kind (sync goroutine only)
+	cancel  context.CancelFunc
+	done    chan struct{}
+	config  *configSync   // nil: hearth.yaml not shared
+	cfgDone chan struct{} // closed when config's goroutine ends
 
 	mu      sync.Mutex
 	status  Status
@@ -168,9 +174,15 @@ func Start(opts Options) (*Node, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
+	if opts.Config != nil {
+		n.config, n.cfgDone = newConfigSync(n, opts.Config), make(chan struct{})
+	}
 	ps := n.rdb.Subscribe(ctx, changesChannel)
 	go n.listen(ctx, ps)
 	go n.run(ctx)
+	if n.config != nil {
+		go n.config.run(ctx, n.cfgDone)
+	}
 	return n, nil
 }
 
@@ -181,6 +193,10 @@ func (n *Node) Status() Status {
 	s := n.status
 	s.Peers = slices.Clone(s.Peers)
 	s.Queued = n.queue.len()
+	if n.config != nil {
+		c := n.config.get()
+		s.Config = &c
+	}
 	return s
 }
 
@@ -189,6 +205,14 @@ func (n *Node) Status() Status {
 func (n *Node) Close() error {
 	n.cancel()
 	<-n.done
+	if n.cfgDone != nil {
+		// A configuration being taken waits on the process's reload, which
+		// may be what is closing this node: do not wait for it long.
+		select {
+		case <-n.cfgDone:
+		case <-time.After(time.Second):
+		}
+	}
 	return n.rdb.Close()
 }
 
@@ -212,20 +236,31 @@ func (n *Node) SyncNow(ctx context.Context) error {
 	}
 }
 
-// listen turns the other nodes' messages into pulls.
+// listen turns the other nodes' messages into pulls. A (re)subscription
+// (after the connection dropped, when messages may have been lost) has
+// hearth.yaml looked at again.
 func (n *Node) listen(ctx context.Context, ps *redis.PubSub) {
 	defer ps.Close()
-	ch := ps.Channel()
+	ch := ps.ChannelWithSubscriptions()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case m, ok := <-ch:
+		case v, ok := <-ch:
 			if !ok {
 				return
 			}
+			m, isMsg := v.(*redis.Message)
+			if !isMsg {
+				n.ConfigChanged()
+				continue
+			}
 			k, from, _ := strings.Cut(m.Payload, " ")
 			if _, inst, _ := strings.Cut(from, " "); inst == n.instance {
+				continue
+			}
+			if k == configKind {
+				n.ConfigChanged()
 				continue
 			}
 			n.mu.Lock()
@@ -395,6 +430,9 @@ func (n *Node) record(err error, pulls map[string]bool) {
 	if err == nil {
 		if !n.status.Connected && !n.status.DegradedSince.IsZero() {
 			n.log.Info().Str("redis", n.status.Redis).Msg("cluster: Redis answers again; queued changes sent")
+		}
+		if !n.status.Connected {
+			n.ConfigChanged() // (re)connected: offline edits, or Redis's newer file
 		}
 		n.status.Connected, n.status.DegradedSince, n.status.LastError, n.status.LastSync = true, time.Time{}, "", now
 		return

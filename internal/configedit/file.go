@@ -179,7 +179,26 @@ func (f *File) Edit(version string, change func(*Doc) error, apply func() error)
 	if err := change(doc); err != nil {
 		return s, err
 	}
-	next := doc.Bytes()
+	return f.save(s, doc.Bytes(), apply)
+}
+
+// Replace puts data in place of the whole file (a configuration shared by
+// another node, docs/two-nodes.md) the way Edit saves an edit: Check, the
+// previous version kept as Path.1, an atomic write, apply, and the
+// previous text put back if apply fails. The same refusals as Edit's,
+// *StaleError aside; the same text writes and applies nothing.
+func (f *File) Replace(data []byte, apply func() error) (Snapshot, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.read()
+	if err != nil {
+		return s, err
+	}
+	return f.save(s, data, apply)
+}
+
+// save checks next and, if it can, writes it in place of s and applies it.
+func (f *File) save(s Snapshot, next []byte, apply func() error) (Snapshot, error) {
 	if bytes.Equal(next, s.Data) {
 		return s, nil
 	}

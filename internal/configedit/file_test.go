@@ -121,3 +121,31 @@ func TestReadOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestReplace: a whole new text is checked, the previous file kept as .1,
+// and applied; a refused check or apply leaves the file as it was.
+func TestReplace(t *testing.T) {
+	path, src := writeFixture(t)
+	f := &File{Path: path, Check: check(path)}
+	next := []byte(strings.Replace(string(src), "response: nxdomain", "response: refused", 1))
+	applied := 0
+	s, err := f.Replace(next, func() error { applied++; return nil })
+	if err != nil || applied != 1 || s.Version != Version(next) {
+		t.Fatalf("replace: %+v, %v, applied %d", s, err, applied)
+	}
+	if b, _ := os.ReadFile(path + ".1"); string(b) != string(src) {
+		t.Errorf(".1 is not the previous file:\n%s", b)
+	}
+	bad := []byte(strings.Replace(string(src), "response: nxdomain", "response: maybe", 1))
+	var ce *CheckError
+	if _, err := f.Replace(bad, func() error { applied++; return nil }); !errors.As(err, &ce) || !strings.Contains(err.Error(), "blocking.response") {
+		t.Errorf("bad text: %v", err)
+	}
+	var ae *ApplyError
+	if _, err := f.Replace(src, func() error { return errors.New("port taken") }); !errors.As(err, &ae) {
+		t.Errorf("failed apply: %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != string(next) || applied != 1 {
+		t.Errorf("after refusals the file is not the last good one (applied %d):\n%s", applied, b)
+	}
+}

@@ -25,6 +25,7 @@ func (d *Doctor) checkShared(ctx context.Context, cfg *config.Config) {
 			f.Notes = append(f.Notes, fmt.Sprintf("%d changes made here wait to be sent (%s)", p.Queued, cluster.QueueFile))
 		}
 		d.report(f)
+		d.checkSharedConfig(cfg)
 		return
 	}
 	others := []string{}
@@ -43,4 +44,28 @@ func (d *Doctor) checkShared(ctx context.Context, cfg *config.Config) {
 		f.Text += fmt.Sprintf("; %d changes made here wait to be sent", p.Queued)
 	}
 	d.report(f)
+	d.checkSharedConfig(cfg)
+}
+
+// checkSharedConfig: the shared hearth.yaml (docs/two-nodes.md): a version
+// this node refused, its own edit set aside, a file that sets state.node.
+func (d *Doctor) checkSharedConfig(cfg *config.Config) {
+	st, err := cluster.ReadConfigState(cfg.StateDirectory())
+	if err != nil {
+		d.report(Finding{Status: Warn, Text: "shared hearth.yaml: " + err.Error()})
+	}
+	switch {
+	case st.Refused:
+		d.report(Finding{Status: Warn, Text: fmt.Sprintf("shared hearth.yaml: version %d from %s was refused here; this node runs its last good configuration", st.Seq, st.From),
+			Notes: st.Problems, Fix: "correct it on any node's dashboard (or by hand there, then `hearth reload`): the next version is tried here"})
+	case st.KeptOwn:
+		d.report(Finding{Status: Warn, Text: fmt.Sprintf("shared hearth.yaml: this node's own edit lost to version %d from %s and is kept as hearth.yaml.1", st.Seq, st.From),
+			Fix: "make the change again on the dashboard if it is still wanted"})
+	case st.Seq > 0:
+		d.report(Finding{Status: OK, Text: fmt.Sprintf("shared hearth.yaml: version %d (%s, from %s)", st.Seq, st.State, st.From)})
+	}
+	if w := d.src.Where("state.node"); w != "" && !strings.HasPrefix(w, "env ") && !strings.HasPrefix(w, "flag ") {
+		d.report(Finding{Status: Warn, Text: "shared hearth.yaml sets state.node (" + w + "): the file is shared, so every node would take this name",
+			Fix: "remove state.node from hearth.yaml and give each node its name with HEARTH_STATE_NODE (docs/two-nodes.md)"})
+	}
 }

@@ -2,8 +2,12 @@ package doctor
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hearth-dns/hearth/internal/cluster"
 )
 
 // TestDoctorShared: no state.redis is ok ("runs alone"); a Redis that does
@@ -24,5 +28,28 @@ func TestDoctorShared(t *testing.T) {
 	wantFinding(t, out, "warn", "shared state: Redis redis://:xxxxx@"+down+"/0 does not answer")
 	if strings.Contains(out, "hunter2") {
 		t.Errorf("the password is shown:\n%s", out)
+	}
+	// The shared file sets state.node, and this node refused a version.
+	wantFinding(t, out, "warn", "shared hearth.yaml sets state.node (")
+}
+
+// TestDoctorSharedConfigRefused: a shared hearth.yaml this node refused is
+// a warning with its problems.
+func TestDoctorSharedConfigRefused(t *testing.T) {
+	path, stateDir := writeDoctorConfig(t, doctorSetup{extra: "state:\n  redis: \"redis://127.0.0.1:1/0\"\n"})
+	if err := os.MkdirAll(stateDir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	rec := `{"seq": 8, "from": "pi-kitchen", "state": "refused", "refused": true, "problems": ["hearth.yaml:12: lists.files: /srv/a.txt: no such file"]}`
+	if err := os.WriteFile(filepath.Join(stateDir, cluster.ConfigStateFile), []byte(rec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, out := runDoctor(t, path, nil)
+	wantFinding(t, out, "warn", "shared hearth.yaml: version 8 from pi-kitchen was refused here")
+	if !strings.Contains(out, "/srv/a.txt: no such file") {
+		t.Errorf("the problem is not shown:\n%s", out)
+	}
+	if strings.Contains(out, "sets state.node") {
+		t.Errorf("state.node is not in the file:\n%s", out)
 	}
 }
