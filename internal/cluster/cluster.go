@@ -22,7 +22,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -32,6 +31,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hearth-dns/hearth/internal/clock"
+	"github.com/hearth-dns/hearth/internal/redact"
 	"github.com/hearth-dns/hearth/policy/state"
 )
 
@@ -131,7 +131,7 @@ type Node struct {
 func Start(opts Options) (*Node, error) {
 	ro, err := redis.ParseURL(opts.URL)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: state.redis: %s", redactURL(opts.URL))
+		return nil, fmt.Errorf("cluster: state.redis: %s", redact.URL(opts.URL))
 	}
 	ro.DialTimeout, ro.ReadTimeout, ro.WriteTimeout, ro.PoolTimeout = Timeout, Timeout, Timeout, Timeout
 	ro.MaxRetries = -1 // a failed sync is retried by the next one
@@ -151,7 +151,7 @@ func Start(opts Options) (*Node, error) {
 		opts:     opts, clk: opts.Clock, rdb: redis.NewClient(ro), log: opts.Log,
 		wake: make(chan struct{}, 1), now: make(chan chan error), done: make(chan struct{}),
 		pulls: map[string]bool{}, queue: q,
-		status: Status{Node: opts.Node, Redis: redactURL(opts.URL), Peers: []string{}, Queued: q.len()},
+		status: Status{Node: opts.Node, Redis: redact.URL(opts.URL), Peers: []string{}, Queued: q.len()},
 	}
 	if qerr != nil {
 		n.log.Error().Err(qerr).Msg("cluster: changes queued for Redis")
@@ -440,29 +440,10 @@ func (n *Node) record(err error, pulls map[string]bool) {
 	for k := range pulls {
 		n.pulls[k] = true
 	}
-	msg := redactErr(err.Error(), n.opts.URL)
+	msg := redact.Error(err.Error(), n.opts.URL)
 	if n.status.Connected || n.status.DegradedSince.IsZero() {
 		n.status.DegradedSince = now
 		n.log.Warn().Str("redis", n.status.Redis).Str("error", msg).Msg("cluster: Redis does not answer; this node carries on alone and queues its changes")
 	}
 	n.status.Connected, n.status.LastError = false, msg
-}
-
-// redactURL is raw without its password.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(a URL that cannot be parsed)"
-	}
-	return u.Redacted()
-}
-
-// redactErr removes the password of raw from msg.
-func redactErr(msg, raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok && p != "" {
-			msg = strings.ReplaceAll(msg, p, "xxxxx")
-		}
-	}
-	return msg
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hearth-dns/hearth/internal/atomicfile"
 	"github.com/hearth-dns/hearth/internal/clock"
+	"github.com/hearth-dns/hearth/internal/redact"
 )
 
 // hearth.yaml shared between the nodes (docs/two-nodes.md, "hearth.yaml"):
@@ -162,7 +163,7 @@ func (c *configSync) run(ctx context.Context, done chan<- struct{}) {
 		c.mu.Lock()
 		c.status.LastError = ""
 		if err != nil {
-			c.status.LastError = redactErr(err.Error(), c.n.opts.URL)
+			c.status.LastError = redact.Error(err.Error(), c.n.opts.URL)
 		}
 		c.mu.Unlock()
 		tick, stop := clock.After(c.n.clk, ConfigEvery)

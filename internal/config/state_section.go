@@ -1,13 +1,13 @@
 package config
 
 import (
-	"net/url"
 	"os"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hearth-dns/hearth/internal/fielderr"
+	"github.com/hearth-dns/hearth/internal/redact"
 	"github.com/hearth-dns/hearth/policy/identity"
 )
 
@@ -44,7 +44,7 @@ func (s StateConfig) Validate(prefix string) []error {
 	var errs []error
 	if s.Redis != "" {
 		if _, err := redis.ParseURL(s.Redis); err != nil {
-			errs = append(errs, fielderr.New(prefix+".redis", "%q is not a Redis URL (redis://host:port/db): %s", RedactURL(s.Redis), redactErr(err.Error(), s.Redis)))
+			errs = append(errs, fielderr.New(prefix+".redis", "%q is not a Redis URL (redis://host:port/db): %s", RedactURL(s.Redis), redact.Error(err.Error(), s.Redis)))
 		}
 	}
 	if s.Node != "" && !identity.IsSlug(s.Node) {
@@ -57,26 +57,5 @@ func (s StateConfig) Validate(prefix string) []error {
 	return errs
 }
 
-// RedactURL returns raw with any password replaced by "xxxxx"; a URL that
-// cannot be parsed comes back as its scheme alone, if any, so nothing
-// secret is printed.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if i := strings.Index(raw, "://"); i > 0 && !strings.Contains(raw[:i], "@") {
-			return raw[:i] + "://…"
-		}
-		return "…"
-	}
-	return u.Redacted()
-}
-
-// redactErr removes the password of raw from msg.
-func redactErr(msg, raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok && p != "" {
-			msg = strings.ReplaceAll(msg, p, "xxxxx")
-		}
-	}
-	return msg
-}
+// RedactURL returns raw with any password replaced by "xxxxx" (redact.URL).
+func RedactURL(raw string) string { return redact.URL(raw) }
