@@ -122,6 +122,14 @@ qps() {
   dp -s 127.0.0.1 -p "$port" -d "$data/$2.txt" -l "$DUR" $PERF > "$work/out.txt" 2>&1 || true
   local v; v=$(awk '/Queries per second:/{print $4}' "$work/out.txt")
   [ -n "$v" ] || { echo "dnsperf failed:"; cat "$work/out.txt"; exit 1; }
+  if awk -v v="$v" 'BEGIN{exit !(v < 1)}'; then # no answer at all: say why before going on
+    echo "  $1: no answers; dnsperf said:"; sed 's/^/    /' "$work/out.txt" | tail -15
+    for n in bench-a bench-b; do [ -f "$work/$n.log" ] && { echo "  $n.log:"; tail -8 "$work/$n.log" | sed 's/^/    /'; }; done
+    ss -ulpn 2>/dev/null | grep -w "$port" | sed 's/^/    /'
+    if [ -n "${DUMP:-}" ]; then # DUMP=FILE: the stuck Hearth's goroutines (SIGQUIT) kept in FILE
+      kill -QUIT "$apid" 2>/dev/null; sleep 1; cp "$work/bench-a.log" "$DUMP"; echo "  goroutines of node A in $DUMP"; exit 1
+    fi
+  fi
   echo "$round $1 $v" >> "$results"
   printf '  %-16s %9.0f qps  lost %s  %s\n' "$1" "$v" "$(awk '/Queries lost:/{print $3}' "$work/out.txt")" \
     "$(awk -F: '/Response codes:/{gsub(/^ +/, "", $2); print $2}' "$work/out.txt")"

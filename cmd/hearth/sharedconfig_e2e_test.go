@@ -22,9 +22,11 @@ import (
 )
 
 // sharedNode is one `hearth serve` of two sharing hearth.yaml through
-// Redis: its own copy of the file, and what must differ between nodes
-// (listen, web.listen, state_dir, state.node) from the environment, as
-// docs/two-nodes.md says.
+// Redis: its own copy of the file, with what must differ between nodes in
+// two ways: where it listens for DNS and its state directory written in its
+// own file (keys the node keeps when it takes another node's file:
+// configedit.NodeLocal), web.listen and state.node from the environment,
+// as docs/two-nodes.md says.
 type sharedNode struct {
 	name, dir, path, listen, web string
 	p                            *hearthProcess
@@ -37,13 +39,13 @@ func startSharedNode(t *testing.T, name, text string) *sharedNode {
 	t.Helper()
 	n := &sharedNode{name: name, dir: t.TempDir(), listen: freePort(t), web: freePort(t)}
 	n.path = filepath.Join(n.dir, "hearth.yaml")
-	if err := os.WriteFile(n.path, []byte(text), 0o600); err != nil {
+	own := fmt.Sprintf("listen: [%q]\nstate_dir: %q\n", n.listen, filepath.Join(n.dir, "state"))
+	if err := os.WriteFile(n.path, []byte(own+text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "serve", "--config", n.path)
 	cmd.Dir = n.dir
-	cmd.Env = append(os.Environ(), runMainEnv+"=1", "HEARTH_STATE_NODE="+name, "HEARTH_LISTEN="+n.listen,
-		"HEARTH_WEB_LISTEN="+n.web, "HEARTH_STATE_DIR="+filepath.Join(n.dir, "state"))
+	cmd.Env = append(os.Environ(), runMainEnv+"=1", "HEARTH_STATE_NODE="+name, "HEARTH_WEB_LISTEN="+n.web)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +119,8 @@ func (n *sharedNode) file(t *testing.T) string {
 // handEdit writes the node's file and reloads it as SIGHUP does.
 func (n *sharedNode) handEdit(t *testing.T, text string) {
 	t.Helper()
-	if err := os.WriteFile(n.path, []byte(text), 0o600); err != nil {
+	own := fmt.Sprintf("listen: [%q]\nstate_dir: %q\n", n.listen, filepath.Join(n.dir, "state"))
+	if err := os.WriteFile(n.path, []byte(own+text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for drained := false; !drained; { // older "config reloaded" lines
@@ -170,6 +173,9 @@ func TestSharedConfigTwoNodes(t *testing.T) {
 	})
 	if !strings.Contains(b.file(t), "social") {
 		t.Errorf("B's hearth.yaml does not have A's change:\n%s", b.file(t))
+	}
+	if f := b.file(t); !strings.Contains(f, b.listen) || strings.Contains(f, a.listen) || strings.Contains(f, a.dir) {
+		t.Errorf("B's hearth.yaml does not keep its own listen and state_dir (%s):\n%s", b.listen, f)
 	}
 	if _, err := os.Stat(b.path + ".1"); err != nil {
 		t.Errorf("B's previous file is not kept: %v", err)

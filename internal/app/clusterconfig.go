@@ -21,15 +21,23 @@ type sharedFile struct {
 
 var _ cluster.ConfigFile = sharedFile{}
 
-// Read is the text this node runs: the file as it was at the start or the
-// last successful reload. A file edited by hand but not reloaded is not
+// Read is the text this node shares: the file as it was at the start or
+// the last successful reload, without the keys that belong to this machine
+// (configedit.NodeLocal: where it listens, its state directory, its
+// certificates' files, ...). A file edited by hand but not reloaded is not
 // shared (nor checked) yet.
 func (s sharedFile) Read() ([]byte, error) {
+	var running []byte
 	if p := s.h.runningConfig.Load(); p != nil {
-		return *p, nil
+		running = *p
+	} else {
+		snap, err := s.f.Read()
+		if err != nil {
+			return nil, err
+		}
+		running = snap.Data
 	}
-	snap, err := s.f.Read()
-	return snap.Data, err
+	return configedit.Strip(running, configedit.NodeLocal)
 }
 
 // noteRunningConfig remembers the file's text as the one this node runs
@@ -44,8 +52,18 @@ func (h *Hearth) noteRunningConfig() {
 	}
 }
 
+// Take makes another node's shared text this node's file, with this
+// node's own values of the keys that belong to its machine.
 func (s sharedFile) Take(text []byte) error {
-	_, err := s.f.Replace(text, s.h.RequestReload)
+	own, err := s.f.Read()
+	if err != nil {
+		return err
+	}
+	merged, err := configedit.KeepOwn(text, own.Data, configedit.NodeLocal)
+	if err != nil {
+		return err
+	}
+	_, err = s.f.Replace(merged, s.h.RequestReload)
 	return err
 }
 

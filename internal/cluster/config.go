@@ -277,7 +277,12 @@ func (c *configSync) reconcile(ctx context.Context) error {
 	if err := c.file.Take(text); err != nil {
 		return c.refuse(next, lsha, problemsOf(err))
 	}
+	// What this node has now: the text taken, its own machine's keys kept
+	// (ConfigFile.Take); the next look compares its file with this.
 	next.State, next.Sha, next.KeptOwn = ConfigApplied, remote.Sha, ownChanged
+	if now, err := c.file.Read(); err == nil {
+		next.Sha = sha(now)
+	}
 	next.Warnings = c.file.Warnings(text)
 	c.save(next)
 	ev := c.n.log.Info()
