@@ -149,6 +149,10 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	}
 	h.engine.SetRouterLookup(h.srv.RouterName) // the Devices page's router names, in the background
 	setup := listsSetupOf(cfg)
+	// Drop the code that read the configuration and opened the stores
+	// before the lists' compile, the start's peak, so the peak does not
+	// hold it too.
+	releaseCodePages()
 	lists, err := h.newLists(setup)
 	if err != nil {
 		h.stopCluster()
