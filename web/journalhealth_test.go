@@ -64,6 +64,8 @@ func TestJournalFailingShown(t *testing.T) {
 	f.srv.opts.Shared = func() (SharedState, bool) { return SharedState{Node: "pi-attic", Connected: true}, true }
 	if body := nowPage(); !strings.Contains(body, "On node pi-attic, the journal cannot write its database") {
 		t.Errorf("the Now page does not name the node whose journal fails")
+	} else if !strings.Contains(body, "Shared state: node pi-attic, no other Hearth seen.") {
+		t.Errorf("the Now page does not say the node's shared state:\n%s", body)
 	}
 	f.srv.opts.Journal = nil
 	if _, ok := status()["journal"]; ok {

@@ -37,6 +37,7 @@ type nowData struct {
 	Owners       []nowOwner   // each child with their devices, then the devices nobody owns
 	Conflicts    []string
 	Shared       *SharedState // state shared with other Hearths; nil: alone
+	SharedLine   string       // Shared's sentence, in the household's time
 	JournalLine  string       // the journal is failing; "" when well or off
 }
 
@@ -109,6 +110,7 @@ func (ps *pageSet) now(_ *http.Request, v *view) int {
 	at := func(t time.Time) string { return clockText(t, st.Now, loc) }
 	d := nowData{Minutes: bonusMinutes, PauseMinutes: pauseMinutes, Extend: extendMinutes, Later: laterMinutes, Conflicts: st.Conflicts, Shared: st.Shared}
 	if st.Shared != nil {
+		d.SharedLine = st.Shared.Line(loc)
 		d.JournalLine = st.Journal.Line(st.Shared.Node)
 	} else {
 		d.JournalLine = st.Journal.Line("")

@@ -55,8 +55,8 @@ func (s SharedState) ConfigLine() string {
 	return ""
 }
 
-// Line is one sentence for the Now page.
-func (s SharedState) Line() string {
+// Line is one sentence for the Now page; loc is the household's time zone.
+func (s SharedState) Line(loc *time.Location) string {
 	peers := "no other Hearth seen"
 	if len(s.Peers) > 0 {
 		peers = "with " + joinWords(s.Peers)
@@ -67,7 +67,7 @@ func (s SharedState) Line() string {
 	if s.Connected {
 		return "Shared state: node " + s.Node + ", " + peers + "."
 	}
-	return "Shared state: node " + s.Node + " is on its own since " + s.DegradedSince.Format("15:04:05") +
+	return "Shared state: node " + s.Node + " is on its own since " + s.DegradedSince.In(loc).Format("15:04:05") +
 		" (Redis does not answer); its changes are kept and sent when Redis is back."
 }
 
