@@ -52,7 +52,15 @@ func startProcess(t *testing.T, args ...string) *hearthProcess {
 // they win over the test's own).
 func startProcessEnv(t *testing.T, env []string, args ...string) *hearthProcess {
 	t.Helper()
+	return startProcessIn(t, "", env, args...)
+}
+
+// startProcessIn is startProcessEnv in the working directory dir ("": the
+// test's).
+func startProcessIn(t *testing.T, dir string, env []string, args ...string) *hearthProcess {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
+	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), env...), runMainEnv+"=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -62,7 +70,7 @@ func startProcessEnv(t *testing.T, env []string, args ...string) *hearthProcess 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &hearthProcess{cmd: cmd, events: make(chan map[string]any, 100), done: make(chan error, 1)}
+	p := &hearthProcess{cmd: cmd, events: make(chan map[string]any, 1000), done: make(chan error, 1)}
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {

@@ -3,12 +3,9 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -43,39 +40,7 @@ func startSharedNode(t *testing.T, name, text string) *sharedNode {
 	if err := os.WriteFile(n.path, []byte(own+text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "serve", "--config", n.path)
-	cmd.Dir = n.dir
-	cmd.Env = append(os.Environ(), runMainEnv+"=1", "HEARTH_STATE_NODE="+name, "HEARTH_WEB_LISTEN="+n.web)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &hearthProcess{cmd: cmd, events: make(chan map[string]any, 1000), done: make(chan error, 1)}
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			var ev map[string]any
-			if json.Unmarshal(sc.Bytes(), &ev) == nil {
-				select {
-				case p.events <- ev:
-				default: // nobody waits for this one
-				}
-			}
-		}
-		p.done <- cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-	})
+	p := startProcessIn(t, n.dir, []string{"HEARTH_STATE_NODE=" + name, "HEARTH_WEB_LISTEN=" + n.web}, "serve", "--config", n.path)
 	n.p = p
 	p.await(t, "hearth started")
 
