@@ -162,50 +162,6 @@ func TestTwoNodesPauseWithinASecond(t *testing.T) {
 	t.Logf("cancelled on B, it ended on A %v later", waitRcode(t, a, "127.0.0.2", "example.org.", dns.RcodeSuccess, time.Second))
 }
 
-// TestTwoNodesOneBudget: a child's lookups spread over both nodes use one
-// daily budget of two minutes. A minute counts from its first lookup to its
-// end (policy/budget.go), so two minutes used are used up when the second
-// ends. Minute m: lookups on both nodes, counted once (counted per node and
-// added, the budget would be used up at the end of m). Minute m+1: lookups
-// on B only. From m+2 the budget is used up on A too, which knows minute
-// m+1 only from Redis. Processes cannot share a fake clock, so this runs
-// on real minutes: 62 to 125 s.
-func TestTwoNodesOneBudget(t *testing.T) {
-	_, a, b := twoNodes(t)
-	if s := time.Now().Second(); s >= 55 { // too close to the turn to be sure both count this minute
-		time.Sleep(time.Duration(61-s) * time.Second) // the budget counts wall-clock minutes
-	}
-	minute := time.Now().Truncate(time.Minute)
-	i := 0
-	ask := func(n *clusterNode, want int) {
-		t.Helper()
-		i++
-		if got := n.rcode(t, "127.0.0.2", fmt.Sprintf("g%d.roblox.com.", i)); got != want {
-			t.Fatalf("%s at %s: gaming lookup %d = %s, want %s", n.name, time.Now().Format("15:04:05.000"), i,
-				dns.RcodeToString[got], dns.RcodeToString[want])
-		}
-	}
-	until := func(end time.Time, each func()) {
-		for time.Now().Before(end.Add(-300 * time.Millisecond)) {
-			each()
-			time.Sleep(500 * time.Millisecond) // spreading the lookups over the minute
-		}
-		for time.Now().Before(end) {
-			time.Sleep(20 * time.Millisecond) // to the next minute of the household's day
-		}
-	}
-	until(minute.Add(time.Minute), func() { ask(a, dns.RcodeSuccess); ask(b, dns.RcodeSuccess) })
-	until(minute.Add(2*time.Minute), func() { ask(b, dns.RcodeSuccess) })
-	ask(a, dns.RcodeNameError)
-	if r := askFrom(t, "127.0.0.2", a.dns, "late.roblox.com."); !strings.Contains(edeText(r), "gaming: 2 of 2 minutes used today") {
-		t.Errorf("A's answer for a spent budget: %s, EDE %q", dns.RcodeToString[r.Rcode], edeText(r))
-	}
-	ask(b, dns.RcodeNameError)
-	if got := a.rcode(t, "127.0.0.2", "www.example.org."); got != dns.RcodeSuccess {
-		t.Errorf("A, a name outside the budget: %s", dns.RcodeToString[got])
-	}
-}
-
 // TestTwoNodesRedisOutage: with Redis stopped both nodes keep answering with
 // the last state (a pause holds, the rest resolves); a pause cancelled and
 // another given on A meanwhile apply on A at once, not on B, and reach B
