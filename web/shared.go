@@ -33,7 +33,6 @@ type SharedConfig struct {
 	Refused  bool      `json:"refused,omitempty"`
 	Problems []string  `json:"problems,omitempty"` // why it was refused
 	KeptOwn  bool      `json:"kept_own,omitempty"` // this node's own edit lost to a newer one and is kept as hearth.yaml.1
-	Warnings []string  `json:"warnings,omitempty"`
 }
 
 // ConfigLine is one sentence for the Now page about the shared
@@ -49,8 +48,6 @@ func (s SharedState) ConfigLine() string {
 	case c.KeptOwn:
 		return fmt.Sprintf("hearth.yaml was changed here and on %s while they could not talk: %s's (version %d) is used; this Hearth's is kept as hearth.yaml.1.",
 			c.From, c.From, c.Seq)
-	case len(c.Warnings) > 0:
-		return "hearth.yaml (shared): " + strings.Join(c.Warnings, "; ")
 	}
 	return ""
 }

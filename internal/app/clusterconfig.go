@@ -3,8 +3,6 @@ package app
 import (
 	"os"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/hearth-dns/hearth/internal/cluster"
 	"github.com/hearth-dns/hearth/internal/configedit"
 	"github.com/hearth-dns/hearth/web"
@@ -67,26 +65,11 @@ func (s sharedFile) Take(text []byte) error {
 	return err
 }
 
-// Warnings says when the shared file sets what must differ between nodes:
-// state.node (each node's comes from HEARTH_STATE_NODE or --state.node).
-func (s sharedFile) Warnings(text []byte) []string {
-	var doc struct {
-		State struct {
-			Node string `yaml:"node"`
-		} `yaml:"state"`
-	}
-	if yaml.Unmarshal(text, &doc) != nil || doc.State.Node == "" {
-		return nil
-	}
-	return []string{"the shared hearth.yaml sets state.node (" + doc.State.Node + "), which every node would take: " +
-		"remove it and give each node its name with HEARTH_STATE_NODE"}
-}
-
 // sharedConfigOf is the cluster's ConfigStatus for the dashboard.
 func sharedConfigOf(c *cluster.ConfigStatus) *web.SharedConfig {
 	if c == nil {
 		return nil
 	}
 	return &web.SharedConfig{Seq: c.Seq, From: c.From, At: c.At, State: c.State, Refused: c.Refused,
-		Problems: c.Problems, KeptOwn: c.KeptOwn, Warnings: c.Warnings}
+		Problems: c.Problems, KeptOwn: c.KeptOwn}
 }

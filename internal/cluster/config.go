@@ -51,9 +51,6 @@ type ConfigFile interface {
 	// reloads, all or nothing: on any refusal the file and the running
 	// configuration are as they were, and the error says why.
 	Take(text []byte) error
-	// Warnings are what is worth saying about text as a file shared by
-	// every node (it sets state.node); nil: nothing.
-	Warnings(text []byte) []string
 }
 
 // Config states.
@@ -73,9 +70,8 @@ type ConfigStatus struct {
 	Problems []string  `json:"problems,omitempty"` // why it was refused
 	// KeptOwn: this node's file had changed too (while Redis was out of
 	// reach) and Redis's won; this node's is kept as hearth.yaml.1.
-	KeptOwn  bool     `json:"kept_own,omitempty"`
-	Sha      string   `json:"sha256,omitempty"` // of the file this node has, as applied or published
-	Warnings []string `json:"warnings,omitempty"`
+	KeptOwn bool   `json:"kept_own,omitempty"`
+	Sha     string `json:"sha256,omitempty"` // of the file this node has, as applied or published
 	// LastError is the last failure to read the file or to reach Redis
 	// for it ("" after a successful look).
 	LastError string `json:"last_error,omitempty"`
@@ -147,7 +143,7 @@ func (c *configSync) get() ConfigStatus {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.status
-	s.Problems, s.Warnings = slices.Clone(s.Problems), slices.Clone(s.Warnings)
+	s.Problems = slices.Clone(s.Problems)
 	return s
 }
 
@@ -234,10 +230,8 @@ func (c *configSync) reconcile(ctx context.Context) error {
 		return err
 	}
 	lsha := sha(local)
-	warn := c.file.Warnings(local)
 	c.mu.Lock()
 	st := c.status
-	c.status.Warnings = warn
 	c.mu.Unlock()
 
 	rctx, cancel := context.WithTimeout(ctx, 2*Timeout)
@@ -283,7 +277,6 @@ func (c *configSync) reconcile(ctx context.Context) error {
 	if now, err := c.file.Read(); err == nil {
 		next.Sha = sha(now)
 	}
-	next.Warnings = c.file.Warnings(text)
 	c.save(next)
 	ev := c.n.log.Info()
 	if ownChanged {
@@ -310,7 +303,7 @@ func (c *configSync) publish(ctx context.Context, expect, floor int64, local []b
 		c.poke() // another node published first: look again, its text wins
 		return nil
 	}
-	c.save(ConfigStatus{Seq: seq, From: c.n.opts.Node, At: now, State: ConfigPublished, Sha: lsha, Warnings: c.file.Warnings(local)})
+	c.save(ConfigStatus{Seq: seq, From: c.n.opts.Node, At: now, State: ConfigPublished, Sha: lsha})
 	c.n.log.Info().Int64("seq", seq).Msg("cluster: this node's hearth.yaml is now the shared one")
 	return c.n.rdb.Publish(ctx, changesChannel, configKind+" "+c.n.opts.Node+" "+c.n.instance).Err()
 }
@@ -318,9 +311,6 @@ func (c *configSync) publish(ctx context.Context, expect, floor int64, local []b
 // refuse records a configuration this node cannot take, and says so once.
 func (c *configSync) refuse(st ConfigStatus, lsha string, problems []string) error {
 	st.State, st.Refused, st.Problems, st.Sha = ConfigRefused, true, problems, lsha
-	c.mu.Lock()
-	st.Warnings = c.status.Warnings
-	c.mu.Unlock()
 	c.save(st)
 	c.n.log.Error().Int64("seq", st.Seq).Str("from", st.From).Strs("problems", problems).
 		Msg("cluster: the shared hearth.yaml cannot be taken here: this node keeps its last good configuration and file")

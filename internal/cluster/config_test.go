@@ -45,13 +45,6 @@ func (f *memFile) Take(text []byte) error {
 	return nil
 }
 
-func (f *memFile) Warnings(text []byte) []string {
-	if bytes.Contains(text, []byte("node:")) {
-		return []string{"the shared file sets state.node"}
-	}
-	return nil
-}
-
 // edit changes the file by hand (or from the dashboard).
 func (f *memFile) edit(text string) {
 	f.mu.Lock()
@@ -148,7 +141,7 @@ func TestConfigSharedAndRefused(t *testing.T) {
 	a.ConfigChanged()
 	waitConfig(t, 3*time.Second, "A's next good edit on B", b, fb, hasText("v4\nnode: x\n"))
 	st = *b.Status().Config
-	if st.Refused || st.State != ConfigApplied || st.Seq != 4 || len(st.Warnings) != 1 {
+	if st.Refused || st.State != ConfigApplied || st.Seq != 4 {
 		t.Errorf("B after a good edit: %+v", st)
 	}
 }

@@ -59,7 +59,6 @@ type Doctor struct {
 	probe     time.Duration                    // per query to whatever holds a listen port
 	slow      time.Duration                    // an upstream slower than this is a warning
 
-	src      config.Source // where the configuration's values came from (checkConfig)
 	check    string        // the check running, for its findings
 	findings []Finding     // so far
 	each     func(Finding) // told of each finding as it is made; may be nil
@@ -154,7 +153,6 @@ func (d *Doctor) checkConfig(opts config.LoadOptions) *config.Config {
 		d.report(f)
 		return nil
 	}
-	d.src = src
 	f := Finding{Status: OK, Text: "config: loaded from " + src.String()}
 	if src.File == "" {
 		f.Notes = append(f.Notes, "no hearth.yaml was found: Hearth runs on its built-in defaults (`hearth config default` prints them)")

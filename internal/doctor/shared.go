@@ -64,8 +64,4 @@ func (d *Doctor) checkSharedConfig(cfg *config.Config) {
 	case st.Seq > 0:
 		d.report(Finding{Status: OK, Text: fmt.Sprintf("shared hearth.yaml: version %d (%s, from %s)", st.Seq, st.State, st.From)})
 	}
-	if w := d.src.Where("state.node"); w != "" && !strings.HasPrefix(w, "env ") && !strings.HasPrefix(w, "flag ") {
-		d.report(Finding{Status: Warn, Text: "shared hearth.yaml sets state.node (" + w + "): the file is shared, so every node would take this name",
-			Fix: "remove state.node from hearth.yaml and give each node its name with HEARTH_STATE_NODE (docs/two-nodes.md)"})
-	}
 }
