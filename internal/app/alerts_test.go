@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -41,25 +40,15 @@ func askFrom(t *testing.T, from, addr, name string) int {
 // time, is told of at once; a batch still counting at shutdown goes
 // out after the next start.
 func TestAlertsFromRealQueries(t *testing.T) {
-	got := make(chan alerts.Alert, 10)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		var a alerts.Alert
-		if err := json.Unmarshal(b, &a); err != nil {
-			t.Errorf("webhook body %q: %v", b, err)
-		}
-		got <- a
-	}))
-	defer hook.Close()
+	hookURL, got := webhookReceiver(t)
 	up := upstreamAnswering(t, "192.0.2.1")
 	dir := t.TempDir()
-	yaml := "listen: [\"127.0.0.1:0\"]\nallow_clients: [127.0.0.0/8]\nstate_dir: " + filepath.Join(dir, "state") + "\n" +
-		"timezone: Europe/London\nupstreams:\n  servers: [\"udp://" + up.Addr + "\"]\n  strategy: ordered\n  timeout: 1s\n" +
+	yaml := testHead(dir, up.Addr) +
 		"devices:\n  - {name: alex-tablet, ip: [127.0.0.2], group: kids}\n  - {name: sam-phone, ip: [127.0.0.4], group: teens}\n" +
 		"groups:\n  kids:\n    rules:\n      - {block: [random-video-chat]}\n    bypass_protection: true\n" +
 		"  teens:\n    bedtime: [\"daily 21:00-07:00\"]\n" +
 		"journal: {enabled: false}\nweb: {enabled: false}\n" +
-		"alerts:\n  webhook: {url: \"" + hook.URL + "/api/webhook/hearth\"}\n  dashboard: http://hearth.lan:8080\n"
+		"alerts:\n  webhook: {url: \"" + hookURL + "\"}\n  dashboard: http://hearth.lan:8080\n"
 	cfg := loadYAML(t, dir, yaml)
 	ranBefore(t, filepath.Join(dir, "state"))
 	london, _ := time.LoadLocation("Europe/London")

@@ -2,18 +2,12 @@ package app
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"github.com/hearth-dns/hearth/alerts"
 	"github.com/hearth-dns/hearth/internal/clock/clocktest"
 )
 
@@ -23,27 +17,17 @@ import (
 // (the person beats the group); a device of another group keeps the
 // household's events.
 func TestAlertsPerPersonAndGroup(t *testing.T) {
-	got := make(chan alerts.Alert, 10)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		var a alerts.Alert
-		if err := json.Unmarshal(b, &a); err != nil {
-			t.Errorf("webhook body %q: %v", b, err)
-		}
-		got <- a
-	}))
-	defer hook.Close()
+	hookURL, got := webhookReceiver(t)
 	up := upstreamAnswering(t, "192.0.2.1")
 	dir := t.TempDir()
-	yaml := "listen: [\"127.0.0.1:0\"]\nallow_clients: [127.0.0.0/8]\nstate_dir: " + filepath.Join(dir, "state") + "\n" +
-		"timezone: Europe/London\nupstreams:\n  servers: [\"udp://" + up.Addr + "\"]\n  strategy: ordered\n  timeout: 1s\n" +
+	yaml := testHead(dir, up.Addr) +
 		"devices:\n  - {name: alex-tablet, ip: [127.0.0.2]}\n  - {name: alex-phone, ip: [127.0.0.5]}\n" +
 		"  - {name: mia-tablet, ip: [127.0.0.6], group: kids}\n  - {name: dad-laptop, ip: [127.0.0.7]}\n" +
 		"people:\n  - {name: alex, devices: [alex-tablet, alex-phone], group: kids}\n" +
 		"groups:\n  kids:\n    rules:\n      - {block: [random-video-chat, gaming]}\n    bypass_protection: true\n" +
 		"  default:\n    rules:\n      - {block: [gaming]}\n    bypass_protection: true\n" +
 		"journal: {enabled: false}\nweb: {enabled: false}\n" +
-		"alerts:\n  webhook: {url: \"" + hook.URL + "/hook\"}\n" +
+		"alerts:\n  webhook: {url: \"" + hookURL + "\"}\n" +
 		"  for:\n    kids: {blocked: [random-video-chat, gaming]}\n    alex: {bypass: false}\n"
 	cfg := loadYAML(t, dir, yaml)
 	london, _ := time.LoadLocation("Europe/London")

@@ -33,6 +33,14 @@ func webhookReceiver(t *testing.T) (string, chan alerts.Alert) {
 	return hook.URL + "/api/webhook/hearth", got
 }
 
+// testHead is the start of the alert and budget tests' hearth.yaml: DNS on
+// a free loopback port for loopback devices, the state in dir/state, the
+// household in London, the upstream up.
+func testHead(dir, up string) string {
+	return "listen: [\"127.0.0.1:0\"]\nallow_clients: [127.0.0.0/8]\nstate_dir: " + filepath.Join(dir, "state") + "\n" +
+		"timezone: Europe/London\nupstreams:\n  servers: [\"udp://" + up + "\"]\n  strategy: ordered\n  timeout: 1s\n"
+}
+
 // startAt loads yaml (written to dir) and starts Hearth on clk.
 func startAt(t *testing.T, dir, yaml string, clk *clocktest.Fake) *Hearth {
 	t.Helper()
@@ -62,8 +70,7 @@ func TestBudgetAlertsFromRealQueries(t *testing.T) {
 	url, got := webhookReceiver(t)
 	up := upstreamAnswering(t, "192.0.2.1")
 	dir := t.TempDir()
-	yaml := "listen: [\"127.0.0.1:0\"]\nallow_clients: [127.0.0.0/8]\nstate_dir: " + filepath.Join(dir, "state") + "\n" +
-		"timezone: Europe/London\nupstreams:\n  servers: [\"udp://" + up.Addr + "\"]\n  strategy: ordered\n  timeout: 1s\n" +
+	yaml := testHead(dir, up.Addr) +
 		"people:\n  - {name: alex, devices: [alex-tablet], group: kids}\n" +
 		"devices:\n  - {name: alex-tablet, ip: [127.0.0.2]}\n" +
 		"groups:\n  kids:\n    budgets:\n      - {what: [gaming], daily: 12m}\n" +

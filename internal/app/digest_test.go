@@ -98,8 +98,7 @@ func TestWeeklyDigest(t *testing.T) {
 	smtpAddr, mails := mailReceiver(t)
 	up := upstreamAnswering(t, "192.0.2.1")
 	dir := t.TempDir()
-	yaml := "listen: [\"127.0.0.1:0\"]\nallow_clients: [127.0.0.0/8]\nstate_dir: " + filepath.Join(dir, "state") + "\n" +
-		"timezone: Europe/London\nupstreams:\n  servers: [\"udp://" + up.Addr + "\"]\n  strategy: ordered\n  timeout: 1s\n" +
+	yaml := testHead(dir, up.Addr) +
 		"devices:\n  - {name: alex-tablet, ip: [127.0.0.2], group: kids}\n" +
 		"groups:\n  kids:\n    rules:\n      - {block: [random-video-chat]}\n" +
 		"journal: {enabled: true, flush_interval: 100ms}\nweb: {enabled: false}\n" +

@@ -35,8 +35,7 @@ func TestNewDevicesFreshInstallAndNeighbours(t *testing.T) {
 		}
 	}
 	write(table)
-	yaml := "listen: [\"127.0.0.1:0\"]\nallow_clients: [127.0.0.0/8]\nstate_dir: " + filepath.Join(dir, "state") + "\n" +
-		"timezone: Europe/London\nupstreams:\n  servers: [\"udp://" + up.Addr + "\"]\n  strategy: ordered\n  timeout: 1s\n" +
+	yaml := testHead(dir, up.Addr) +
 		"devices:\n  - {name: alex-tablet, ip: [127.0.0.2]}\n" +
 		"journal: {enabled: false}\nweb: {enabled: false}\n" +
 		"alerts:\n  webhook: {url: \"" + url + "\"}\n  dashboard: http://hearth.lan:8080\n  events: {silent_device: 40m}\n"

@@ -94,8 +94,7 @@ func TestSilentDeviceFromRealQueries(t *testing.T) {
 	if err := os.WriteFile(fixture, []byte("127.0.0.2 dev lo lladdr aa:bb:cc:dd:ee:02 REACHABLE\n127.0.0.4 dev lo lladdr aa:bb:cc:dd:ee:04 STALE\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	yaml := "listen: [\"127.0.0.1:0\"]\nallow_clients: [127.0.0.0/8]\nstate_dir: " + filepath.Join(dir, "state") + "\n" +
-		"timezone: Europe/London\nupstreams:\n  servers: [\"udp://" + up.Addr + "\"]\n  strategy: ordered\n  timeout: 1s\n" +
+	yaml := testHead(dir, up.Addr) +
 		"devices:\n  - {name: alex-tablet, ip: [127.0.0.2]}\n  - {name: sam-phone, ip: [127.0.0.4]}\n" +
 		"journal: {enabled: false}\nweb: {enabled: false}\n" +
 		"alerts:\n  webhook: {url: \"" + url + "\"}\n  dashboard: http://hearth.lan:8080\n  events: {silent_device: 40m}\n"
