@@ -32,14 +32,10 @@ func encryptedYAML(t *testing.T, dir, upstream, tlsSection string) *config.Confi
 	return cfg
 }
 
-// TestEncryptedServe: `hearth serve`'s start with encrypted listeners from a
-// hearth.yaml; the kid's tablet, named in its TLS server name, is blocked
-// and the parent's phone is not, both from 127.0.0.1. A reload whose
-// certificate cannot be read is refused whole and the old one stays.
-func TestEncryptedServe(t *testing.T) {
-	dir := t.TempDir()
-	up := upstreamAnswering(t, "192.0.2.1")
-	cfg := encryptedYAML(t, dir, up.Addr, "tls: {self_signed: true, names: [dns.home.arpa]}\n")
+// startEncrypted starts Hearth on cfg (with its own local CA) and returns
+// it, a pool trusting that CA, and its DNS-over-TLS address.
+func startEncrypted(t *testing.T, cfg *config.Config) (*Hearth, *x509.CertPool, string) {
+	t.Helper()
 	h, err := Start(context.Background(), cfg, Options{Logger: zerolog.Nop(), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +48,18 @@ func TestEncryptedServe(t *testing.T) {
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(caPEM)
 	dot := h.srv.EncryptedAddrs(resolver.ProtoDoT)[0].String()
+	return h, roots, dot
+}
+
+// TestEncryptedServe: `hearth serve`'s start with encrypted listeners from a
+// hearth.yaml; the kid's tablet, named in its TLS server name, is blocked
+// and the parent's phone is not, both from 127.0.0.1. A reload whose
+// certificate cannot be read is refused whole and the old one stays.
+func TestEncryptedServe(t *testing.T) {
+	dir := t.TempDir()
+	up := upstreamAnswering(t, "192.0.2.1")
+	cfg := encryptedYAML(t, dir, up.Addr, "tls: {self_signed: true, names: [dns.home.arpa]}\n")
+	h, roots, dot := startEncrypted(t, cfg)
 	askAs := func(device string) string {
 		t.Helper()
 		c := &dns.Client{Net: "tcp-tls", Timeout: 3 * time.Second, TLSConfig: &tls.Config{ServerName: device + ".dns.home.arpa", RootCAs: roots}}

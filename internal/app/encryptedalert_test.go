@@ -1,18 +1,13 @@
 package app
 
 import (
-	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
-	"github.com/rs/zerolog"
 
 	"github.com/hearth-dns/hearth/alerts"
-	"github.com/hearth-dns/hearth/internal/tlscert"
-	"github.com/hearth-dns/hearth/resolver"
 )
 
 // TestUnknownDeviceIDAlerts: a device asking over DNS-over-TLS with an ID
@@ -24,18 +19,7 @@ func TestUnknownDeviceIDAlerts(t *testing.T) {
 	up := upstreamAnswering(t, "192.0.2.1")
 	cfg := encryptedYAML(t, dir, up.Addr, "tls: {self_signed: true, names: [dns.home.arpa]}\nalerts:\n  webhook: {url: \""+url+"\"}\n")
 	ranBefore(t, cfg.StateDirectory())
-	h, err := Start(context.Background(), cfg, Options{Logger: zerolog.Nop(), Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = h.Shutdown(context.Background()) })
-	caPEM, err := tlscert.CACertPEM(cfg.StateDirectory())
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(caPEM)
-	dot := h.srv.EncryptedAddrs(resolver.ProtoDoT)[0].String()
+	_, roots, dot := startEncrypted(t, cfg)
 	askAs := func(device string) {
 		t.Helper()
 		c := &dns.Client{Net: "tcp-tls", Timeout: 3 * time.Second, TLSConfig: &tls.Config{ServerName: device + ".dns.home.arpa", RootCAs: roots}}
