@@ -8,13 +8,16 @@
 #   ready   seconds from exec to the "hearth started" log line (lists compiled,
 #           listening);
 #   idle    VmRSS (with its RssAnon and RssFile parts) and VmHWM from /proc
-#           one second after ready;
+#           IDLE seconds after ready (default 3: Hearth drops the code pages
+#           its start-up touched 2 s after start, and every minute after;
+#           IDLE=130 shows the idle state after the first minutes' work and
+#           the collector's first forced cycle);
 #   load    VmRSS and VmHWM after DUR seconds (default 2) of dnsperf with
 #           10,000 allowed names and then DUR seconds with 10,000 listed names;
 # and, for the last round of each mode, a heap profile summary (go tool pprof
 # -top -inuse_space of the live heap, through HEARTHHEAPPROFILE and SIGUSR1).
 #
-# Settings (environment): ROUNDS, DUR, QPS (dnsperf -Q, default 20000),
+# Settings (environment): ROUNDS, IDLE, DUR, QPS (dnsperf -Q, default 20000),
 # HEARTH_SHARED_TESTDATA (the directory with blocklists/large-merged-union...;
 # default ../shared/testdata beside the repository), BENCH_DATA (the output of
 # ../shared/bench/gen, for q-allowed.txt; default /tmp/bench-data), CPUS
@@ -30,7 +33,7 @@ shared=${HEARTH_SHARED_TESTDATA:-$repo/../shared/testdata}
 big=$shared/blocklists/large-merged-union.domains.txt.gz
 [ -f "$big" ] || { echo "no union at $big: set HEARTH_SHARED_TESTDATA"; exit 2; }
 bench=${BENCH_DATA:-/tmp/bench-data}
-ROUNDS=${ROUNDS:-3}; DUR=${DUR:-2}; QPS=${QPS:-20000}; CPUS=${CPUS:-1}
+ROUNDS=${ROUNDS:-3}; IDLE=${IDLE:-3}; DUR=${DUR:-2}; QPS=${QPS:-20000}; CPUS=${CPUS:-1}
 need_dnsperf
 build
 # HEARTH_BIN: measure that binary instead (say, a build of an earlier commit).
@@ -121,12 +124,12 @@ for round in $(seq "$ROUNDS"); do
     for _ in $(seq 1000); do grep -q '"hearth started"' "$log" && break; sleep 0.005; done
     t1=$(date +%s%N)
     grep -q '"hearth started"' "$log" || { cat "$log"; exit 1; }
-    sleep 1
+    sleep "$IDLE"
     idle=$(mem "$hpid")
     taskset -c "$other" dnsperf -s 127.0.0.1 -p "$port" -d "$work/q-allowed.txt" -l "$DUR" -Q "$QPS" -c 4 >/dev/null 2>&1 || true
     taskset -c "$other" dnsperf -s 127.0.0.1 -p "$port" -d "$work/q-listed.txt" -l "$DUR" -Q "$QPS" -c 4 >/dev/null 2>&1 || true
-    printf '%-6s round %d: ready %s s; idle %s; after load %s\n' "$mode" "$round" \
-      "$(awk -v d=$((t1 - t0)) 'BEGIN{printf "%.3f", d/1e9}')" "$idle" "$(mem "$hpid")"
+    printf '%-6s round %d: ready %s s; idle (%s s) %s; after load %s\n' "$mode" "$round" \
+      "$(awk -v d=$((t1 - t0)) 'BEGIN{printf "%.3f", d/1e9}')" "$IDLE" "$idle" "$(mem "$hpid")"
     if [ "$round" = "$ROUNDS" ]; then
       kill -USR1 "$hpid"; sleep 0.5
       echo "-- live heap ($mode), top 8:"

@@ -162,6 +162,7 @@ func Start(_ context.Context, cfg *config.Config, opts Options) (*Hearth, error)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stopEngine, h.engineDone = cancel, make(chan struct{})
 	go h.watchUnwell(ctx, cfg.StateDirectory()) // ends with the engine
+	go trimCode(ctx)                            // likewise
 	go func() {
 		defer close(h.engineDone)
 		logged := map[string]time.Time{} // a problem is logged hourly, not every refresh
