@@ -15,7 +15,7 @@ import (
 // to a device once per client address (or per MAC address a trusted router
 // sent), and the result cached (identity.Cache) until the configuration, the
 // lists or the neighbour table change; the hot path reads no file and, for a
-// known client, takes only a read lock. Identifying records the sighting in
+// known client, takes no lock. Identifying records the sighting in
 // the registry of devices seen; deciding records nothing.
 
 // ident is what the cache keeps per client.
@@ -55,7 +55,7 @@ func (w *Who) group(b *bound) *group {
 
 // Identify finds the device behind a query and records the sighting in the
 // registry of devices seen (last-seen at most once a second). For a client
-// already cached it takes a read lock and allocates nothing.
+// already cached it takes no lock and allocates nothing.
 func (e *Engine) Identify(client *identity.ClientInfo, now time.Time) Who {
 	b := e.cur.Load()
 	if client.DeviceID != "" {
