@@ -164,14 +164,15 @@ func totalQueries(rows []Row) int64 {
 // enqueue queues e like Record, but when the queue is full has the writer
 // take it (and commit) instead of dropping e.
 func (j *Journal) enqueue(e Event) {
+	l := j.laneOf(e.Queue)
 	for {
-		j.qmu.Lock()
-		if len(j.qbuf) < j.cfg.Queue {
-			j.qbuf = append(j.qbuf, e)
-			j.qmu.Unlock()
+		l.mu.Lock()
+		if len(l.buf) < j.cfg.Queue {
+			l.buf = append(l.buf, e)
+			l.mu.Unlock()
 			return
 		}
-		j.qmu.Unlock()
+		l.mu.Unlock()
 		j.sync()
 	}
 }

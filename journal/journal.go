@@ -34,6 +34,11 @@ type Event struct {
 	Rule     string // config key of the deciding rule
 	Window   string
 	Response string // how it was answered: "nxdomain", "null_ip", "refused", "address"
+	// Queue is which of Record's queues takes it, not a fact of the
+	// lookup: 0 the shared one, n > 0 the queue of UDP worker n (spread
+	// over one queue per core), so that workers on different cores do not
+	// wait for one another's lock.
+	Queue int
 }
 
 // Actions the journal records.

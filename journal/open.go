@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,16 +71,15 @@ type Journal struct {
 	clock    clock.Clock
 	path     string
 
-	// The queue: Record appends under qmu, the writer takes the whole
-	// slice every drainEvery. It grows to what the load needs, at most
-	// cfg.Queue lookups.
-	qmu         sync.Mutex
-	qbuf        []Event
-	names       map[string]string // Record's copies of the names of the minute namesMinute
-	namesMinute int64
-	ctl         chan func() // runs on the writer goroutine (tests)
-	stop        chan struct{}
-	done        chan struct{}
+	// The queues (lanes): Record appends to one, the writer takes each
+	// whole every drainEvery. Each grows to what the load needs, at most
+	// cfg.Queue lookups. lanes[0] takes the lookups with Event.Queue 0,
+	// the others those of the UDP workers (Event.Queue n), so the cores
+	// answering DNS do not share a lock.
+	lanes []*lane
+	ctl   chan func() // runs on the writer goroutine (tests)
+	stop  chan struct{}
+	done  chan struct{}
 
 	closing  atomic.Bool
 	stopOnce sync.Once
@@ -101,7 +101,6 @@ type Journal struct {
 	pending    map[key]*vals // the rows of the open minute(s), written or not
 	batch      map[key]*vals // the rows a flush writes (reused)
 	flood      *floodGuard   // nil: no budget
-	spare      []Event       // the queue buffer the writer last emptied, given back at the next drain
 	dropsSeen  uint64        // the part of dropped already stored
 	lostWarned bool          // the memory bound's warning was given
 	walStuck   bool          // the last prune could not empty the WAL
@@ -140,8 +139,7 @@ func Open(cfg Config, opts Options) *Journal {
 		events:  opts.Logger,
 		clock:   opts.Clock,
 		path:    where(cfg, opts.Dir),
-		qbuf:    make([]Event, 0, initialQueue),
-		names:   make(map[string]string),
+		lanes:   newLanes(runtime.GOMAXPROCS(0)),
 		batch:   make(map[key]*vals),
 		ctl:     make(chan func()),
 		stop:    make(chan struct{}),
@@ -160,8 +158,9 @@ func Open(cfg Config, opts Options) *Journal {
 	return j
 }
 
-// Record queues e for the writer without waiting: when the queue is full e
-// is counted as dropped. Record keeps no string of e that could be a view of
+// Record queues e for the writer without waiting, on the queue e.Queue
+// names: when that queue is full (Config.Queue lookups) e is counted as
+// dropped. Record keeps no string of e that could be a view of
 // the caller's reused buffer: e.Name is copied the first time it is seen in
 // the current minute (later lookups of it use that copy: no allocation).
 // The other strings (Device, Group, Category, Service, List, Rule, Window,
@@ -182,62 +181,107 @@ func (j *Journal) Record(e Event) {
 	if e.Time.IsZero() {
 		e.Time = j.clock.Now()
 	}
+	l := j.laneOf(e.Queue)
 	m := minuteOf(e.Time)
-	j.qmu.Lock()
-	if len(j.qbuf) < j.cfg.Queue {
-		e.Name = j.intern(e.Name, m)
-		j.qbuf = append(j.qbuf, e)
-		j.qmu.Unlock()
+	l.mu.Lock()
+	if len(l.buf) < j.cfg.Queue {
+		if l.buf == nil {
+			l.buf = make([]Event, 0, initialQueue)
+		}
+		e.Name = l.intern(e.Name, m)
+		l.buf = append(l.buf, e)
+		l.mu.Unlock()
 		return
 	}
-	j.qmu.Unlock()
+	l.mu.Unlock()
 	j.dropped.Add(1)
+}
+
+// lane is one of the journal's queues, on cache lines of its own.
+type lane struct {
+	_           [64]byte
+	mu          sync.Mutex
+	buf         []Event
+	names       map[string]string // copies of the names of the minute namesMinute
+	namesMinute int64
+	spare       []Event // writer goroutine only: the buffer it last emptied, given back at the next drain
+	_           [64]byte
+}
+
+// maxLanes bounds the UDP workers' lanes (Hearth runs one worker per core
+// and listen address).
+const maxLanes = 16
+
+// newLanes returns the shared lane and one per core, up to maxLanes. A
+// lane's buffer and names are made at its first lookup.
+func newLanes(cores int) []*lane {
+	ls := make([]*lane, 1+min(max(cores, 1), maxLanes))
+	for i := range ls {
+		ls[i] = &lane{}
+	}
+	return ls
+}
+
+// laneOf is the lane of Event.Queue q: 0 the shared one, the others spread
+// over the workers' lanes.
+func (j *Journal) laneOf(q int) *lane {
+	if q <= 0 {
+		return j.lanes[0]
+	}
+	return j.lanes[1+(q-1)%(len(j.lanes)-1)]
 }
 
 // internNames bounds the names remembered for Record within a minute; past
 // it they are forgotten (and copied again when seen again).
 const internNames = 1 << 15
 
-// intern gives Record's own copy of name, made the first time it is seen in
-// minute m (or since the table was last full). Under qmu.
-func (j *Journal) intern(name string, m int64) string {
-	if m > j.namesMinute || len(j.names) >= internNames {
-		j.namesMinute = max(m, j.namesMinute)
-		if len(j.names) > floodShrink {
-			j.names = make(map[string]string)
+// intern gives the lane's own copy of name, made the first time it is seen
+// in minute m (or since the table was last full). Under l.mu.
+func (l *lane) intern(name string, m int64) string {
+	if l.names == nil {
+		l.names = make(map[string]string)
+	}
+	if m > l.namesMinute || len(l.names) >= internNames {
+		l.namesMinute = max(m, l.namesMinute)
+		if len(l.names) > floodShrink {
+			l.names = make(map[string]string)
 		} else {
-			clear(j.names)
+			clear(l.names)
 		}
 	}
-	if s, ok := j.names[name]; ok {
+	if s, ok := l.names[name]; ok {
 		return s
 	}
 	s := strings.Clone(name)
-	j.names[s] = s
+	l.names[s] = s
 	return s
 }
 
-// initialQueue is the queue's first capacity: it grows (up to Config.Queue)
+// initialQueue is a lane's first capacity: it grows (up to Config.Queue)
 // only as far as the load needs, so an idle Hearth does not hold a queue
 // sized for a flood.
 const initialQueue = 256
 
-// takeQueue hands the writer what is queued, giving back the buffer it
+// take hands the writer what is queued in l, giving back the buffer it
 // finished with (its capacity is kept, so a steady load does not allocate).
-func (j *Journal) takeQueue(done []Event) []Event {
+func (l *lane) take(done []Event) []Event {
 	clear(done) // drop the strings it held
-	j.qmu.Lock()
-	batch := j.qbuf
-	j.qbuf = done[:0]
-	j.qmu.Unlock()
+	l.mu.Lock()
+	batch := l.buf
+	l.buf = done[:0]
+	l.mu.Unlock()
 	return batch
 }
 
 // queued is how many lookups wait for the writer.
 func (j *Journal) queued() int {
-	j.qmu.Lock()
-	defer j.qmu.Unlock()
-	return len(j.qbuf)
+	n := 0
+	for _, l := range j.lanes {
+		l.mu.Lock()
+		n += len(l.buf)
+		l.mu.Unlock()
+	}
+	return n
 }
 
 // Close stops taking lookups, writes everything queued and pending to the

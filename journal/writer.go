@@ -67,14 +67,16 @@ const drainEvery = 10 * time.Millisecond
 // forgetting them all when they pass maxPending, then writes the buffered
 // log lines.
 func (j *Journal) drain() {
-	batch := j.takeQueue(j.spare)
-	for i := range batch {
-		j.add(&batch[i])
-		if len(j.pending) >= maxPending {
-			j.flush(true)
+	for _, l := range j.lanes {
+		batch := l.take(l.spare)
+		for i := range batch {
+			j.add(&batch[i])
+			if len(j.pending) >= maxPending {
+				j.flush(true)
+			}
 		}
+		l.spare = batch
 	}
-	j.spare = batch
 	if j.cfg.LogBlocked {
 		j.logTurn(j.clock.Now(), false) // a flood that stopped is still summed up
 	}

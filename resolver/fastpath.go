@@ -231,6 +231,7 @@ func (wk *udpWorker) parse(r *request, pkt []byte, maxUDP int) (qEnd int, ok boo
 	r.maxTTL = math.MaxUint32
 	r.limit = dns.MinMsgSize
 	r.tcp = false
+	r.queue = wk.queue
 	if binary.BigEndian.Uint16(pkt[10:]) == 1 {
 		// OPT: root name, type 41, class = UDP size, TTL = extended
 		// rcode, version, DO and Z; no options.

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -296,10 +297,12 @@ func BenchmarkUDPWorkerParallel(b *testing.B) {
 		return s
 	}
 	run := func(b *testing.B, s *Server, pkts [][]byte) {
+		var workers atomic.Int64
 		b.ReportAllocs()
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			wk, _ := testWorker(s)
+			wk.queue = int(workers.Add(1)) // as udpServer.read numbers them
 			i := 0
 			for pb.Next() {
 				wk.handle(pkts[i%names], benchClient, nil)

@@ -46,6 +46,7 @@ type request struct {
 	limit         int    // largest response the client can take
 	tcp           bool
 	maxTTL        uint32 // TTLs given are capped to this (the policy's next change)
+	queue         int    // the journal's queue for it (journal.Event.Queue): the UDP worker's, else 0
 }
 
 // ServeDNS is the one place where miekg/dns's context-free handler meets the
@@ -285,7 +286,7 @@ func (s *Server) record(r *request, lname string, d *policy.Decision, now time.T
 	}
 	e := journal.Event{
 		Time: now, Device: d.Device, Group: d.Group, Client: d.Client,
-		Name: name, Qtype: r.qtype,
+		Name: name, Qtype: r.qtype, Queue: r.queue,
 		Action: journal.ActionAllow, Reason: d.Reason, Mode: d.Mode,
 		Category: d.Category, Service: d.Service, List: d.List, Rule: d.Rule, Window: d.Window,
 	}

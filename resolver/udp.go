@@ -46,9 +46,9 @@ func newUDPServer(s *Server, conns []*net.UDPConn) *udpServer {
 }
 
 func (u *udpServer) start() {
-	for _, c := range u.conns {
+	for i, c := range u.conns {
 		u.workers.Add(1)
-		go u.read(c)
+		go u.read(c, i+1)
 	}
 }
 
@@ -71,10 +71,11 @@ func (u *udpServer) shutdown(ctx context.Context) error {
 	return err
 }
 
-// read is one socket's worker.
-func (u *udpServer) read(c *net.UDPConn) {
+// read is one socket's worker, the n-th of its listen address.
+func (u *udpServer) read(c *net.UDPConn, n int) {
 	defer u.workers.Done()
 	wk := newUDPWorker(u, c)
+	wk.queue = n
 	in := make([]byte, udpReadSize)
 	oob := make([]byte, oobSize)
 	for {
@@ -107,6 +108,9 @@ type udpWorker struct {
 	oob  []byte    // the control message of the answer
 	name [256]byte // the question's name in presentation form
 	key  [maxKeyLen]byte
+	// queue is the journal's queue for this worker's lookups
+	// (journal.Event.Queue): workers on different cores do not share one.
+	queue int
 }
 
 func newUDPWorker(u *udpServer, c packetConn) *udpWorker {
