@@ -95,23 +95,9 @@ func TestTwoNodesSharedStateOneJournal(t *testing.T) {
 
 // pausedTries is the blocked tries of the names p*.example.org in the journal.
 func pausedTries(t *testing.T, dsn string) int64 {
-	t.Helper()
-	r, err := journal.OpenReaderFor(journal.Config{Postgres: dsn}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	rows, err := r.Rows(context.Background(), journal.Filter{Device: "kid-tablet", Action: journal.OnlyBlocked})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int64
-	for _, row := range rows {
-		if strings.HasPrefix(row.Name, "p") && strings.HasSuffix(row.Name, ".example.org") {
-			n += row.Attempts
-		}
-	}
-	return n
+	return tabletTries(t, journal.Config{Postgres: dsn}, "", func(name string) bool {
+		return strings.HasPrefix(name, "p") && strings.HasSuffix(name, ".example.org")
+	})
 }
 
 func mustURL(t *testing.T, s string) *url.URL {

@@ -26,9 +26,17 @@ func journalConfig(t *testing.T, dir, listen, upstream string, journalPath ...st
 	return path
 }
 
+// journaledAttempts is kid-tablet's blocked tries in the journal of the
+// state directory dir.
 func journaledAttempts(t *testing.T, dir string) int64 {
+	return tabletTries(t, journal.Config{}, dir, nil)
+}
+
+// tabletTries is kid-tablet's blocked tries in the journal cfg and dir
+// name (SQLite or PostgreSQL), of the names keep accepts (nil: all).
+func tabletTries(t *testing.T, cfg journal.Config, dir string, keep func(name string) bool) int64 {
 	t.Helper()
-	r, err := journal.OpenReader(filepath.Join(dir, journal.FileName))
+	r, err := journal.OpenReaderFor(cfg, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +47,9 @@ func journaledAttempts(t *testing.T, dir string) int64 {
 	}
 	var n int64
 	for _, row := range rows {
-		n += row.Attempts
+		if keep == nil || keep(row.Name) {
+			n += row.Attempts
+		}
 	}
 	return n
 }
