@@ -30,6 +30,16 @@ type testNode struct {
 	changed chan struct{} // signalled (never blocking) on every OnChange
 }
 
+// connectedPair starts nodes a and b on url and waits until both are
+// connected.
+func connectedPair(t *testing.T, a, b, url string) (*testNode, *testNode) {
+	t.Helper()
+	na, nb := startNode(t, a, url, t.TempDir()), startNode(t, b, url, t.TempDir())
+	na.waitStatus(t, 5*time.Second, "A connected", func(s Status) bool { return s.Connected })
+	nb.waitStatus(t, 5*time.Second, "B connected", func(s Status) bool { return s.Connected })
+	return na, nb
+}
+
 func startNode(t *testing.T, name, url, dir string) *testNode {
 	t.Helper()
 	ov, err := state.OpenOverrides(filepath.Join(dir, state.OverridesFile), nil)
@@ -119,10 +129,7 @@ func pause(t *testing.T, tn *testNode, group string) state.Override {
 // a second; cancelled on B, it is gone from A; both see each other.
 func TestPauseReachesOtherNode(t *testing.T) {
 	srv := redistest.Start(t)
-	a := startNode(t, "pi-kitchen", srv.URL(0), t.TempDir())
-	b := startNode(t, "pi-attic", srv.URL(0), t.TempDir())
-	a.waitStatus(t, 5*time.Second, "A connected", func(s Status) bool { return s.Connected })
-	b.waitStatus(t, 5*time.Second, "B connected", func(s Status) bool { return s.Connected })
+	a, b := connectedPair(t, "pi-kitchen", "pi-attic", srv.URL(0))
 
 	p := pause(t, a, "kids")
 	b.waitFor(t, time.Second, "pause from A on B", has(p.ID))
@@ -158,10 +165,7 @@ func TestPauseReachesOtherNode(t *testing.T) {
 // a second; removed on B, it is gone from A.
 func TestDeviceNameReachesOtherNode(t *testing.T) {
 	srv := redistest.Start(t)
-	a := startNode(t, "a", srv.URL(2), t.TempDir())
-	b := startNode(t, "b", srv.URL(2), t.TempDir())
-	a.waitStatus(t, 5*time.Second, "A connected", func(s Status) bool { return s.Connected })
-	b.waitStatus(t, 5*time.Second, "B connected", func(s Status) bool { return s.Connected })
+	a, b := connectedPair(t, "a", "b", srv.URL(2))
 	tv := state.Assignment{Key: "mac:3c:22:fb:12:34:56", Name: "Living room TV", Group: "kids", By: "dashboard", At: time.Now().UTC().Round(0)}
 	if err := a.named.Set(tv); err != nil {
 		t.Fatal(err)
@@ -244,10 +248,7 @@ func TestDevicesSeenMerged(t *testing.T) {
 // lost its data: the nodes write their state back, the cancel wins).
 func TestOutage(t *testing.T) {
 	srv := redistest.Start(t)
-	a := startNode(t, "a", srv.URL(0), t.TempDir())
-	b := startNode(t, "b", srv.URL(0), t.TempDir())
-	a.waitStatus(t, 5*time.Second, "A connected", func(s Status) bool { return s.Connected })
-	b.waitStatus(t, 5*time.Second, "B connected", func(s Status) bool { return s.Connected })
+	a, b := connectedPair(t, "a", "b", srv.URL(0))
 	p1, p0 := pause(t, a, "kids"), pause(t, a, "teens")
 	b.waitFor(t, time.Second, "pauses on B", func(l []state.Override) bool { return has(p1.ID)(l) && has(p0.ID)(l) })
 

@@ -24,10 +24,7 @@ func TestPropagationLatency(t *testing.T) {
 		changes = v
 	}
 	srv := redistest.Start(t)
-	a := startNode(t, "a", srv.URL(3), t.TempDir())
-	b := startNode(t, "b", srv.URL(3), t.TempDir())
-	a.waitStatus(t, 5*time.Second, "A connected", func(s Status) bool { return s.Connected })
-	b.waitStatus(t, 5*time.Second, "B connected", func(s Status) bool { return s.Connected })
+	a, b := connectedPair(t, "a", "b", srv.URL(3))
 	took := make([]time.Duration, 0, 2*changes)
 	for range changes {
 		begun := time.Now()
