@@ -64,25 +64,10 @@ rport=$(freeport)
 for _ in $(seq 100); do grep -q "Ready to accept" "$work/redis.log" && break; sleep 0.1; done
 grep -q "Ready to accept" "$work/redis.log" || { echo "redis-server did not start:"; cat "$work/redis.log"; exit 1; }
 
-# yaml NAME PORT [EXTRA]: the bench configuration (as loadmix.sh's "on") for node NAME on PORT.
+# yaml NAME PORT [EXTRA]: the bench configuration (loadmix.sh's "on") for node NAME on PORT.
 yaml() {
   rm -rf "$work/state-$1"; mkdir -p "$work/state-$1"
-  cat > "$work/$1.yaml" <<YAML
-listen: ["127.0.0.1:$2"]
-state_dir: "$work/state-$1"
-web: {listen: "127.0.0.1:0"}
-upstreams: {servers: ["udp://127.0.0.1:$uport"]}
-identify: {neighbours: false}
-rate_limit: {qps: 0}
-timezone: Europe/London
-lists:
-  sources:
-    - {name: mix-1m, category: ads, file: "$data/blocklist-1m.domains"}
-blocking: {block: [ads]}
-journal: {enabled: true}
-log: {level: info, format: json}
-${3:-}
-YAML
+  mix_yaml "$2" "$work/state-$1" "$uport" "$data/blocklist-1m.domains" true "${3:-}" > "$work/$1.yaml"
 }
 shared() { echo "state: {redis: \"redis://127.0.0.1:$rport/0\", node: $1}"; }
 

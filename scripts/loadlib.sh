@@ -1,4 +1,4 @@
-# loadlib.sh: what flood.sh, cachebytes.sh and soak.sh share (sourced, not run).
+# loadlib.sh: what the load scripts (flood.sh, cachebytes.sh, soak.sh, loadmix.sh, ...) share (sourced, not run).
 # Builds Hearth and scripts/responder (the local upstream) into a temporary
 # directory, starts them on loopback, and stops only the processes it started.
 # shellcheck shell=bash
@@ -45,6 +45,28 @@ log: {level: info, format: json}
 ${4:-}
 YAML
   echo "$f"
+}
+
+# mix_yaml PORT STATE UPSTREAMPORT LIST JOURNAL [EXTRA YAML]: the harness mix's configuration
+# (issue 15: the list in category ads blocked for every device, the dashboard on, no rate limit since
+# dnsperf is one client, the journal on or off), on standard output.
+mix_yaml() {
+  cat <<YAML
+listen: ["127.0.0.1:$1"]
+state_dir: "$2"
+web: {listen: "127.0.0.1:0"}
+upstreams: {servers: ["udp://127.0.0.1:$3"]}
+identify: {neighbours: false}
+rate_limit: {qps: 0}
+timezone: Europe/London
+lists:
+  sources:
+    - {name: mix-1m, category: ads, file: "$4"}
+blocking: {block: [ads]}
+journal: {enabled: $5}
+log: {level: info, format: json}
+${6:-}
+YAML
 }
 
 # start_hearth CONFIG: sets hpid and hlog.

@@ -71,25 +71,8 @@ if [ "$UPCPUS" = all ]; then "$work/limit" -addr 127.0.0.1:"$uport" >/dev/null 2
 pids+=($!)
 results="$work/mix.tsv"; : > "$results"
 
-# hearth_yaml NAME JOURNAL [EXTRA YAML]: a configuration with PORT and STATE to fill in.
-hearth_yaml() {
-  cat > "$work/$1.yaml" <<YAML
-listen: ["127.0.0.1:PORT"]
-state_dir: "STATE"
-web: {listen: "127.0.0.1:0"}
-upstreams: {servers: ["udp://127.0.0.1:$uport"]}
-identify: {neighbours: false}
-rate_limit: {qps: 0}
-timezone: Europe/London
-lists:
-  sources:
-    - {name: mix-1m, category: ads, file: "LIST"}
-blocking: {block: [ads]}
-journal: {enabled: $2}
-log: {level: info, format: json}
-${3:-}
-YAML
-}
+# hearth_yaml NAME JOURNAL [EXTRA YAML]: a configuration with PORT, STATE and LIST to fill in.
+hearth_yaml() { mix_yaml PORT STATE "$uport" LIST "$2" "${3:-}" > "$work/$1.yaml"; }
 hearth_yaml on true
 hearth_yaml off false
 # A family's policy, as in loadtest.sh's "policies on" section (bedtime left out so that the
